@@ -1,0 +1,378 @@
+//! `/group create|edit|list|info|archive`.
+
+use chrono::Duration;
+
+use crate::chat::{Reply, Text, TimeStyle, Tone};
+use crate::domain::group::{
+    parse_capacity, parse_channel, parse_facilitators_needed, GroupKind, GroupName, Privacy,
+};
+use crate::domain::recurrence::Recurrence;
+use crate::domain::role::Action;
+use crate::domain::time::{parse_zone, Tz};
+use crate::store::{self, communities, groups as group_store, series as series_store, sessions};
+
+use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
+
+/// The options of `/group create`.
+#[derive(Debug, Clone, Default)]
+pub struct GroupCreate {
+    pub name: String,
+    pub channel: String,
+    pub timezone: Option<String>,
+    pub kind: Option<String>,
+    pub description: Option<String>,
+    pub capacity: Option<i64>,
+    pub facilitators_needed: Option<i64>,
+    pub privacy: Option<String>,
+}
+
+/// The options of `/group edit`: the group, then whatever changes.
+#[derive(Debug, Clone, Default)]
+pub struct GroupEdit {
+    pub group: String,
+    pub name: Option<String>,
+    pub channel: Option<String>,
+    pub timezone: Option<String>,
+    pub kind: Option<String>,
+    pub description: Option<String>,
+    pub capacity: Option<i64>,
+    pub facilitators_needed: Option<i64>,
+    pub privacy: Option<String>,
+}
+
+fn duplicate_name(name: &GroupName) -> AppError {
+    AppError::invalid(format!(
+        "There is already a group called \"{name}\" (names are compared ignoring case). \
+         Please choose another name, or edit that group with /group edit."
+    ))
+}
+
+impl App {
+    pub async fn group_create(&self, actor: &Actor, input: GroupCreate) -> AppResult {
+        authorize(actor, Action::Organise, "create groups")?;
+        let name = GroupName::parse(&input.name)?;
+        let channel = parse_channel(&input.channel)?;
+        let kind = input
+            .kind
+            .as_deref()
+            .map(str::parse::<GroupKind>)
+            .transpose()?;
+        let privacy = input
+            .privacy
+            .as_deref()
+            .map(str::parse::<Privacy>)
+            .transpose()?;
+        let capacity = input.capacity.map(parse_capacity).transpose()?;
+        let needed = input
+            .facilitators_needed
+            .map(parse_facilitators_needed)
+            .transpose()?;
+        let zone = input.timezone.as_deref().map(parse_zone).transpose()?;
+
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let community = communities::get(&mut *tx, &actor.community_id).await?;
+        let zone: Tz =
+            match zone.or(community.and_then(|c| c.timezone)) {
+                Some(zone) => zone,
+                None => return Err(AppError::invalid(
+                    "Which time zone does this group meet in? Add timezone:Europe/London (or your \
+                     zone), or set a default for the whole community with /setup timezone:...",
+                )),
+            };
+        if group_store::find_by_key(&mut *tx, &actor.community_id, &name.key())
+            .await?
+            .is_some()
+        {
+            return Err(duplicate_name(&name));
+        }
+        communities::ensure(&mut *tx, &actor.community_id, now).await?;
+        let fields = group_store::GroupFields {
+            name: name.as_str().to_string(),
+            name_key: name.key(),
+            description: clean(input.description),
+            kind: kind.unwrap_or(GroupKind::Meeting),
+            channel,
+            zone,
+            capacity,
+            facilitators_needed: needed.unwrap_or(1),
+            privacy: privacy.unwrap_or(Privacy::Headcount),
+        };
+        let id = group_store::insert(&mut *tx, &actor.community_id, &fields, now).await?;
+        record_audit(
+            &mut tx,
+            actor,
+            "group.create",
+            format!("group:{id}"),
+            Some(fields.name.clone()),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+
+        Ok(Reply::private(Tone::Done, format!("Created {}", fields.name))
+            .lines(describe_fields(&fields))
+            .line(format!(
+                "Next: add its meetings with /meeting add group:\"{}\" when:\"YYYY-MM-DD HH:MM\" repeat:weekly",
+                fields.name
+            )))
+    }
+
+    pub async fn group_edit(&self, actor: &Actor, input: GroupEdit) -> AppResult {
+        authorize(actor, Action::Organise, "edit groups")?;
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let group = find_group(&mut tx, &actor.community_id, &input.group).await?;
+        require_active(&group)?;
+        let mut fields = group_store::GroupFields::from(&group);
+        let mut changed = Vec::new();
+        if let Some(name) = input.name {
+            let name = GroupName::parse(&name)?;
+            if name.key() != fields.name_key
+                && group_store::find_by_key(&mut *tx, &actor.community_id, &name.key())
+                    .await?
+                    .is_some()
+            {
+                return Err(duplicate_name(&name));
+            }
+            fields.name = name.as_str().to_string();
+            fields.name_key = name.key();
+            changed.push("name");
+        }
+        if let Some(channel) = input.channel {
+            fields.channel = parse_channel(&channel)?;
+            changed.push("channel");
+        }
+        let zone_changed = match input.timezone {
+            Some(zone) => {
+                fields.zone = parse_zone(&zone)?;
+                changed.push("time zone");
+                fields.zone != group.zone
+            }
+            None => false,
+        };
+        if let Some(kind) = input.kind {
+            fields.kind = kind.parse()?;
+            changed.push("kind");
+        }
+        if let Some(description) = input.description {
+            fields.description = clean(Some(description));
+            changed.push("description");
+        }
+        if let Some(capacity) = input.capacity {
+            fields.capacity = Some(parse_capacity(capacity)?);
+            changed.push("capacity");
+        }
+        if let Some(needed) = input.facilitators_needed {
+            fields.facilitators_needed = parse_facilitators_needed(needed)?;
+            changed.push("facilitators needed");
+        }
+        if let Some(privacy) = input.privacy {
+            fields.privacy = privacy.parse()?;
+            changed.push("privacy");
+        }
+        if changed.is_empty() {
+            return Err(AppError::invalid(
+                "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",
+            ));
+        }
+        group_store::update(&mut *tx, group.id, &fields).await?;
+        if zone_changed {
+            // Meetings keep their local wall time in the new zone: re-materialise.
+            for series in series_store::list_for_group(&mut *tx, group.id).await? {
+                self.materialise(&mut tx, &series, fields.zone, now).await?;
+            }
+        }
+        record_audit(
+            &mut tx,
+            actor,
+            "group.edit",
+            format!("group:{}", group.id),
+            Some(changed.join(", ")),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+
+        let mut reply = Reply::private(Tone::Done, format!("Updated {}", fields.name))
+            .line(format!("Changed: {}.", changed.join(", ")))
+            .lines(describe_fields(&fields));
+        if zone_changed {
+            reply = reply.line(format!(
+                "Its sessions keep their local times, now in {}.",
+                fields.zone.name()
+            ));
+        }
+        Ok(reply)
+    }
+
+    pub async fn group_list(&self, actor: &Actor) -> AppResult {
+        authorize(actor, Action::Browse, "list groups")?;
+        let now = self.now();
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
+        let groups = group_store::list(&mut *conn, &actor.community_id, false).await?;
+        if groups.is_empty() {
+            return Ok(Reply::private(Tone::Info, "Groups").line(
+                "There are no groups yet. A coordinator can create one with /group create.",
+            ));
+        }
+        let horizon = self.horizon_end(now);
+        let mut reply = Reply::private(Tone::Info, format!("Groups ({})", groups.len()));
+        for group in groups {
+            let next = sessions::upcoming(
+                &mut *conn,
+                &actor.community_id,
+                Some(group.id),
+                now,
+                horizon,
+            )
+            .await?
+            .into_iter()
+            .find(|s| s.status != crate::domain::session::SessionStatus::Cancelled);
+            let mut line = Text::new()
+                .strong(group.name.clone())
+                .plain(format!(" ({}) in ", group.kind.as_str()))
+                .channel(group.channel.clone());
+            line = match next {
+                Some(session) => {
+                    line.plain(" · next ")
+                        .time(session.starts_at, group.zone, TimeStyle::Full)
+                }
+                None => line.plain(" · no sessions scheduled"),
+            };
+            reply = reply.line(line);
+        }
+        Ok(reply)
+    }
+
+    pub async fn group_info(&self, actor: &Actor, group: &str) -> AppResult {
+        authorize(actor, Action::Browse, "see groups")?;
+        let now = self.now();
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
+        let group = find_group(&mut conn, &actor.community_id, group).await?;
+        let fields = group_store::GroupFields::from(&group);
+        let mut reply =
+            Reply::private(Tone::Info, group.name.clone()).lines(describe_fields(&fields));
+        if group.archived {
+            reply = reply.line("This group is archived.");
+        }
+        for series in series_store::list_for_group(&mut *conn, group.id).await? {
+            let described = Recurrence::from_stored(series.start_local, &series.rrule)
+                .map(|r| r.describe())
+                .unwrap_or_else(|_| series.rrule.clone());
+            let mut line = Text::new()
+                .strong(format!("Series {}: ", series.id))
+                .plain(format!(
+                    "{described} at {} for {} min",
+                    series.start_local.format("%H:%M"),
+                    series.duration_minutes
+                ));
+            if let Some(location) = &series.location {
+                line = line.plain(format!(" · {location}"));
+            }
+            if let Some(last) = series.ended_after {
+                line = line.plain(format!(" · ended after {}", last.format("%-d %b %Y")));
+            }
+            reply = reply.line(line);
+        }
+        let horizon = now + Duration::weeks(i64::from(self.settings().horizon_weeks));
+        let next = sessions::upcoming(
+            &mut *conn,
+            &actor.community_id,
+            Some(group.id),
+            now,
+            horizon,
+        )
+        .await?;
+        if let Some(session) = next
+            .iter()
+            .find(|s| s.status != crate::domain::session::SessionStatus::Cancelled)
+        {
+            reply = reply.line(
+                Text::new()
+                    .strong("Next session: ")
+                    .plain(format!("#{} ", session.id))
+                    .time(session.starts_at, group.zone, TimeStyle::Full)
+                    .plain(" (")
+                    .time(session.starts_at, group.zone, TimeStyle::Relative)
+                    .plain(")"),
+            );
+        }
+        Ok(reply)
+    }
+
+    pub async fn group_archive(&self, actor: &Actor, group: &str) -> AppResult {
+        authorize(actor, Action::Organise, "archive groups")?;
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let group = find_group(&mut tx, &actor.community_id, group).await?;
+        require_active(&group)?;
+        group_store::archive(&mut *tx, group.id, now).await?;
+        let cancelled = sessions::cancel_future_of_group(
+            &mut *tx,
+            group.id,
+            now,
+            "The group has been archived.",
+        )
+        .await?;
+        record_audit(
+            &mut tx,
+            actor,
+            "group.archive",
+            format!("group:{}", group.id),
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok(
+            Reply::private(Tone::Done, format!("Archived {}", group.name)).line(format!(
+            "It no longer appears in lists, and its {cancelled} upcoming session(s) are cancelled. \
+             Its history is kept."
+        )),
+        )
+    }
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// A group's settings as lines, the same for create, edit and info.
+fn describe_fields(fields: &group_store::GroupFields) -> Vec<Text> {
+    let mut lines = vec![
+        Text::new()
+            .strong("Channel: ")
+            .channel(fields.channel.clone()),
+        Text::new().strong("Time zone: ").plain(fields.zone.name()),
+        Text::new().strong("Kind: ").plain(fields.kind.as_str()),
+        Text::new()
+            .strong("Attendee privacy: ")
+            .plain(match fields.privacy {
+                Privacy::Private => "private (nobody sees who or how many is coming)",
+                Privacy::Headcount => "headcount (numbers only, never names)",
+                Privacy::Public => "public (members see names)",
+            }),
+        Text::new().strong("Places: ").plain(
+            fields
+                .capacity
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "no limit".into()),
+        ),
+        Text::new()
+            .strong("Facilitators per session: ")
+            .plain(fields.facilitators_needed.to_string()),
+    ];
+    if let Some(description) = &fields.description {
+        lines.insert(0, Text::new().plain(description.clone()));
+    }
+    lines
+}

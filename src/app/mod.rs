@@ -1,0 +1,238 @@
+//! The use-cases: one function per command. Each checks permissions, applies the
+//! domain rules, runs its writes in one transaction and returns a [`Reply`] that an
+//! adapter renders. Discord and the console call the same functions.
+
+mod error;
+pub mod groups;
+pub mod meetings;
+pub mod setup;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use sqlx::{SqliteConnection, SqlitePool};
+
+pub use error::AppError;
+
+use crate::chat::Reply;
+use crate::clock::Clock;
+use crate::domain::group::name_key;
+use crate::domain::recurrence::Recurrence;
+use crate::domain::role::{Action, Role};
+use crate::domain::session::{plan_materialisation, WantedSession};
+use crate::store::{self, audit, groups as group_store, series as series_store, sessions};
+
+/// What every use-case returns.
+pub type AppResult = Result<Reply, AppError>;
+
+/// Settings the use-cases need.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    pub horizon_weeks: u32,
+    pub default_duration_minutes: u32,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            horizon_weeks: 12,
+            default_duration_minutes: 90,
+        }
+    }
+}
+
+/// Who is asking, in which community, as the adapter resolved it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub community_id: String,
+    /// Stable id: a Discord user id, or `console:NAME`.
+    pub user_id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// The application: a database, a clock and settings.
+#[derive(Clone)]
+pub struct App {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+    settings: AppSettings,
+}
+
+/// The most occurrences one series expands to in one go; a guard, not a product limit.
+const MAX_OCCURRENCES: usize = 20_000;
+
+impl App {
+    pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
+        App {
+            pool,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.settings
+    }
+
+    fn horizon_end(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + Duration::weeks(i64::from(self.settings.horizon_weeks))
+    }
+
+    /// Materialises every active series up to the horizon. Run at start-up and as
+    /// time passes, so the horizon rolls forward. Returns how many sessions it added.
+    pub async fn roll_horizon(&self) -> Result<usize, AppError> {
+        let now = self.now();
+        let mut tx = store::begin_write(&self.pool).await?;
+        let mut added = 0;
+        for group_id in group_store::list_active_ids(&mut *tx).await? {
+            let Some(group) = group_store::get(&mut *tx, group_id).await? else {
+                continue;
+            };
+            for series in series_store::list_for_group(&mut *tx, group_id).await? {
+                added += self.materialise(&mut tx, &series, group.zone, now).await?;
+            }
+        }
+        tx.commit().await.map_err(store::StoreError::from)?;
+        Ok(added)
+    }
+
+    /// Brings one series' sessions in line with its rule over the horizon, keeping
+    /// the rows (and ids) of unchanged dates. Returns how many sessions were added.
+    async fn materialise(
+        &self,
+        conn: &mut SqliteConnection,
+        series: &series_store::Series,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppError> {
+        let recurrence = Recurrence::from_stored(series.start_local, &series.rrule)
+            .map_err(|e| AppError::internal(&e))?;
+        let duration = Duration::minutes(series.duration_minutes);
+        let wanted: Vec<WantedSession> = recurrence
+            .occurrences(zone, now, self.horizon_end(now), MAX_OCCURRENCES)
+            .into_iter()
+            .filter(|o| series.ended_after.is_none_or(|last| o.local_date <= last))
+            .map(|o| WantedSession {
+                local_date: o.local_date,
+                starts_at: o.starts_at,
+                ends_at: o.starts_at + duration,
+            })
+            .collect();
+        let today = now.with_timezone(&zone).date_naive();
+        let from_date = today.pred_opt().unwrap_or(today);
+        let stored = sessions::for_series_from(&mut *conn, series.id, from_date).await?;
+        let plan = plan_materialisation(&stored, &wanted, now);
+        for session in &plan.insert {
+            sessions::insert(&mut *conn, series.id, session).await?;
+        }
+        for (id, session) in &plan.retime {
+            sessions::retime(&mut *conn, *id, session.starts_at, session.ends_at).await?;
+        }
+        for id in &plan.remove {
+            sessions::delete(&mut *conn, *id).await?;
+        }
+        Ok(plan.insert.len())
+    }
+}
+
+/// Refuses with a sentence naming the role needed.
+fn authorize(actor: &Actor, action: Action, doing: &str) -> Result<(), AppError> {
+    if actor.role.may(action) {
+        return Ok(());
+    }
+    let needed = match action {
+        Action::Browse => Role::Member,
+        Action::Organise => Role::Coordinator,
+    };
+    Err(AppError::Forbidden(format!(
+        "Only a {needed} can {doing}. If this needs doing, please ask a {needed} \
+         (someone with Manage Server or the community's coordinator role)."
+    )))
+}
+
+/// Finds a group by the name as typed, case-insensitively; suggests a near miss.
+async fn find_group(
+    conn: &mut SqliteConnection,
+    community_id: &str,
+    typed: &str,
+) -> Result<group_store::Group, AppError> {
+    let key = name_key(typed);
+    if key.is_empty() {
+        return Err(AppError::invalid(
+            "Which group? Name it like group:\"Tuesday Circle\".",
+        ));
+    }
+    if let Some(group) = group_store::find_by_key(&mut *conn, community_id, &key).await? {
+        return Ok(group);
+    }
+    let groups = group_store::list(&mut *conn, community_id, false).await?;
+    let closest = groups
+        .iter()
+        .map(|g| (strsim::jaro_winkler(&key, &name_key(&g.name)), g))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let hint = match closest {
+        Some((_, group)) => format!(" Did you mean \"{}\"?", group.name),
+        None => String::new(),
+    };
+    Err(AppError::NotFound(format!(
+        "I can't find a group called \"{}\".{hint} /group list shows them all.",
+        typed.trim()
+    )))
+}
+
+/// A group that can still be changed.
+fn require_active(group: &group_store::Group) -> Result<(), AppError> {
+    if group.archived {
+        return Err(AppError::invalid(format!(
+            "\"{}\" is archived, so it can't be changed. Create a new group if it is starting again.",
+            group.name
+        )));
+    }
+    Ok(())
+}
+
+async fn record_audit(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    action: &str,
+    target: String,
+    detail: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let entry = audit::AuditEntry {
+        actor: actor.user_id.clone(),
+        action: action.into(),
+        target,
+        detail,
+        at,
+    };
+    audit::record(conn, &actor.community_id, &entry).await?;
+    Ok(())
+}
+
+/// Parses a session reference as printed on cards and lists: `#12` or `12`.
+fn parse_ref(typed: &str, what: &str, example: &str) -> Result<i64, AppError> {
+    typed
+        .trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| {
+            AppError::invalid(format!(
+                "\"{}\" isn't a {what} number. Use the number shown in lists, like {what}:{example}.",
+                typed.trim()
+            ))
+        })
+}

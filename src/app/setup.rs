@@ -1,0 +1,99 @@
+//! `/setup`: a community's defaults — time zone, coordinator role, alerts channel,
+//! signposting text and how long attendance is kept.
+
+use crate::chat::{Reply, Text, Tone};
+use crate::domain::role::Action;
+use crate::domain::time::parse_zone;
+use crate::store::{self, communities};
+
+use super::{authorize, record_audit, Actor, App, AppError, AppResult};
+
+/// The options of `/setup`; each one left out keeps its current value.
+#[derive(Debug, Clone, Default)]
+pub struct SetupInput {
+    pub timezone: Option<String>,
+    pub coordinator_role: Option<String>,
+    pub alerts_channel: Option<String>,
+    pub support_text: Option<String>,
+    pub retention_days: Option<i64>,
+}
+
+impl App {
+    pub async fn setup(&self, actor: &Actor, input: SetupInput) -> AppResult {
+        authorize(actor, Action::Organise, "change the community's settings")?;
+        let timezone = input.timezone.as_deref().map(parse_zone).transpose()?;
+        if let Some(days) = input.retention_days {
+            if !(1..=3650).contains(&days) {
+                return Err(AppError::invalid(
+                    "retention_days is how many days attendance is kept: a whole number from 1 to 3650.",
+                ));
+            }
+        }
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        communities::ensure(&mut *tx, &actor.community_id, now).await?;
+        let mut community = communities::get(&mut *tx, &actor.community_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::internal(&store::StoreError::Corrupt("community vanished".into()))
+            })?;
+        if let Some(zone) = timezone {
+            community.timezone = Some(zone);
+        }
+        if let Some(role) = input.coordinator_role.filter(|r| !r.trim().is_empty()) {
+            community.coordinator_role = Some(role.trim().to_string());
+        }
+        if let Some(channel) = input.alerts_channel.filter(|c| !c.trim().is_empty()) {
+            community.alerts_channel = Some(channel.trim().to_string());
+        }
+        if let Some(text) = input.support_text.filter(|t| !t.trim().is_empty()) {
+            community.support_text = Some(text.trim().to_string());
+        }
+        if let Some(days) = input.retention_days {
+            community.retention_days = days;
+        }
+        communities::update(&mut *tx, &community).await?;
+        record_audit(
+            &mut tx,
+            actor,
+            "setup",
+            format!("community:{}", community.id),
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+
+        let zone = community
+            .timezone
+            .map(|z| z.name().to_string())
+            .unwrap_or_else(|| {
+                "not set yet (add timezone:Europe/London or your own zone)".to_string()
+            });
+        let mut reply = Reply::private(Tone::Done, "Community settings saved")
+            .line(Text::new().strong("Time zone: ").plain(zone))
+            .line(
+                Text::new()
+                    .strong("Attendance kept for: ")
+                    .plain(format!("{} days", community.retention_days)),
+            );
+        if let Some(role) = &community.coordinator_role {
+            reply = reply.line(Text::new().strong("Coordinator role: ").plain(role.clone()));
+        }
+        if let Some(channel) = &community.alerts_channel {
+            reply = reply.line(
+                Text::new()
+                    .strong("Alerts channel: ")
+                    .channel(channel.clone()),
+            );
+        }
+        if community.support_text.is_some() {
+            reply = reply.line(
+                Text::new()
+                    .strong("Support text: ")
+                    .plain("set (members see it with /support)"),
+            );
+        }
+        Ok(reply.line("Next: create a group with /group create name:\"...\" channel:#..."))
+    }
+}

@@ -1,0 +1,164 @@
+//! The chat port: what the app says, independent of where it is shown.
+//!
+//! A [`Reply`] is built by a use-case and rendered by an adapter: Discord turns
+//! times into `<t:UNIX:F>` timestamps so every member reads their own zone; the
+//! console prints the group's local time with its zone.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// Who sees a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Only the person who asked (Discord's ephemeral message).
+    Private,
+    /// Everyone in the channel.
+    Public,
+}
+
+/// The feeling of a reply, which adapters may show as a colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Done,
+    /// The input could not be used, or the person may not do this.
+    Problem,
+}
+
+/// How a point in time is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeStyle {
+    /// Weekday, date and time: `Tuesday, 10 March 2026 18:30`.
+    Full,
+    /// `in 3 days`, `2 hours ago`.
+    Relative,
+}
+
+/// One piece of a line of text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Span {
+    Plain(String),
+    Strong(String),
+    /// A moment, with the zone of the group it belongs to.
+    Time {
+        at: DateTime<Utc>,
+        zone: Tz,
+        style: TimeStyle,
+    },
+    /// A channel as stored: `#circle`, or a Discord channel id.
+    Channel(String),
+}
+
+/// A line of text made of spans.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Text(pub Vec<Span>);
+
+impl Text {
+    pub fn new() -> Self {
+        Text(Vec::new())
+    }
+
+    pub fn plain(mut self, s: impl Into<String>) -> Self {
+        self.0.push(Span::Plain(s.into()));
+        self
+    }
+
+    pub fn strong(mut self, s: impl Into<String>) -> Self {
+        self.0.push(Span::Strong(s.into()));
+        self
+    }
+
+    pub fn time(mut self, at: DateTime<Utc>, zone: Tz, style: TimeStyle) -> Self {
+        self.0.push(Span::Time { at, zone, style });
+        self
+    }
+
+    pub fn channel(mut self, channel: impl Into<String>) -> Self {
+        self.0.push(Span::Channel(channel.into()));
+        self
+    }
+
+    /// This text followed by another.
+    pub fn then(mut self, other: Text) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
+    /// The text with times in UTC and channels as stored: for logs and tests.
+    pub fn to_plain_string(&self) -> String {
+        self.0
+            .iter()
+            .map(|span| match span {
+                Span::Plain(s) | Span::Strong(s) | Span::Channel(s) => s.clone(),
+                Span::Time { at, .. } => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            })
+            .collect()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text::new().plain(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text::new().plain(s)
+    }
+}
+
+/// What a command answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub visibility: Visibility,
+    pub tone: Tone,
+    pub title: Option<String>,
+    pub lines: Vec<Text>,
+}
+
+impl Reply {
+    /// A private reply: what most commands answer, so the channel stays calm.
+    pub fn private(tone: Tone, title: impl Into<String>) -> Self {
+        Reply {
+            visibility: Visibility::Private,
+            tone,
+            title: Some(title.into()),
+            lines: Vec::new(),
+        }
+    }
+
+    /// A private reply that says something went wrong and how to fix it.
+    pub fn problem(message: impl Into<String>) -> Self {
+        Reply {
+            visibility: Visibility::Private,
+            tone: Tone::Problem,
+            title: None,
+            lines: vec![Text::from(message.into())],
+        }
+    }
+
+    pub fn line(mut self, text: impl Into<Text>) -> Self {
+        self.lines.push(text.into());
+        self
+    }
+
+    pub fn lines(mut self, texts: impl IntoIterator<Item = Text>) -> Self {
+        self.lines.extend(texts);
+        self
+    }
+
+    /// Title and lines as plain text: for logs and tests.
+    pub fn to_plain_string(&self) -> String {
+        let mut out = self
+            .title
+            .clone()
+            .map(|t| format!("{t}\n"))
+            .unwrap_or_default();
+        for line in &self.lines {
+            out.push_str(&line.to_plain_string());
+            out.push('\n');
+        }
+        out
+    }
+}

@@ -1,0 +1,136 @@
+//! The command line: `hearth console | migrate | check-config`, and what each runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::app::{App, AppError, AppSettings};
+use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::config::{ConfigError, Settings};
+use crate::console::{self, Console};
+use crate::store::{self, DbOptions, StoreError};
+
+/// hearth keeps a peer-support community's meeting schedule, RSVPs and facilitator
+/// rota, and posts meeting cards, reminders and check-in prompts to its channels.
+#[derive(Debug, Parser)]
+#[command(name = "hearth", version, about, long_about = None)]
+pub struct Cli {
+    /// A settings file layered over the built-in defaults (see config/default.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Try hearth in your terminal: type the same commands as on Discord
+    /// (`/group create name:"Tuesday Circle" channel:#circle`). No Discord account needed.
+    Console {
+        /// The SQLite file to use (created if missing). Default: database.path from the settings.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Simulate time from this instant (RFC 3339, e.g. 2026-03-01T09:00:00Z); it then
+        /// moves only with /clock set and /clock advance. Without it, real time.
+        #[arg(long, value_name = "RFC3339")]
+        clock: Option<String>,
+        /// Stop at the first command that fails and exit non-zero (for scripted scenarios).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Create the database if needed, apply pending migrations, and exit.
+    Migrate {
+        /// The SQLite file. Default: database.path from the settings.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
+    /// Load and check the settings, print them with secrets hidden, and exit.
+    CheckConfig,
+}
+
+/// Why hearth could not start or finish; printed as one sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("the database could not be opened or migrated: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("--clock {0:?} isn't an RFC 3339 time; write it like 2026-03-01T09:00:00Z")]
+    Clock(String),
+    #[error("reading or writing the terminal failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Cli {
+    /// Runs the chosen command. Settings are loaded and validated once, here.
+    pub async fn run(self) -> Result<ExitCode, RunError> {
+        let settings = Settings::load(self.config.as_deref())?;
+        match self.command {
+            Command::Console { db, clock, strict } => {
+                run_console(&settings, db, clock, strict).await
+            }
+            Command::Migrate { db } => {
+                let path = db.unwrap_or_else(|| settings.database.path.clone());
+                let pool = store::open(&path, &db_options(&settings)).await?;
+                store::migrate(&pool).await?;
+                println!("Database {} is up to date.", path.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::CheckConfig => {
+                println!("Settings are valid:\n{settings:#?}");
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+}
+
+fn db_options(settings: &Settings) -> DbOptions {
+    DbOptions {
+        busy_timeout: std::time::Duration::from_millis(settings.database.busy_timeout_ms),
+        max_connections: settings.database.max_connections,
+    }
+}
+
+pub fn app_settings(settings: &Settings) -> AppSettings {
+    AppSettings {
+        horizon_weeks: settings.schedule.horizon_weeks,
+        default_duration_minutes: settings.schedule.default_duration_minutes,
+    }
+}
+
+async fn run_console(
+    settings: &Settings,
+    db: Option<PathBuf>,
+    clock: Option<String>,
+    strict: bool,
+) -> Result<ExitCode, RunError> {
+    let manual = clock
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text.trim())
+                .map(|at| ManualClock::new(at.with_timezone(&Utc)))
+                .map_err(|_| RunError::Clock(text))
+        })
+        .transpose()?;
+    let clock: Arc<dyn Clock> = match &manual {
+        Some(manual) => Arc::new(manual.clone()),
+        None => Arc::new(SystemClock),
+    };
+    let path = db.unwrap_or_else(|| settings.database.path.clone());
+    let pool = store::open(&path, &db_options(settings)).await?;
+    store::migrate(&pool).await?;
+    let app = App::new(pool.clone(), clock, app_settings(settings));
+    app.roll_horizon().await?;
+    let all_ok = console::run(Console::new(app, manual), strict).await?;
+    pool.close().await;
+    Ok(if all_ok || !strict {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

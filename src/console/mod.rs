@@ -1,0 +1,294 @@
+//! The console adapter: the same commands as Discord, typed as lines.
+//!
+//! Reads command lines from standard input — with line editing on a terminal, as a
+//! script from a pipe — and prints every reply (and, as features add them, every
+//! post the bot makes) with times in the group's local time and zone. With
+//! `--clock`, time is simulated and moves only by `/clock`. Only this adapter
+//! differs from Discord: the app, store and rules are the same.
+
+pub mod commands;
+pub mod parse;
+pub mod render;
+
+use std::io::{IsTerminal, Write};
+
+use chrono::{DateTime, Utc};
+use tokio::io::AsyncBufReadExt;
+
+use crate::app::{Actor, App, AppError};
+use crate::chat::Reply;
+use crate::clock::ManualClock;
+use crate::domain::role::Role;
+use crate::domain::time::{parse_duration, parse_when, resolve_local, Tz};
+
+use self::commands::{Options, SPECS};
+use self::parse::{parse_line, CommandLine};
+
+/// The console's community: one per database.
+pub const COMMUNITY: &str = "console";
+
+/// The result of one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub output: String,
+    /// The command was refused or failed (for `--strict`).
+    pub failed: bool,
+    pub quit: bool,
+}
+
+/// One console session: who is typing, and the simulated clock if there is one.
+pub struct Console {
+    app: App,
+    actor: Actor,
+    clock: Option<ManualClock>,
+}
+
+impl Console {
+    /// Starts as a coordinator called "you", so a new user can set things up at once.
+    pub fn new(app: App, clock: Option<ManualClock>) -> Self {
+        let actor = Actor {
+            community_id: COMMUNITY.to_string(),
+            user_id: "console:you".to_string(),
+            name: "you".to_string(),
+            role: Role::Coordinator,
+        };
+        Console { app, actor, clock }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Runs one typed line and returns what to print.
+    pub async fn handle_line(&mut self, line: &str) -> Outcome {
+        let parsed = match parse_line(line) {
+            Ok(Some(parsed)) => parsed,
+            Ok(None) => {
+                return Outcome {
+                    output: String::new(),
+                    failed: false,
+                    quit: false,
+                }
+            }
+            Err(error) => return self.problem(error.to_string()),
+        };
+        let now = self.app.now();
+        let result = match parsed
+            .path
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["quit"] | ["exit"] => {
+                return Outcome {
+                    output: String::new(),
+                    failed: false,
+                    quit: true,
+                }
+            }
+            ["help"] => Ok(help()),
+            ["as"] => self.switch_user(&parsed),
+            ["clock", rest @ ..] => self.clock_command(rest, &parsed).await,
+            _ => match commands::find(&parsed.path) {
+                Some(spec) => match Options::check(spec, &parsed) {
+                    Ok(options) => commands::dispatch(&self.app, &self.actor, spec, &options).await,
+                    Err(error) => Err(error),
+                },
+                None => Err(AppError::invalid(format!(
+                    "I don't know the command /{}. /help lists them all.",
+                    parsed.path.join(" ")
+                ))),
+            },
+        };
+        match result {
+            Ok(reply) => Outcome {
+                output: render::render_reply(&reply, self.app.now().max(now)),
+                failed: false,
+                quit: false,
+            },
+            Err(error) => self.problem(error.to_string()),
+        }
+    }
+
+    fn problem(&self, message: String) -> Outcome {
+        Outcome {
+            output: render::render_reply(&Reply::problem(message), self.app.now()),
+            failed: true,
+            quit: false,
+        }
+    }
+
+    fn switch_user(&mut self, line: &CommandLine) -> Result<Reply, AppError> {
+        let spec = commands::Spec {
+            path: "as",
+            summary: "",
+            required: &["user"],
+            optional: &["role"],
+        };
+        let options = Options::check(&spec, line)?;
+        let name = options.required("user").trim().to_string();
+        if name.is_empty() {
+            return Err(AppError::invalid(
+                "Who is typing? Give a name, like /as user:Sam role:member.",
+            ));
+        }
+        let role = match options.text("role") {
+            Some(role) => role.parse::<Role>().map_err(AppError::Invalid)?,
+            None => Role::Member,
+        };
+        self.actor = Actor {
+            community_id: COMMUNITY.to_string(),
+            user_id: format!("console:{}", name.to_lowercase()),
+            name: name.clone(),
+            role,
+        };
+        Ok(Reply::private(
+            crate::chat::Tone::Done,
+            format!("You are now {name} ({role})"),
+        ))
+    }
+
+    async fn clock_command(
+        &mut self,
+        rest: &[&str],
+        line: &CommandLine,
+    ) -> Result<Reply, AppError> {
+        let Some(clock) = self.clock.clone() else {
+            return Err(AppError::invalid(
+                "The clock is real time in this session. Start the console with --clock \
+                 2026-03-01T09:00:00Z to rehearse in simulated time.",
+            ));
+        };
+        let now = self.app.now();
+        let new_now = match rest {
+            ["set"] => {
+                let spec = commands::Spec {
+                    path: "clock set",
+                    summary: "",
+                    required: &["when"],
+                    optional: &[],
+                };
+                let when = Options::check(&spec, line)?.required("when");
+                parse_instant(&when, self.community_zone().await?)?
+            }
+            ["advance"] => {
+                let spec = commands::Spec {
+                    path: "clock advance",
+                    summary: "",
+                    required: &["by"],
+                    optional: &[],
+                };
+                let by = parse_duration(&Options::check(&spec, line)?.required("by"))?;
+                now + by
+            }
+            [] | ["show"] => now,
+            _ => {
+                return Err(AppError::invalid(
+                    "Use /clock set when:\"2026-03-01 09:00\" or /clock advance by:3d.",
+                ))
+            }
+        };
+        if new_now < now {
+            return Err(AppError::invalid(
+                "The simulated clock only moves forward; choose a later time, or restart the console.",
+            ));
+        }
+        clock.set(new_now);
+        self.app.roll_horizon().await?;
+        Ok(Reply::private(
+            crate::chat::Tone::Info,
+            format!(
+                "The time is now {}",
+                new_now.format("%a %-d %b %Y %H:%M UTC")
+            ),
+        ))
+    }
+
+    async fn community_zone(&self) -> Result<Tz, AppError> {
+        let community = crate::store::communities::get(self.app.pool(), COMMUNITY).await?;
+        Ok(community.and_then(|c| c.timezone).unwrap_or(Tz::UTC))
+    }
+}
+
+/// An instant typed as RFC 3339 (`2026-03-01T09:00:00Z`) or as local time in `zone`.
+fn parse_instant(typed: &str, zone: Tz) -> Result<DateTime<Utc>, AppError> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(typed.trim()) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    Ok(resolve_local(zone, parse_when(typed)?))
+}
+
+fn help() -> Reply {
+    let mut reply = Reply::private(crate::chat::Tone::Info, "Commands");
+    for spec in SPECS {
+        reply = reply.line(format!(
+            "{} — {}",
+            commands::usage(spec).trim_start_matches("Usage: "),
+            spec.summary
+        ));
+    }
+    reply
+        .line("/as user:NAME [role:member|facilitator|coordinator] — who types next")
+        .line("/clock set when:  /clock advance by:3d — move simulated time (with --clock)")
+        .line("/quit — leave")
+}
+
+/// Reads lines until the end of input or `/quit`. Returns whether every command
+/// succeeded (with `strict`, it stops at the first failure).
+pub async fn run(mut console: Console, strict: bool) -> Result<bool, std::io::Error> {
+    let interactive = std::io::stdin().is_terminal();
+    if interactive {
+        return run_interactive(console, strict).await;
+    }
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut all_ok = true;
+    while let Some(line) = lines.next_line().await? {
+        let outcome = console.handle_line(&line).await;
+        if !line.trim().is_empty() && !line.trim().starts_with('#') {
+            println!("> {}", line.trim());
+        }
+        print!("{}", outcome.output);
+        std::io::stdout().flush()?;
+        all_ok &= !outcome.failed;
+        if outcome.quit || (strict && outcome.failed) {
+            break;
+        }
+    }
+    Ok(all_ok)
+}
+
+async fn run_interactive(mut console: Console, strict: bool) -> Result<bool, std::io::Error> {
+    println!(
+        "hearth console — you are a coordinator called \"you\". Type /help for commands, /quit to leave."
+    );
+    let mut editor = rustyline::DefaultEditor::new().map_err(std::io::Error::other)?;
+    let mut all_ok = true;
+    loop {
+        let (returned, read) = tokio::task::spawn_blocking(move || {
+            let read = editor.readline("hearth> ");
+            (editor, read)
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        editor = returned;
+        let line = match read {
+            Ok(line) => line,
+            Err(
+                rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof,
+            ) => break,
+            Err(error) => return Err(std::io::Error::other(error)),
+        };
+        // History is a convenience: failing to record it must not stop the session.
+        if editor.add_history_entry(line.as_str()).is_err() {
+            tracing::debug!("could not add a history entry");
+        }
+        let outcome = console.handle_line(&line).await;
+        print!("{}", outcome.output);
+        all_ok &= !outcome.failed;
+        if outcome.quit || (strict && outcome.failed) {
+            break;
+        }
+    }
+    Ok(all_ok)
+}

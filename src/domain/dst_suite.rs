@@ -1,0 +1,1 @@
+//! The DST test suite (filled in with the recurrence module).

@@ -1,0 +1,16 @@
+//! Pure rules: no tokio, no sqlx, no serenity. Time is always a parameter.
+//!
+//! - [`time`]: time zones, the one DST policy, parsing what people type.
+//! - [`recurrence`]: meeting series as RFC 5545 rules, expanded in local wall time.
+//! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
+//! - [`session`]: materialising a series into sessions without losing existing rows.
+//! - [`role`]: who may do what.
+
+pub mod group;
+pub mod recurrence;
+pub mod role;
+pub mod session;
+pub mod time;
+
+#[cfg(test)]
+mod dst_suite;

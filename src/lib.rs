@@ -1,0 +1,13 @@
+//! hearth: a chat bot for peer-support communities.
+//!
+//! Adapters (`console`, `discord`) call the use-cases in `app`, which apply the pure
+//! rules of `domain` and keep their state through `store`. See DESIGN.md.
+
+pub mod app;
+pub mod chat;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod console;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,72 @@
+//! Communities: one per Discord server (or the console's own).
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sqlx::{Row, SqliteExecutor};
+
+use super::{parse_zone, to_unix, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Community {
+    pub id: String,
+    /// The zone new groups get when none is given.
+    pub timezone: Option<Tz>,
+    pub coordinator_role: Option<String>,
+    pub alerts_channel: Option<String>,
+    pub support_text: Option<String>,
+    pub retention_days: i64,
+}
+
+pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Community>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, timezone, coordinator_role, alerts_channel, support_text, retention_days
+         FROM community WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    row.map(|row| {
+        let timezone: Option<String> = row.try_get("timezone")?;
+        Ok(Community {
+            id: row.try_get("id")?,
+            timezone: timezone.as_deref().map(parse_zone).transpose()?,
+            coordinator_role: row.try_get("coordinator_role")?,
+            alerts_channel: row.try_get("alerts_channel")?,
+            support_text: row.try_get("support_text")?,
+            retention_days: row.try_get("retention_days")?,
+        })
+    })
+    .transpose()
+}
+
+/// Makes sure the community row exists, so groups can refer to it.
+pub async fn ensure(
+    db: impl SqliteExecutor<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO community (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+        .bind(id)
+        .bind(to_unix(now))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Writes every setting of an existing community.
+pub async fn update(db: impl SqliteExecutor<'_>, community: &Community) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE community SET timezone = ?, coordinator_role = ?, alerts_channel = ?,
+             support_text = ?, retention_days = ?
+         WHERE id = ?",
+    )
+    .bind(community.timezone.map(|tz| tz.name()))
+    .bind(&community.coordinator_role)
+    .bind(&community.alerts_channel)
+    .bind(&community.support_text)
+    .bind(community.retention_days)
+    .bind(&community.id)
+    .execute(db)
+    .await?;
+    Ok(())
+}

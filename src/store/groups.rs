@@ -1,0 +1,212 @@
+//! Groups: a community's meetings and drop-ins, with their settings.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteExecutor};
+
+use crate::domain::group::{GroupKind, Privacy};
+
+use super::{parse_enum, parse_zone, to_unix, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: i64,
+    pub community_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: GroupKind,
+    pub channel: String,
+    pub zone: Tz,
+    pub capacity: Option<u32>,
+    pub facilitators_needed: u32,
+    pub privacy: Privacy,
+    /// As typed, e.g. `24h,1h`; the reminders feature reads it.
+    pub reminder_offsets: String,
+    pub announce_lead_minutes: i64,
+    pub archived: bool,
+}
+
+/// The settings a group is created or edited with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupFields {
+    pub name: String,
+    pub name_key: String,
+    pub description: Option<String>,
+    pub kind: GroupKind,
+    pub channel: String,
+    pub zone: Tz,
+    pub capacity: Option<u32>,
+    pub facilitators_needed: u32,
+    pub privacy: Privacy,
+}
+
+impl From<&Group> for GroupFields {
+    fn from(group: &Group) -> Self {
+        GroupFields {
+            name: group.name.clone(),
+            name_key: crate::domain::group::name_key(&group.name),
+            description: group.description.clone(),
+            kind: group.kind,
+            channel: group.channel.clone(),
+            zone: group.zone,
+            capacity: group.capacity,
+            facilitators_needed: group.facilitators_needed,
+            privacy: group.privacy,
+        }
+    }
+}
+
+/// The columns [`from_row`] reads, as a literal so `concat!` can build static SQL.
+macro_rules! columns {
+    () => {
+        "id, community_id, name, description, kind, channel, timezone, capacity,
+         facilitators_needed, privacy, reminder_offsets, announce_lead_minutes, archived_at"
+    };
+}
+
+fn from_row(row: &SqliteRow) -> Result<Group, StoreError> {
+    let capacity: Option<i64> = row.try_get("capacity")?;
+    let needed: i64 = row.try_get("facilitators_needed")?;
+    let archived_at: Option<i64> = row.try_get("archived_at")?;
+    Ok(Group {
+        id: row.try_get("id")?,
+        community_id: row.try_get("community_id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        kind: parse_enum("group kind", row.try_get("kind")?)?,
+        channel: row.try_get("channel")?,
+        zone: parse_zone(row.try_get("timezone")?)?,
+        capacity: capacity
+            .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("capacity {c}"))))
+            .transpose()?,
+        facilitators_needed: u32::try_from(needed)
+            .map_err(|_| StoreError::Corrupt(format!("facilitators_needed {needed}")))?,
+        privacy: parse_enum("privacy", row.try_get("privacy")?)?,
+        reminder_offsets: row.try_get("reminder_offsets")?,
+        announce_lead_minutes: row.try_get("announce_lead_minutes")?,
+        archived: archived_at.is_some(),
+    })
+}
+
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    fields: &GroupFields,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO meeting_group (community_id, name, name_key, description, kind, channel,
+             timezone, capacity, facilitators_needed, privacy, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(&fields.name)
+    .bind(&fields.name_key)
+    .bind(&fields.description)
+    .bind(fields.kind.as_str())
+    .bind(&fields.channel)
+    .bind(fields.zone.name())
+    .bind(fields.capacity)
+    .bind(fields.facilitators_needed)
+    .bind(fields.privacy.as_str())
+    .bind(to_unix(now))
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn update(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    fields: &GroupFields,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE meeting_group SET name = ?, name_key = ?, description = ?, kind = ?, channel = ?,
+             timezone = ?, capacity = ?, facilitators_needed = ?, privacy = ?
+         WHERE id = ?",
+    )
+    .bind(&fields.name)
+    .bind(&fields.name_key)
+    .bind(&fields.description)
+    .bind(fields.kind.as_str())
+    .bind(&fields.channel)
+    .bind(fields.zone.name())
+    .bind(fields.capacity)
+    .bind(fields.facilitators_needed)
+    .bind(fields.privacy.as_str())
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn archive(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE meeting_group SET archived_at = ? WHERE id = ? AND archived_at IS NULL")
+        .bind(to_unix(now))
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The group with this case-folded name in the community, archived or not.
+pub async fn find_by_key(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    name_key: &str,
+) -> Result<Option<Group>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM meeting_group WHERE community_id = ? AND name_key = ?"
+    ))
+    .bind(community_id)
+    .bind(name_key)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Group>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM meeting_group WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The community's groups by name; archived ones only when asked.
+pub async fn list(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    include_archived: bool,
+) -> Result<Vec<Group>, StoreError> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM meeting_group WHERE community_id = ? AND (? OR archived_at IS NULL) ORDER BY name_key"
+    ))
+        .bind(community_id)
+        .bind(include_archived)
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Every group that is not archived, across communities (for the horizon roll).
+pub async fn list_active_ids(db: impl SqliteExecutor<'_>) -> Result<Vec<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM meeting_group WHERE archived_at IS NULL ORDER BY id")
+            .fetch_all(db)
+            .await?,
+    )
+}

@@ -1,0 +1,109 @@
+//! Meeting series: a group's recurring (or one-off) meetings, as rules.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteExecutor};
+
+use super::{format_date, format_local, parse_date, parse_local, to_unix, StoreError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub id: i64,
+    pub group_id: i64,
+    /// How it was described when added (`weekly`, `fortnightly`, ..., `rrule`).
+    pub repeat: String,
+    /// The RFC 5545 rule body, evaluated in the group's local wall time.
+    pub rrule: String,
+    pub start_local: NaiveDateTime,
+    pub duration_minutes: i64,
+    pub location: Option<String>,
+    /// No sessions after this local date (`/meeting end`).
+    pub ended_after: Option<NaiveDate>,
+}
+
+/// A series about to be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSeries {
+    pub group_id: i64,
+    pub repeat: String,
+    pub rrule: String,
+    pub start_local: NaiveDateTime,
+    pub duration_minutes: i64,
+    pub location: Option<String>,
+    pub created_by: String,
+}
+
+fn from_row(row: &SqliteRow) -> Result<Series, StoreError> {
+    let ended_after: Option<String> = row.try_get("ended_after")?;
+    Ok(Series {
+        id: row.try_get("id")?,
+        group_id: row.try_get("group_id")?,
+        repeat: row.try_get("repeat")?,
+        rrule: row.try_get("rrule")?,
+        start_local: parse_local(row.try_get("start_local")?)?,
+        duration_minutes: row.try_get("duration_minutes")?,
+        location: row.try_get("location")?,
+        ended_after: ended_after.as_deref().map(parse_date).transpose()?,
+    })
+}
+
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    series: &NewSeries,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO series (group_id, repeat, rrule, start_local, duration_minutes, location,
+             created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(series.group_id)
+    .bind(&series.repeat)
+    .bind(&series.rrule)
+    .bind(format_local(series.start_local))
+    .bind(series.duration_minutes)
+    .bind(&series.location)
+    .bind(&series.created_by)
+    .bind(to_unix(now))
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Series>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, group_id, repeat, rrule, start_local, duration_minutes, location, ended_after
+         FROM series WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn list_for_group(
+    db: impl SqliteExecutor<'_>,
+    group_id: i64,
+) -> Result<Vec<Series>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, group_id, repeat, rrule, start_local, duration_minutes, location, ended_after
+         FROM series WHERE group_id = ? ORDER BY start_local, id",
+    )
+    .bind(group_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn set_ended_after(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    last_date: NaiveDate,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE series SET ended_after = ? WHERE id = ?")
+        .bind(format_date(last_date))
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

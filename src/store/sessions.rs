@@ -1,0 +1,217 @@
+//! Sessions: the materialised occurrences of series, keyed by (series, local date).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteExecutor};
+
+use crate::domain::session::{SessionStatus, StoredSession, WantedSession};
+
+use super::{format_date, from_unix, parse_date, parse_enum, parse_zone, to_unix, StoreError};
+
+/// A session with what is needed to show it: its group, zone, place and length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionDetail {
+    pub id: i64,
+    pub series_id: i64,
+    pub local_date: NaiveDate,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub status: SessionStatus,
+    pub note: Option<String>,
+    pub group_id: i64,
+    pub group_name: String,
+    pub community_id: String,
+    pub channel: String,
+    pub zone: Tz,
+    pub location: Option<String>,
+    pub group_archived: bool,
+}
+
+macro_rules! detail_select {
+    () => {
+        "SELECT s.id, s.series_id, s.local_date, s.starts_at, s.ends_at, s.status, s.note,
+                g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
+                r.location, g.archived_at
+         FROM session s
+         JOIN series r ON r.id = s.series_id
+         JOIN meeting_group g ON g.id = r.group_id "
+    };
+}
+
+fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreError> {
+    let archived_at: Option<i64> = row.try_get("archived_at")?;
+    Ok(SessionDetail {
+        id: row.try_get("id")?,
+        series_id: row.try_get("series_id")?,
+        local_date: parse_date(row.try_get("local_date")?)?,
+        starts_at: from_unix(row.try_get("starts_at")?)?,
+        ends_at: from_unix(row.try_get("ends_at")?)?,
+        status: parse_enum("session status", row.try_get("status")?)?,
+        note: row.try_get("note")?,
+        group_id: row.try_get("group_id")?,
+        group_name: row.try_get("group_name")?,
+        community_id: row.try_get("community_id")?,
+        channel: row.try_get("channel")?,
+        zone: parse_zone(row.try_get("timezone")?)?,
+        location: row.try_get("location")?,
+        group_archived: archived_at.is_some(),
+    })
+}
+
+pub async fn get(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+) -> Result<Option<SessionDetail>, StoreError> {
+    let row = sqlx::query(concat!(detail_select!(), "WHERE s.id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(detail_from_row).transpose()
+}
+
+/// Sessions of a community that end after `from` and start before `to`, in time
+/// order; one group's only when `group_id` is given. Archived groups are left out.
+pub async fn upcoming(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    group_id: Option<i64>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<SessionDetail>, StoreError> {
+    let rows = sqlx::query(concat!(
+        detail_select!(),
+        "WHERE g.community_id = ? AND (? IS NULL OR g.id = ?) AND g.archived_at IS NULL
+           AND s.ends_at > ? AND s.starts_at < ?
+         ORDER BY s.starts_at, g.name_key, s.id"
+    ))
+    .bind(community_id)
+    .bind(group_id)
+    .bind(group_id)
+    .bind(to_unix(from))
+    .bind(to_unix(to))
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(detail_from_row).collect()
+}
+
+/// A series' sessions on or after a local date, for re-materialising.
+pub async fn for_series_from(
+    db: impl SqliteExecutor<'_>,
+    series_id: i64,
+    from_date: NaiveDate,
+) -> Result<Vec<StoredSession>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, local_date, starts_at, ends_at, status FROM session
+         WHERE series_id = ? AND local_date >= ? ORDER BY local_date",
+    )
+    .bind(series_id)
+    .bind(format_date(from_date))
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(StoredSession {
+                id: row.try_get("id")?,
+                local_date: parse_date(row.try_get("local_date")?)?,
+                starts_at: from_unix(row.try_get("starts_at")?)?,
+                ends_at: from_unix(row.try_get("ends_at")?)?,
+                status: parse_enum("session status", row.try_get("status")?)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    series_id: i64,
+    session: &WantedSession,
+) -> Result<i64, StoreError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO session (series_id, local_date, starts_at, ends_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(series_id)
+    .bind(format_date(session.local_date))
+    .bind(to_unix(session.starts_at))
+    .bind(to_unix(session.ends_at))
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn retime(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE session SET starts_at = ?, ends_at = ? WHERE id = ?")
+        .bind(to_unix(starts_at))
+        .bind(to_unix(ends_at))
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM session WHERE id = ?")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Cancels one session, keeping the reason to show on its card and in lists.
+pub async fn cancel(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE session SET status = 'cancelled', note = ? WHERE id = ?")
+        .bind(reason)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Moves one session to another time; its key (the rule's date) stays.
+pub async fn move_to(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    note: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE session SET status = 'moved', starts_at = ?, ends_at = ?, note = ? WHERE id = ?",
+    )
+    .bind(to_unix(starts_at))
+    .bind(to_unix(ends_at))
+    .bind(note)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Cancels every session of a group that has not started (archiving the group).
+pub async fn cancel_future_of_group(
+    db: impl SqliteExecutor<'_>,
+    group_id: i64,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE session SET status = 'cancelled', note = ?
+         WHERE starts_at >= ? AND status != 'cancelled'
+           AND series_id IN (SELECT id FROM series WHERE group_id = ?)",
+    )
+    .bind(reason)
+    .bind(to_unix(now))
+    .bind(group_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
