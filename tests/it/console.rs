@@ -1,0 +1,159 @@
+//! The console binary driven by scripts on a pipe, as a newcomer or a scenario
+//! test would.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const QUICKSTART: &str = r#"/setup timezone:Europe/London
+/group create name:"Tuesday Circle" channel:#circle
+/meeting add group:"Tuesday Circle" when:"2026-03-10 18:30" repeat:fortnightly
+/meeting list group:"Tuesday Circle" weeks:12
+"#;
+
+fn run_console(args: &[&str], script: &str) -> Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("hearth.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .arg("console")
+        .arg("--db")
+        .arg(&db)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hearth starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("script written");
+    child.wait_with_output().expect("hearth finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_quickstart_shows_1830_in_gmt_before_the_change_and_bst_after() {
+    let output = run_console(&["--clock", "2026-03-01T09:00:00Z", "--strict"], QUICKSTART);
+
+    let out = stdout(&output);
+    assert!(
+        output.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let list = out.split("> /meeting list").nth(1).expect("the list ran");
+    let sessions: Vec<&str> = list.lines().filter(|l| l.contains(" · ")).collect();
+    assert_eq!(sessions.len(), 6, "{list}");
+    assert!(sessions.iter().all(|l| l.contains("18:30")), "{list}");
+    assert!(
+        sessions[0].contains("10 Mar 2026 18:30 GMT")
+            && sessions[1].contains("24 Mar 2026 18:30 GMT"),
+        "{list}"
+    );
+    assert!(sessions[2..].iter().all(|l| l.contains("BST")), "{list}");
+}
+
+#[test]
+fn the_quickstart_runs_in_real_time_too() {
+    let output = run_console(&["--strict"], QUICKSTART);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("18:30"), "{out}");
+}
+
+#[test]
+fn strict_mode_stops_at_the_first_failure_with_a_non_zero_exit() {
+    let script = "/setup timezone:Europe/Londn\n/group list\n";
+
+    let output = run_console(&["--strict"], script);
+
+    let out = stdout(&output);
+    assert!(!output.status.success());
+    assert!(out.contains("Europe/London"), "{out}");
+    assert!(
+        !out.contains("> /group list"),
+        "stopped before the second line: {out}"
+    );
+}
+
+#[test]
+fn without_strict_a_script_runs_to_the_end_and_exits_zero() {
+    let output = run_console(&[], "/group create name:X\n/group list\n");
+    let out = stdout(&output);
+    assert!(output.status.success());
+    assert!(out.contains("needs channel:"), "{out}");
+    assert!(out.contains("There are no groups yet"), "{out}");
+}
+
+#[test]
+fn unknown_options_and_commands_are_explained() {
+    let output = run_console(&[], "/group list colour:blue\n/grop list\n");
+    let out = stdout(&output);
+    assert!(out.contains("/group list has no option colour:"), "{out}");
+    assert!(out.contains("I don't know the command /grop list"), "{out}");
+}
+
+#[test]
+fn as_switches_who_types_and_members_are_refused_coordinator_commands() {
+    let script = "/setup timezone:Europe/London\n/as user:Sam role:member\n/group create name:Circle channel:#c\n";
+    let output = run_console(&["--strict"], script);
+    let out = stdout(&output);
+    assert!(!output.status.success());
+    assert!(out.contains("You are now Sam (member)"), "{out}");
+    assert!(
+        out.contains("Only a coordinator can create groups"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_simulated_clock_only_moves_with_clock_commands() {
+    let script = "/clock advance by:3d\n/clock set when:\"2026-03-01 08:00\"\n";
+    let output = run_console(&["--clock", "2026-03-01T09:00:00Z"], script);
+    let out = stdout(&output);
+    assert!(
+        out.contains("The time is now Wed 4 Mar 2026 09:00 UTC"),
+        "{out}"
+    );
+    assert!(out.contains("only moves forward"), "{out}");
+}
+
+#[test]
+fn a_database_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("keep.db");
+    let run = |script: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+            .args(["console", "--strict", "--db"])
+            .arg(&db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write");
+        child.wait_with_output().expect("finishes")
+    };
+    assert!(
+        run("/setup timezone:Europe/London\n/group create name:Circle channel:#c\n")
+            .status
+            .success()
+    );
+
+    let second = run("/group list\n");
+
+    assert!(
+        stdout(&second).contains("Circle (meeting) in #c"),
+        "{}",
+        stdout(&second)
+    );
+}

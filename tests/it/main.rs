@@ -1,0 +1,8 @@
+//! hearth's integration tests: the app's use-cases on a real (in-memory) SQLite
+//! store, and the console binary driven by scripts.
+
+mod support;
+
+mod console;
+mod groups;
+mod meetings;

@@ -1,0 +1,321 @@
+//! `/meeting ...` and `/schedule` through the app layer: series, sessions,
+//! exceptions and re-materialisation.
+
+use chrono::{Duration, TimeZone, Utc};
+use hearth::app::groups::GroupEdit;
+use hearth::app::meetings::MeetingAdd;
+
+use crate::support::{coordinator, march_first, member, spawn_app, text, TestApp};
+
+fn add(when: &str, repeat: Option<&str>) -> MeetingAdd {
+    MeetingAdd {
+        group: "Tuesday Circle".into(),
+        when: when.into(),
+        repeat: repeat.map(String::from),
+        ..Default::default()
+    }
+}
+
+async fn circle() -> TestApp {
+    let t = spawn_app(march_first()).await;
+    t.with_group("Tuesday Circle", "Europe/London").await;
+    t
+}
+
+fn unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .timestamp()
+}
+
+#[tokio::test]
+async fn a_fortnightly_series_stays_at_1830_local_across_the_spring_change() {
+    let t = circle().await;
+
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("fortnightly")))
+        .await
+        .unwrap();
+
+    let sessions = t.sessions().await;
+    assert_eq!(
+        sessions[0].1,
+        unix(2026, 3, 10, 18, 30),
+        "GMT: 18:30 local is 18:30Z"
+    );
+    assert_eq!(sessions[1].1, unix(2026, 3, 24, 18, 30));
+    assert_eq!(
+        sessions[2].1,
+        unix(2026, 4, 7, 17, 30),
+        "BST: 18:30 local is 17:30Z"
+    );
+    // Twelve weeks ahead of 1 March, every other Tuesday.
+    assert_eq!(sessions.len(), 6);
+}
+
+#[tokio::test]
+async fn the_list_shows_local_times_with_their_zone() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("fortnightly")))
+        .await
+        .unwrap();
+
+    let list = t
+        .app
+        .meeting_list(&member(), Some("Tuesday Circle"), Some(12))
+        .await
+        .unwrap();
+
+    let rendered: Vec<String> = list
+        .lines
+        .iter()
+        .map(|l| hearth::console::render::render_text(l, march_first()))
+        .collect();
+    assert!(
+        rendered[0].contains("Tue 10 Mar 2026 18:30 GMT"),
+        "{rendered:?}"
+    );
+    assert!(
+        rendered[2].contains("Tue 7 Apr 2026 18:30 BST"),
+        "{rendered:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_one_off_in_the_past_is_refused_and_nothing_is_written() {
+    let t = circle().await;
+
+    let refused = t
+        .app
+        .meeting_add(&coordinator(), add("2026-02-20 18:30", None))
+        .await
+        .unwrap_err();
+
+    assert!(refused.to_string().contains("already passed"), "{refused}");
+    assert_eq!(t.count("series").await, 0);
+    assert_eq!(t.count("session").await, 0);
+}
+
+#[tokio::test]
+async fn a_malformed_when_shows_the_expected_form() {
+    let t = circle().await;
+    let refused = t
+        .app
+        .meeting_add(&coordinator(), add("next tuesday", None))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("2026-12-01 18:30"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn until_before_the_start_and_a_count_of_zero_are_refused() {
+    let t = circle().await;
+    let mut early = add("2026-03-10 18:30", Some("weekly"));
+    early.until = Some("2026-03-01".into());
+    let mut zero = add("2026-03-10 18:30", Some("weekly"));
+    zero.count = Some(0);
+
+    let until = t.app.meeting_add(&coordinator(), early).await.unwrap_err();
+    let count = t.app.meeting_add(&coordinator(), zero).await.unwrap_err();
+
+    assert!(
+        until.to_string().to_lowercase().contains("before"),
+        "{until}"
+    );
+    assert!(count.to_string().contains("at least 1"), "{count}");
+    assert_eq!(t.count("series").await, 0);
+}
+
+#[tokio::test]
+async fn a_member_cannot_add_a_meeting() {
+    let t = circle().await;
+    let refused = t
+        .app
+        .meeting_add(&member(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("coordinator"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_count_limits_the_series() {
+    let t = circle().await;
+    let mut three = add("2026-03-10 18:30", Some("weekly"));
+    three.count = Some(3);
+
+    t.app.meeting_add(&coordinator(), three).await.unwrap();
+
+    assert_eq!(t.sessions().await.len(), 3);
+}
+
+#[tokio::test]
+async fn cancelling_one_session_keeps_the_series_and_shows_the_reason() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let first = t.sessions().await[0].0;
+
+    t.app
+        .meeting_cancel(
+            &coordinator(),
+            &format!("#{first}"),
+            Some("Room unavailable".into()),
+        )
+        .await
+        .unwrap();
+
+    let list = text(&t.app.meeting_list(&member(), None, Some(2)).await.unwrap());
+    assert!(list.contains("CANCELLED: Room unavailable"), "{list}");
+    assert!(t
+        .app
+        .meeting_cancel(&coordinator(), &first.to_string(), None)
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("already cancelled"));
+}
+
+#[tokio::test]
+async fn moving_a_session_changes_only_that_date() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let before = t.sessions().await;
+
+    t.app
+        .meeting_move(&coordinator(), &before[1].0.to_string(), "2026-03-18 19:00")
+        .await
+        .unwrap();
+
+    let after = t.sessions().await;
+    assert_eq!(after[1].0, before[1].0, "same session row");
+    assert_eq!(after[1].1, unix(2026, 3, 18, 19, 0));
+    assert_eq!(after[0], before[0]);
+    assert_eq!(after[2], before[2]);
+}
+
+#[tokio::test]
+async fn an_unknown_session_number_says_where_to_find_one() {
+    let t = circle().await;
+    let refused = t
+        .app
+        .meeting_cancel(&coordinator(), "999", None)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("/meeting list"), "{refused}");
+    let refused = t
+        .app
+        .meeting_cancel(&coordinator(), "tuesday", None)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("session:12"), "{refused}");
+}
+
+#[tokio::test]
+async fn changing_the_groups_zone_keeps_session_ids_and_local_times() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let before = t.sessions().await;
+
+    t.app
+        .group_edit(
+            &coordinator(),
+            GroupEdit {
+                group: "Tuesday Circle".into(),
+                timezone: Some("America/New_York".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let after = t.sessions().await;
+    assert_eq!(
+        after.iter().map(|s| (s.0, s.2.clone())).collect::<Vec<_>>(),
+        before
+            .iter()
+            .map(|s| (s.0, s.2.clone()))
+            .collect::<Vec<_>>(),
+        "every date keeps its session id"
+    );
+    // 18:30 in New York on 10 March 2026 (EDT, UTC-4) is 22:30Z.
+    assert_eq!(after[0].1, unix(2026, 3, 10, 22, 30));
+}
+
+#[tokio::test]
+async fn ending_a_series_removes_later_sessions_and_keeps_earlier_ids() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let before = t.sessions().await;
+
+    t.app
+        .meeting_end(&coordinator(), "1", Some("2026-03-24"))
+        .await
+        .unwrap();
+
+    let after = t.sessions().await;
+    assert_eq!(after, before[..3].to_vec());
+}
+
+#[tokio::test]
+async fn the_horizon_rolls_forward_as_time_passes_without_touching_existing_rows() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let before = t.sessions().await;
+
+    t.clock.advance(Duration::weeks(4));
+    let added = t.app.roll_horizon().await.unwrap();
+
+    let after = t.sessions().await;
+    assert_eq!(added, 4);
+    assert_eq!(
+        after[..before.len()],
+        before[..],
+        "existing sessions unchanged"
+    );
+}
+
+#[tokio::test]
+async fn the_schedule_lists_every_groups_sessions() {
+    let t = circle().await;
+    t.app
+        .group_create(
+            &coordinator(),
+            hearth::app::groups::GroupCreate {
+                name: "Hearing Voices".into(),
+                channel: "#voices".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let mut voices = add("2026-03-05 11:00", Some("monthly-weekday"));
+    voices.group = "Hearing Voices".into();
+    t.app.meeting_add(&coordinator(), voices).await.unwrap();
+
+    let schedule = text(&t.app.schedule(&member(), Some(14)).await.unwrap());
+
+    assert!(schedule.contains("Hearing Voices"), "{schedule}");
+    assert!(schedule.contains("Tuesday Circle"), "{schedule}");
+}
