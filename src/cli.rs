@@ -71,6 +71,9 @@ impl Cli {
     /// Runs the chosen command. Settings are loaded and validated once, here.
     pub async fn run(self) -> Result<ExitCode, RunError> {
         let settings = Settings::load(self.config.as_deref())?;
+        // The console keeps its transcript on stdout clean: only warnings by default.
+        let console = matches!(self.command, Command::Console { .. });
+        init_logging(if console { "warn" } else { &settings.log.level });
         match self.command {
             Command::Console { db, clock, strict } => {
                 run_console(&settings, db, clock, strict).await
@@ -88,6 +91,18 @@ impl Cli {
             }
         }
     }
+}
+
+/// Logs go to stderr. `RUST_LOG` overrides the configured filter.
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second initialisation (tests running several commands) keeps the first.
+    let _already_set = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn db_options(settings: &Settings) -> DbOptions {

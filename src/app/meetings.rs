@@ -374,7 +374,7 @@ impl App {
             .iter()
             .map(|s| (s.group_id, s.group_name.clone(), s.channel.clone()))
             .collect();
-        groups.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+        groups.sort_by_key(|g| g.1.to_lowercase());
         groups.dedup_by_key(|g| g.0);
         for (group_id, name, channel) in groups {
             reply = reply.line(Text::new().strong(name).plain(" in ").channel(channel));
