@@ -42,6 +42,13 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Run the Discord bot. Needs a bot token in HEARTH__DISCORD__TOKEN (or DISCORD_TOKEN,
+    /// or discord.token_file in the settings).
+    Serve {
+        /// The SQLite file. Default: database.path from the settings.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
     /// Create the database if needed, apply pending migrations, and exit.
     Migrate {
         /// The SQLite file. Default: database.path from the settings.
@@ -63,6 +70,17 @@ pub enum RunError {
     App(#[from] AppError),
     #[error("--clock {0:?} isn't an RFC 3339 time; write it like 2026-03-01T09:00:00Z")]
     Clock(String),
+    #[error(
+        "no Discord bot token: set HEARTH__DISCORD__TOKEN (or DISCORD_TOKEN) to the token from \
+         your application's Bot page. To try hearth without Discord, run: hearth console"
+    )]
+    MissingToken,
+    #[error("the token file {path} could not be read: {error}")]
+    TokenFile { path: String, error: std::io::Error },
+    #[error("discord.{key} is invalid: {reason}")]
+    DiscordSetting { key: &'static str, reason: String },
+    #[error("{0}")]
+    Serve(#[from] crate::discord::ServeError),
     #[error("reading or writing the terminal failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -78,6 +96,7 @@ impl Cli {
             Command::Console { db, clock, strict } => {
                 run_console(&settings, db, clock, strict).await
             }
+            Command::Serve { db } => run_serve(&settings, db).await,
             Command::Migrate { db } => {
                 let path = db.unwrap_or_else(|| settings.database.path.clone());
                 let pool = store::open(&path, &db_options(&settings)).await?;
@@ -148,4 +167,109 @@ async fn run_console(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The bot token: the setting (or HEARTH__DISCORD__TOKEN), else DISCORD_TOKEN, else
+/// the token file.
+fn discord_options(settings: &Settings) -> Result<crate::discord::DiscordOptions, RunError> {
+    use crate::config::Secret;
+    let discord = &settings.discord;
+    let token = if !discord.token.is_empty() {
+        discord.token.clone()
+    } else if let Some(token) = std::env::var("DISCORD_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        Secret::new(token)
+    } else if !discord.token_file.trim().is_empty() {
+        let path = discord.token_file.trim();
+        let contents = std::fs::read_to_string(path).map_err(|error| RunError::TokenFile {
+            path: path.to_string(),
+            error,
+        })?;
+        Secret::new(contents.trim())
+    } else {
+        return Err(RunError::MissingToken);
+    };
+    if token.is_empty() {
+        return Err(RunError::MissingToken);
+    }
+    let dev_guild = match discord.dev_guild.trim() {
+        "" => None,
+        id => Some(id.parse::<u64>().map_err(|_| RunError::DiscordSetting {
+            key: "dev_guild",
+            reason: format!("{id:?} is not a server id (a number)"),
+        })?),
+    };
+    let api_proxy =
+        Some(discord.api_proxy.trim().trim_end_matches('/').to_string()).filter(|p| !p.is_empty());
+    if let Some(proxy) = &api_proxy {
+        if !(proxy.starts_with("http://") || proxy.starts_with("https://")) {
+            return Err(RunError::DiscordSetting {
+                key: "api_proxy",
+                reason: "must be an http:// or https:// URL".into(),
+            });
+        }
+    }
+    Ok(crate::discord::DiscordOptions {
+        token,
+        api_proxy,
+        dev_guild,
+    })
+}
+
+async fn run_serve(settings: &Settings, db: Option<PathBuf>) -> Result<ExitCode, RunError> {
+    let options = discord_options(settings)?;
+    let path = db.unwrap_or_else(|| settings.database.path.clone());
+    let pool = store::open(&path, &db_options(settings)).await?;
+    store::migrate(&pool).await?;
+    let app = App::new(pool.clone(), Arc::new(SystemClock), app_settings(settings));
+    app.roll_horizon().await?;
+    let roller = tokio::spawn(roll_horizon_regularly(app.clone()));
+    let client = crate::discord::client(&options, app).await?;
+    let result = crate::discord::run(client, shutdown_signal()).await;
+    roller.abort();
+    pool.close().await;
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Keeps sessions materialised up to the horizon as days pass.
+async fn roll_horizon_regularly(app: App) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(error) = app.roll_horizon().await {
+            tracing::error!(%error, "could not roll the session horizon forward");
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }

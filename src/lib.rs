@@ -9,5 +9,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod discord;
 pub mod domain;
 pub mod store;

@@ -4,6 +4,7 @@
 
 mod error;
 pub mod groups;
+pub mod lookup;
 pub mod meetings;
 pub mod setup;
 

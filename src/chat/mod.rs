@@ -162,3 +162,62 @@ impl Reply {
         out
     }
 }
+
+/// Where a posted message lives, so it can be edited or threaded later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRef {
+    pub channel: String,
+    pub message: String,
+}
+
+/// Why a post did not arrive. The dispatcher retries `Transient` and falls back or
+/// records the others.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth trying again later: a timeout, a 5xx, or a 429 with its wait.
+    #[error("temporary failure ({detail})")]
+    Transient {
+        retry_after: Option<std::time::Duration>,
+        detail: String,
+    },
+    /// The channel was deleted, or hearth can no longer see it.
+    #[error("the channel is gone or hidden from hearth")]
+    ChannelGone,
+    /// The member does not accept direct messages from hearth.
+    #[error("the member does not accept direct messages")]
+    CannotDm,
+    /// Refused for another lasting reason (missing permission, invalid content).
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+/// A boxed future, so the port can be used as `Arc<dyn ChatPort>`.
+pub type ChatFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, DeliveryError>> + Send + 'a>>;
+
+/// What the app and the engine need from a chat platform. Adapters implement it:
+/// Discord for real, the console by printing.
+pub trait ChatPort: Send + Sync + 'static {
+    /// Posts to a channel. `nonce` (at most 25 characters) makes a repeated post of the
+    /// same job a no-op on platforms that support it.
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        message: &'a Reply,
+        nonce: &'a str,
+    ) -> ChatFuture<'a, MessageRef>;
+
+    /// Replaces the content of an earlier post.
+    fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()>;
+
+    /// Sends a direct message to a member.
+    fn dm<'a>(
+        &'a self,
+        user: &'a str,
+        message: &'a Reply,
+        nonce: &'a str,
+    ) -> ChatFuture<'a, MessageRef>;
+
+    /// Opens a thread on a post and returns the thread's channel.
+    fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String>;
+}

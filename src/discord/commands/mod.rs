@@ -1,0 +1,13 @@
+//! One file per command group; each command maps its options to an `app` call.
+
+pub mod group;
+pub mod meeting;
+pub mod schedule;
+pub mod setup;
+
+use poise::serenity_prelude as serenity;
+
+/// How a channel is stored: its id.
+pub(crate) fn channel_ref(channel: &serenity::Channel) -> String {
+    channel.id().get().to_string()
+}

@@ -1,0 +1,220 @@
+//! The Discord adapter: slash commands (poise over serenity), autocomplete, and the
+//! chat port over Discord's REST API. It holds no business rules: each command maps
+//! its options to an `app` call and renders the `Reply`. Only this module names
+//! serenity or poise types.
+
+mod autocomplete;
+pub mod chat;
+mod commands;
+pub mod render;
+
+use std::future::Future;
+
+use poise::serenity_prelude as serenity;
+
+use crate::app::{Actor, App, AppResult};
+use crate::domain::role::Role;
+
+/// What every command handler can reach.
+pub struct Data {
+    pub app: App,
+}
+
+/// Failures talking to Discord itself; use-case errors never become this, they are
+/// rendered as ephemeral replies.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// How to reach Discord and where to register commands.
+#[derive(Debug, Clone)]
+pub struct DiscordOptions {
+    pub token: crate::config::Secret,
+    /// Replaces `https://discord.com` for REST; serenity's limiter is then off and
+    /// hearth honours 429s itself.
+    pub api_proxy: Option<String>,
+    /// Register commands in this guild only (instant); otherwise globally.
+    pub dev_guild: Option<u64>,
+}
+
+/// Why `hearth serve` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("Discord rejected the bot token. Check HEARTH__DISCORD__TOKEN (or DISCORD_TOKEN): copy it again from the Bot page of your Discord application.")]
+    TokenRejected,
+    #[error("could not connect to Discord: {0}")]
+    Discord(#[from] serenity::Error),
+}
+
+/// The slash commands hearth registers.
+pub fn command_list() -> Vec<poise::Command<Data, Error>> {
+    vec![
+        commands::setup::setup(),
+        commands::group::group(),
+        commands::meeting::meeting(),
+        commands::schedule::schedule(),
+    ]
+}
+
+/// Builds the serenity client with the poise framework, ready to start.
+pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Client, ServeError> {
+    let token = options.token.expose().trim().to_string();
+    let http = match &options.api_proxy {
+        // Behind a proxy serenity's limiter can't work (it ignores the proxy), and
+        // the proxy owns the shared limits: hearth's own calls honour its 429s.
+        Some(proxy) => serenity::HttpBuilder::new(&token)
+            .proxy(proxy.clone())
+            .ratelimiter_disabled(true)
+            .build(),
+        None => serenity::Http::new(&token),
+    };
+    let dev_guild = options.dev_guild;
+    let framework = poise::Framework::builder()
+        .initialize_owners(false)
+        .options(poise::FrameworkOptions {
+            commands: command_list(),
+            on_error: |error| Box::pin(on_error(error)),
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                match dev_guild {
+                    Some(guild) => {
+                        poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::new(guild))
+                            .await?
+                    }
+                    None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
+                }
+                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                Ok(Data { app })
+            })
+        })
+        .build();
+    let client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
+        .framework(framework)
+        .await?;
+    Ok(client)
+}
+
+/// Runs the bot until `shutdown` resolves (SIGINT/SIGTERM in `hearth serve`), then
+/// closes the gateway connections cleanly.
+pub async fn run(
+    mut client: serenity::Client,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let shards = client.shard_manager.clone();
+    tokio::select! {
+        result = client.start() => result.map_err(|error| match error {
+            serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => ServeError::TokenRejected,
+            serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(ref response))
+                if response.status_code.as_u16() == 401 => ServeError::TokenRejected,
+            other => ServeError::Discord(other),
+        }),
+        () = shutdown => {
+            tracing::info!("shutting down: closing the Discord connection");
+            shards.shutdown_all().await;
+            Ok(())
+        }
+    }
+}
+
+/// Who is asking: the guild is the community; Manage Server (or Administrator) or
+/// the configured coordinator role makes a coordinator.
+async fn actor(ctx: Context<'_>) -> Result<Actor, crate::app::AppError> {
+    let Some(guild) = ctx.guild_id() else {
+        return Err(crate::app::AppError::invalid(
+            "Please use hearth's commands in your community's server.",
+        ));
+    };
+    let community_id = guild.get().to_string();
+    let (permissions, roles) = match &ctx {
+        poise::Context::Application(app_ctx) => match &app_ctx.interaction.member {
+            Some(member) => (member.permissions, member.roles.clone()),
+            None => (None, Vec::new()),
+        },
+        poise::Context::Prefix(_) => (None, Vec::new()),
+    };
+    let manages = permissions.is_some_and(|p| p.manage_guild() || p.administrator());
+    let coordinator_role = ctx.data().app.coordinator_role(&community_id).await?;
+    let has_role = coordinator_role
+        .and_then(|r| r.parse::<u64>().ok())
+        .is_some_and(|role| roles.iter().any(|r| r.get() == role));
+    Ok(Actor {
+        community_id,
+        user_id: ctx.author().id.get().to_string(),
+        name: ctx.author().name.clone(),
+        role: if manages || has_role {
+            Role::Coordinator
+        } else {
+            Role::Member
+        },
+    })
+}
+
+/// Runs a use-case as the person asking and answers with its reply; a refusal or an
+/// error is an ephemeral message that says how to go on.
+async fn respond<F, Fut>(ctx: Context<'_>, use_case: F) -> Result<(), Error>
+where
+    F: FnOnce(App, Actor) -> Fut,
+    Fut: Future<Output = AppResult>,
+{
+    let result = match actor(ctx).await {
+        Ok(actor) => use_case(ctx.data().app.clone(), actor).await,
+        Err(error) => Err(error),
+    };
+    let reply = result.unwrap_or_else(|error| crate::chat::Reply::problem(error.to_string()));
+    let ephemeral = reply.visibility == crate::chat::Visibility::Private;
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(render::embed(&reply))
+            .ephemeral(ephemeral)
+            .allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    let (ctx, message) = match &error {
+        poise::FrameworkError::Command { ctx, error, .. } => {
+            tracing::error!(command = %ctx.command().qualified_name, %error, "a command could not answer");
+            (
+                *ctx,
+                "Sorry, something went wrong talking to Discord. Please try again in a moment."
+                    .to_string(),
+            )
+        }
+        poise::FrameworkError::ArgumentParse {
+            ctx, input, error, ..
+        } => (
+            *ctx,
+            format!(
+                "I couldn't read {}: {error}. Please check the option and try again.",
+                input
+                    .as_deref()
+                    .map(|i| format!("\"{i}\""))
+                    .unwrap_or_else(|| "an option".into())
+            ),
+        ),
+        poise::FrameworkError::GuildOnly { ctx, .. } => (
+            *ctx,
+            "Please use hearth's commands in your community's server.".to_string(),
+        ),
+        _ => {
+            if let Err(e) = poise::builtins::on_error(error).await {
+                tracing::error!(%e, "could not report an error to Discord");
+            }
+            return;
+        }
+    };
+    let reply = crate::chat::Reply::problem(message);
+    let sent = ctx
+        .send(
+            poise::CreateReply::default()
+                .embed(render::embed(&reply))
+                .ephemeral(true),
+        )
+        .await;
+    if let Err(e) = sent {
+        tracing::error!(%e, "could not report an error to Discord");
+    }
+}

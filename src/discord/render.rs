@@ -1,0 +1,107 @@
+//! Replies as Discord embeds. Times become Discord timestamps (`<t:UNIX:F>`), which
+//! every member's client shows in their own time zone.
+
+use poise::serenity_prelude as serenity;
+
+use crate::chat::{Reply, Span, Text, TimeStyle, Tone};
+
+/// Discord's limit on an embed description.
+const MAX_DESCRIPTION: usize = 4096;
+const MAX_TITLE: usize = 256;
+
+pub fn embed(reply: &Reply) -> serenity::CreateEmbed {
+    let mut description = reply
+        .lines
+        .iter()
+        .map(markdown)
+        .collect::<Vec<_>>()
+        .join("\n");
+    if description.chars().count() > MAX_DESCRIPTION {
+        description = description
+            .chars()
+            .take(MAX_DESCRIPTION - 1)
+            .collect::<String>()
+            + "…";
+    }
+    let mut embed = serenity::CreateEmbed::new()
+        .description(description)
+        .colour(colour(reply.tone));
+    if let Some(title) = &reply.title {
+        embed = embed.title(title.chars().take(MAX_TITLE).collect::<String>());
+    }
+    embed
+}
+
+fn colour(tone: Tone) -> serenity::Colour {
+    match tone {
+        Tone::Done => serenity::Colour::new(0x4c9a6a),
+        Tone::Info => serenity::Colour::new(0x5b7fa6),
+        Tone::Problem => serenity::Colour::new(0xc98a3c),
+    }
+}
+
+/// One line in Discord markdown.
+pub fn markdown(text: &Text) -> String {
+    text.0
+        .iter()
+        .map(|span| match span {
+            Span::Plain(s) => escape(s),
+            Span::Strong(s) => format!("**{}**", escape(s)),
+            Span::Time {
+                at,
+                style: TimeStyle::Full,
+                ..
+            } => format!("<t:{}:F>", at.timestamp()),
+            Span::Time {
+                at,
+                style: TimeStyle::Relative,
+                ..
+            } => format!("<t:{}:R>", at.timestamp()),
+            Span::Channel(channel) if is_snowflake(channel) => format!("<#{channel}>"),
+            Span::Channel(channel) => escape(channel),
+        })
+        .collect()
+}
+
+fn is_snowflake(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Keeps names people typed from turning into formatting or mentions.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '_' | '~' | '`' | '|' | '\\' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.replace('@', "@\u{200b}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn times_become_discord_timestamps_and_channel_ids_links() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 10, 18, 30, 0).unwrap();
+        let text = Text::new()
+            .time(at, chrono_tz::Europe::London, TimeStyle::Full)
+            .plain(" ")
+            .time(at, chrono_tz::Europe::London, TimeStyle::Relative)
+            .plain(" in ")
+            .channel("123456");
+        assert_eq!(
+            markdown(&text),
+            format!("<t:{0}:F> <t:{0}:R> in <#123456>", at.timestamp())
+        );
+    }
+
+    #[test]
+    fn typed_names_cannot_format_or_mention() {
+        let text = Text::new().strong("*Circle* @everyone");
+        assert_eq!(markdown(&text), "**\\*Circle\\* @\u{200b}everyone**");
+    }
+}
