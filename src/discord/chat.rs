@@ -55,11 +55,15 @@ impl DiscordChat {
     async fn send(&self, request: Request<'_>) -> Result<serde_json::Value, DeliveryError> {
         let mut waits = 0;
         loop {
+            let refuse = |e: &dyn std::fmt::Display| {
+                DeliveryError::Refused(format!("could not build the request: {e}"))
+            };
             let built = request
                 .clone()
                 .build(&self.client, &self.token, self.proxy.as_deref())
-                .and_then(|b| b.build().map_err(serenity::Error::from))
-                .map_err(|e| DeliveryError::Refused(format!("could not build the request: {e}")))?;
+                .map_err(|e| refuse(&e))?
+                .build()
+                .map_err(|e| refuse(&e))?;
             let response =
                 self.client
                     .execute(built)

@@ -42,7 +42,7 @@ pub enum ServeError {
     #[error("Discord rejected the bot token. Check HEARTH__DISCORD__TOKEN (or DISCORD_TOKEN): copy it again from the Bot page of your Discord application.")]
     TokenRejected,
     #[error("could not connect to Discord: {0}")]
-    Discord(#[from] serenity::Error),
+    Discord(Box<serenity::Error>),
 }
 
 /// The slash commands hearth registers.
@@ -91,7 +91,8 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
         .build();
     let client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
         .framework(framework)
-        .await?;
+        .await
+        .map_err(|e| ServeError::Discord(Box::new(e)))?;
     Ok(client)
 }
 
@@ -107,7 +108,7 @@ pub async fn run(
             serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => ServeError::TokenRejected,
             serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(ref response))
                 if response.status_code.as_u16() == 401 => ServeError::TokenRejected,
-            other => ServeError::Discord(other),
+            other => ServeError::Discord(Box::new(other)),
         }),
         () = shutdown => {
             tracing::info!("shutting down: closing the Discord connection");

@@ -57,6 +57,7 @@ pub async fn group(_ctx: Context<'_>) -> Result<(), Error> {
 
 /// Start a group
 #[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     ctx: Context<'_>,
     #[description = "The group's name, e.g. Tuesday Circle"] name: String,
