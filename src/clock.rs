@@ -58,3 +58,27 @@ impl Clock for ManualClock {
         *self.lock()
     }
 }
+
+/// Time that follows tokio's clock from a chosen start, so tests that pause and
+/// advance tokio time (`tokio::time::pause`) move hearth's "now" with it.
+#[derive(Debug, Clone)]
+pub struct TokioClock {
+    start_utc: DateTime<Utc>,
+    start: tokio::time::Instant,
+}
+
+impl TokioClock {
+    pub fn starting_at(start_utc: DateTime<Utc>) -> Self {
+        TokioClock {
+            start_utc,
+            start: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = tokio::time::Instant::now().duration_since(self.start);
+        self.start_utc + Duration::from_std(elapsed).unwrap_or(Duration::MAX)
+    }
+}

@@ -11,4 +11,5 @@ pub mod config;
 pub mod console;
 pub mod discord;
 pub mod domain;
+pub mod engine;
 pub mod store;

@@ -70,6 +70,7 @@ invalid_from!(
     crate::domain::time::WhenError,
     crate::domain::time::DurationError,
     crate::domain::recurrence::RecurrenceError,
+    crate::domain::reminder::OffsetError,
 );
 
 /// A short reference like `E7F3A2C1` that ties a member's report to a log line.

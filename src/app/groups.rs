@@ -108,7 +108,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
 
         Ok(Reply::private(Tone::Done, format!("Created {}", fields.name))
             .lines(describe_fields(&fields))
@@ -192,7 +192,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
 
         let mut reply = Reply::private(Tone::Done, format!("Updated {}", fields.name))
             .line(format!("Changed: {}.", changed.join(", ")))
@@ -332,7 +332,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
         Ok(
             Reply::private(Tone::Done, format!("Archived {}", group.name)).line(format!(
             "It no longer appears in lists, and its {cancelled} upcoming session(s) are cancelled. \

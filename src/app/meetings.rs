@@ -111,7 +111,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
 
         let mut reply = Reply::private(
             Tone::Done,
@@ -212,6 +212,7 @@ impl App {
         let mut tx = store::begin_write(self.pool()).await?;
         let found = changeable_session(&mut tx, actor, id, now).await?;
         sessions::cancel(&mut *tx, id, reason.as_deref()).await?;
+        super::jobs::sync_session_jobs(&mut tx, id, now).await?;
         record_audit(
             &mut tx,
             actor,
@@ -221,7 +222,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
         let mut reply = Reply::private(
             Tone::Done,
             format!("Cancelled {} session #{id}", found.group_name),
@@ -255,6 +256,7 @@ impl App {
         let ends_at = starts_at + (found.ends_at - found.starts_at);
         let note = format!("Moved from {}", format_local(found.starts_at, found.zone));
         sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
+        super::jobs::sync_session_jobs(&mut tx, id, now).await?;
         record_audit(
             &mut tx,
             actor,
@@ -264,7 +266,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
         Ok(Reply::private(
             Tone::Done,
             format!("Moved {} session #{id}", found.group_name),
@@ -329,7 +331,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
         Ok(
             Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(
                 format!(

@@ -4,15 +4,19 @@
 
 mod error;
 pub mod groups;
+mod jobs;
 pub mod lookup;
 pub mod meetings;
+pub mod reminders;
 pub mod setup;
+pub mod status;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sqlx::{SqliteConnection, SqlitePool};
+use tokio::sync::Notify;
 
 pub use error::AppError;
 
@@ -59,6 +63,8 @@ pub struct App {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
     settings: AppSettings,
+    /// Woken after every change to the jobs, so the dispatcher re-plans its sleep.
+    jobs_changed: Arc<Notify>,
 }
 
 /// The most occurrences one series expands to in one go; a guard, not a product limit.
@@ -70,11 +76,29 @@ impl App {
             pool,
             clock,
             settings,
+            jobs_changed: Arc::new(Notify::new()),
         }
+    }
+
+    /// The signal the dispatcher waits on besides its timer.
+    pub fn jobs_changed(&self) -> Arc<Notify> {
+        self.jobs_changed.clone()
+    }
+
+    /// Commits a transaction that may have changed jobs, then wakes the dispatcher.
+    async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<(), AppError> {
+        tx.commit().await.map_err(store::StoreError::from)?;
+        self.jobs_changed.notify_one();
+        Ok(())
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The clock the app reads, for the dispatcher that runs beside it.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -103,7 +127,7 @@ impl App {
                 added += self.materialise(&mut tx, &series, group.zone, now).await?;
             }
         }
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
         Ok(added)
     }
 
@@ -134,13 +158,16 @@ impl App {
         let stored = sessions::for_series_from(&mut *conn, series.id, from_date).await?;
         let plan = plan_materialisation(&stored, &wanted, now);
         for session in &plan.insert {
-            sessions::insert(&mut *conn, series.id, session).await?;
+            let id = sessions::insert(&mut *conn, series.id, session).await?;
+            jobs::sync_session_jobs(conn, id, now).await?;
         }
         for (id, session) in &plan.retime {
             sessions::retime(&mut *conn, *id, session.starts_at, session.ends_at).await?;
+            jobs::sync_session_jobs(conn, *id, now).await?;
         }
         for id in &plan.remove {
             sessions::delete(&mut *conn, *id).await?;
+            jobs::sync_session_jobs(conn, *id, now).await?;
         }
         Ok(plan.insert.len())
     }

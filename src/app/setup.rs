@@ -62,7 +62,7 @@ impl App {
             now,
         )
         .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
+        self.commit(tx).await?;
 
         let zone = community
             .timezone

@@ -114,6 +114,30 @@ pub const SPECS: &[Spec] = &[
         required: &[],
         optional: &["days"],
     },
+    Spec {
+        path: "reminders set",
+        summary: "when a group's reminders go out, e.g. offsets:24h,1h",
+        required: &["group", "offsets"],
+        optional: &[],
+    },
+    Spec {
+        path: "reminders dm on",
+        summary: "get reminders by direct message",
+        required: &[],
+        optional: &[],
+    },
+    Spec {
+        path: "reminders dm off",
+        summary: "stop reminders by direct message",
+        required: &[],
+        optional: &[],
+    },
+    Spec {
+        path: "status",
+        summary: "failed deliveries and what's next to post",
+        required: &[],
+        optional: &[],
+    },
 ];
 
 /// The options of one typed command, checked against its spec.
@@ -273,6 +297,13 @@ pub async fn dispatch(app: &App, actor: &Actor, spec: &Spec, o: &Options<'_>) ->
                 .await
         }
         "schedule" => app.schedule(actor, o.int("days")?).await,
+        "reminders set" => {
+            app.reminders_set(actor, &o.required("group"), &o.required("offsets"))
+                .await
+        }
+        "reminders dm on" => app.reminders_dm(actor, "on").await,
+        "reminders dm off" => app.reminders_dm(actor, "off").await,
+        "status" => app.status(actor).await,
         other => Err(AppError::invalid(format!(
             "/{other} isn't available in the console yet."
         ))),

@@ -6,20 +6,25 @@
 //! `--clock`, time is simulated and moves only by `/clock`. Only this adapter
 //! differs from Discord: the app, store and rules are the same.
 
+pub mod chat;
 pub mod commands;
 pub mod parse;
 pub mod render;
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use tokio::io::AsyncBufReadExt;
 
 use crate::app::{Actor, App, AppError};
 use crate::chat::Reply;
-use crate::clock::ManualClock;
+use crate::clock::{Clock, ManualClock};
 use crate::domain::role::Role;
 use crate::domain::time::{parse_duration, parse_when, resolve_local, Tz};
+use crate::engine::Engine;
+
+use self::chat::{ConsoleChat, Sink};
 
 use self::commands::{Options, SPECS};
 use self::parse::{parse_line, CommandLine};
@@ -36,15 +41,41 @@ pub struct Outcome {
     pub quit: bool,
 }
 
-/// One console session: who is typing, and the simulated clock if there is one.
+/// One console session: who is typing, the simulated clock if there is one, and the
+/// dispatcher that prints the bot's posts.
 pub struct Console {
     app: App,
     actor: Actor,
     clock: Option<ManualClock>,
+    dispatch: Dispatch,
 }
+
+/// How the console's dispatcher runs.
+enum Dispatch {
+    /// Simulated time: stepped by the console as `/clock` passes due times; posts are
+    /// collected and printed before the command's own reply.
+    Stepped {
+        engine: Box<Engine>,
+        posts: Arc<Mutex<String>>,
+    },
+    /// Real time: the dispatcher's loop runs beside the prompt and prints as it posts.
+    Background(tokio::task::JoinHandle<()>),
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Dispatch::Background(handle) = &self.dispatch {
+            handle.abort();
+        }
+    }
+}
+
+/// The furthest one simulated step goes before the horizon is rolled forward again.
+const SIMULATED_STEP: chrono::Duration = chrono::Duration::days(1);
 
 impl Console {
     /// Starts as a coordinator called "you", so a new user can set things up at once.
+    /// Must be called inside a tokio runtime (real time spawns the dispatcher).
     pub fn new(app: App, clock: Option<ManualClock>) -> Self {
         let actor = Actor {
             community_id: COMMUNITY.to_string(),
@@ -52,7 +83,37 @@ impl Console {
             name: "you".to_string(),
             role: Role::Coordinator,
         };
-        Console { app, actor, clock }
+        let dispatch = if clock.is_some() {
+            let posts = Arc::new(Mutex::new(String::new()));
+            let chat = ConsoleChat::new(app.clock(), Sink::Buffer(posts.clone()));
+            let engine = Engine::new(
+                app.pool().clone(),
+                Arc::new(chat),
+                app.clock(),
+                app.jobs_changed(),
+            )
+            .unpaced();
+            Dispatch::Stepped {
+                engine: Box::new(engine),
+                posts,
+            }
+        } else {
+            let chat = ConsoleChat::new(app.clock(), Sink::Stdout);
+            let engine = Engine::new(
+                app.pool().clone(),
+                Arc::new(chat),
+                app.clock(),
+                app.jobs_changed(),
+            )
+            .unpaced();
+            Dispatch::Background(tokio::spawn(engine.run(std::future::pending())))
+        };
+        Console {
+            app,
+            actor,
+            clock,
+            dispatch,
+        }
     }
 
     pub fn actor(&self) -> &Actor {
@@ -101,14 +162,66 @@ impl Console {
                 ))),
             },
         };
-        match result {
+        // What the command queued that is due now (a cancellation notice) posts now.
+        let dispatched = self.dispatch_due().await;
+        let posts = self.take_posts();
+        let mut outcome = match result.and_then(|reply| dispatched.map(|()| reply)) {
             Ok(reply) => Outcome {
                 output: render::render_reply(&reply, self.app.now().max(now)),
                 failed: false,
                 quit: false,
             },
             Err(error) => self.problem(error.to_string()),
+        };
+        outcome.output = posts + &outcome.output;
+        outcome
+    }
+
+    /// In simulated time, delivers every job due at the current instant.
+    async fn dispatch_due(&mut self) -> Result<(), AppError> {
+        if let Dispatch::Stepped { engine, .. } = &mut self.dispatch {
+            engine.run_until_idle().await?;
         }
+        Ok(())
+    }
+
+    fn take_posts(&self) -> String {
+        match &self.dispatch {
+            Dispatch::Stepped { posts, .. } => {
+                std::mem::take(&mut *posts.lock().unwrap_or_else(|p| p.into_inner()))
+            }
+            Dispatch::Background(_) => String::new(),
+        }
+    }
+
+    /// Moves simulated time to `target`, stopping at each due job in order (and at
+    /// least daily, to roll the horizon) so posts appear at their own times.
+    async fn advance_to(
+        &mut self,
+        clock: &ManualClock,
+        target: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        // A guard against a job that keeps coming due; a year of daily steps fits well inside.
+        for _ in 0..100_000 {
+            self.app.roll_horizon().await?;
+            let now = clock.now();
+            let next_job = match &self.dispatch {
+                Dispatch::Stepped { engine, .. } => engine.next_due().await?,
+                Dispatch::Background(_) => None,
+            };
+            let stop = next_job
+                .filter(|at| *at > now)
+                .unwrap_or(target)
+                .min(now + SIMULATED_STEP)
+                .min(target);
+            clock.set(stop.max(now));
+            self.dispatch_due().await?;
+            if stop >= target {
+                break;
+            }
+        }
+        self.app.roll_horizon().await?;
+        self.dispatch_due().await
     }
 
     fn problem(&self, message: String) -> Outcome {
@@ -194,8 +307,7 @@ impl Console {
                 "The simulated clock only moves forward; choose a later time, or restart the console.",
             ));
         }
-        clock.set(new_now);
-        self.app.roll_horizon().await?;
+        self.advance_to(&clock, new_now).await?;
         Ok(Reply::private(
             crate::chat::Tone::Info,
             format!(

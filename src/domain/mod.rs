@@ -5,9 +5,13 @@
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
+//! - [`reminder`]: reminder offsets and when each reminder is due.
+//! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 
 pub mod group;
+pub mod job;
 pub mod recurrence;
+pub mod reminder;
 pub mod role;
 pub mod session;
 pub mod time;

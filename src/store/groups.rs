@@ -210,3 +210,17 @@ pub async fn list_active_ids(db: impl SqliteExecutor<'_>) -> Result<Vec<i64>, St
             .await?,
     )
 }
+
+/// Stores a group's reminder offsets, already validated (`24h,1h`).
+pub async fn set_reminder_offsets(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    offsets: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE meeting_group SET reminder_offsets = ? WHERE id = ?")
+        .bind(offsets)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -9,6 +9,8 @@
 pub mod audit;
 pub mod communities;
 pub mod groups;
+pub mod jobs;
+pub mod members;
 pub mod series;
 pub mod sessions;
 

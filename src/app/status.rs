@@ -1,0 +1,87 @@
+//! `/status`: for coordinators, whether hearth's posts are getting through.
+
+use chrono::Duration;
+
+use crate::chat::{Reply, Text, TimeStyle, Tone};
+use crate::domain::job::JobState;
+use crate::domain::role::Action;
+use crate::domain::time::Tz;
+use crate::store::{self, communities, jobs};
+
+use super::{authorize, Actor, App, AppResult};
+
+impl App {
+    pub async fn status(&self, actor: &Actor) -> AppResult {
+        authorize(actor, Action::Organise, "see delivery status")?;
+        let now = self.now();
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(store::StoreError::from)?;
+        let zone = communities::get(&mut *conn, &actor.community_id)
+            .await?
+            .and_then(|c| c.timezone)
+            .unwrap_or(Tz::UTC);
+        let counts = jobs::count_by_state(&mut *conn, &actor.community_id).await?;
+        let count = |state: JobState| {
+            counts
+                .iter()
+                .find(|(s, _)| *s == state)
+                .map_or(0, |(_, n)| *n)
+        };
+        let mut reply = Reply::private(Tone::Info, "Delivery status").line(format!(
+            "Waiting {} · sending {} · sent {} · skipped {} · failed {}",
+            count(JobState::Pending),
+            count(JobState::Sending),
+            count(JobState::Sent),
+            count(JobState::Skipped),
+            count(JobState::Failed)
+        ));
+        let problems =
+            jobs::problems_since(&mut *conn, &actor.community_id, now - Duration::days(7), 20)
+                .await?;
+        reply = reply.line(Text::new().strong(if problems.is_empty() {
+            "No failed deliveries in the last 7 days."
+        } else {
+            "Deliveries that failed or went another way (last 7 days):"
+        }));
+        for job in &problems {
+            let how = if job.fell_back {
+                "fell back to a channel notice"
+            } else {
+                "failed"
+            };
+            reply = reply.line(
+                Text::new()
+                    .plain(format!(
+                        "{} for session #{} {how}: ",
+                        job.kind,
+                        job.session_id.unwrap_or_default()
+                    ))
+                    .plain(job.last_error.clone().unwrap_or_default())
+                    .plain(" (")
+                    .time(job.updated_at, zone, TimeStyle::Relative)
+                    .plain(")"),
+            );
+        }
+        let next = jobs::upcoming(&mut *conn, &actor.community_id, 10).await?;
+        reply = reply.line(Text::new().strong(if next.is_empty() {
+            "Nothing is waiting to be posted."
+        } else {
+            "Next to post:"
+        }));
+        for job in &next {
+            reply = reply.line(
+                Text::new()
+                    .time(job.due_at, zone, TimeStyle::Full)
+                    .plain(format!(
+                        " · {} for session #{}",
+                        job.kind,
+                        job.session_id.unwrap_or_default()
+                    )),
+            );
+        }
+        Ok(reply)
+    }
+}

@@ -1,0 +1,109 @@
+//! The chat port for the console: every post the bot makes, printed as a block with
+//! its channel, the local time and the text.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::chat::{ChatFuture, ChatPort, MessageRef, Reply, Span};
+use crate::clock::Clock;
+use crate::domain::time::{format_local, Tz};
+
+use super::render::render_reply;
+
+/// Where printed posts go.
+#[derive(Clone)]
+pub enum Sink {
+    /// Collected, to print in order with the command that caused them.
+    Buffer(Arc<Mutex<String>>),
+    /// Straight to standard output (real time, posts arrive between commands).
+    Stdout,
+}
+
+pub struct ConsoleChat {
+    clock: Arc<dyn Clock>,
+    sink: Sink,
+    next_id: AtomicU64,
+}
+
+impl ConsoleChat {
+    pub fn new(clock: Arc<dyn Clock>, sink: Sink) -> Self {
+        ConsoleChat {
+            clock,
+            sink,
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    fn print(&self, heading: &str, message: &Reply) -> MessageRef {
+        let now = self.clock.now();
+        // The group's zone travels with the times in the message.
+        let zone = message
+            .lines
+            .iter()
+            .flat_map(|line| line.0.iter())
+            .find_map(|span| match span {
+                Span::Time { zone, .. } => Some(*zone),
+                _ => None,
+            })
+            .unwrap_or(Tz::UTC);
+        let block = format!(
+            "── {heading} · {} ──\n{}",
+            format_local(now, zone),
+            render_reply(message, now)
+        );
+        match &self.sink {
+            Sink::Buffer(buffer) => buffer
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push_str(&block),
+            Sink::Stdout => print!("{block}"),
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        MessageRef {
+            channel: heading.to_string(),
+            message: id.to_string(),
+        }
+    }
+}
+
+fn display_user(user: &str) -> &str {
+    user.strip_prefix("console:").unwrap_or(user)
+}
+
+impl ChatPort for ConsoleChat {
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        message: &'a Reply,
+        _nonce: &'a str,
+    ) -> ChatFuture<'a, MessageRef> {
+        Box::pin(async move {
+            let mut posted = self.print(&format!("post in {channel}"), message);
+            posted.channel = channel.to_string();
+            Ok(posted)
+        })
+    }
+
+    fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()> {
+        Box::pin(async move {
+            self.print(
+                &format!("edit of post {} in {}", at.message, at.channel),
+                message,
+            );
+            Ok(())
+        })
+    }
+
+    fn dm<'a>(
+        &'a self,
+        user: &'a str,
+        message: &'a Reply,
+        _nonce: &'a str,
+    ) -> ChatFuture<'a, MessageRef> {
+        Box::pin(async move { Ok(self.print(&format!("DM to {}", display_user(user)), message)) })
+    }
+
+    fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String> {
+        Box::pin(async move { Ok(format!("{} › {name}", at.channel)) })
+    }
+}

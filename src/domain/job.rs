@@ -1,0 +1,194 @@
+//! The outbox's vocabulary: what kinds of job there are, where each stands, which
+//! reminder jobs a session should have, and how long to wait before a retry.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::reminder::Offset;
+use super::time::Tz;
+
+/// What a job posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// A reminder in the group's channel: headcount at most, never names.
+    Reminder,
+    /// A personal reminder by DM, for a member who is going and opted in.
+    DmReminder,
+    /// A channel notice standing in for DMs that could not be delivered.
+    Notice,
+    /// The one notice that a session is cancelled.
+    Cancellation,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Reminder => "reminder",
+            JobKind::DmReminder => "dm-reminder",
+            JobKind::Notice => "notice",
+            JobKind::Cancellation => "cancellation",
+        }
+    }
+}
+
+impl FromStr for JobKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "reminder" => Ok(JobKind::Reminder),
+            "dm-reminder" => Ok(JobKind::DmReminder),
+            "notice" => Ok(JobKind::Notice),
+            "cancellation" => Ok(JobKind::Cancellation),
+            other => Err(format!("unknown job kind {other:?}")),
+        }
+    }
+}
+
+impl fmt::Display for JobKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a job stands. `Sending` is written before the post and `Sent` after, so a
+/// crash in between leaves `Sending`, which is re-posted with the same nonce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobState {
+    Pending,
+    Sending,
+    Sent,
+    Skipped,
+    Failed,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 5] = [
+        JobState::Pending,
+        JobState::Sending,
+        JobState::Sent,
+        JobState::Skipped,
+        JobState::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Sending => "sending",
+            JobState::Sent => "sent",
+            JobState::Skipped => "skipped",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
+impl FromStr for JobState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        JobState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| format!("unknown job state {s:?}"))
+    }
+}
+
+/// A job a session should have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedJob {
+    pub kind: JobKind,
+    pub dedupe_key: String,
+    pub target: Option<String>,
+    pub payload: String,
+    pub due_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub fn reminder_key(session_id: i64, offset: Offset) -> String {
+    format!("reminder:{session_id}:{offset}")
+}
+
+pub fn dm_reminder_key(session_id: i64, offset: &str, user: &str) -> String {
+    format!("dm:{session_id}:{offset}:{user}")
+}
+
+pub fn notice_key(session_id: i64, offset: &str) -> String {
+    format!("notice:{session_id}:{offset}")
+}
+
+pub fn cancellation_key(session_id: i64) -> String {
+    format!("cancel:{session_id}")
+}
+
+/// The channel reminders of one scheduled session: one per offset whose time has not
+/// passed. Each expires when the session starts: a late reminder is no reminder.
+pub fn plan_reminders(
+    session_id: i64,
+    starts_at: DateTime<Utc>,
+    zone: Tz,
+    offsets: &[Offset],
+    now: DateTime<Utc>,
+) -> Vec<PlannedJob> {
+    offsets
+        .iter()
+        .map(|offset| (offset, offset.due_at(starts_at, zone)))
+        .filter(|(_, due_at)| *due_at >= now && *due_at < starts_at)
+        .map(|(offset, due_at)| PlannedJob {
+            kind: JobKind::Reminder,
+            dedupe_key: reminder_key(session_id, *offset),
+            target: None,
+            payload: offset.to_string(),
+            due_at,
+            expires_at: Some(starts_at),
+        })
+        .collect()
+}
+
+/// How long to wait before retry number `attempts` (1-based): exponential from 5 s,
+/// capped at an hour, spread by `jitter` in [0, 1) over ±20% so retries after an
+/// outage don't arrive together.
+pub fn backoff(attempts: u32, jitter: f64) -> Duration {
+    let base = 5.0 * 2f64.powi(attempts.saturating_sub(1).min(20) as i32);
+    let capped = base.min(3600.0);
+    let spread = capped * (0.8 + 0.4 * jitter.clamp(0.0, 1.0));
+    Duration::milliseconds((spread * 1000.0) as i64)
+}
+
+/// After this many tries a job is failed and shown in `/status`.
+pub const MAX_ATTEMPTS: i64 = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn reminders_are_planned_only_for_times_still_ahead() {
+        let start = Utc.with_ymd_and_hms(2026, 3, 10, 18, 30, 0).unwrap();
+        let offsets = [Offset::Minutes(24 * 60), Offset::Minutes(60)];
+        let now = start - Duration::hours(3);
+
+        let planned = plan_reminders(7, start, chrono_tz::Europe::London, &offsets, now);
+
+        assert_eq!(planned.len(), 1);
+        assert_eq!(planned[0].dedupe_key, "reminder:7:1h");
+        assert_eq!(planned[0].due_at, start - Duration::hours(1));
+        assert_eq!(planned[0].expires_at, Some(start));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1, 0.5), Duration::seconds(5));
+        assert_eq!(backoff(2, 0.5), Duration::seconds(10));
+        assert_eq!(backoff(30, 0.5), Duration::hours(1));
+        assert!(backoff(3, 0.0) < backoff(3, 0.99));
+    }
+
+    #[test]
+    fn states_and_kinds_round_trip() {
+        for state in JobState::ALL {
+            assert_eq!(state.as_str().parse::<JobState>(), Ok(state));
+        }
+        assert_eq!("dm-reminder".parse::<JobKind>(), Ok(JobKind::DmReminder));
+    }
+}
