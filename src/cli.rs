@@ -11,6 +11,7 @@ use crate::app::{App, AppError, AppSettings};
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::config::{ConfigError, Settings};
 use crate::console::{self, Console};
+use crate::engine::Engine;
 use crate::store::{self, DbOptions, StoreError};
 
 /// hearth keeps a peer-support community's meeting schedule, RSVPs and facilitator
@@ -223,23 +224,62 @@ async fn run_serve(settings: &Settings, db: Option<PathBuf>) -> Result<ExitCode,
     let path = db.unwrap_or_else(|| settings.database.path.clone());
     let pool = store::open(&path, &db_options(settings)).await?;
     store::migrate(&pool).await?;
-    let app = App::new(pool.clone(), Arc::new(SystemClock), app_settings(settings));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let app = App::new(pool.clone(), clock.clone(), app_settings(settings));
     app.roll_horizon().await?;
-    let roller = tokio::spawn(roll_horizon_regularly(app.clone()));
-    let client = crate::discord::client(&options, app).await?;
-    let result = crate::discord::run(client, shutdown_signal()).await;
-    roller.abort();
+    let chat =
+        crate::discord::chat::DiscordChat::new(options.token.expose(), options.api_proxy.clone())
+            .map_err(|e| RunError::DiscordSetting {
+            key: "api_proxy",
+            reason: e.to_string(),
+        })?;
+    let engine = Engine::new(pool.clone(), Arc::new(chat), clock, app.jobs_changed());
+    let client = crate::discord::client(&options, app.clone()).await?;
+
+    // One stop signal for every task: SIGINT/SIGTERM, or the bot ending on its own.
+    let stop = Arc::new(tokio::sync::watch::Sender::new(false));
+    let on_signal = stop.clone();
+    let signals = tokio::spawn(async move {
+        shutdown_signal().await;
+        on_signal.send_replace(true);
+    });
+    let dispatcher = tokio::spawn(engine.run(until_stopped(stop.subscribe())));
+    let roller = tokio::spawn(roll_horizon_regularly(app, until_stopped(stop.subscribe())));
+    let bot = crate::discord::run(client, until_stopped(stop.subscribe())).await;
+    match &bot {
+        Ok(()) => tracing::info!("the Discord bot stopped; stopping the dispatcher"),
+        Err(error) => {
+            tracing::error!(%error, "the Discord bot stopped with an error; stopping the dispatcher")
+        }
+    }
+    stop.send_replace(true);
+    signals.abort();
+    for (name, task) in [("dispatcher", dispatcher), ("horizon", roller)] {
+        if let Err(error) = task.await {
+            tracing::error!(%error, task = name, "a background task ended abnormally");
+        }
+    }
     pool.close().await;
-    result?;
+    bot?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Keeps sessions materialised up to the horizon as days pass.
-async fn roll_horizon_regularly(app: App) {
+/// Resolves once the stop flag is raised (or its sender is gone).
+async fn until_stopped(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    // An error means the sender is gone, which also means stop.
+    let _sender_gone_or_stopped = stopped.wait_for(|stop| *stop).await;
+}
+
+/// Keeps sessions (and their reminders) materialised up to the horizon as days pass.
+async fn roll_horizon_regularly(app: App, stop: impl std::future::Future<Output = ()>) {
+    tokio::pin!(stop);
     let mut every = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
     every.tick().await;
     loop {
-        every.tick().await;
+        tokio::select! {
+            _ = every.tick() => {}
+            () = &mut stop => return,
+        }
         if let Err(error) = app.roll_horizon().await {
             tracing::error!(%error, "could not roll the session horizon forward");
         }

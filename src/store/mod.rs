@@ -69,7 +69,7 @@ pub async fn open(path: &Path, options: &DbOptions) -> Result<SqlitePool, StoreE
 }
 
 /// A private in-memory database for tests and throwaway runs: one connection, so
-/// every query sees the same memory.
+/// every query sees the same memory, kept for the pool's whole life.
 pub async fn open_in_memory() -> Result<SqlitePool, StoreError> {
     let connect = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
     let pool = SqlitePoolOptions::new()

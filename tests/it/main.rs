@@ -4,5 +4,6 @@
 mod support;
 
 mod console;
+mod engine;
 mod groups;
 mod meetings;

@@ -1,6 +1,9 @@
 //! Test support: the whole app on a fresh in-memory database, with a clock the test
 //! moves by hand, and actors for each role.
 
+pub mod fake_discord;
+pub mod recording_chat;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -102,4 +105,99 @@ impl TestApp {
 /// A reply as plain text, for assertions.
 pub fn text(reply: &Reply) -> String {
     reply.to_plain_string()
+}
+
+/// The app on a database file, then tokio's time paused, with a clock that follows it.
+///
+/// Paused time jumps to the next timer whenever the runtime is idle — including while
+/// it waits on SQLite's worker thread. So the pool must never wait with a timer
+/// armed: its four connections are opened before the pause, never pinged or reaped,
+/// so an acquire always finds one idle at once.
+pub async fn spawn_app_on_tokio_time(
+    dir: &std::path::Path,
+    start: DateTime<Utc>,
+) -> (App, Arc<dyn hearth::clock::Clock>) {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+    let connect = SqliteConnectOptions::new()
+        .filename(dir.join("paused.db"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .test_before_acquire(false)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(connect)
+        .await
+        .expect("database file");
+    hearth::store::migrate(&pool)
+        .await
+        .expect("migrations apply");
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(pool.acquire().await.expect("a connection"));
+    }
+    drop(held);
+    while pool.num_idle() < 4 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    tokio::time::pause();
+    let clock: Arc<dyn hearth::clock::Clock> =
+        Arc::new(hearth::clock::TokioClock::starting_at(start));
+    (App::new(pool, clock.clone(), AppSettings::default()), clock)
+}
+
+/// An app on a SQLite file, as `hearth serve` runs, for restart and crash tests.
+pub async fn app_on_file(path: &std::path::Path, clock: ManualClock) -> App {
+    let pool = hearth::store::open(path, &hearth::store::DbOptions::default())
+        .await
+        .expect("database file");
+    hearth::store::migrate(&pool)
+        .await
+        .expect("migrations apply");
+    App::new(pool, Arc::new(clock), AppSettings::default())
+}
+
+/// `/setup`, a group in `channel`, and a meeting at `when` (group-local).
+pub async fn group_with_meeting(
+    app: &App,
+    zone: &str,
+    name: &str,
+    channel: &str,
+    when: &str,
+    repeat: &str,
+) {
+    let coordinator = coordinator();
+    app.setup(
+        &coordinator,
+        hearth::app::setup::SetupInput {
+            timezone: Some(zone.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("setup");
+    app.group_create(
+        &coordinator,
+        hearth::app::groups::GroupCreate {
+            name: name.into(),
+            channel: channel.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("group create");
+    app.meeting_add(
+        &coordinator,
+        hearth::app::meetings::MeetingAdd {
+            group: name.into(),
+            when: when.into(),
+            repeat: Some(repeat.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("meeting add");
 }

@@ -1,0 +1,306 @@
+//! The dispatcher: reminders at the right instants (on paused tokio time), moves
+//! and cancellations, DMs and their fallback, expiry after downtime.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use hearth::app::App;
+use hearth::clock::Clock;
+use hearth::engine::Engine;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::support::recording_chat::{Delivery, RecordingChat};
+use crate::support::{coordinator, group_with_meeting, member, spawn_app_on_tokio_time};
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+/// Starts the dispatcher's loop on the app's clock, recording what it delivers.
+fn start_engine(
+    app: &App,
+    clock: Arc<dyn Clock>,
+) -> (Arc<RecordingChat>, UnboundedReceiver<Delivery>) {
+    let (chat, deliveries) = RecordingChat::new(clock.clone());
+    let engine = Engine::new(app.pool().clone(), chat.clone(), clock, app.jobs_changed());
+    tokio::spawn(engine.run(std::future::pending()));
+    (chat, deliveries)
+}
+
+/// Delivered at `expected`: never early, and late by no more than tokio's 1 ms
+/// timer resolution.
+#[track_caller]
+fn assert_at(delivered: &Delivery, expected: DateTime<Utc>, what: &str) {
+    let late = delivered.at - expected;
+    assert!(
+        late >= chrono::Duration::zero() && late <= chrono::Duration::milliseconds(2),
+        "{what}: delivered at {}, due at {expected}",
+        delivered.at
+    );
+}
+
+async fn next(deliveries: &mut UnboundedReceiver<Delivery>) -> Delivery {
+    deliveries.recv().await.expect("the dispatcher is running")
+}
+
+#[tokio::test]
+async fn day_reminders_keep_wall_time_and_hour_reminders_are_exact_across_the_spring_change() {
+    // Friday 27 March 2026; the UK's clocks go forward early on Sunday 29 March.
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock) = spawn_app_on_tokio_time(dir.path(), utc(2026, 3, 27, 9, 0)).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Sunday Circle",
+        "#circle",
+        "2026-03-29 18:30",
+        "once",
+    )
+    .await;
+    app.reminders_set(&coordinator(), "Sunday Circle", "1d,24h,1h")
+        .await
+        .unwrap();
+
+    let (_chat, mut deliveries) = start_engine(&app, clock);
+    let first = next(&mut deliveries).await;
+    let second = next(&mut deliveries).await;
+    let third = next(&mut deliveries).await;
+
+    // The session is 18:30 BST = 17:30Z on Sunday.
+    assert_at(
+        &first,
+        utc(2026, 3, 28, 17, 30),
+        "24h: exactly a day of elapsed time before",
+    );
+    assert_at(
+        &second,
+        utc(2026, 3, 28, 18, 30),
+        "1d: Saturday 18:30 local (GMT)",
+    );
+    assert_at(&third, utc(2026, 3, 29, 16, 30), "1h before");
+    for delivery in [&first, &second, &third] {
+        assert_eq!(delivery.to, "#circle");
+        assert!(
+            delivery.text.contains("Reminder: Sunday Circle"),
+            "{}",
+            delivery.text
+        );
+        assert!(
+            delivery.text.contains("2026-03-29 17:30 UTC"),
+            "{}",
+            delivery.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_moved_sessions_reminders_move_with_it_and_show_the_new_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock) = spawn_app_on_tokio_time(dir.path(), utc(2026, 3, 1, 9, 0)).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "once",
+    )
+    .await;
+    app.meeting_move(&coordinator(), "1", "2026-03-05 19:00")
+        .await
+        .unwrap();
+
+    let (_chat, mut deliveries) = start_engine(&app, clock);
+    let day_before = next(&mut deliveries).await;
+    let hour_before = next(&mut deliveries).await;
+
+    assert_at(&day_before, utc(2026, 3, 4, 19, 0), "day_before");
+    assert_at(&hour_before, utc(2026, 3, 5, 18, 0), "hour_before");
+    assert!(
+        hour_before.text.contains("2026-03-05 19:00 UTC"),
+        "{}",
+        hour_before.text
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_session_gets_one_notice_and_no_reminders() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock) = spawn_app_on_tokio_time(dir.path(), utc(2026, 3, 1, 9, 0)).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "weekly",
+    )
+    .await;
+    app.meeting_cancel(&coordinator(), "1", Some("Room flooded".into()))
+        .await
+        .unwrap();
+
+    let (_chat, mut deliveries) = start_engine(&app, clock);
+    let notice = next(&mut deliveries).await;
+    let following = next(&mut deliveries).await;
+
+    assert!(
+        notice.text.contains("session cancelled") && notice.text.contains("Room flooded"),
+        "{}",
+        notice.text
+    );
+    assert_at(&notice, utc(2026, 3, 1, 9, 0), "posted at once");
+    assert_at(
+        &following,
+        utc(2026, 3, 9, 18, 30),
+        "the next reminder is for the following week",
+    );
+    let skipped = hearth::store::jobs::get_by_key(app.pool(), "reminder:1:24h")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(skipped.state, hearth::domain::job::JobState::Skipped);
+    assert_eq!(
+        skipped.last_error.as_deref(),
+        Some("The session was cancelled.")
+    );
+}
+
+#[tokio::test]
+async fn members_going_who_opted_in_get_a_dm_and_closed_dms_are_recorded_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock) = spawn_app_on_tokio_time(dir.path(), utc(2026, 3, 1, 9, 0)).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "once",
+    )
+    .await;
+    app.reminders_set(&coordinator(), "Circle", "1h")
+        .await
+        .unwrap();
+    let (sam, kit, lee) = (
+        crate::support::actor("Sam", hearth::domain::role::Role::Member),
+        crate::support::actor("Kit", hearth::domain::role::Role::Member),
+        member(),
+    );
+    for who in [&sam, &kit, &lee] {
+        hearth::store::members::set_rsvp(app.pool(), 1, &who.user_id, "going", clock.now())
+            .await
+            .unwrap();
+    }
+    app.reminders_dm(&sam, "on").await.unwrap();
+    app.reminders_dm(&kit, "on").await.unwrap();
+
+    let (chat, mut deliveries) = start_engine(&app, clock);
+    chat.closed_dms.lock().unwrap().insert(kit.user_id.clone());
+    let channel = next(&mut deliveries).await;
+    let dm = next(&mut deliveries).await;
+
+    assert_eq!(channel.to, "#circle");
+    assert!(
+        channel.text.contains("3 going"),
+        "headcount, never names: {}",
+        channel.text
+    );
+    for name in ["Sam", "Kit", "Mo"] {
+        assert!(!channel.text.contains(name), "{}", channel.text);
+    }
+    assert_eq!(dm.to, format!("dm:{}", sam.user_id));
+    assert!(dm.text.contains("You said you're going"), "{}", dm.text);
+    let status = crate::support::text(&app.status(&coordinator()).await.unwrap());
+    assert!(
+        status.contains("dm-reminder for session #1 fell back"),
+        "{status}"
+    );
+    assert!(
+        deliveries.try_recv().is_err(),
+        "no DM to the member who did not opt in, no duplicate notice"
+    );
+}
+
+#[tokio::test]
+async fn after_a_three_hour_outage_nothing_expired_is_posted() {
+    let start = utc(2026, 3, 3, 15, 0);
+    let clock = hearth::clock::ManualClock::new(start);
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::support::app_on_file(&dir.path().join("h.db"), clock.clone()).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "once",
+    )
+    .await;
+    app.reminders_set(&coordinator(), "Circle", "2h,1h,30m")
+        .await
+        .unwrap();
+
+    // hearth was down from 15:00 until 19:30: the session started at 18:30.
+    clock.set(utc(2026, 3, 3, 19, 30));
+    let (chat, mut deliveries) = RecordingChat::new(Arc::new(clock.clone()));
+    let mut engine = Engine::new(
+        app.pool().clone(),
+        chat,
+        Arc::new(clock),
+        app.jobs_changed(),
+    );
+    let outcome = engine.run_until_idle().await.unwrap();
+
+    assert_eq!(outcome.sent, 0);
+    assert_eq!(outcome.expired, 3);
+    assert!(deliveries.try_recv().is_err());
+    let job = hearth::store::jobs::get_by_key(app.pool(), "reminder:1:30m")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(job.last_error.unwrap().starts_with("expired"));
+}
+
+#[tokio::test]
+async fn after_a_shorter_outage_only_what_is_still_useful_is_posted_once() {
+    let clock = hearth::clock::ManualClock::new(utc(2026, 3, 3, 15, 0));
+    let dir = tempfile::tempdir().unwrap();
+    let app = crate::support::app_on_file(&dir.path().join("h.db"), clock.clone()).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "once",
+    )
+    .await;
+    app.reminders_set(&coordinator(), "Circle", "3h,2h,1h")
+        .await
+        .unwrap();
+
+    // Down from 15:00 until 17:45: all three reminders are overdue, the session not yet begun.
+    clock.set(utc(2026, 3, 3, 17, 45));
+    let (chat, mut deliveries) = RecordingChat::new(Arc::new(clock.clone()));
+    let mut engine = Engine::new(
+        app.pool().clone(),
+        chat,
+        Arc::new(clock),
+        app.jobs_changed(),
+    );
+    let outcome = engine.run_until_idle().await.unwrap();
+
+    // Each overdue reminder is still before the session, so each goes out once.
+    assert_eq!(outcome.sent, 3);
+    let mut count = 0;
+    while deliveries.try_recv().is_ok() {
+        count += 1;
+    }
+    assert_eq!(count, 3);
+    assert_eq!(
+        engine.run_until_idle().await.unwrap().sent,
+        0,
+        "nothing twice"
+    );
+}
