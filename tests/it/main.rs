@@ -5,5 +5,6 @@ mod support;
 
 mod console;
 mod engine;
+mod engine_discord;
 mod groups;
 mod meetings;
