@@ -52,6 +52,8 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::group::group(),
         commands::meeting::meeting(),
         commands::schedule::schedule(),
+        commands::reminders::reminders(),
+        commands::status::status(),
     ]
 }
 

@@ -2,8 +2,10 @@
 
 pub mod group;
 pub mod meeting;
+pub mod reminders;
 pub mod schedule;
 pub mod setup;
+pub mod status;
 
 use poise::serenity_prelude as serenity;
 
