@@ -157,3 +157,47 @@ fn a_database_survives_a_restart() {
         stdout(&second)
     );
 }
+
+#[test]
+fn the_readme_reminder_scenario_posts_each_reminder_once_at_its_time() {
+    let script = r#"/setup timezone:Europe/London
+/group create name:"Tuesday Circle" channel:#circle
+/meeting add group:"Tuesday Circle" when:"2026-03-03 18:30" location:"Room 2"
+/clock advance by:3d
+/clock advance by:3d
+"#;
+
+    let output = run_console(&["--clock", "2026-03-01T09:00:00Z", "--strict"], script);
+
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}");
+    let posts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("── post in #circle"))
+        .collect();
+    assert_eq!(
+        posts,
+        vec![
+            "── post in #circle · Mon 2 Mar 2026 18:30 GMT ──",
+            "── post in #circle · Tue 3 Mar 2026 17:30 GMT ──"
+        ],
+        "{out}"
+    );
+    assert_eq!(out.matches("(in 1 day)").count(), 1, "{out}");
+    assert_eq!(out.matches("(in 1 hour)").count(), 1, "{out}");
+}
+
+#[test]
+fn reminder_offsets_are_checked_and_nothing_changes_on_a_bad_list() {
+    let script = "/setup timezone:Europe/London\n/group create name:Circle channel:#c\n\
+                  /reminders set group:Circle offsets:0m\n/reminders set group:Circle offsets:45d\n\
+                  /reminders set group:Circle offsets:abc\n/reminders set group:Circle offsets:1h,1h\n\
+                  /reminders set group:Circle offsets:1m,2m,3m,4m,5m,6m\n/reminders set group:Circle offsets:1d,1h\n";
+    let output = run_console(&[], script);
+    let out = stdout(&output);
+    assert_eq!(out.matches("✗ ").count(), 5, "{out}");
+    assert!(
+        out.contains("Reminders for Circle: 1d,1h before each session"),
+        "{out}"
+    );
+}
