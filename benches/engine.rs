@@ -25,12 +25,7 @@ struct NoopChat {
 }
 
 impl ChatPort for NoopChat {
-    fn post<'a>(
-        &'a self,
-        channel: &'a str,
-        _m: &'a Reply,
-        nonce: &'a str,
-    ) -> ChatFuture<'a, MessageRef> {
+    fn post<'a>(&'a self, channel: &'a str, _m: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         Box::pin(async move {
             self.posted_at.lock().unwrap().push(self.clock.now());
             Ok(MessageRef {
@@ -42,12 +37,7 @@ impl ChatPort for NoopChat {
     fn edit<'a>(&'a self, _at: &'a MessageRef, _m: &'a Reply) -> ChatFuture<'a, ()> {
         Box::pin(async { Ok(()) })
     }
-    fn dm<'a>(
-        &'a self,
-        user: &'a str,
-        _m: &'a Reply,
-        nonce: &'a str,
-    ) -> ChatFuture<'a, MessageRef> {
+    fn dm<'a>(&'a self, user: &'a str, _m: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         Box::pin(async move {
             Ok(MessageRef {
                 channel: user.to_string(),
@@ -125,9 +115,7 @@ async fn insert_jobs(
             due_at: due(i),
             expires_at: None,
         };
-        jobs::upsert(&mut *tx, "bench", Some(1), &job, now)
-            .await
-            .unwrap();
+        jobs::upsert(&mut *tx, "bench", Some(1), &job, now).await.unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -176,13 +164,7 @@ async fn main() {
         clock: clock_arc.clone(),
         posted_at: Mutex::default(),
     });
-    let mut engine = Engine::new(
-        app.pool().clone(),
-        chat.clone(),
-        clock_arc,
-        app.jobs_changed(),
-    )
-    .unpaced();
+    let mut engine = Engine::new(app.pool().clone(), chat.clone(), clock_arc, app.jobs_changed()).unpaced();
     let t = Instant::now();
     let outcome = engine.run_until_idle().await.unwrap();
     let elapsed = t.elapsed().as_secs_f64();
@@ -211,13 +193,7 @@ async fn main() {
         clock: system.clone(),
         posted_at: Mutex::default(),
     });
-    let engine2 = Engine::new(
-        app2.pool().clone(),
-        chat2.clone(),
-        system,
-        app2.jobs_changed(),
-    )
-    .unpaced();
+    let engine2 = Engine::new(app2.pool().clone(), chat2.clone(), system, app2.jobs_changed()).unpaced();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(engine2.run(async move {
         let _stop = stopped.await;

@@ -94,9 +94,7 @@ impl Cli {
         let console = matches!(self.command, Command::Console { .. });
         init_logging(if console { "warn" } else { &settings.log.level });
         match self.command {
-            Command::Console { db, clock, strict } => {
-                run_console(&settings, db, clock, strict).await
-            }
+            Command::Console { db, clock, strict } => run_console(&settings, db, clock, strict).await,
             Command::Serve { db } => run_serve(&settings, db).await,
             Command::Migrate { db } => {
                 let path = db.unwrap_or_else(|| settings.database.path.clone());
@@ -136,6 +134,7 @@ pub fn app_settings(settings: &Settings) -> AppSettings {
     AppSettings {
         horizon_weeks: settings.schedule.horizon_weeks,
         default_duration_minutes: settings.schedule.default_duration_minutes,
+        rsvp_close_minutes: settings.schedule.rsvp_close_minutes,
     }
 }
 
@@ -227,9 +226,8 @@ async fn run_serve(settings: &Settings, db: Option<PathBuf>) -> Result<ExitCode,
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = App::new(pool.clone(), clock.clone(), app_settings(settings));
     app.roll_horizon().await?;
-    let chat =
-        crate::discord::chat::DiscordChat::new(options.token.expose(), options.api_proxy.clone())
-            .map_err(|e| RunError::DiscordSetting {
+    let chat = crate::discord::chat::DiscordChat::new(options.token.expose(), options.api_proxy.clone())
+        .map_err(|e| RunError::DiscordSetting {
             key: "api_proxy",
             reason: e.to_string(),
         })?;

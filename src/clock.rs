@@ -47,9 +47,7 @@ impl ManualClock {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, DateTime<Utc>> {
         // A poisoned lock still holds a valid instant: keep using it.
-        self.now
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

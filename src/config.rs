@@ -33,6 +33,7 @@ pub struct DatabaseSettings {
 pub struct ScheduleSettings {
     pub horizon_weeks: u32,
     pub default_duration_minutes: u32,
+    pub rsvp_close_minutes: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -104,8 +105,8 @@ impl Settings {
         extra_file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Settings, ConfigError> {
-        let mut builder = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Some(path) = extra_file {
             builder = builder.add_source(config::File::from(path).required(true));
         }
@@ -191,19 +192,14 @@ mod tests {
 
     #[test]
     fn a_secret_never_prints() {
-        let settings =
-            Settings::load_from(None, env(&[("HEARTH__DISCORD__TOKEN", "very-secret")])).unwrap();
+        let settings = Settings::load_from(None, env(&[("HEARTH__DISCORD__TOKEN", "very-secret")])).unwrap();
         let printed = format!("{settings:?} {}", settings.discord.token);
         assert!(!printed.contains("very-secret"), "{printed}");
     }
 
     #[test]
     fn an_out_of_range_horizon_names_the_key() {
-        let error = Settings::load_from(None, env(&[("HEARTH__SCHEDULE__HORIZON_WEEKS", "0")]))
-            .unwrap_err();
-        assert!(
-            error.to_string().contains("schedule.horizon_weeks"),
-            "{error}"
-        );
+        let error = Settings::load_from(None, env(&[("HEARTH__SCHEDULE__HORIZON_WEEKS", "0")])).unwrap_err();
+        assert!(error.to_string().contains("schedule.horizon_weeks"), "{error}");
     }
 }

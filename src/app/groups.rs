@@ -24,6 +24,8 @@ pub struct GroupCreate {
     pub capacity: Option<i64>,
     pub facilitators_needed: Option<i64>,
     pub privacy: Option<String>,
+    /// How long before each session its card is posted: `7d` (default), `2d`, `12h`.
+    pub announce: Option<String>,
 }
 
 /// The options of `/group edit`: the group, then whatever changes.
@@ -38,6 +40,8 @@ pub struct GroupEdit {
     pub capacity: Option<i64>,
     pub facilitators_needed: Option<i64>,
     pub privacy: Option<String>,
+    /// How long before each session its card is posted: `7d` (default), `2d`, `12h`.
+    pub announce: Option<String>,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -52,34 +56,28 @@ impl App {
         authorize(actor, Action::Organise, "create groups")?;
         let name = GroupName::parse(&input.name)?;
         let channel = parse_channel(&input.channel)?;
-        let kind = input
-            .kind
-            .as_deref()
-            .map(str::parse::<GroupKind>)
-            .transpose()?;
-        let privacy = input
-            .privacy
-            .as_deref()
-            .map(str::parse::<Privacy>)
-            .transpose()?;
+        let kind = input.kind.as_deref().map(str::parse::<GroupKind>).transpose()?;
+        let privacy = input.privacy.as_deref().map(str::parse::<Privacy>).transpose()?;
         let capacity = input.capacity.map(parse_capacity).transpose()?;
         let needed = input
             .facilitators_needed
             .map(parse_facilitators_needed)
             .transpose()?;
         let zone = input.timezone.as_deref().map(parse_zone).transpose()?;
+        let announce = input.announce.as_deref().map(parse_announce).transpose()?;
 
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let community = communities::get(&mut *tx, &actor.community_id).await?;
-        let zone: Tz =
-            match zone.or(community.and_then(|c| c.timezone)) {
-                Some(zone) => zone,
-                None => return Err(AppError::invalid(
+        let zone: Tz = match zone.or(community.and_then(|c| c.timezone)) {
+            Some(zone) => zone,
+            None => {
+                return Err(AppError::invalid(
                     "Which time zone does this group meet in? Add timezone:Europe/London (or your \
                      zone), or set a default for the whole community with /setup timezone:...",
-                )),
-            };
+                ))
+            }
+        };
         if group_store::find_by_key(&mut *tx, &actor.community_id, &name.key())
             .await?
             .is_some()
@@ -97,6 +95,7 @@ impl App {
             capacity,
             facilitators_needed: needed.unwrap_or(1),
             privacy: privacy.unwrap_or(Privacy::Headcount),
+            announce_lead_minutes: announce.unwrap_or(DEFAULT_ANNOUNCE_MINUTES),
         };
         let id = group_store::insert(&mut *tx, &actor.community_id, &fields, now).await?;
         record_audit(
@@ -171,6 +170,10 @@ impl App {
             fields.privacy = privacy.parse()?;
             changed.push("privacy");
         }
+        if let Some(announce) = input.announce {
+            fields.announce_lead_minutes = parse_announce(&announce)?;
+            changed.push("announce");
+        }
         if changed.is_empty() {
             return Err(AppError::invalid(
                 "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",
@@ -181,6 +184,19 @@ impl App {
             // Meetings keep their local wall time in the new zone: re-materialise.
             for series in series_store::list_for_group(&mut *tx, group.id).await? {
                 self.materialise(&mut tx, &series, fields.zone, now).await?;
+            }
+        }
+        if changed
+            .iter()
+            .any(|c| ["capacity", "privacy", "name", "announce"].contains(c))
+        {
+            // More places may let the waitlist in; cards show the new settings.
+            let horizon = self.horizon_end(now);
+            for session in
+                sessions::upcoming(&mut *tx, &actor.community_id, Some(group.id), now, horizon).await?
+            {
+                super::rsvp::promote(&mut tx, &session, fields.capacity, now).await?;
+                super::jobs::sync_session_jobs(&mut tx, session.id, true, now).await?;
             }
         }
         record_audit(
@@ -209,39 +225,27 @@ impl App {
     pub async fn group_list(&self, actor: &Actor) -> AppResult {
         authorize(actor, Action::Browse, "list groups")?;
         let now = self.now();
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let groups = group_store::list(&mut *conn, &actor.community_id, false).await?;
         if groups.is_empty() {
-            return Ok(Reply::private(Tone::Info, "Groups").line(
-                "There are no groups yet. A coordinator can create one with /group create.",
-            ));
+            return Ok(Reply::private(Tone::Info, "Groups")
+                .line("There are no groups yet. A coordinator can create one with /group create."));
         }
         let horizon = self.horizon_end(now);
         let mut reply = Reply::private(Tone::Info, format!("Groups ({})", groups.len()));
         for group in groups {
-            let next = sessions::upcoming(
-                &mut *conn,
-                &actor.community_id,
-                Some(group.id),
-                now,
-                horizon,
-            )
-            .await?
-            .into_iter()
-            .find(|s| s.status != crate::domain::session::SessionStatus::Cancelled);
+            let next = sessions::upcoming(&mut *conn, &actor.community_id, Some(group.id), now, horizon)
+                .await?
+                .into_iter()
+                .find(|s| s.status != crate::domain::session::SessionStatus::Cancelled);
             let mut line = Text::new()
                 .strong(group.name.clone())
                 .plain(format!(" ({}) in ", group.kind.as_str()))
                 .channel(group.channel.clone());
             line = match next {
-                Some(session) => {
-                    line.plain(" · next ")
-                        .time(session.starts_at, group.zone, TimeStyle::Full)
-                }
+                Some(session) => line
+                    .plain(" · next ")
+                    .time(session.starts_at, group.zone, TimeStyle::Full),
                 None => line.plain(" · no sessions scheduled"),
             };
             reply = reply.line(line);
@@ -252,15 +256,10 @@ impl App {
     pub async fn group_info(&self, actor: &Actor, group: &str) -> AppResult {
         authorize(actor, Action::Browse, "see groups")?;
         let now = self.now();
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let group = find_group(&mut conn, &actor.community_id, group).await?;
         let fields = group_store::GroupFields::from(&group);
-        let mut reply =
-            Reply::private(Tone::Info, group.name.clone()).lines(describe_fields(&fields));
+        let mut reply = Reply::private(Tone::Info, group.name.clone()).lines(describe_fields(&fields));
         if group.archived {
             reply = reply.line("This group is archived.");
         }
@@ -284,14 +283,7 @@ impl App {
             reply = reply.line(line);
         }
         let horizon = now + Duration::weeks(i64::from(self.settings().horizon_weeks));
-        let next = sessions::upcoming(
-            &mut *conn,
-            &actor.community_id,
-            Some(group.id),
-            now,
-            horizon,
-        )
-        .await?;
+        let next = sessions::upcoming(&mut *conn, &actor.community_id, Some(group.id), now, horizon).await?;
         if let Some(session) = next
             .iter()
             .find(|s| s.status != crate::domain::session::SessionStatus::Cancelled)
@@ -316,13 +308,8 @@ impl App {
         let group = find_group(&mut tx, &actor.community_id, group).await?;
         require_active(&group)?;
         group_store::archive(&mut *tx, group.id, now).await?;
-        let cancelled = sessions::cancel_future_of_group(
-            &mut *tx,
-            group.id,
-            now,
-            "The group has been archived.",
-        )
-        .await?;
+        let cancelled =
+            sessions::cancel_future_of_group(&mut *tx, group.id, now, "The group has been archived.").await?;
         record_audit(
             &mut tx,
             actor,
@@ -335,11 +322,37 @@ impl App {
         self.commit(tx).await?;
         Ok(
             Reply::private(Tone::Done, format!("Archived {}", group.name)).line(format!(
-            "It no longer appears in lists, and its {cancelled} upcoming session(s) are cancelled. \
+                "It no longer appears in lists, and its {cancelled} upcoming session(s) are cancelled. \
              Its history is kept."
-        )),
+            )),
         )
     }
+}
+
+/// Cards go up a week before a session unless the group says otherwise.
+const DEFAULT_ANNOUNCE_MINUTES: i64 = 7 * 24 * 60;
+
+/// How long before a session its card is posted: 5 minutes to 30 days.
+fn parse_announce(typed: &str) -> Result<i64, AppError> {
+    let lead = crate::domain::time::parse_duration(typed)?;
+    if lead < chrono::Duration::minutes(5) || lead > chrono::Duration::days(30) {
+        return Err(AppError::invalid(
+            "announce: is how long before each session its card goes up, from 5m to 30d (like 7d or 2d).",
+        ));
+    }
+    Ok(lead.num_minutes())
+}
+
+/// `7 days`, `12 hours`, `30 minutes`.
+fn describe_minutes(minutes: i64) -> String {
+    let (n, unit) = if minutes % (24 * 60) == 0 {
+        (minutes / (24 * 60), "day")
+    } else if minutes % 60 == 0 {
+        (minutes / 60, "hour")
+    } else {
+        (minutes, "minute")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 fn clean(text: Option<String>) -> Option<String> {
@@ -349,9 +362,7 @@ fn clean(text: Option<String>) -> Option<String> {
 /// A group's settings as lines, the same for create, edit and info.
 fn describe_fields(fields: &group_store::GroupFields) -> Vec<Text> {
     let mut lines = vec![
-        Text::new()
-            .strong("Channel: ")
-            .channel(fields.channel.clone()),
+        Text::new().strong("Channel: ").channel(fields.channel.clone()),
         Text::new().strong("Time zone: ").plain(fields.zone.name()),
         Text::new().strong("Kind: ").plain(fields.kind.as_str()),
         Text::new()
@@ -370,6 +381,10 @@ fn describe_fields(fields: &group_store::GroupFields) -> Vec<Text> {
         Text::new()
             .strong("Facilitators per session: ")
             .plain(fields.facilitators_needed.to_string()),
+        Text::new().strong("Session cards go up: ").plain(format!(
+            "{} before",
+            describe_minutes(fields.announce_lead_minutes)
+        )),
     ];
     if let Some(description) = &fields.description {
         lines.insert(0, Text::new().plain(description.clone()));

@@ -1,36 +1,36 @@
 //! Keeping a session's jobs in step with the session, inside the same transaction
-//! that changed it: materialising creates its reminders, a move re-times them, a
-//! cancellation skips them and queues the one cancellation notice.
+//! that changed it: materialising creates its card and reminders, a move re-times
+//! them, a cancellation skips them and queues the one cancellation notice.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
 
-use crate::domain::job::{cancellation_key, plan_reminders, JobKind, PlannedJob};
+use crate::domain::job::{
+    cancellation_key, card_edit_key, plan_card, plan_reminders, JobKind, PlannedJob, CARD_EDIT_COALESCE,
+};
 use crate::domain::reminder::parse_offsets;
 use crate::domain::session::SessionStatus;
-use crate::store::{groups as group_store, jobs, sessions};
+use crate::store::{groups as group_store, jobs, sessions, StoreError};
 
 use super::AppError;
 
-/// Brings the jobs of one session in line with it.
+/// Brings the jobs of one session in line with it. `redraw` asks for its card, if
+/// posted, to be redrawn (the session moved, was re-timed or cancelled).
 pub(crate) async fn sync_session_jobs(
     conn: &mut SqliteConnection,
     session_id: i64,
+    redraw: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let Some(session) = sessions::get(&mut *conn, session_id).await? else {
-        jobs::skip_pending_for_session(
-            &mut *conn,
-            session_id,
-            "The session no longer exists.",
-            now,
-        )
-        .await?;
+        let reason = "The session no longer exists.";
+        jobs::skip_pending_for_session(&mut *conn, session_id, reason, now).await?;
         return Ok(());
     };
+    let community = session.community_id.clone();
     if session.status == SessionStatus::Cancelled {
-        jobs::skip_pending_for_session(&mut *conn, session_id, "The session was cancelled.", now)
-            .await?;
+        let reason = "The session was cancelled.";
+        jobs::skip_pending_for_session(&mut *conn, session_id, reason, now).await?;
         if session.starts_at > now && !session.group_archived {
             let notice = PlannedJob {
                 kind: JobKind::Cancellation,
@@ -40,47 +40,59 @@ pub(crate) async fn sync_session_jobs(
                 due_at: now,
                 expires_at: Some(session.starts_at),
             };
-            jobs::upsert(
-                &mut *conn,
-                &session.community_id,
-                Some(session_id),
-                &notice,
-                now,
-            )
-            .await?;
+            jobs::upsert(&mut *conn, &community, Some(session_id), &notice, now).await?;
         }
+    } else {
+        let group = group_store::get(&mut *conn, session.group_id)
+            .await?
+            .ok_or_else(|| AppError::internal(&StoreError::Corrupt("session without group".into())))?;
+        let offsets = parse_offsets(&group.reminder_offsets).map_err(|e| AppError::internal(&e))?;
+        let mut planned = plan_reminders(session_id, session.starts_at, group.zone, &offsets, now);
+        let lead = Duration::minutes(group.announce_lead_minutes);
+        planned.extend(plan_card(
+            session_id,
+            session.starts_at,
+            session.ends_at,
+            lead,
+            now,
+        ));
+        for job in &planned {
+            jobs::upsert(&mut *conn, &community, Some(session_id), job, now).await?;
+        }
+        for stale in jobs::pending_for_session(&mut *conn, session_id).await? {
+            let still_wanted = planned.iter().any(|p| p.dedupe_key == stale.dedupe_key);
+            if stale.kind == JobKind::Reminder && !still_wanted {
+                jobs::skip(&mut *conn, stale.id, "The group's reminder times changed.", now).await?;
+            }
+        }
+    }
+    if redraw {
+        redraw_card(conn, &community, session_id, session.ends_at, now).await?;
+    }
+    Ok(())
+}
+
+/// Asks for a posted card to be redrawn from current data. Changes within a couple of
+/// seconds of each other become one edit.
+pub(crate) async fn redraw_card(
+    conn: &mut SqliteConnection,
+    community_id: &str,
+    session_id: i64,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if sessions::card(&mut *conn, session_id).await?.is_none() {
+        // Not posted yet: when it is, it shows the latest.
         return Ok(());
     }
-    let group = group_store::get(&mut *conn, session.group_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::internal(&crate::store::StoreError::Corrupt(
-                "session without group".into(),
-            ))
-        })?;
-    let offsets = parse_offsets(&group.reminder_offsets).map_err(|e| AppError::internal(&e))?;
-    let planned = plan_reminders(session_id, session.starts_at, group.zone, &offsets, now);
-    for job in &planned {
-        jobs::upsert(
-            &mut *conn,
-            &session.community_id,
-            Some(session_id),
-            job,
-            now,
-        )
-        .await?;
-    }
-    for stale in jobs::pending_for_session(&mut *conn, session_id).await? {
-        let still_wanted = planned.iter().any(|p| p.dedupe_key == stale.dedupe_key);
-        if stale.kind == JobKind::Reminder && !still_wanted {
-            jobs::skip(
-                &mut *conn,
-                stale.id,
-                "The group's reminder times changed.",
-                now,
-            )
-            .await?;
-        }
-    }
+    let edit = PlannedJob {
+        kind: JobKind::CardEdit,
+        dedupe_key: card_edit_key(session_id),
+        target: None,
+        payload: String::new(),
+        due_at: now + CARD_EDIT_COALESCE,
+        expires_at: Some(ends_at.max(now) + Duration::hours(1)),
+    };
+    jobs::rearm(&mut *conn, community_id, Some(session_id), &edit, now).await?;
     Ok(())
 }

@@ -22,11 +22,7 @@ pub struct SessionChoice {
 
 impl App {
     /// Active group names containing what was typed, those starting with it first.
-    pub async fn group_choices(
-        &self,
-        community_id: &str,
-        partial: &str,
-    ) -> Result<Vec<String>, AppError> {
+    pub async fn group_choices(&self, community_id: &str, partial: &str) -> Result<Vec<String>, AppError> {
         let typed = name_key(partial);
         let groups = group_store::list(self.pool(), community_id, false).await?;
         let mut names: Vec<(bool, String)> = groups

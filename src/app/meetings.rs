@@ -81,9 +81,7 @@ impl App {
         let series_id = series_store::insert(&mut *tx, &new, now).await?;
         let series = series_store::get(&mut *tx, series_id)
             .await?
-            .ok_or_else(|| {
-                AppError::internal(&store::StoreError::Corrupt("series vanished".into()))
-            })?;
+            .ok_or_else(|| AppError::internal(&store::StoreError::Corrupt("series vanished".into())))?;
         self.materialise(&mut tx, &series, group.zone, now).await?;
         let upcoming = sessions::upcoming(
             &mut *tx,
@@ -139,27 +137,16 @@ impl App {
         Ok(reply)
     }
 
-    pub async fn meeting_list(
-        &self,
-        actor: &Actor,
-        group: Option<&str>,
-        weeks: Option<i64>,
-    ) -> AppResult {
+    pub async fn meeting_list(&self, actor: &Actor, group: Option<&str>, weeks: Option<i64>) -> AppResult {
         authorize(actor, Action::Browse, "list meetings")?;
         let horizon = i64::from(self.settings().horizon_weeks);
         let weeks = weeks.unwrap_or(4);
         if weeks < 1 {
-            return Err(AppError::invalid(format!(
-                "weeks: must be from 1 to {horizon}."
-            )));
+            return Err(AppError::invalid(format!("weeks: must be from 1 to {horizon}.")));
         }
         let shown_weeks = weeks.min(horizon);
         let now = self.now();
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let group = match group {
             Some(typed) => Some(find_group(&mut conn, &actor.community_id, typed).await?),
             None => None,
@@ -179,8 +166,7 @@ impl App {
         };
         let mut reply = Reply::private(Tone::Info, title);
         if found.is_empty() {
-            reply =
-                reply.line("No sessions in that time. Coordinators add them with /meeting add.");
+            reply = reply.line("No sessions in that time. Coordinators add them with /meeting add.");
         }
         for session in &found {
             let mut line = session_line(session);
@@ -197,22 +183,15 @@ impl App {
         Ok(reply)
     }
 
-    pub async fn meeting_cancel(
-        &self,
-        actor: &Actor,
-        session: &str,
-        reason: Option<String>,
-    ) -> AppResult {
+    pub async fn meeting_cancel(&self, actor: &Actor, session: &str, reason: Option<String>) -> AppResult {
         authorize(actor, Action::Organise, "cancel sessions")?;
         let id = parse_ref(session, "session", "12")?;
-        let reason = reason
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty());
+        let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let found = changeable_session(&mut tx, actor, id, now).await?;
         sessions::cancel(&mut *tx, id, reason.as_deref()).await?;
-        super::jobs::sync_session_jobs(&mut tx, id, now).await?;
+        super::jobs::sync_session_jobs(&mut tx, id, true, now).await?;
         record_audit(
             &mut tx,
             actor,
@@ -256,7 +235,7 @@ impl App {
         let ends_at = starts_at + (found.ends_at - found.starts_at);
         let note = format!("Moved from {}", format_local(found.starts_at, found.zone));
         sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
-        super::jobs::sync_session_jobs(&mut tx, id, now).await?;
+        super::jobs::sync_session_jobs(&mut tx, id, true, now).await?;
         record_audit(
             &mut tx,
             actor,
@@ -267,24 +246,23 @@ impl App {
         )
         .await?;
         self.commit(tx).await?;
-        Ok(Reply::private(
-            Tone::Done,
-            format!("Moved {} session #{id}", found.group_name),
+        Ok(
+            Reply::private(Tone::Done, format!("Moved {} session #{id}", found.group_name))
+                .line(
+                    Text::new()
+                        .plain("Now ")
+                        .time(starts_at, found.zone, TimeStyle::Full)
+                        .plain(" (")
+                        .time(starts_at, found.zone, TimeStyle::Relative)
+                        .plain(")."),
+                )
+                .line(
+                    Text::new()
+                        .plain("It was ")
+                        .time(found.starts_at, found.zone, TimeStyle::Full)
+                        .plain("."),
+                ),
         )
-        .line(
-            Text::new()
-                .plain("Now ")
-                .time(starts_at, found.zone, TimeStyle::Full)
-                .plain(" (")
-                .time(starts_at, found.zone, TimeStyle::Relative)
-                .plain(")."),
-        )
-        .line(
-            Text::new()
-                .plain("It was ")
-                .time(found.starts_at, found.zone, TimeStyle::Full)
-                .plain("."),
-        ))
     }
 
     pub async fn meeting_end(&self, actor: &Actor, series: &str, after: Option<&str>) -> AppResult {
@@ -298,9 +276,7 @@ impl App {
                 "There is no series {id}. /group info shows a group's series."
             ))
         };
-        let series = series_store::get(&mut *tx, id)
-            .await?
-            .ok_or_else(not_found)?;
+        let series = series_store::get(&mut *tx, id).await?.ok_or_else(not_found)?;
         let group = crate::store::groups::get(&mut *tx, series.group_id)
             .await?
             .ok_or_else(not_found)?;
@@ -333,12 +309,10 @@ impl App {
         .await?;
         self.commit(tx).await?;
         Ok(
-            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(
-                format!(
-                    "Its last session is on or before {}; later ones are removed.",
-                    last.format("%a %-d %b %Y")
-                ),
-            ),
+            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(format!(
+                "Its last session is on or before {}; later ones are removed.",
+                last.format("%a %-d %b %Y")
+            )),
         )
     }
 
@@ -348,16 +322,10 @@ impl App {
         let max_days = i64::from(self.settings().horizon_weeks) * 7;
         let days = days.unwrap_or(14);
         if !(1..=max_days).contains(&days) {
-            return Err(AppError::invalid(format!(
-                "days: must be from 1 to {max_days}."
-            )));
+            return Err(AppError::invalid(format!("days: must be from 1 to {max_days}.")));
         }
         let now = self.now();
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let found = sessions::upcoming(
             &mut *conn,
             &actor.community_id,
@@ -368,9 +336,7 @@ impl App {
         .await?;
         let mut reply = Reply::private(Tone::Info, format!("What's on in the next {days} days"));
         if found.is_empty() {
-            return Ok(
-                reply.line("Nothing is scheduled in that time. /group list shows every group.")
-            );
+            return Ok(reply.line("Nothing is scheduled in that time. /group list shows every group."));
         }
         let mut groups: Vec<(i64, String, String)> = found
             .iter()
@@ -407,21 +373,20 @@ fn recurrence_spec(input: &MeetingAdd) -> Result<RecurrenceSpec, AppError> {
             u32::try_from(n)
                 .ok()
                 .filter(|n| (1..=52).contains(n))
-                .ok_or_else(|| {
-                    AppError::invalid("every: is a number of weeks from 1 to 52, like every:3.")
-                })
+                .ok_or_else(|| AppError::invalid("every: is a number of weeks from 1 to 52, like every:3."))
         })
         .transpose()?;
     let end = match (input.until.as_deref(), input.count) {
         (Some(_), Some(_)) => {
-            return Err(AppError::invalid("Give until: or count:, not both: a series ends on a date or after a number of sessions."))
+            return Err(AppError::invalid(
+                "Give until: or count:, not both: a series ends on a date or after a number of sessions.",
+            ))
         }
         (Some(until), None) => End::Until(parse_date(until)?),
         (None, Some(count)) => {
-            let count = u32::try_from(count)
-                .ok()
-                .filter(|c| *c >= 1)
-                .ok_or_else(|| AppError::invalid("count: is how many sessions the series has, so it must be at least 1."))?;
+            let count = u32::try_from(count).ok().filter(|c| *c >= 1).ok_or_else(|| {
+                AppError::invalid("count: is how many sessions the series has, so it must be at least 1.")
+            })?;
             End::Count(count)
         }
         (None, None) => End::Never,
@@ -463,9 +428,7 @@ async fn changeable_session(
         )));
     }
     if session.status == SessionStatus::Cancelled {
-        return Err(AppError::invalid(format!(
-            "Session #{id} is already cancelled."
-        )));
+        return Err(AppError::invalid(format!("Session #{id} is already cancelled.")));
     }
     if session.starts_at < now {
         return Err(AppError::invalid(format!(
@@ -481,7 +444,9 @@ fn session_line(session: &SessionDetail) -> Text {
     let mut line = Text::new()
         .plain(format!("#{} · ", session.id))
         .time(session.starts_at, session.zone, TimeStyle::Full)
-        .plain(format!(" · {minutes} min"));
+        .plain(" (")
+        .time(session.starts_at, session.zone, TimeStyle::Relative)
+        .plain(format!(") · {minutes} min"));
     if let Some(location) = &session.location {
         line = line.plain(format!(" · {location}"));
     }
@@ -491,8 +456,6 @@ fn session_line(session: &SessionDetail) -> Text {
             Some(reason) => format!(" · CANCELLED: {reason}"),
             None => " · CANCELLED".to_string(),
         }),
-        SessionStatus::Moved => {
-            line.plain(format!(" · {}", session.note.as_deref().unwrap_or("moved")))
-        }
+        SessionStatus::Moved => line.plain(format!(" · {}", session.note.as_deref().unwrap_or("moved"))),
     }
 }

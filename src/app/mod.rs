@@ -8,6 +8,7 @@ mod jobs;
 pub mod lookup;
 pub mod meetings;
 pub mod reminders;
+pub mod rsvp;
 pub mod setup;
 pub mod status;
 
@@ -36,6 +37,8 @@ pub type AppResult = Result<Reply, AppError>;
 pub struct AppSettings {
     pub horizon_weeks: u32,
     pub default_duration_minutes: u32,
+    /// RSVPs close this many minutes before a session starts (0: at the start).
+    pub rsvp_close_minutes: u32,
 }
 
 impl Default for AppSettings {
@@ -43,6 +46,7 @@ impl Default for AppSettings {
         AppSettings {
             horizon_weeks: 12,
             default_duration_minutes: 90,
+            rsvp_close_minutes: 0,
         }
     }
 }
@@ -140,8 +144,8 @@ impl App {
         zone: Tz,
         now: DateTime<Utc>,
     ) -> Result<usize, AppError> {
-        let recurrence = Recurrence::from_stored(series.start_local, &series.rrule)
-            .map_err(|e| AppError::internal(&e))?;
+        let recurrence =
+            Recurrence::from_stored(series.start_local, &series.rrule).map_err(|e| AppError::internal(&e))?;
         let duration = Duration::minutes(series.duration_minutes);
         let wanted: Vec<WantedSession> = recurrence
             .occurrences(zone, now, self.horizon_end(now), MAX_OCCURRENCES)
@@ -159,15 +163,16 @@ impl App {
         let plan = plan_materialisation(&stored, &wanted, now);
         for session in &plan.insert {
             let id = sessions::insert(&mut *conn, series.id, session).await?;
-            jobs::sync_session_jobs(conn, id, now).await?;
+            jobs::sync_session_jobs(conn, id, false, now).await?;
+            rsvp::apply_regulars(conn, id, now).await?;
         }
         for (id, session) in &plan.retime {
             sessions::retime(&mut *conn, *id, session.starts_at, session.ends_at).await?;
-            jobs::sync_session_jobs(conn, *id, now).await?;
+            jobs::sync_session_jobs(conn, *id, true, now).await?;
         }
         for id in &plan.remove {
             sessions::delete(&mut *conn, *id).await?;
-            jobs::sync_session_jobs(conn, *id, now).await?;
+            jobs::sync_session_jobs(conn, *id, true, now).await?;
         }
         Ok(plan.insert.len())
     }
@@ -180,6 +185,7 @@ fn authorize(actor: &Actor, action: Action, doing: &str) -> Result<(), AppError>
     }
     let needed = match action {
         Action::Browse => Role::Member,
+        Action::Facilitate => Role::Facilitator,
         Action::Organise => Role::Coordinator,
     };
     Err(AppError::Forbidden(format!(

@@ -20,10 +20,9 @@ impl App {
         require_active(&group)?;
         group_store::set_reminder_offsets(&mut *tx, group.id, &stored).await?;
         let horizon = now + Duration::weeks(i64::from(self.settings().horizon_weeks));
-        for session in
-            sessions::upcoming(&mut *tx, &actor.community_id, Some(group.id), now, horizon).await?
+        for session in sessions::upcoming(&mut *tx, &actor.community_id, Some(group.id), now, horizon).await?
         {
-            super::jobs::sync_session_jobs(&mut tx, session.id, now).await?;
+            super::jobs::sync_session_jobs(&mut tx, session.id, false, now).await?;
         }
         record_audit(
             &mut tx,
@@ -35,9 +34,12 @@ impl App {
         )
         .await?;
         self.commit(tx).await?;
-        Ok(Reply::private(Tone::Done, format!("Reminders for {}: {stored} before each session", group.name))
-            .line("Whole days (1d) mean the same local time that many days before; hours and minutes are exact.")
-            .line("Reminders in the channel show how many are coming, never who."))
+        Ok(Reply::private(
+            Tone::Done,
+            format!("Reminders for {}: {stored} before each session", group.name),
+        )
+        .line("Whole days (1d) mean the same local time that many days before; hours and minutes are exact.")
+        .line("Reminders in the channel show how many are coming, never who."))
     }
 
     pub async fn reminders_dm(&self, actor: &Actor, on: &str) -> AppResult {
@@ -54,8 +56,9 @@ impl App {
         members::set_dm_reminders(&mut *tx, &actor.community_id, &actor.user_id, on).await?;
         self.commit(tx).await?;
         Ok(if on {
-            Reply::private(Tone::Done, "Reminders by DM: on")
-                .line("You'll get a direct message before sessions you're going to. /reminders dm off stops them.")
+            Reply::private(Tone::Done, "Reminders by DM: on").line(
+                "You'll get a direct message before sessions you're going to. /reminders dm off stops them.",
+            )
         } else {
             Reply::private(Tone::Done, "Reminders by DM: off")
                 .line("No more direct messages from hearth. /reminders dm on turns them back on.")

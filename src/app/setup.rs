@@ -34,9 +34,7 @@ impl App {
         communities::ensure(&mut *tx, &actor.community_id, now).await?;
         let mut community = communities::get(&mut *tx, &actor.community_id)
             .await?
-            .ok_or_else(|| {
-                AppError::internal(&store::StoreError::Corrupt("community vanished".into()))
-            })?;
+            .ok_or_else(|| AppError::internal(&store::StoreError::Corrupt("community vanished".into())))?;
         if let Some(zone) = timezone {
             community.timezone = Some(zone);
         }
@@ -67,9 +65,7 @@ impl App {
         let zone = community
             .timezone
             .map(|z| z.name().to_string())
-            .unwrap_or_else(|| {
-                "not set yet (add timezone:Europe/London or your own zone)".to_string()
-            });
+            .unwrap_or_else(|| "not set yet (add timezone:Europe/London or your own zone)".to_string());
         let mut reply = Reply::private(Tone::Done, "Community settings saved")
             .line(Text::new().strong("Time zone: ").plain(zone))
             .line(
@@ -81,11 +77,7 @@ impl App {
             reply = reply.line(Text::new().strong("Coordinator role: ").plain(role.clone()));
         }
         if let Some(channel) = &community.alerts_channel {
-            reply = reply.line(
-                Text::new()
-                    .strong("Alerts channel: ")
-                    .channel(channel.clone()),
-            );
+            reply = reply.line(Text::new().strong("Alerts channel: ").channel(channel.clone()));
         }
         if community.support_text.is_some() {
             reply = reply.line(

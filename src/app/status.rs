@@ -14,22 +14,13 @@ impl App {
     pub async fn status(&self, actor: &Actor) -> AppResult {
         authorize(actor, Action::Organise, "see delivery status")?;
         let now = self.now();
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let zone = communities::get(&mut *conn, &actor.community_id)
             .await?
             .and_then(|c| c.timezone)
             .unwrap_or(Tz::UTC);
         let counts = jobs::count_by_state(&mut *conn, &actor.community_id).await?;
-        let count = |state: JobState| {
-            counts
-                .iter()
-                .find(|(s, _)| *s == state)
-                .map_or(0, |(_, n)| *n)
-        };
+        let count = |state: JobState| counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
         let mut reply = Reply::private(Tone::Info, "Delivery status").line(format!(
             "Waiting {} · sending {} · sent {} · skipped {} · failed {}",
             count(JobState::Pending),
@@ -39,8 +30,7 @@ impl App {
             count(JobState::Failed)
         ));
         let problems =
-            jobs::problems_since(&mut *conn, &actor.community_id, now - Duration::days(7), 20)
-                .await?;
+            jobs::problems_since(&mut *conn, &actor.community_id, now - Duration::days(7), 20).await?;
         reply = reply.line(Text::new().strong(if problems.is_empty() {
             "No failed deliveries in the last 7 days."
         } else {
@@ -72,15 +62,11 @@ impl App {
             "Next to post:"
         }));
         for job in &next {
-            reply = reply.line(
-                Text::new()
-                    .time(job.due_at, zone, TimeStyle::Full)
-                    .plain(format!(
-                        " · {} for session #{}",
-                        job.kind,
-                        job.session_id.unwrap_or_default()
-                    )),
-            );
+            reply = reply.line(Text::new().time(job.due_at, zone, TimeStyle::Full).plain(format!(
+                " · {} for session #{}",
+                job.kind,
+                job.session_id.unwrap_or_default()
+            )));
         }
         Ok(reply)
     }

@@ -108,16 +108,38 @@ impl From<String> for Text {
     }
 }
 
-/// What a command answers.
+/// A button under a post: a session card's Going / Maybe / Can't make it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    /// What a click sends back, e.g. `rsvp:12:going`.
+    pub id: String,
+    pub label: String,
+    /// The one a person most likely wants, shown more strongly.
+    pub primary: bool,
+}
+
+/// What a command answers, or what the bot posts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub visibility: Visibility,
     pub tone: Tone,
     pub title: Option<String>,
     pub lines: Vec<Text>,
+    pub buttons: Vec<Button>,
 }
 
 impl Reply {
+    /// A post for everyone in a channel.
+    pub fn public(tone: Tone, title: impl Into<String>) -> Self {
+        Reply {
+            visibility: Visibility::Public,
+            tone,
+            title: Some(title.into()),
+            lines: Vec::new(),
+            buttons: Vec::new(),
+        }
+    }
+
     /// A private reply: what most commands answer, so the channel stays calm.
     pub fn private(tone: Tone, title: impl Into<String>) -> Self {
         Reply {
@@ -125,6 +147,7 @@ impl Reply {
             tone,
             title: Some(title.into()),
             lines: Vec::new(),
+            buttons: Vec::new(),
         }
     }
 
@@ -135,6 +158,7 @@ impl Reply {
             tone: Tone::Problem,
             title: None,
             lines: vec![Text::from(message.into())],
+            buttons: Vec::new(),
         }
     }
 
@@ -150,11 +174,7 @@ impl Reply {
 
     /// Title and lines as plain text: for logs and tests.
     pub fn to_plain_string(&self) -> String {
-        let mut out = self
-            .title
-            .clone()
-            .map(|t| format!("{t}\n"))
-            .unwrap_or_default();
+        let mut out = self.title.clone().map(|t| format!("{t}\n")).unwrap_or_default();
         for line in &self.lines {
             out.push_str(&line.to_plain_string());
             out.push('\n');
@@ -200,23 +220,14 @@ pub type ChatFuture<'a, T> =
 pub trait ChatPort: Send + Sync + 'static {
     /// Posts to a channel. `nonce` (at most 25 characters) makes a repeated post of the
     /// same job a no-op on platforms that support it.
-    fn post<'a>(
-        &'a self,
-        channel: &'a str,
-        message: &'a Reply,
-        nonce: &'a str,
-    ) -> ChatFuture<'a, MessageRef>;
+    fn post<'a>(&'a self, channel: &'a str, message: &'a Reply, nonce: &'a str)
+        -> ChatFuture<'a, MessageRef>;
 
     /// Replaces the content of an earlier post.
     fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()>;
 
     /// Sends a direct message to a member.
-    fn dm<'a>(
-        &'a self,
-        user: &'a str,
-        message: &'a Reply,
-        nonce: &'a str,
-    ) -> ChatFuture<'a, MessageRef>;
+    fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef>;
 
     /// Opens a thread on a post and returns the thread's channel.
     fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String>;

@@ -52,10 +52,7 @@ impl ConsoleChat {
             render_reply(message, now)
         );
         match &self.sink {
-            Sink::Buffer(buffer) => buffer
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push_str(&block),
+            Sink::Buffer(buffer) => buffer.lock().unwrap_or_else(|p| p.into_inner()).push_str(&block),
             Sink::Stdout => print!("{block}"),
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -86,20 +83,12 @@ impl ChatPort for ConsoleChat {
 
     fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()> {
         Box::pin(async move {
-            self.print(
-                &format!("edit of post {} in {}", at.message, at.channel),
-                message,
-            );
+            self.print(&format!("edit of post {} in {}", at.message, at.channel), message);
             Ok(())
         })
     }
 
-    fn dm<'a>(
-        &'a self,
-        user: &'a str,
-        message: &'a Reply,
-        _nonce: &'a str,
-    ) -> ChatFuture<'a, MessageRef> {
+    fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, _nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         Box::pin(async move { Ok(self.print(&format!("DM to {}", display_user(user)), message)) })
     }
 

@@ -41,6 +41,7 @@ pub const SPECS: &[Spec] = &[
             "capacity",
             "facilitators_needed",
             "privacy",
+            "announce",
         ],
     },
     Spec {
@@ -56,6 +57,7 @@ pub const SPECS: &[Spec] = &[
             "capacity",
             "facilitators_needed",
             "privacy",
+            "announce",
         ],
     },
     Spec {
@@ -245,6 +247,7 @@ pub async fn dispatch(app: &App, actor: &Actor, spec: &Spec, o: &Options<'_>) ->
                 capacity: o.int("capacity")?,
                 facilitators_needed: o.int("facilitators_needed")?,
                 privacy: o.text("privacy"),
+                announce: o.text("announce"),
             };
             app.group_create(actor, input).await
         }
@@ -259,6 +262,7 @@ pub async fn dispatch(app: &App, actor: &Actor, spec: &Spec, o: &Options<'_>) ->
                 capacity: o.int("capacity")?,
                 facilitators_needed: o.int("facilitators_needed")?,
                 privacy: o.text("privacy"),
+                announce: o.text("announce"),
             };
             app.group_edit(actor, input).await
         }

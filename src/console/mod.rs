@@ -196,11 +196,7 @@ impl Console {
 
     /// Moves simulated time to `target`, stopping at each due job in order (and at
     /// least daily, to roll the horizon) so posts appear at their own times.
-    async fn advance_to(
-        &mut self,
-        clock: &ManualClock,
-        target: DateTime<Utc>,
-    ) -> Result<(), AppError> {
+    async fn advance_to(&mut self, clock: &ManualClock, target: DateTime<Utc>) -> Result<(), AppError> {
         // A guard against a job that keeps coming due; a year of daily steps fits well inside.
         for _ in 0..100_000 {
             self.app.roll_horizon().await?;
@@ -262,11 +258,7 @@ impl Console {
         ))
     }
 
-    async fn clock_command(
-        &mut self,
-        rest: &[&str],
-        line: &CommandLine,
-    ) -> Result<Reply, AppError> {
+    async fn clock_command(&mut self, rest: &[&str], line: &CommandLine) -> Result<Reply, AppError> {
         let Some(clock) = self.clock.clone() else {
             return Err(AppError::invalid(
                 "The clock is real time in this session. Start the console with --clock \
@@ -310,10 +302,7 @@ impl Console {
         self.advance_to(&clock, new_now).await?;
         Ok(Reply::private(
             crate::chat::Tone::Info,
-            format!(
-                "The time is now {}",
-                new_now.format("%a %-d %b %Y %H:%M UTC")
-            ),
+            format!("The time is now {}", new_now.format("%a %-d %b %Y %H:%M UTC")),
         ))
     }
 
@@ -386,9 +375,7 @@ async fn run_interactive(mut console: Console, strict: bool) -> Result<bool, std
         editor = returned;
         let line = match read {
             Ok(line) => line,
-            Err(
-                rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof,
-            ) => break,
+            Err(rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof) => break,
             Err(error) => return Err(std::io::Error::other(error)),
         };
         // History is a convenience: failing to record it must not stop the session.

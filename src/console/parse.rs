@@ -35,10 +35,11 @@ fn words(line: &str) -> Result<Vec<String>, ParseError> {
                         },
                         Some('"') => break,
                         Some(other) => current.push(other),
-                        None => return Err(ParseError(
-                            "A quote was opened but not closed. Put a \" at the end of the value."
-                                .into(),
-                        )),
+                        None => {
+                            return Err(ParseError(
+                                "A quote was opened but not closed. Put a \" at the end of the value.".into(),
+                            ))
+                        }
                     }
                 }
             }
@@ -79,9 +80,7 @@ pub fn parse_line(line: &str) -> Result<Option<CommandLine>, ParseError> {
                 }
                 options.push((name, value.to_string()));
             }
-            None if options.is_empty() => {
-                path.push(word.trim_start_matches('/').to_ascii_lowercase())
-            }
+            None if options.is_empty() => path.push(word.trim_start_matches('/').to_ascii_lowercase()),
             None => {
                 return Err(ParseError(format!(
                     "I didn't understand \"{word}\". Options are written name:value, with quotes \
@@ -132,9 +131,7 @@ mod tests {
 
     #[test]
     fn a_quoted_value_keeps_its_colons_and_escaped_quotes() {
-        let line = parse(
-            r#"/meeting add group:"A \"B\"" when:"2026-03-10 18:30" location:https://x.test/a"#,
-        );
+        let line = parse(r#"/meeting add group:"A \"B\"" when:"2026-03-10 18:30" location:https://x.test/a"#);
         assert_eq!(line.options[0].1, "A \"B\"");
         assert_eq!(line.options[1].1, "2026-03-10 18:30");
         assert_eq!(line.options[2].1, "https://x.test/a");

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::chat::{Reply, Span, Text, TimeStyle, Tone};
+use crate::chat::{Button, Reply, Span, Text, TimeStyle, Tone};
 use crate::domain::time::format_local;
 
 /// A reply as lines: a marked title (or first line), then indented lines.
@@ -25,7 +25,28 @@ pub fn render_reply(reply: &Reply, now: DateTime<Utc>) -> String {
     for line in lines {
         out.push_str(&format!("  {}\n", render_text(line, now)));
     }
+    if !reply.buttons.is_empty() {
+        out.push_str(&format!("  {}\n", render_buttons(&reply.buttons)));
+    }
     out
+}
+
+/// `[Going] [Maybe] [Can't make it]  → /click session:12 button:going|maybe|cant`
+fn render_buttons(buttons: &[Button]) -> String {
+    let labels: Vec<String> = buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+    let mut words = Vec::new();
+    let mut session = "";
+    for button in buttons {
+        if let Some((action, id)) = button.id.split_once(':') {
+            words.push(action.trim_start_matches("rsvp-"));
+            session = id;
+        }
+    }
+    format!(
+        "{}  → /click session:{session} button:{}",
+        labels.join(" "),
+        words.join("|")
+    )
 }
 
 pub fn render_text(text: &Text, now: DateTime<Utc>) -> String {

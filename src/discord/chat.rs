@@ -36,19 +36,13 @@ pub struct DiscordChat {
 
 impl DiscordChat {
     pub fn new(token: &str, proxy: Option<String>) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .build()?;
+        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
         let token = if token.starts_with("Bot ") {
             token.to_string()
         } else {
             format!("Bot {token}")
         };
-        Ok(DiscordChat {
-            client,
-            token,
-            proxy,
-        })
+        Ok(DiscordChat { client, token, proxy })
     }
 
     /// Sends a request, waiting out 429s, and returns the JSON body of a success.
@@ -64,25 +58,21 @@ impl DiscordChat {
                 .map_err(|e| refuse(&e))?
                 .build()
                 .map_err(|e| refuse(&e))?;
-            let response =
-                self.client
-                    .execute(built)
-                    .await
-                    .map_err(|e| DeliveryError::Transient {
-                        retry_after: None,
-                        detail: format!("no answer from Discord: {e}"),
-                    })?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response
-                .bytes()
+            let response = self
+                .client
+                .execute(built)
                 .await
                 .map_err(|e| DeliveryError::Transient {
                     retry_after: None,
-                    detail: format!("the answer broke off: {e}"),
+                    detail: format!("no answer from Discord: {e}"),
                 })?;
-            let json: serde_json::Value =
-                serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(|e| DeliveryError::Transient {
+                retry_after: None,
+                detail: format!("the answer broke off: {e}"),
+            })?;
+            let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
             if status.is_success() {
                 return Ok(json);
             }
@@ -126,13 +116,9 @@ impl DiscordChat {
             .allowed_mentions(serenity::CreateAllowedMentions::new())
             .nonce(serenity::Nonce::String(nonce.chars().take(25).collect()))
             .enforce_nonce(true);
-        let body =
-            serde_json::to_vec(&builder).map_err(|e| DeliveryError::Refused(e.to_string()))?;
+        let body = serde_json::to_vec(&builder).map_err(|e| DeliveryError::Refused(e.to_string()))?;
         let json = self
-            .send(
-                Request::new(Route::ChannelMessages { channel_id }, LightMethod::Post)
-                    .body(Some(body)),
-            )
+            .send(Request::new(Route::ChannelMessages { channel_id }, LightMethod::Post).body(Some(body)))
             .await?;
         Ok(MessageRef {
             channel: channel.to_string(),
@@ -160,8 +146,7 @@ impl ChatPort for DiscordChat {
                 .map(serenity::MessageId::new)
                 .ok_or_else(|| DeliveryError::Refused("not a Discord message id".into()))?;
             let builder = serenity::EditMessage::new().embed(render::embed(message));
-            let body =
-                serde_json::to_vec(&builder).map_err(|e| DeliveryError::Refused(e.to_string()))?;
+            let body = serde_json::to_vec(&builder).map_err(|e| DeliveryError::Refused(e.to_string()))?;
             self.send(
                 Request::new(
                     Route::ChannelMessage {
@@ -177,20 +162,13 @@ impl ChatPort for DiscordChat {
         })
     }
 
-    fn dm<'a>(
-        &'a self,
-        user: &'a str,
-        message: &'a Reply,
-        nonce: &'a str,
-    ) -> ChatFuture<'a, MessageRef> {
+    fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         Box::pin(async move {
             let channel = self.open_dm(user).await?;
-            self.post_in(&channel, message, nonce)
-                .await
-                .map_err(|e| match e {
-                    DeliveryError::ChannelGone => DeliveryError::CannotDm,
-                    other => other,
-                })
+            self.post_in(&channel, message, nonce).await.map_err(|e| match e {
+                DeliveryError::ChannelGone => DeliveryError::CannotDm,
+                other => other,
+            })
         })
     }
 
@@ -254,10 +232,7 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap, body: &serde_json::Valu
 
 /// Sorts a failed answer into what the dispatcher does next.
 pub fn classify(status: u16, body: &serde_json::Value) -> DeliveryError {
-    let code = body
-        .get("code")
-        .and_then(serde_json::Value::as_i64)
-        .unwrap_or(-1);
+    let code = body.get("code").and_then(serde_json::Value::as_i64).unwrap_or(-1);
     let message = body
         .get("message")
         .and_then(serde_json::Value::as_str)
@@ -288,10 +263,7 @@ mod tests {
             classify(502, &serde_json::Value::Null),
             DeliveryError::Transient { .. }
         ));
-        assert!(matches!(
-            classify(400, &body(50035)),
-            DeliveryError::Refused(_)
-        ));
+        assert!(matches!(classify(400, &body(50035)), DeliveryError::Refused(_)));
     }
 
     #[test]
@@ -301,10 +273,7 @@ mod tests {
             retry_after(&headers, &serde_json::json!({ "retry_after": 0.25 })),
             Duration::from_millis(250)
         );
-        headers.insert(
-            "retry-after",
-            reqwest::header::HeaderValue::from_static("2"),
-        );
+        headers.insert("retry-after", reqwest::header::HeaderValue::from_static("2"));
         assert_eq!(
             retry_after(&headers, &serde_json::Value::Null),
             Duration::from_secs(2)

@@ -81,8 +81,12 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
             Box::pin(async move {
                 match dev_guild {
                     Some(guild) => {
-                        poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::new(guild))
-                            .await?
+                        poise::builtins::register_in_guild(
+                            ctx,
+                            &framework.options().commands,
+                            serenity::GuildId::new(guild),
+                        )
+                        .await?
                     }
                     None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
                 }
@@ -100,10 +104,7 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
 
 /// Runs the bot until `shutdown` resolves (SIGINT/SIGTERM in `hearth serve`), then
 /// closes the gateway connections cleanly.
-pub async fn run(
-    mut client: serenity::Client,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), ServeError> {
+pub async fn run(mut client: serenity::Client, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
     let shards = client.shard_manager.clone();
     tokio::select! {
         result = client.start() => result.map_err(|error| match error {
@@ -182,8 +183,7 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
             tracing::error!(command = %ctx.command().qualified_name, %error, "a command could not answer");
             (
                 *ctx,
-                "Sorry, something went wrong talking to Discord. Please try again in a moment."
-                    .to_string(),
+                "Sorry, something went wrong talking to Discord. Please try again in a moment.".to_string(),
             )
         }
         poise::FrameworkError::ArgumentParse {

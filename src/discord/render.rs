@@ -10,18 +10,9 @@ const MAX_DESCRIPTION: usize = 4096;
 const MAX_TITLE: usize = 256;
 
 pub fn embed(reply: &Reply) -> serenity::CreateEmbed {
-    let mut description = reply
-        .lines
-        .iter()
-        .map(markdown)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut description = reply.lines.iter().map(markdown).collect::<Vec<_>>().join("\n");
     if description.chars().count() > MAX_DESCRIPTION {
-        description = description
-            .chars()
-            .take(MAX_DESCRIPTION - 1)
-            .collect::<String>()
-            + "…";
+        description = description.chars().take(MAX_DESCRIPTION - 1).collect::<String>() + "…";
     }
     let mut embed = serenity::CreateEmbed::new()
         .description(description)

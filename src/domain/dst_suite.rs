@@ -3,9 +3,7 @@
 //! by the gap, times in an overlap happen once at their first instant, and property
 //! tests check the same over random zones, dates, times and series.
 
-use chrono::{
-    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc, Weekday,
-};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use proptest::prelude::*;
 
@@ -68,11 +66,7 @@ fn all_of_2026(series: &Recurrence, zone: Tz) -> Vec<Occurrence> {
 }
 
 fn on_date(found: &[Occurrence], date: NaiveDate) -> Vec<Occurrence> {
-    found
-        .iter()
-        .copied()
-        .filter(|o| o.local_date == date)
-        .collect()
+    found.iter().copied().filter(|o| o.local_date == date).collect()
 }
 
 /// Each zone, and how much its offset in July differs from its offset in January:
@@ -93,14 +87,8 @@ fn every_kind_of_series_keeps_its_wall_time_across_both_transitions_in_every_zon
     let cases = [
         (series(wall(2026, 1, 6, 18, 30), Repeat::Weekly), 52),
         (series(wall(2026, 1, 6, 18, 30), Repeat::Fortnightly), 26),
-        (
-            series(wall(2026, 1, 13, 18, 30), Repeat::MonthlyWeekday),
-            12,
-        ),
-        (
-            series(wall(2026, 1, 27, 18, 30), Repeat::MonthlyLastWeekday),
-            12,
-        ),
+        (series(wall(2026, 1, 13, 18, 30), Repeat::MonthlyWeekday), 12),
+        (series(wall(2026, 1, 27, 18, 30), Repeat::MonthlyLastWeekday), 12),
     ];
     for (zone, july_minus_january) in ZONES {
         for (series, expected) in &cases {
@@ -119,26 +107,16 @@ fn every_kind_of_series_keeps_its_wall_time_across_both_transitions_in_every_zon
                 .map(|o| offset_secs(zone, o.starts_at))
                 .expect("every series meets in July");
             let december = offset_secs(zone, found[found.len() - 1].starts_at);
-            assert_eq!(
-                july - january,
-                july_minus_january,
-                "{zone} {}",
-                series.rule()
-            );
+            assert_eq!(july - january, july_minus_january, "{zone} {}", series.rule());
             assert_eq!(december, january, "{zone} {}", series.rule());
-            assert!(found
-                .windows(2)
-                .all(|pair| pair[0].starts_at < pair[1].starts_at));
+            assert!(found.windows(2).all(|pair| pair[0].starts_at < pair[1].starts_at));
         }
     }
 }
 
 #[test]
 fn a_london_fortnightly_meeting_is_at_half_six_in_gmt_and_in_bst() {
-    let found = all_of_2026(
-        &series(wall(2026, 3, 10, 18, 30), Repeat::Fortnightly),
-        London,
-    );
+    let found = all_of_2026(&series(wall(2026, 3, 10, 18, 30), Repeat::Fortnightly), London);
     let starts: Vec<DateTime<Utc>> = found.iter().map(|o| o.starts_at).take(4).collect();
     assert_eq!(
         starts,
@@ -170,9 +148,7 @@ fn daily_2026(zone: Tz, (hour, minute): (u32, u32)) -> Vec<Occurrence> {
         "{zone}: one session every day, none lost or doubled"
     );
     assert!(
-        found
-            .windows(2)
-            .all(|pair| pair[0].starts_at < pair[1].starts_at),
+        found.windows(2).all(|pair| pair[0].starts_at < pair[1].starts_at),
         "{zone}"
     );
     found
@@ -186,10 +162,7 @@ fn check_gap(zone: Tz, time: (u32, u32), date: NaiveDate, expected: DateTime<Utc
     assert_eq!(on_the_day.len(), 1, "{zone}");
     let session = on_the_day[0];
     assert!(
-        matches!(
-            zone.from_local_datetime(&session.local_start),
-            LocalResult::None
-        ),
+        matches!(zone.from_local_datetime(&session.local_start), LocalResult::None),
         "{zone}: the test's time should be in the gap"
     );
     assert_eq!(session.starts_at, expected, "{zone}");
@@ -214,9 +187,7 @@ fn check_overlap(zone: Tz, time: (u32, u32), date: NaiveDate, expected: DateTime
     let found = daily_2026(zone, time);
     let on_the_day = on_date(&found, date);
     assert_eq!(on_the_day.len(), 1, "{zone}");
-    let LocalResult::Ambiguous(first, second) =
-        zone.from_local_datetime(&on_the_day[0].local_start)
-    else {
+    let LocalResult::Ambiguous(first, second) = zone.from_local_datetime(&on_the_day[0].local_start) else {
         panic!("{zone}: the test's time should happen twice");
     };
     let (first, second) = (first.with_timezone(&Utc), second.with_timezone(&Utc));
@@ -250,12 +221,7 @@ fn a_daily_half_two_in_berlin_moves_to_half_three_in_spring_and_happens_once_in_
 #[test]
 fn lord_howes_half_hour_gap_moves_a_session_by_half_an_hour() {
     // Gap: 2026-10-04 02:00 +10:30 -> 02:30 +11. Overlap: 2026-04-05 01:30-02:00 twice.
-    check_gap(
-        Lord_Howe,
-        (2, 15),
-        day(2026, 10, 4),
-        utc(2026, 10, 3, 15, 45),
-    );
+    check_gap(Lord_Howe, (2, 15), day(2026, 10, 4), utc(2026, 10, 3, 15, 45));
     check_overlap(Lord_Howe, (1, 45), day(2026, 4, 5), utc(2026, 4, 4, 14, 45));
     assert_eq!(
         super::time::format_local(utc(2026, 10, 3, 15, 45), Lord_Howe),
@@ -280,10 +246,7 @@ fn a_last_sunday_series_at_half_two_in_berlin_lands_on_both_transition_days() {
     assert_eq!(found.len(), 12);
     let march = on_date(&found, NaiveDate::from_ymd_opt(2026, 3, 29).expect("valid"));
     assert_eq!(march[0].starts_at, utc(2026, 3, 29, 1, 30));
-    let october = on_date(
-        &found,
-        NaiveDate::from_ymd_opt(2026, 10, 25).expect("valid"),
-    );
+    let october = on_date(&found, NaiveDate::from_ymd_opt(2026, 10, 25).expect("valid"));
     assert_eq!(october[0].starts_at, utc(2026, 10, 25, 0, 30));
 }
 

@@ -136,8 +136,7 @@ impl FromStr for Privacy {
 pub fn parse_capacity(value: i64) -> Result<u32, GroupRuleError> {
     if value < 1 {
         return Err(GroupRuleError(
-            "Capacity is the number of places, so it must be at least 1. Leave it out for no limit."
-                .into(),
+            "Capacity is the number of places, so it must be at least 1. Leave it out for no limit.".into(),
         ));
     }
     u32::try_from(value)
@@ -151,9 +150,7 @@ pub fn parse_facilitators_needed(value: i64) -> Result<u32, GroupRuleError> {
     u32::try_from(value)
         .ok()
         .filter(|v| *v <= 20)
-        .ok_or_else(|| {
-            GroupRuleError("facilitators_needed must be a whole number from 0 to 20.".into())
-        })
+        .ok_or_else(|| GroupRuleError("facilitators_needed must be a whole number from 0 to 20.".into()))
 }
 
 /// A Discord-style channel reference as typed: `#circle`, `<#123>` or a bare id.
@@ -192,21 +189,14 @@ mod tests {
             .unwrap_err()
             .0
             .contains("name:\"Tuesday Circle\""));
-        assert!(GroupName::parse(&"x".repeat(65))
-            .unwrap_err()
-            .0
-            .contains("64"));
+        assert!(GroupName::parse(&"x".repeat(65)).unwrap_err().0.contains("64"));
         assert!(GroupName::parse(&"é".repeat(64)).is_ok());
     }
 
     #[test]
     fn privacy_and_kind_parse_and_explain_their_choices() {
         assert_eq!("Headcount".parse::<Privacy>(), Ok(Privacy::Headcount));
-        assert!("secret"
-            .parse::<Privacy>()
-            .unwrap_err()
-            .0
-            .contains("headcount"));
+        assert!("secret".parse::<Privacy>().unwrap_err().0.contains("headcount"));
         assert_eq!("drop-in".parse::<GroupKind>(), Ok(GroupKind::DropIn));
     }
 

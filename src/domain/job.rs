@@ -20,6 +20,14 @@ pub enum JobKind {
     Notice,
     /// The one notice that a session is cancelled.
     Cancellation,
+    /// The cancellation, by DM, to members who were going and opted in.
+    DmCancellation,
+    /// A session's card, posted at the group's announce lead, with RSVP buttons.
+    Card,
+    /// The card redrawn from current data (answers, a move, a cancellation, its start).
+    CardEdit,
+    /// "A place opened up: you're going", to a member promoted from the waitlist.
+    DmPromotion,
 }
 
 impl JobKind {
@@ -29,6 +37,10 @@ impl JobKind {
             JobKind::DmReminder => "dm-reminder",
             JobKind::Notice => "notice",
             JobKind::Cancellation => "cancellation",
+            JobKind::DmCancellation => "dm-cancellation",
+            JobKind::Card => "card",
+            JobKind::CardEdit => "card-edit",
+            JobKind::DmPromotion => "dm-promotion",
         }
     }
 }
@@ -41,6 +53,10 @@ impl FromStr for JobKind {
             "dm-reminder" => Ok(JobKind::DmReminder),
             "notice" => Ok(JobKind::Notice),
             "cancellation" => Ok(JobKind::Cancellation),
+            "dm-cancellation" => Ok(JobKind::DmCancellation),
+            "card" => Ok(JobKind::Card),
+            "card-edit" => Ok(JobKind::CardEdit),
+            "dm-promotion" => Ok(JobKind::DmPromotion),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -118,6 +134,71 @@ pub fn notice_key(session_id: i64, offset: &str) -> String {
 
 pub fn cancellation_key(session_id: i64) -> String {
     format!("cancel:{session_id}")
+}
+
+pub fn dm_cancellation_key(session_id: i64, user: &str) -> String {
+    format!("dm-cancel:{session_id}:{user}")
+}
+
+pub fn card_key(session_id: i64) -> String {
+    format!("card:{session_id}")
+}
+
+/// The one re-armable job of a session: redraw its card from current data.
+pub fn card_edit_key(session_id: i64) -> String {
+    format!("card-edit:{session_id}")
+}
+
+/// Redraws at the session's start (RSVP buttons give way to "I'm here") and end.
+pub fn card_moment_key(session_id: i64, moment: &str) -> String {
+    format!("card-{moment}:{session_id}")
+}
+
+/// `seq` tells one promotion from a later one of the same member.
+pub fn promotion_key(session_id: i64, user: &str, seq: i64) -> String {
+    format!("promoted:{session_id}:{user}:{seq}")
+}
+
+/// How long card edits wait so a burst of clicks becomes one edit.
+pub const CARD_EDIT_COALESCE: Duration = Duration::seconds(2);
+
+/// The card of a scheduled session: posted `lead` before it starts (or now, when that
+/// has passed), then redrawn as it starts and as it ends.
+pub fn plan_card(
+    session_id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    lead: Duration,
+    now: DateTime<Utc>,
+) -> Vec<PlannedJob> {
+    if ends_at <= now {
+        return Vec::new();
+    }
+    let job = |kind, dedupe_key, due_at: DateTime<Utc>| PlannedJob {
+        kind,
+        dedupe_key,
+        target: None,
+        payload: String::new(),
+        due_at,
+        expires_at: Some(ends_at),
+    };
+    let mut planned = vec![job(
+        JobKind::Card,
+        card_key(session_id),
+        (starts_at - lead).max(now),
+    )];
+    if starts_at > now {
+        planned.push(job(
+            JobKind::CardEdit,
+            card_moment_key(session_id, "start"),
+            starts_at,
+        ));
+    }
+    planned.push(PlannedJob {
+        expires_at: Some(ends_at + Duration::hours(1)),
+        ..job(JobKind::CardEdit, card_moment_key(session_id, "end"), ends_at)
+    });
+    planned
 }
 
 /// The channel reminders of one scheduled session: one per offset whose time has not

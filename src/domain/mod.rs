@@ -5,6 +5,7 @@
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
+//! - [`rsvp`]: answers, capacity and the waitlist.
 //! - [`reminder`]: reminder offsets and when each reminder is due.
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 
@@ -13,6 +14,7 @@ pub mod job;
 pub mod recurrence;
 pub mod reminder;
 pub mod role;
+pub mod rsvp;
 pub mod session;
 pub mod time;
 

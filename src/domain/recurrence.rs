@@ -121,7 +121,9 @@ pub enum RecurrenceError {
     #[error("I don't know the repeat \"{0}\". Please choose one of: once, weekly, fortnightly, monthly-weekday, monthly-last-weekday, monthly-date.")]
     UnknownRepeat(String),
     /// A word in `days:` is not a day of the week.
-    #[error("I don't recognise \"{0}\" as a day of the week. Please write days like mon,thu or Monday Thursday.")]
+    #[error(
+        "I don't recognise \"{0}\" as a day of the week. Please write days like mon,thu or Monday Thursday."
+    )]
     UnknownWeekday(String),
     /// `days:` was given but empty.
     #[error("Please name at least one day of the week, for example mon,thu.")]
@@ -183,7 +185,9 @@ pub enum RecurrenceError {
     #[error("Your rrule already says when it ends (UNTIL or COUNT). Please give the end in one place only: in the rrule, or with until:/count:.")]
     RawRuleHasEnd,
     /// The rrule sets the time of day, which comes from the start.
-    #[error("The time of day comes from when:, so please leave BYHOUR, BYMINUTE and BYSECOND out of the rrule.")]
+    #[error(
+        "The time of day comes from when:, so please leave BYHOUR, BYMINUTE and BYSECOND out of the rrule."
+    )]
     TimeInRule,
     /// The rrule repeats more often than daily.
     #[error("Sessions can repeat at most once a day, so FREQ needs to be DAILY, WEEKLY, MONTHLY or YEARLY.")]
@@ -218,8 +222,8 @@ pub fn parse_weekdays(input: &str) -> Result<Vec<Weekday>, RecurrenceError> {
         if word == "and" {
             continue;
         }
-        let day = weekday_from_word(&word)
-            .ok_or_else(|| RecurrenceError::UnknownWeekday(token.to_owned()))?;
+        let day =
+            weekday_from_word(&word).ok_or_else(|| RecurrenceError::UnknownWeekday(token.to_owned()))?;
         days.push(day);
     }
     if days.is_empty() {
@@ -374,9 +378,7 @@ impl RuleParts {
                 )));
             };
             if parts.iter().any(|(seen, _)| *seen == key) {
-                return Err(RecurrenceError::BadRule(format!(
-                    "{key} appears more than once"
-                )));
+                return Err(RecurrenceError::BadRule(format!("{key} appears more than once")));
             }
             let value: String = value
                 .split(',')
@@ -450,9 +452,7 @@ fn until_in_wall_time(value: String) -> String {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match value.split_once('T') {
         None if value.len() == 8 && digits(&value) => format!("{value}T235959Z"),
-        Some((date, time))
-            if date.len() == 8 && digits(date) && time.len() == 6 && digits(time) =>
-        {
+        Some((date, time)) if date.len() == 8 && digits(date) && time.len() == 6 && digits(time) => {
             format!("{value}Z")
         }
         _ => value,
@@ -471,20 +471,14 @@ fn parse_byday_item(item: &str) -> Option<(Option<i32>, Weekday)> {
     }
 }
 
-fn end_part(
-    end: End,
-    start: NaiveDateTime,
-) -> Result<Option<(&'static str, String)>, RecurrenceError> {
+fn end_part(end: End, start: NaiveDateTime) -> Result<Option<(&'static str, String)>, RecurrenceError> {
     match end {
         End::Never => Ok(None),
         End::Until(date) if date < start.date() => Err(RecurrenceError::UntilBeforeStart {
             until: show_date(date),
             start: show_date(start.date()),
         }),
-        End::Until(date) => Ok(Some((
-            "UNTIL",
-            format!("{}T235959Z", date.format("%Y%m%d")),
-        ))),
+        End::Until(date) => Ok(Some(("UNTIL", format!("{}T235959Z", date.format("%Y%m%d"))))),
         End::Count(0) => Err(RecurrenceError::ZeroCount),
         End::Count(n) if n > MAX_COUNT => Err(RecurrenceError::CountTooLarge(n)),
         End::Count(n) => Ok(Some(("COUNT", n.to_string()))),
@@ -607,14 +601,10 @@ impl Recurrence {
     ///
     /// The start must be the series' first session: a raw rrule that would not have
     /// a session on the start date is refused with the date it would start on.
-    pub fn build(
-        start: NaiveDateTime,
-        spec: &RecurrenceSpec,
-    ) -> Result<Recurrence, RecurrenceError> {
+    pub fn build(start: NaiveDateTime, spec: &RecurrenceSpec) -> Result<Recurrence, RecurrenceError> {
         let mut parts = match &spec.rrule {
             Some(raw) => {
-                if spec.repeat != Repeat::Once || spec.days.is_some() || spec.every_weeks.is_some()
-                {
+                if spec.repeat != Repeat::Once || spec.days.is_some() || spec.every_weeks.is_some() {
                     return Err(RecurrenceError::RawRuleWithRepeat);
                 }
                 let parts = RuleParts::parse(raw)?;
@@ -748,9 +738,7 @@ impl Recurrence {
                 })
             }
             "MONTHLY" if interval == 1 && only(&["FREQ", "BYDAY"]) => match by_day.as_slice() {
-                [(Some(-1), day)] => {
-                    Some(format!("on the last {} of each month", weekday_name(*day)))
-                }
+                [(Some(-1), day)] => Some(format!("on the last {} of each month", weekday_name(*day))),
                 [(Some(n @ 1..=5), day)] => Some(format!(
                     "on the {} {} of each month",
                     ordinal(n.unsigned_abs()),
@@ -924,10 +912,7 @@ mod tests {
             assert_eq!(repeat.as_str().parse::<Repeat>(), Ok(repeat));
             assert_eq!(repeat.as_str().to_uppercase().parse::<Repeat>(), Ok(repeat));
         }
-        assert_eq!(
-            "Monthly weekday".parse::<Repeat>(),
-            Ok(Repeat::MonthlyWeekday)
-        );
+        assert_eq!("Monthly weekday".parse::<Repeat>(), Ok(Repeat::MonthlyWeekday));
     }
 
     #[test]
@@ -1172,10 +1157,7 @@ mod tests {
             },
         );
         assert_eq!(series.describe(), "every other Tuesday, 10 times");
-        assert_eq!(
-            series.local_occurrences(at(2030, 1, 1, 0, 0), 100).len(),
-            10
-        );
+        assert_eq!(series.local_occurrences(at(2030, 1, 1, 0, 0), 100).len(), 10);
     }
 
     #[test]
@@ -1206,10 +1188,7 @@ mod tests {
             end: End::Count(3),
             ..RecurrenceSpec::default()
         };
-        assert_eq!(
-            Recurrence::build(start, &once),
-            Err(RecurrenceError::OnceWithEnd)
-        );
+        assert_eq!(Recurrence::build(start, &once), Err(RecurrenceError::OnceWithEnd));
     }
 
     #[test]
@@ -1218,10 +1197,7 @@ mod tests {
             rrule: Some(rule.to_owned()),
             ..RecurrenceSpec::default()
         };
-        let series = build(
-            at(2026, 12, 7, 18, 30),
-            &raw("RRULE:freq=monthly;byday=1MO,+3MO"),
-        );
+        let series = build(at(2026, 12, 7, 18, 30), &raw("RRULE:freq=monthly;byday=1MO,+3MO"));
         assert_eq!(series.rule(), "FREQ=MONTHLY;BYDAY=1MO,3MO");
         assert_eq!(series.describe(), "by the rule FREQ=MONTHLY;BYDAY=1MO,3MO");
         assert_eq!(
@@ -1239,10 +1215,7 @@ mod tests {
         );
         assert_eq!(series.rule(), "FREQ=MONTHLY;BYMONTHDAY=-1");
         assert_eq!(series.describe(), "on the last day of each month");
-        assert_eq!(
-            series.local_occurrences(at(2026, 5, 31, 23, 0), 10).len(),
-            3
-        );
+        assert_eq!(series.local_occurrences(at(2026, 5, 31, 23, 0), 10).len(), 3);
     }
 
     #[test]
@@ -1299,8 +1272,7 @@ mod tests {
         };
         let err = Recurrence::build(start, &raw("FREQ=SOMETIMES")).expect_err("bad freq");
         assert!(
-            err.to_string()
-                .starts_with("That rrule isn't one I can read: "),
+            err.to_string().starts_with("That rrule isn't one I can read: "),
             "{err}"
         );
         assert!(
@@ -1359,8 +1331,7 @@ mod tests {
     #[test]
     fn a_stored_series_comes_back_equal() {
         let series = build(at(2026, 12, 8, 18, 30), &spec(Repeat::MonthlyWeekday));
-        let again =
-            Recurrence::from_stored(series.start(), series.rule()).expect("stored rules are valid");
+        let again = Recurrence::from_stored(series.start(), series.rule()).expect("stored rules are valid");
         assert_eq!(again, series);
         assert!(matches!(
             Recurrence::from_stored(series.start(), "FREQ=NEVER"),
@@ -1374,14 +1345,8 @@ mod tests {
         assert_eq!(series.local_occurrences(at(2100, 1, 1, 0, 0), 5).len(), 5);
         assert!(series.local_occurrences(at(2100, 1, 1, 0, 0), 0).is_empty());
         let london = chrono_tz::Europe::London;
-        let from = Utc
-            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-            .single()
-            .expect("valid");
-        let to = Utc
-            .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
-            .single()
-            .expect("valid");
+        let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid");
+        let to = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).single().expect("valid");
         assert_eq!(series.occurrences(london, from, to, 7).len(), 7);
     }
 

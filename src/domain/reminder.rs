@@ -93,8 +93,7 @@ impl Offset {
     pub fn due_at(self, starts_at: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
         match self {
             Offset::Days(days) => {
-                let local =
-                    starts_at.with_timezone(&zone).naive_local() - Duration::days(i64::from(days));
+                let local = starts_at.with_timezone(&zone).naive_local() - Duration::days(i64::from(days));
                 resolve_local(zone, local)
             }
             Offset::Minutes(minutes) => starts_at - Duration::minutes(i64::from(minutes)),
@@ -171,16 +170,7 @@ mod tests {
 
     #[test]
     fn bad_offsets_are_refused_with_a_reason() {
-        for bad in [
-            "0m",
-            "45d",
-            "abc",
-            "1h,1h",
-            "1d,2d,3d,4d,5d,6d",
-            "",
-            "h",
-            "10",
-        ] {
+        for bad in ["0m", "45d", "abc", "1h,1h", "1d,2d,3d,4d,5d,6d", "", "h", "10"] {
             assert!(parse_offsets(bad).is_err(), "{bad} should be refused");
         }
         assert!(parse_offsets("45d").unwrap_err().0.contains("30 days"));
@@ -205,10 +195,7 @@ mod tests {
                 .with_timezone(&Utc)
         );
         assert_eq!(twenty_four_hours, start - Duration::hours(24));
-        assert_eq!(
-            one_day, twenty_four_hours,
-            "the change was before Sunday evening"
-        );
+        assert_eq!(one_day, twenty_four_hours, "the change was before Sunday evening");
         // Across the change itself: Sunday 29 March 18:30 BST, one day before is Saturday 18:30 GMT.
         let sunday = london
             .with_ymd_and_hms(2026, 3, 29, 18, 30, 0)

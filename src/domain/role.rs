@@ -17,8 +17,10 @@ pub enum Role {
 /// The kinds of action the permission table distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Look at groups, schedules and one's own data.
+    /// Look at groups, schedules and one's own data; answer RSVPs.
     Browse,
+    /// See attendees' names, mark attendance (facilitators and coordinators).
+    Facilitate,
     /// Set up the community, create and edit groups and series, cancel or move sessions.
     Organise,
 }
@@ -27,6 +29,7 @@ impl Role {
     pub fn may(self, action: Action) -> bool {
         match action {
             Action::Browse => true,
+            Action::Facilitate => self >= Role::Facilitator,
             Action::Organise => self == Role::Coordinator,
         }
     }
@@ -73,6 +76,8 @@ mod tests {
         assert!(!Role::Member.may(Action::Organise));
         assert!(!Role::Facilitator.may(Action::Organise));
         assert!(Role::Coordinator.may(Action::Organise));
+        assert!(!Role::Member.may(Action::Facilitate));
+        assert!(Role::Facilitator.may(Action::Facilitate));
     }
 
     #[test]

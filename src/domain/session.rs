@@ -101,8 +101,7 @@ pub fn plan_materialisation(
     wanted: &[WantedSession],
     now: DateTime<Utc>,
 ) -> MaterialisePlan {
-    let by_date: BTreeMap<NaiveDate, &StoredSession> =
-        stored.iter().map(|s| (s.local_date, s)).collect();
+    let by_date: BTreeMap<NaiveDate, &StoredSession> = stored.iter().map(|s| (s.local_date, s)).collect();
     let wanted_dates: HashSet<NaiveDate> = wanted.iter().map(|w| w.local_date).collect();
     let mut plan = MaterialisePlan::default();
 

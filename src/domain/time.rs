@@ -27,9 +27,7 @@ pub use chrono_tz::Tz;
 pub fn resolve_local(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     match zone.from_local_datetime(&local) {
         LocalResult::Single(at) => at.with_timezone(&Utc),
-        LocalResult::Ambiguous(first, second) => {
-            first.with_timezone(&Utc).min(second.with_timezone(&Utc))
-        }
+        LocalResult::Ambiguous(first, second) => first.with_timezone(&Utc).min(second.with_timezone(&Utc)),
         LocalResult::None => resolve_in_gap(zone, local),
     }
 }
@@ -47,10 +45,7 @@ fn resolve_in_gap(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
         // Only reachable at the very start of chrono's range, where no zone has gaps.
         return as_utc;
     };
-    let offset_before = zone
-        .offset_from_utc_datetime(&day_before)
-        .fix()
-        .local_minus_utc();
+    let offset_before = zone.offset_from_utc_datetime(&day_before).fix().local_minus_utc();
     local
         .checked_sub_signed(Duration::seconds(i64::from(offset_before)))
         .map_or(as_utc, |utc| Utc.from_utc_datetime(&utc))
@@ -142,10 +137,7 @@ const CANONICAL_REGIONS: [&str; 9] = [
 ];
 
 fn is_canonical(name: &str) -> bool {
-    CANONICAL_REGIONS
-        .iter()
-        .any(|region| name.starts_with(region))
-        || name == "UTC"
+    CANONICAL_REGIONS.iter().any(|region| name.starts_with(region)) || name == "UTC"
 }
 
 /// How alike two squashed names must be for a suggestion to be worth making.
@@ -277,9 +269,7 @@ pub enum WhenError {
     #[error("\"{0}\" isn't a real date and time. Please check the day, month and time, for example 2026-12-01 18:30.")]
     NoSuchDateTime(String),
     /// Not in the `YYYY-MM-DD` form.
-    #[error(
-        "I couldn't read \"{0}\" as a date. Please write it as YYYY-MM-DD, for example 2026-12-01."
-    )]
+    #[error("I couldn't read \"{0}\" as a date. Please write it as YYYY-MM-DD, for example 2026-12-01.")]
     NotADate(String),
     /// In the right form, but no such day exists (`2026-02-30`).
     #[error("\"{0}\" isn't a real date. Please check the day and month, for example 2026-12-01.")]
@@ -328,7 +318,9 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, WhenError> {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DurationError {
     /// Not in a form like `90m` or `1h30m`.
-    #[error("I couldn't read \"{0}\" as a length of time. Please write it like 90m, 1h30m, 2h 15m, 3d or 1w.")]
+    #[error(
+        "I couldn't read \"{0}\" as a length of time. Please write it like 90m, 1h30m, 2h 15m, 3d or 1w."
+    )]
     Unreadable(String),
     /// It adds up to nothing.
     #[error("A length of time needs to be more than zero, for example 90m or 1h30m.")]
@@ -374,9 +366,7 @@ fn sum_duration_parts(text: &str) -> Option<u64> {
     }
     let mut total: u64 = 0;
     while !rest.is_empty() {
-        let digits_end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits_end == 0 {
             return None;
         }
@@ -469,19 +459,13 @@ mod tests {
         // Samoa jumped from UTC-10 to UTC+14 at the end of 2011-12-29: the 30th never happened.
         let zone = chrono_tz::Pacific::Apia;
         let at = resolve_local(zone, local(2011, 12, 30, 10, 0));
-        assert_eq!(
-            at.with_timezone(&zone).naive_local(),
-            local(2011, 12, 31, 10, 0)
-        );
+        assert_eq!(at.with_timezone(&zone).naive_local(), local(2011, 12, 31, 10, 0));
     }
 
     #[test]
     fn zone_names_are_matched_ignoring_case_and_spaces() {
         assert_eq!(parse_zone(" europe/london "), Ok(chrono_tz::Europe::London));
-        assert_eq!(
-            parse_zone("America/New York"),
-            Ok(chrono_tz::America::New_York)
-        );
+        assert_eq!(parse_zone("America/New York"), Ok(chrono_tz::America::New_York));
         assert_eq!(parse_zone("utc"), Ok(chrono_tz::UTC));
     }
 
@@ -537,10 +521,7 @@ mod tests {
 
     #[test]
     fn autocomplete_puts_the_likely_zone_first() {
-        assert_eq!(
-            suggest_zones("Europe/Lo", 5).first(),
-            Some(&"Europe/London")
-        );
+        assert_eq!(suggest_zones("Europe/Lo", 5).first(), Some(&"Europe/London"));
         assert_eq!(suggest_zones("lon", 5).first(), Some(&"Europe/London"));
         assert_eq!(suggest_zones("new y", 5).first(), Some(&"America/New_York"));
         assert_eq!(
@@ -560,21 +541,14 @@ mod tests {
     #[test]
     fn autocomplete_with_nothing_typed_offers_common_zones() {
         let found = suggest_zones("", 3);
-        assert_eq!(
-            found,
-            vec!["Europe/London", "Europe/Dublin", "Europe/Lisbon"]
-        );
+        assert_eq!(found, vec!["Europe/London", "Europe/Dublin", "Europe/Lisbon"]);
         assert!(suggest_zones("", 0).is_empty());
     }
 
     #[test]
     fn when_accepts_the_three_written_forms() {
         let expected = local(2026, 12, 1, 18, 30);
-        for input in [
-            "2026-12-01 18:30",
-            " 2026-12-01T18:30 ",
-            "2026-12-01 18:30:00",
-        ] {
+        for input in ["2026-12-01 18:30", " 2026-12-01T18:30 ", "2026-12-01 18:30:00"] {
             assert_eq!(parse_when(input), Ok(expected), "{input}");
         }
     }
@@ -592,10 +566,7 @@ mod tests {
             parse_when("2026-02-30 18:30"),
             Err(WhenError::NoSuchDateTime(_))
         ));
-        assert!(matches!(
-            parse_date("2026-02-30"),
-            Err(WhenError::NoSuchDate(_))
-        ));
+        assert!(matches!(parse_date("2026-02-30"), Err(WhenError::NoSuchDate(_))));
     }
 
     #[test]
@@ -604,10 +575,7 @@ mod tests {
             parse_date(" 2026-12-01 "),
             NaiveDate::from_ymd_opt(2026, 12, 1).ok_or(WhenError::NotADate(String::new()))
         );
-        assert!(matches!(
-            parse_date("01/12/2026"),
-            Err(WhenError::NotADate(_))
-        ));
+        assert!(matches!(parse_date("01/12/2026"), Err(WhenError::NotADate(_))));
     }
 
     #[test]
@@ -623,11 +591,7 @@ mod tests {
             (" 1 hour 30 minutes ", 90),
         ];
         for (input, minutes) in cases {
-            assert_eq!(
-                parse_duration(input),
-                Ok(Duration::minutes(minutes)),
-                "{input}"
-            );
+            assert_eq!(parse_duration(input), Ok(Duration::minutes(minutes)), "{input}");
         }
     }
 
@@ -639,18 +603,9 @@ mod tests {
             parse_duration("soon"),
             Err(DurationError::Unreadable(_))
         ));
-        assert!(matches!(
-            parse_duration("h30"),
-            Err(DurationError::Unreadable(_))
-        ));
-        assert!(matches!(
-            parse_duration(""),
-            Err(DurationError::Unreadable(_))
-        ));
-        assert!(matches!(
-            parse_duration("367d"),
-            Err(DurationError::TooLong(_))
-        ));
+        assert!(matches!(parse_duration("h30"), Err(DurationError::Unreadable(_))));
+        assert!(matches!(parse_duration(""), Err(DurationError::Unreadable(_))));
+        assert!(matches!(parse_duration("367d"), Err(DurationError::TooLong(_))));
         assert!(matches!(
             parse_duration("99999999999999999999999m"),
             Err(DurationError::TooLong(_))

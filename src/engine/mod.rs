@@ -22,9 +22,11 @@ use tokio::sync::Notify;
 
 use crate::chat::{ChatPort, DeliveryError};
 use crate::clock::Clock;
-use crate::domain::job::{backoff, dm_reminder_key, notice_key, JobKind, PlannedJob, MAX_ATTEMPTS};
+use crate::domain::job::{
+    backoff, dm_cancellation_key, dm_reminder_key, notice_key, JobKind, PlannedJob, MAX_ATTEMPTS,
+};
 use crate::store::jobs::{self, Job};
-use crate::store::{self, members, StoreError};
+use crate::store::{self, members, sessions, StoreError};
 
 use self::pacing::{Limits, Pacer};
 use self::render::Rendered;
@@ -58,12 +60,7 @@ const IDLE_WAIT: StdDuration = StdDuration::from_secs(3600);
 
 impl Engine {
     /// An engine that paces itself to Discord's limits.
-    pub fn new(
-        pool: SqlitePool,
-        chat: Arc<dyn ChatPort>,
-        clock: Arc<dyn Clock>,
-        wake: Arc<Notify>,
-    ) -> Self {
+    pub fn new(pool: SqlitePool, chat: Arc<dyn ChatPort>, clock: Arc<dyn Clock>, wake: Arc<Notify>) -> Self {
         Engine {
             pool,
             chat,
@@ -113,7 +110,7 @@ impl Engine {
     async fn deliver(&mut self, job: Job, outcome: &mut Outcome) -> Result<(), StoreError> {
         let rendered = {
             let mut conn = self.pool.acquire().await?;
-            render::render(&mut conn, &job).await?
+            render::render(&mut conn, &job, self.clock.now()).await?
         };
         let nonce = format!("hearth-{}", job.id);
         let result = match &rendered {
@@ -129,6 +126,13 @@ impl Engine {
                 }
                 self.chat.post(channel, reply, &nonce).await
             }
+            Rendered::Edit { at, reply } => {
+                self.pacer.wait_turn(Some(&at.channel), 1).await;
+                if self.expired(&job) {
+                    return self.skip_expired(&job, outcome).await;
+                }
+                self.chat.edit(at, reply).await.map(|()| at.clone())
+            }
             Rendered::Dm { reply, user } => {
                 // Opening the DM channel and posting: two requests.
                 self.pacer.wait_turn(None, 2).await;
@@ -143,12 +147,12 @@ impl Engine {
         match result {
             Ok(message) => {
                 jobs::mark_sent(&mut *tx, job.id, &message.channel, &message.message, now).await?;
+                if let (JobKind::Card, Some(session_id)) = (job.kind, job.session_id) {
+                    sessions::set_card(&mut *tx, session_id, &message.channel, &message.message).await?;
+                }
                 outcome.sent += 1;
             }
-            Err(DeliveryError::Transient {
-                retry_after,
-                detail,
-            }) if job.attempts < MAX_ATTEMPTS => {
+            Err(DeliveryError::Transient { retry_after, detail }) if job.attempts < MAX_ATTEMPTS => {
                 let wait = retry_after
                     .and_then(|d| Duration::from_std(d).ok())
                     .unwrap_or_else(|| backoff(job.attempts as u32, jitter()));
@@ -183,8 +187,10 @@ impl Engine {
                 outcome.failed += 1;
             }
         }
-        if job.kind == JobKind::Reminder {
-            fan_out_dm_reminders(&mut tx, &job, now).await?;
+        match job.kind {
+            JobKind::Reminder => fan_out_dms(&mut tx, &job, JobKind::DmReminder, now).await?,
+            JobKind::Cancellation => fan_out_dms(&mut tx, &job, JobKind::DmCancellation, now).await?,
+            _ => {}
         }
         tx.commit().await?;
         Ok(())
@@ -246,9 +252,7 @@ impl Engine {
 
     async fn time_to_next(&self) -> StdDuration {
         match self.next_due().await {
-            Ok(Some(at)) => (at - self.clock.now())
-                .to_std()
-                .unwrap_or(StdDuration::ZERO),
+            Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or(StdDuration::ZERO),
             Ok(None) => IDLE_WAIT,
             Err(error) => {
                 tracing::error!(%error, "the dispatcher could not find its next job");
@@ -258,20 +262,25 @@ impl Engine {
     }
 }
 
-/// After a channel reminder, members who are going and asked for DMs get their own,
-/// each a job of its own so each is delivered exactly once.
-async fn fan_out_dm_reminders(
+/// After a channel reminder (or cancellation notice), members who are going and
+/// asked for DMs get their own, each a job of its own so each arrives exactly once.
+async fn fan_out_dms(
     conn: &mut sqlx::SqliteConnection,
     job: &Job,
+    kind: JobKind,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let Some(session_id) = job.session_id else {
         return Ok(());
     };
     for user in members::going_with_dm_reminders(&mut *conn, &job.community_id, session_id).await? {
+        let dedupe_key = match kind {
+            JobKind::DmCancellation => dm_cancellation_key(session_id, &user),
+            _ => dm_reminder_key(session_id, &job.payload, &user),
+        };
         let dm = PlannedJob {
-            kind: JobKind::DmReminder,
-            dedupe_key: dm_reminder_key(session_id, &job.payload, &user),
+            kind,
+            dedupe_key,
             target: Some(user),
             payload: job.payload.clone(),
             due_at: now,

@@ -64,10 +64,7 @@ impl Pacer {
             let mut ready_at = now;
             if self.global.len() + requests > limits.global {
                 let index = (self.global.len() + requests).saturating_sub(limits.global + 1);
-                if let Some(oldest) = self
-                    .global
-                    .get(index.min(self.global.len().saturating_sub(1)))
-                {
+                if let Some(oldest) = self.global.get(index.min(self.global.len().saturating_sub(1))) {
                     ready_at = ready_at.max(*oldest + limits.global_window);
                 }
             }
@@ -104,10 +101,7 @@ impl Pacer {
 }
 
 fn prune(sent: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while sent
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= window)
-    {
+    while sent.front().is_some_and(|t| now.duration_since(*t) >= window) {
         sent.pop_front();
     }
 }

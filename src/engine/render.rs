@@ -1,27 +1,36 @@
 //! What a job posts, rendered when it is sent — from current data, so a moved
-//! session's reminder shows the new time. Channel posts show at most a headcount,
-//! never names, and never @mention anyone.
+//! session's reminder shows the new time and a card shows the latest answers.
+//! Channel posts show at most what the group's privacy allows: names only in a
+//! `public` group, numbers in a `headcount` one, nothing in a `private` one — and
+//! never an @mention.
 
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use crate::chat::{Reply, Text, TimeStyle, Tone, Visibility};
+use crate::chat::{Button, MessageRef, Reply, Text, TimeStyle, Tone};
 use crate::domain::group::Privacy;
 use crate::domain::job::{reminder_key, JobKind, JobState};
 use crate::domain::reminder::Offset;
+use crate::domain::rsvp::RsvpState;
 use crate::domain::session::SessionStatus;
 use crate::store::jobs::Job;
 use crate::store::sessions::SessionDetail;
-use crate::store::{groups, jobs, members, sessions, StoreError};
+use crate::store::{groups, jobs, rsvps, sessions, StoreError};
 
 /// Where a job goes and what it says — or why it no longer should.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rendered {
     Post { channel: String, reply: Reply },
+    Edit { at: MessageRef, reply: Reply },
     Dm { user: String, reply: Reply },
     Skip(String),
 }
 
-pub async fn render(conn: &mut SqliteConnection, job: &Job) -> Result<Rendered, StoreError> {
+pub async fn render(
+    conn: &mut SqliteConnection,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> Result<Rendered, StoreError> {
     let Some(session_id) = job.session_id else {
         return Ok(Rendered::Skip("The job names no session.".into()));
     };
@@ -31,14 +40,36 @@ pub async fn render(conn: &mut SqliteConnection, job: &Job) -> Result<Rendered, 
     if session.group_archived {
         return Ok(Rendered::Skip("The group was archived.".into()));
     }
+    let cancelled = session.status == SessionStatus::Cancelled;
     match job.kind {
         JobKind::Cancellation => Ok(Rendered::Post {
             channel: session.channel.clone(),
             reply: cancellation(&session),
         }),
-        _ if session.status == SessionStatus::Cancelled => {
-            Ok(Rendered::Skip("The session was cancelled.".into()))
-        }
+        JobKind::DmCancellation => match &job.target {
+            Some(user) => Ok(Rendered::Dm {
+                user: user.clone(),
+                reply: cancellation(&session),
+            }),
+            None => Ok(Rendered::Skip("The job names no member.".into())),
+        },
+        JobKind::CardEdit => match sessions::card(&mut *conn, session_id).await? {
+            Some((channel, message)) => {
+                let reply = card(conn, &session, now).await?;
+                Ok(Rendered::Edit {
+                    at: MessageRef { channel, message },
+                    reply,
+                })
+            }
+            None => Ok(Rendered::Skip(
+                "The card isn't posted yet; it will show the latest when it is.".into(),
+            )),
+        },
+        _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
+        JobKind::Card => Ok(Rendered::Post {
+            channel: session.channel.clone(),
+            reply: card(conn, &session, now).await?,
+        }),
         JobKind::Reminder => {
             let reply = channel_reminder(conn, &session).await?;
             Ok(Rendered::Post {
@@ -48,9 +79,7 @@ pub async fn render(conn: &mut SqliteConnection, job: &Job) -> Result<Rendered, 
         }
         JobKind::Notice => {
             let covered = match Offset::parse(&job.payload) {
-                Ok(offset) => {
-                    jobs::get_by_key(&mut *conn, &reminder_key(session_id, offset)).await?
-                }
+                Ok(offset) => jobs::get_by_key(&mut *conn, &reminder_key(session_id, offset)).await?,
                 Err(_) => None,
             };
             if covered.is_some_and(|reminder| reminder.state == JobState::Sent) {
@@ -64,18 +93,22 @@ pub async fn render(conn: &mut SqliteConnection, job: &Job) -> Result<Rendered, 
                 reply,
             })
         }
-        JobKind::DmReminder => {
+        JobKind::DmReminder | JobKind::DmPromotion => {
             let Some(user) = job.target.clone() else {
                 return Ok(Rendered::Skip("The job names no member.".into()));
             };
-            let state = members::rsvp_state(&mut *conn, session_id, &user).await?;
-            if state.as_deref() != Some("going") {
+            let going = rsvps::get(&mut *conn, session_id, &user)
+                .await?
+                .is_some_and(|r| r.state == RsvpState::Going);
+            if !going {
                 return Ok(Rendered::Skip("The member is no longer going.".into()));
             }
-            Ok(Rendered::Dm {
-                user,
-                reply: personal_reminder(&session),
-            })
+            let reply = if job.kind == JobKind::DmPromotion {
+                promotion(&session)
+            } else {
+                personal_reminder(&session)
+            };
+            Ok(Rendered::Dm { user, reply })
         }
     }
 }
@@ -89,24 +122,102 @@ fn when_line(session: &SessionDetail) -> Text {
         .plain(format!(") · {minutes} min"))
 }
 
-async fn channel_reminder(
+async fn privacy_of(
     conn: &mut SqliteConnection,
     session: &SessionDetail,
-) -> Result<Reply, StoreError> {
-    let privacy = groups::get(&mut *conn, session.group_id)
+) -> Result<(Privacy, Option<u32>), StoreError> {
+    Ok(groups::get(&mut *conn, session.group_id)
         .await?
-        .map_or(Privacy::Private, |g| g.privacy);
-    let mut reply = Reply {
-        visibility: Visibility::Public,
-        tone: Tone::Info,
-        title: Some(format!("Reminder: {}", session.group_name)),
-        lines: vec![when_line(session)],
+        .map_or((Privacy::Private, None), |g| (g.privacy, g.capacity)))
+}
+
+/// A session's card: when, where, who (as the group's privacy allows), and the
+/// buttons that fit the moment — answers before it starts, "I'm here" during it.
+pub async fn card(
+    conn: &mut SqliteConnection,
+    session: &SessionDetail,
+    now: DateTime<Utc>,
+) -> Result<Reply, StoreError> {
+    let (privacy, capacity) = privacy_of(conn, session).await?;
+    let mut reply = Reply::public(Tone::Info, session.group_name.clone()).line(when_line(session));
+    if let Some(location) = &session.location {
+        reply = reply.line(format!("Where: {location}"));
+    }
+    match session.status {
+        SessionStatus::Cancelled => {
+            let reason = session
+                .note
+                .as_deref()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default();
+            return Ok(reply
+                .line(format!("This session is cancelled.{reason}"))
+                .line(format!("Session #{}", session.id)));
+        }
+        SessionStatus::Moved => {
+            reply = reply.line(format!(
+                "{} — the time above is the new one.",
+                session.note.as_deref().unwrap_or("Moved")
+            ));
+        }
+        SessionStatus::Scheduled => {}
+    }
+    let counts = rsvps::counts(&mut *conn, session.id).await?;
+    match privacy {
+        Privacy::Private => reply = reply.line("Replies are private: only facilitators see who is coming."),
+        Privacy::Headcount | Privacy::Public => {
+            let mut numbers = format!("{} going", counts.going);
+            if counts.waitlisted > 0 {
+                numbers.push_str(&format!(" · {} on the waitlist", counts.waitlisted));
+            }
+            if let Some(capacity) = capacity {
+                numbers.push_str(&format!(
+                    " · {} of {capacity} places left",
+                    capacity.saturating_sub(counts.going)
+                ));
+            }
+            reply = reply.line(numbers);
+        }
+    }
+    if privacy == Privacy::Public {
+        let names: Vec<String> = rsvps::list(&mut *conn, session.id)
+            .await?
+            .into_iter()
+            .filter(|r| r.state == RsvpState::Going)
+            .map(|r| r.display_name)
+            .collect();
+        if !names.is_empty() {
+            reply = reply.line(format!("Going: {}", names.join(", ")));
+        }
+    }
+    reply = reply.line(format!("Session #{}", session.id));
+    let id = session.id;
+    let button = |action: &str, label: &str, primary: bool| Button {
+        id: format!("{action}:{id}"),
+        label: label.into(),
+        primary,
     };
+    if now < session.starts_at {
+        reply.buttons = vec![
+            button("rsvp-going", "Going", true),
+            button("rsvp-maybe", "Maybe", false),
+            button("rsvp-cant", "Can't make it", false),
+        ];
+    } else if now < session.ends_at {
+        reply.buttons = vec![button("here", "I'm here", true)];
+    }
+    Ok(reply)
+}
+
+async fn channel_reminder(conn: &mut SqliteConnection, session: &SessionDetail) -> Result<Reply, StoreError> {
+    let (privacy, _) = privacy_of(conn, session).await?;
+    let mut reply =
+        Reply::public(Tone::Info, format!("Reminder: {}", session.group_name)).line(when_line(session));
     if let Some(location) = &session.location {
         reply = reply.line(format!("Where: {location}"));
     }
     if privacy != Privacy::Private {
-        let going = members::going_count(&mut *conn, session.id).await?;
+        let going = rsvps::counts(&mut *conn, session.id).await?.going;
         if going > 0 {
             reply = reply.line(format!("{going} going"));
         }
@@ -115,30 +226,30 @@ async fn channel_reminder(
 }
 
 fn personal_reminder(session: &SessionDetail) -> Reply {
-    let mut reply = Reply {
-        visibility: Visibility::Private,
-        tone: Tone::Info,
-        title: Some(format!("Reminder: {}", session.group_name)),
-        lines: vec![Text::new()
+    let mut reply = Reply::private(Tone::Info, format!("Reminder: {}", session.group_name)).line(
+        Text::new()
             .plain("You said you're going. ")
-            .then(when_line(session))],
-    };
+            .then(when_line(session)),
+    );
     if let Some(location) = &session.location {
         reply = reply.line(format!("Where: {location}"));
     }
     reply.line("If you can't make it now, that's fine. /reminders dm off stops these messages.")
 }
 
+fn promotion(session: &SessionDetail) -> Reply {
+    Reply::private(Tone::Done, format!("A place opened up: {}", session.group_name))
+        .line(Text::new().plain("You're going now. ").then(when_line(session)))
+        .line("If you can't make it after all, press Can't make it on the card so someone else can go.")
+}
+
 fn cancellation(session: &SessionDetail) -> Reply {
-    let mut reply = Reply {
-        visibility: Visibility::Public,
-        tone: Tone::Info,
-        title: Some(format!("{}: session cancelled", session.group_name)),
-        lines: vec![Text::new()
+    let mut reply = Reply::public(Tone::Info, format!("{}: session cancelled", session.group_name)).line(
+        Text::new()
             .plain("The session on ")
             .time(session.starts_at, session.zone, TimeStyle::Full)
-            .plain(" is cancelled. The group carries on as usual after that.")],
-    };
+            .plain(" is cancelled. The group carries on as usual after that."),
+    );
     if let Some(reason) = &session.note {
         reply = reply.line(format!("Reason: {reason}"));
     }

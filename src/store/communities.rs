@@ -40,11 +40,7 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Communi
 }
 
 /// Makes sure the community row exists, so groups can refer to it.
-pub async fn ensure(
-    db: impl SqliteExecutor<'_>,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub async fn ensure(db: impl SqliteExecutor<'_>, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO community (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
         .bind(id)
         .bind(to_unix(now))

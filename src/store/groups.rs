@@ -39,6 +39,8 @@ pub struct GroupFields {
     pub capacity: Option<u32>,
     pub facilitators_needed: u32,
     pub privacy: Privacy,
+    /// How long before a session its card is posted.
+    pub announce_lead_minutes: i64,
 }
 
 impl From<&Group> for GroupFields {
@@ -53,6 +55,7 @@ impl From<&Group> for GroupFields {
             capacity: group.capacity,
             facilitators_needed: group.facilitators_needed,
             privacy: group.privacy,
+            announce_lead_minutes: group.announce_lead_minutes,
         }
     }
 }
@@ -97,8 +100,8 @@ pub async fn insert(
 ) -> Result<i64, StoreError> {
     let id = sqlx::query_scalar(
         "INSERT INTO meeting_group (community_id, name, name_key, description, kind, channel,
-             timezone, capacity, facilitators_needed, privacy, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             timezone, capacity, facilitators_needed, privacy, announce_lead_minutes, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(community_id)
     .bind(&fields.name)
@@ -110,20 +113,18 @@ pub async fn insert(
     .bind(fields.capacity)
     .bind(fields.facilitators_needed)
     .bind(fields.privacy.as_str())
+    .bind(fields.announce_lead_minutes)
     .bind(to_unix(now))
     .fetch_one(db)
     .await?;
     Ok(id)
 }
 
-pub async fn update(
-    db: impl SqliteExecutor<'_>,
-    id: i64,
-    fields: &GroupFields,
-) -> Result<(), StoreError> {
+pub async fn update(db: impl SqliteExecutor<'_>, id: i64, fields: &GroupFields) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE meeting_group SET name = ?, name_key = ?, description = ?, kind = ?, channel = ?,
-             timezone = ?, capacity = ?, facilitators_needed = ?, privacy = ?
+             timezone = ?, capacity = ?, facilitators_needed = ?, privacy = ?,
+             announce_lead_minutes = ?
          WHERE id = ?",
     )
     .bind(&fields.name)
@@ -135,17 +136,14 @@ pub async fn update(
     .bind(fields.capacity)
     .bind(fields.facilitators_needed)
     .bind(fields.privacy.as_str())
+    .bind(fields.announce_lead_minutes)
     .bind(id)
     .execute(db)
     .await?;
     Ok(())
 }
 
-pub async fn archive(
-    db: impl SqliteExecutor<'_>,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub async fn archive(db: impl SqliteExecutor<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
     sqlx::query("UPDATE meeting_group SET archived_at = ? WHERE id = ? AND archived_at IS NULL")
         .bind(to_unix(now))
         .bind(id)
@@ -173,14 +171,10 @@ pub async fn find_by_key(
 }
 
 pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Group>, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM meeting_group WHERE id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM meeting_group WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -195,10 +189,10 @@ pub async fn list(
         columns!(),
         " FROM meeting_group WHERE community_id = ? AND (? OR archived_at IS NULL) ORDER BY name_key"
     ))
-        .bind(community_id)
-        .bind(include_archived)
-        .fetch_all(db)
-        .await?;
+    .bind(community_id)
+    .bind(include_archived)
+    .fetch_all(db)
+    .await?;
     rows.iter().map(from_row).collect()
 }
 

@@ -219,10 +219,14 @@ pub async fn mark_sent(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE job SET state = 'sent', delivered_channel = ?, delivered_message = ?, last_error = NULL,
+        "UPDATE job SET state = CASE WHEN payload = 'rearmed' THEN 'pending' ELSE 'sent' END,
+             payload = CASE WHEN payload = 'rearmed' THEN '' ELSE payload END,
+             due_at = CASE WHEN payload = 'rearmed' THEN ? ELSE due_at END,
+             delivered_channel = ?, delivered_message = ?, last_error = NULL,
              next_attempt_at = NULL, updated_at = ?
          WHERE id = ?",
     )
+    .bind(to_unix(now))
     .bind(channel)
     .bind(message)
     .bind(to_unix(now))
@@ -260,13 +264,15 @@ pub async fn mark_failed(
     fell_back: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE job SET state = 'failed', last_error = ?, fell_back = ?, updated_at = ? WHERE id = ?")
-        .bind(error)
-        .bind(fell_back)
-        .bind(to_unix(now))
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE job SET state = 'failed', last_error = ?, fell_back = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(error)
+    .bind(fell_back)
+    .bind(to_unix(now))
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -286,18 +292,11 @@ pub async fn next_due_at(db: impl SqliteExecutor<'_>) -> Result<Option<DateTime<
     next.map(from_unix).transpose()
 }
 
-pub async fn get_by_key(
-    db: impl SqliteExecutor<'_>,
-    dedupe_key: &str,
-) -> Result<Option<Job>, StoreError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM job WHERE dedupe_key = ?"
-    ))
-    .bind(dedupe_key)
-    .fetch_optional(db)
-    .await?;
+pub async fn get_by_key(db: impl SqliteExecutor<'_>, dedupe_key: &str) -> Result<Option<Job>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM job WHERE dedupe_key = ?"))
+        .bind(dedupe_key)
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -306,18 +305,12 @@ pub async fn count_by_state(
     db: impl SqliteExecutor<'_>,
     community_id: &str,
 ) -> Result<Vec<(JobState, i64)>, StoreError> {
-    let rows =
-        sqlx::query("SELECT state, COUNT(*) AS n FROM job WHERE community_id = ? GROUP BY state")
-            .bind(community_id)
-            .fetch_all(db)
-            .await?;
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM job WHERE community_id = ? GROUP BY state")
+        .bind(community_id)
+        .fetch_all(db)
+        .await?;
     rows.iter()
-        .map(|row| {
-            Ok((
-                parse_enum("job state", row.try_get("state")?)?,
-                row.try_get("n")?,
-            ))
-        })
+        .map(|row| Ok((parse_enum("job state", row.try_get("state")?)?, row.try_get("n")?)))
         .collect()
 }
 
@@ -358,4 +351,41 @@ pub async fn upcoming(
     .fetch_all(db)
     .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// Creates a job, or arms it again whatever its state: for card edits, which are
+/// idempotent redraws. A pending one keeps its (earlier) due time, so a burst of
+/// changes becomes one edit. One being sent right now is flagged `rearmed`, so
+/// [`mark_sent`] puts it back to pending instead of losing the later change.
+pub async fn rearm(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    session_id: Option<i64>,
+    job: &PlannedJob,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
+             expires_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dedupe_key) DO UPDATE SET
+             due_at = CASE WHEN job.state = 'pending' THEN job.due_at ELSE excluded.due_at END,
+             state = CASE WHEN job.state = 'sending' THEN 'sending' ELSE 'pending' END,
+             payload = CASE WHEN job.state = 'sending' THEN 'rearmed' ELSE excluded.payload END,
+             expires_at = excluded.expires_at, attempts = 0, next_attempt_at = NULL,
+             last_error = NULL, updated_at = excluded.updated_at",
+    )
+    .bind(community_id)
+    .bind(job.kind.as_str())
+    .bind(&job.dedupe_key)
+    .bind(session_id)
+    .bind(&job.target)
+    .bind(&job.payload)
+    .bind(to_unix(job.due_at))
+    .bind(job.expires_at.map(to_unix))
+    .bind(to_unix(now))
+    .bind(to_unix(now))
+    .execute(db)
+    .await?;
+    Ok(())
 }

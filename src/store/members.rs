@@ -1,41 +1,8 @@
-//! What hearth keeps about members: RSVPs and preferences. The minimum, by design.
+//! Members' preferences (reminders by DM). The minimum, by design.
 
-use chrono::{DateTime, Utc};
 use sqlx::SqliteExecutor;
 
-use super::{to_unix, StoreError};
-
-/// Records (or changes) a member's RSVP to a session.
-pub async fn set_rsvp(
-    db: impl SqliteExecutor<'_>,
-    session_id: i64,
-    user_id: &str,
-    state: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO rsvp (session_id, user_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (session_id, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-    )
-    .bind(session_id)
-    .bind(user_id)
-    .bind(state)
-    .bind(to_unix(now))
-    .bind(to_unix(now))
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// How many are going to a session.
-pub async fn going_count(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM rsvp WHERE session_id = ? AND state = 'going'")
-            .bind(session_id)
-            .fetch_one(db)
-            .await?,
-    )
-}
+use super::StoreError;
 
 /// Members going to a session who asked for reminders by DM.
 pub async fn going_with_dm_reminders(
@@ -73,17 +40,17 @@ pub async fn set_dm_reminders(
     Ok(())
 }
 
-/// A member's RSVP state for a session, if they answered.
-pub async fn rsvp_state(
+/// Whether a member asked for reminders and news by DM.
+pub async fn wants_dms(
     db: impl SqliteExecutor<'_>,
-    session_id: i64,
+    community_id: &str,
     user_id: &str,
-) -> Result<Option<String>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT state FROM rsvp WHERE session_id = ? AND user_id = ?")
-            .bind(session_id)
+) -> Result<bool, StoreError> {
+    let on: Option<bool> =
+        sqlx::query_scalar("SELECT dm_reminders FROM member_prefs WHERE community_id = ? AND user_id = ?")
+            .bind(community_id)
             .bind(user_id)
             .fetch_optional(db)
-            .await?,
-    )
+            .await?;
+    Ok(on.unwrap_or(false))
 }

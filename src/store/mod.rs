@@ -11,6 +11,7 @@ pub mod communities;
 pub mod groups;
 pub mod jobs;
 pub mod members;
+pub mod rsvps;
 pub mod series;
 pub mod sessions;
 
@@ -107,8 +108,7 @@ pub(crate) fn parse_zone(name: &str) -> Result<Tz, StoreError> {
 }
 
 pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| StoreError::Corrupt(format!("date {text:?}")))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("date {text:?}")))
 }
 
 pub(crate) fn format_date(date: NaiveDate) -> String {

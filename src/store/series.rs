@@ -81,10 +81,7 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Series>,
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn list_for_group(
-    db: impl SqliteExecutor<'_>,
-    group_id: i64,
-) -> Result<Vec<Series>, StoreError> {
+pub async fn list_for_group(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<Vec<Series>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, group_id, repeat, rrule, start_local, duration_minutes, location, ended_after
          FROM series WHERE group_id = ? ORDER BY start_local, id",

@@ -59,10 +59,7 @@ fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreError> {
     })
 }
 
-pub async fn get(
-    db: impl SqliteExecutor<'_>,
-    id: i64,
-) -> Result<Option<SessionDetail>, StoreError> {
+pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<SessionDetail>, StoreError> {
     let row = sqlx::query(concat!(detail_select!(), "WHERE s.id = ?"))
         .bind(id)
         .fetch_optional(db)
@@ -163,11 +160,7 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), StoreErr
 }
 
 /// Cancels one session, keeping the reason to show on its card and in lists.
-pub async fn cancel(
-    db: impl SqliteExecutor<'_>,
-    id: i64,
-    reason: Option<&str>,
-) -> Result<(), StoreError> {
+pub async fn cancel(db: impl SqliteExecutor<'_>, id: i64, reason: Option<&str>) -> Result<(), StoreError> {
     sqlx::query("UPDATE session SET status = 'cancelled', note = ? WHERE id = ?")
         .bind(reason)
         .bind(id)
@@ -184,15 +177,13 @@ pub async fn move_to(
     ends_at: DateTime<Utc>,
     note: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE session SET status = 'moved', starts_at = ?, ends_at = ?, note = ? WHERE id = ?",
-    )
-    .bind(to_unix(starts_at))
-    .bind(to_unix(ends_at))
-    .bind(note)
-    .bind(id)
-    .execute(db)
-    .await?;
+    sqlx::query("UPDATE session SET status = 'moved', starts_at = ?, ends_at = ?, note = ? WHERE id = ?")
+        .bind(to_unix(starts_at))
+        .bind(to_unix(ends_at))
+        .bind(note)
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -214,4 +205,30 @@ pub async fn cancel_future_of_group(
     .execute(db)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Remembers where a session's card was posted, so later edits can find it.
+pub async fn set_card(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    channel: &str,
+    message: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE session SET card_channel = ?, card_message = ? WHERE id = ?")
+        .bind(channel)
+        .bind(message)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Where a session's card was posted, if it has been.
+pub async fn card(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<(String, String)>, StoreError> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT card_channel, card_message FROM session WHERE id = ?")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.and_then(|(channel, message)| channel.zip(message)))
 }

@@ -51,8 +51,7 @@ fn the_quickstart_shows_1830_in_gmt_before_the_change_and_bst_after() {
     assert_eq!(sessions.len(), 6, "{list}");
     assert!(sessions.iter().all(|l| l.contains("18:30")), "{list}");
     assert!(
-        sessions[0].contains("10 Mar 2026 18:30 GMT")
-            && sessions[1].contains("24 Mar 2026 18:30 GMT"),
+        sessions[0].contains("10 Mar 2026 18:30 GMT") && sessions[1].contains("24 Mar 2026 18:30 GMT"),
         "{list}"
     );
     assert!(sessions[2..].iter().all(|l| l.contains("BST")), "{list}");
@@ -100,15 +99,13 @@ fn unknown_options_and_commands_are_explained() {
 
 #[test]
 fn as_switches_who_types_and_members_are_refused_coordinator_commands() {
-    let script = "/setup timezone:Europe/London\n/as user:Sam role:member\n/group create name:Circle channel:#c\n";
+    let script =
+        "/setup timezone:Europe/London\n/as user:Sam role:member\n/group create name:Circle channel:#c\n";
     let output = run_console(&["--strict"], script);
     let out = stdout(&output);
     assert!(!output.status.success());
     assert!(out.contains("You are now Sam (member)"), "{out}");
-    assert!(
-        out.contains("Only a coordinator can create groups"),
-        "{out}"
-    );
+    assert!(out.contains("Only a coordinator can create groups"), "{out}");
 }
 
 #[test]
@@ -116,10 +113,7 @@ fn the_simulated_clock_only_moves_with_clock_commands() {
     let script = "/clock advance by:3d\n/clock set when:\"2026-03-01 08:00\"\n";
     let output = run_console(&["--clock", "2026-03-01T09:00:00Z"], script);
     let out = stdout(&output);
-    assert!(
-        out.contains("The time is now Wed 4 Mar 2026 09:00 UTC"),
-        "{out}"
-    );
+    assert!(out.contains("The time is now Wed 4 Mar 2026 09:00 UTC"), "{out}");
     assert!(out.contains("only moves forward"), "{out}");
 }
 
@@ -171,17 +165,26 @@ fn the_readme_reminder_scenario_posts_each_reminder_once_at_its_time() {
 
     let out = stdout(&output);
     assert!(output.status.success(), "{out}");
-    let posts: Vec<&str> = out
-        .lines()
-        .filter(|l| l.starts_with("── post in #circle"))
-        .collect();
+    let lines: Vec<&str> = out.lines().collect();
+    let posted = |title: &str| -> Vec<&str> {
+        lines
+            .windows(2)
+            .filter(|pair| pair[0].starts_with("── post in #circle") && pair[1].starts_with(title))
+            .map(|pair| pair[0])
+            .collect()
+    };
     assert_eq!(
-        posts,
+        posted("Reminder: Tuesday Circle"),
         vec![
             "── post in #circle · Mon 2 Mar 2026 18:30 GMT ──",
             "── post in #circle · Tue 3 Mar 2026 17:30 GMT ──"
         ],
         "{out}"
+    );
+    assert_eq!(
+        posted("Tuesday Circle"),
+        vec!["── post in #circle · Sun 1 Mar 2026 09:00 GMT ──"],
+        "the session's card, at once: it is less than a week away. {out}"
     );
     assert_eq!(out.matches("(in 1 day)").count(), 1, "{out}");
     assert_eq!(out.matches("(in 1 hour)").count(), 1, "{out}");

@@ -17,10 +17,7 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
 }
 
 /// Starts the dispatcher's loop on the app's clock, recording what it delivers.
-fn start_engine(
-    app: &App,
-    clock: Arc<dyn Clock>,
-) -> (Arc<RecordingChat>, UnboundedReceiver<Delivery>) {
+fn start_engine(app: &App, clock: Arc<dyn Clock>) -> (Arc<RecordingChat>, UnboundedReceiver<Delivery>) {
     let (chat, deliveries) = RecordingChat::new(clock.clone());
     let engine = Engine::new(app.pool().clone(), chat.clone(), clock, app.jobs_changed());
     tokio::spawn(engine.run(std::future::pending()));
@@ -39,8 +36,14 @@ fn assert_at(delivered: &Delivery, expected: DateTime<Utc>, what: &str) {
     );
 }
 
+/// The next reminder or notice (session cards are tested on their own).
 async fn next(deliveries: &mut UnboundedReceiver<Delivery>) -> Delivery {
-    deliveries.recv().await.expect("the dispatcher is running")
+    loop {
+        let delivery = deliveries.recv().await.expect("the dispatcher is running");
+        if !delivery.is_card {
+            return delivery;
+        }
+    }
 }
 
 #[tokio::test]
@@ -160,10 +163,7 @@ async fn a_cancelled_session_gets_one_notice_and_no_reminders() {
         .unwrap()
         .unwrap();
     assert_eq!(skipped.state, hearth::domain::job::JobState::Skipped);
-    assert_eq!(
-        skipped.last_error.as_deref(),
-        Some("The session was cancelled.")
-    );
+    assert_eq!(skipped.last_error.as_deref(), Some("The session was cancelled."));
 }
 
 #[tokio::test]
@@ -179,18 +179,14 @@ async fn members_going_who_opted_in_get_a_dm_and_closed_dms_are_recorded_not_los
         "once",
     )
     .await;
-    app.reminders_set(&coordinator(), "Circle", "1h")
-        .await
-        .unwrap();
+    app.reminders_set(&coordinator(), "Circle", "1h").await.unwrap();
     let (sam, kit, lee) = (
         crate::support::actor("Sam", hearth::domain::role::Role::Member),
         crate::support::actor("Kit", hearth::domain::role::Role::Member),
         member(),
     );
     for who in [&sam, &kit, &lee] {
-        hearth::store::members::set_rsvp(app.pool(), 1, &who.user_id, "going", clock.now())
-            .await
-            .unwrap();
+        app.rsvp(who, "1", "going", false).await.unwrap();
     }
     app.reminders_dm(&sam, "on").await.unwrap();
     app.reminders_dm(&kit, "on").await.unwrap();
@@ -244,17 +240,17 @@ async fn after_a_three_hour_outage_nothing_expired_is_posted() {
     // hearth was down from 15:00 until 19:30: the session started at 18:30.
     clock.set(utc(2026, 3, 3, 19, 30));
     let (chat, mut deliveries) = RecordingChat::new(Arc::new(clock.clone()));
-    let mut engine = Engine::new(
-        app.pool().clone(),
-        chat,
-        Arc::new(clock),
-        app.jobs_changed(),
-    );
+    let mut engine = Engine::new(app.pool().clone(), chat, Arc::new(clock), app.jobs_changed());
     let outcome = engine.run_until_idle().await.unwrap();
 
-    assert_eq!(outcome.sent, 0);
-    assert_eq!(outcome.expired, 3);
-    assert!(deliveries.try_recv().is_err());
+    assert_eq!(outcome.expired, 3, "three reminders");
+    while let Ok(delivery) = deliveries.try_recv() {
+        // The session is still running, so its card (with "I'm here") is still useful.
+        assert!(
+            delivery.is_card,
+            "no reminder after its session started: {delivery:?}"
+        );
+    }
     let job = hearth::store::jobs::get_by_key(app.pool(), "reminder:1:30m")
         .await
         .unwrap()
@@ -283,24 +279,16 @@ async fn after_a_shorter_outage_only_what_is_still_useful_is_posted_once() {
     // Down from 15:00 until 17:45: all three reminders are overdue, the session not yet begun.
     clock.set(utc(2026, 3, 3, 17, 45));
     let (chat, mut deliveries) = RecordingChat::new(Arc::new(clock.clone()));
-    let mut engine = Engine::new(
-        app.pool().clone(),
-        chat,
-        Arc::new(clock),
-        app.jobs_changed(),
-    );
+    let mut engine = Engine::new(app.pool().clone(), chat, Arc::new(clock), app.jobs_changed());
     let outcome = engine.run_until_idle().await.unwrap();
 
-    // Each overdue reminder is still before the session, so each goes out once.
-    assert_eq!(outcome.sent, 3);
-    let mut count = 0;
-    while deliveries.try_recv().is_ok() {
-        count += 1;
+    // Each overdue reminder is still before the session, so each goes out once (and
+    // the session's card, which was due a week ago, is posted now: it is still useful).
+    assert_eq!(outcome.sent, 4);
+    let mut reminders = 0;
+    while let Ok(delivery) = deliveries.try_recv() {
+        reminders += usize::from(!delivery.is_card);
     }
-    assert_eq!(count, 3);
-    assert_eq!(
-        engine.run_until_idle().await.unwrap().sent,
-        0,
-        "nothing twice"
-    );
+    assert_eq!(reminders, 3);
+    assert_eq!(engine.run_until_idle().await.unwrap().sent, 0, "nothing twice");
 }

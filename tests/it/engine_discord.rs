@@ -44,12 +44,7 @@ impl ChatPort for PostThenHang {
     fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()> {
         self.inner.edit(at, message)
     }
-    fn dm<'a>(
-        &'a self,
-        user: &'a str,
-        message: &'a Reply,
-        nonce: &'a str,
-    ) -> ChatFuture<'a, MessageRef> {
+    fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         self.inner.dm(user, message, nonce)
     }
     fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String> {
@@ -65,21 +60,13 @@ async fn a_crash_between_post_and_sent_mark_still_delivers_every_job_exactly_onc
     let db = dir.path().join("hearth.db");
     let clock = ManualClock::new(utc(2026, 3, 3, 12, 0));
     let app = app_on_file(&db, clock.clone()).await;
-    group_with_meeting(
-        &app,
-        "Europe/London",
-        "Circle",
-        "300",
-        "2026-03-03 18:30",
-        "once",
-    )
-    .await;
+    group_with_meeting(&app, "Europe/London", "Circle", "300", "2026-03-03 18:30", "once").await;
     app.reminders_set(&coordinator(), "Circle", "90m,1h,30m")
         .await
         .unwrap();
     clock.set(utc(2026, 3, 3, 18, 20));
 
-    // First run: the first post reaches Discord, then the process dies.
+    // First run: the first post (the session's card) reaches Discord, then the process dies.
     let posted = Arc::new(Notify::new());
     let hanging = PostThenHang {
         inner: DiscordChat::new("fake-token", Some(fake.base_url())).unwrap(),
@@ -101,7 +88,7 @@ async fn a_crash_between_post_and_sent_mark_still_delivers_every_job_exactly_onc
 
     // Restart on the same database file with a working connection to Discord.
     let app = app_on_file(&db, clock.clone()).await;
-    let interrupted = hearth::store::jobs::get_by_key(app.pool(), "reminder:1:1h30m")
+    let interrupted = hearth::store::jobs::get_by_key(app.pool(), "card:1")
         .await
         .unwrap()
         .unwrap();
@@ -115,18 +102,18 @@ async fn a_crash_between_post_and_sent_mark_still_delivers_every_job_exactly_onc
     );
     let outcome = second.run_until_idle().await.unwrap();
 
-    assert_eq!(outcome.sent, 3);
+    assert_eq!(outcome.sent, 4, "the card and three reminders");
     assert_eq!(
         fake.messages_in(300).len(),
-        3,
+        4,
         "the repeated post was dropped by its nonce"
     );
     assert_eq!(
         fake.calls_matching("POST", "/channels/300/messages").len(),
-        4,
+        5,
         "one post was repeated"
     );
-    for key in ["reminder:1:1h30m", "reminder:1:1h", "reminder:1:30m"] {
+    for key in ["card:1", "reminder:1:1h30m", "reminder:1:1h", "reminder:1:30m"] {
         let job = hearth::store::jobs::get_by_key(app.pool(), key)
             .await
             .unwrap()
@@ -162,6 +149,8 @@ async fn a_burst_of_500_reminders_in_200_channels_gets_no_429() {
             hearth::app::groups::GroupCreate {
                 name: name.clone(),
                 channel: channel.to_string(),
+                // Cards go up at 18:30, after the burst under test.
+                announce: Some("30m".into()),
                 ..Default::default()
             },
         )
@@ -193,8 +182,6 @@ async fn a_burst_of_500_reminders_in_200_channels_gets_no_429() {
 
     assert_eq!(outcome.sent, 500, "{outcome:?}");
     assert_eq!(fake.rate_limited_count(), 0, "Discord never had to say 429");
-    let delivered: usize = (0..200u64)
-        .map(|i| fake.messages_in(10_000 + i).len())
-        .sum();
+    let delivered: usize = (0..200u64).map(|i| fake.messages_in(10_000 + i).len()).sum();
     assert_eq!(delivered, 500);
 }

@@ -23,21 +23,14 @@ async fn a_new_group_takes_the_communitys_zone_and_private_defaults() {
 
     let shown = text(&info);
     assert!(shown.contains("Europe/London"), "{shown}");
-    assert!(
-        shown.contains("headcount (numbers only, never names)"),
-        "{shown}"
-    );
+    assert!(shown.contains("headcount (numbers only, never names)"), "{shown}");
 }
 
 #[tokio::test]
 async fn a_member_cannot_create_a_group_and_is_told_who_can() {
     let t = spawn_app(march_first()).await;
 
-    let refused = t
-        .app
-        .group_create(&member(), create("Circle"))
-        .await
-        .unwrap_err();
+    let refused = t.app.group_create(&member(), create("Circle")).await.unwrap_err();
 
     assert!(matches!(refused, AppError::Forbidden(_)));
     assert!(refused.to_string().contains("coordinator"), "{refused}");
@@ -140,16 +133,10 @@ async fn an_unknown_group_suggests_the_near_miss() {
     let t = spawn_app(march_first()).await;
     t.with_group("Tuesday Circle", "Europe/London").await;
 
-    let refused = t
-        .app
-        .group_info(&member(), "Tuesday Circel")
-        .await
-        .unwrap_err();
+    let refused = t.app.group_info(&member(), "Tuesday Circel").await.unwrap_err();
 
     assert!(
-        refused
-            .to_string()
-            .contains("Did you mean \"Tuesday Circle\""),
+        refused.to_string().contains("Did you mean \"Tuesday Circle\""),
         "{refused}"
     );
 }

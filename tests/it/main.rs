@@ -1,9 +1,11 @@
 //! hearth's integration tests: the app's use-cases on a real (in-memory) SQLite
-//! store, and the console binary driven by scripts.
+//! store, the console binary driven by scripts, and hearth on Discord against a
+//! fake Discord on loopback.
 
 mod support;
 
 mod console;
+mod discord;
 mod engine;
 mod engine_discord;
 mod groups;

@@ -23,9 +23,7 @@ async fn circle() -> TestApp {
 }
 
 fn unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
-    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
-        .unwrap()
-        .timestamp()
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().timestamp()
 }
 
 #[tokio::test]
@@ -72,14 +70,8 @@ async fn the_list_shows_local_times_with_their_zone() {
         .iter()
         .map(|l| hearth::console::render::render_text(l, march_first()))
         .collect();
-    assert!(
-        rendered[0].contains("Tue 10 Mar 2026 18:30 GMT"),
-        "{rendered:?}"
-    );
-    assert!(
-        rendered[2].contains("Tue 7 Apr 2026 18:30 BST"),
-        "{rendered:?}"
-    );
+    assert!(rendered[0].contains("Tue 10 Mar 2026 18:30 GMT"), "{rendered:?}");
+    assert!(rendered[2].contains("Tue 7 Apr 2026 18:30 BST"), "{rendered:?}");
 }
 
 #[tokio::test]
@@ -105,10 +97,7 @@ async fn a_malformed_when_shows_the_expected_form() {
         .meeting_add(&coordinator(), add("next tuesday", None))
         .await
         .unwrap_err();
-    assert!(
-        refused.to_string().contains("2026-12-01 18:30"),
-        "{refused}"
-    );
+    assert!(refused.to_string().contains("2026-12-01 18:30"), "{refused}");
 }
 
 #[tokio::test]
@@ -122,10 +111,7 @@ async fn until_before_the_start_and_a_count_of_zero_are_refused() {
     let until = t.app.meeting_add(&coordinator(), early).await.unwrap_err();
     let count = t.app.meeting_add(&coordinator(), zero).await.unwrap_err();
 
-    assert!(
-        until.to_string().to_lowercase().contains("before"),
-        "{until}"
-    );
+    assert!(until.to_string().to_lowercase().contains("before"), "{until}");
     assert!(count.to_string().contains("at least 1"), "{count}");
     assert_eq!(t.count("series").await, 0);
 }
@@ -243,10 +229,7 @@ async fn changing_the_groups_zone_keeps_session_ids_and_local_times() {
     let after = t.sessions().await;
     assert_eq!(
         after.iter().map(|s| (s.0, s.2.clone())).collect::<Vec<_>>(),
-        before
-            .iter()
-            .map(|s| (s.0, s.2.clone()))
-            .collect::<Vec<_>>(),
+        before.iter().map(|s| (s.0, s.2.clone())).collect::<Vec<_>>(),
         "every date keeps its session id"
     );
     // 18:30 in New York on 10 March 2026 (EDT, UTC-4) is 22:30Z.
@@ -285,11 +268,7 @@ async fn the_horizon_rolls_forward_as_time_passes_without_touching_existing_rows
 
     let after = t.sessions().await;
     assert_eq!(added, 4);
-    assert_eq!(
-        after[..before.len()],
-        before[..],
-        "existing sessions unchanged"
-    );
+    assert_eq!(after[..before.len()], before[..], "existing sessions unchanged");
 }
 
 #[tokio::test]

@@ -70,6 +70,8 @@ pub async fn create(
     #[description = "Places per session (leave out for no limit)"] capacity: Option<i64>,
     #[description = "Facilitators each session needs (default 1)"] facilitators_needed: Option<i64>,
     #[description = "Who sees who is coming (default headcount)"] privacy: Option<PrivacyChoice>,
+    #[description = "How long before each session its card goes up, e.g. 7d (default) or 2d"]
+    announce: Option<String>,
 ) -> Result<(), Error> {
     let input = GroupCreate {
         name,
@@ -80,10 +82,12 @@ pub async fn create(
         capacity,
         facilitators_needed,
         privacy: privacy.map(|p| p.as_str().to_string()),
+        announce,
     };
-    respond(ctx, |app, actor| async move {
-        app.group_create(&actor, input).await
-    })
+    respond(
+        ctx,
+        |app, actor| async move { app.group_create(&actor, input).await },
+    )
     .await
 }
 
@@ -105,6 +109,7 @@ pub async fn edit(
     #[description = "Places per session"] capacity: Option<i64>,
     #[description = "Facilitators each session needs"] facilitators_needed: Option<i64>,
     #[description = "Who sees who is coming"] privacy: Option<PrivacyChoice>,
+    #[description = "How long before each session its card goes up, e.g. 7d or 2d"] announce: Option<String>,
 ) -> Result<(), Error> {
     let input = GroupEdit {
         group,
@@ -116,21 +121,19 @@ pub async fn edit(
         capacity,
         facilitators_needed,
         privacy: privacy.map(|p| p.as_str().to_string()),
+        announce,
     };
-    respond(ctx, |app, actor| async move {
-        app.group_edit(&actor, input).await
-    })
+    respond(
+        ctx,
+        |app, actor| async move { app.group_edit(&actor, input).await },
+    )
     .await
 }
 
 /// Every group in this community
 #[poise::command(slash_command, guild_only)]
 pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
-    respond(
-        ctx,
-        |app, actor| async move { app.group_list(&actor).await },
-    )
-    .await
+    respond(ctx, |app, actor| async move { app.group_list(&actor).await }).await
 }
 
 /// One group's settings, series and next session
@@ -141,9 +144,10 @@ pub async fn info(
     #[autocomplete = "autocomplete::group"]
     group: String,
 ) -> Result<(), Error> {
-    respond(ctx, |app, actor| async move {
-        app.group_info(&actor, &group).await
-    })
+    respond(
+        ctx,
+        |app, actor| async move { app.group_info(&actor, &group).await },
+    )
     .await
 }
 

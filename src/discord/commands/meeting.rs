@@ -73,9 +73,10 @@ pub async fn add(
         location,
         rrule,
     };
-    respond(ctx, |app, actor| async move {
-        app.meeting_add(&actor, input).await
-    })
+    respond(
+        ctx,
+        |app, actor| async move { app.meeting_add(&actor, input).await },
+    )
     .await
 }
 

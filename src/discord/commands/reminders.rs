@@ -3,12 +3,7 @@
 use crate::discord::{autocomplete, respond, Context, Error};
 
 /// Reminders: when they go out, and whether you get them by DM
-#[poise::command(
-    slash_command,
-    guild_only,
-    subcommands("set", "dm"),
-    subcommand_required
-)]
+#[poise::command(slash_command, guild_only, subcommands("set", "dm"), subcommand_required)]
 pub async fn reminders(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -29,12 +24,7 @@ pub async fn set(
 }
 
 /// Reminders by direct message for sessions you're going to
-#[poise::command(
-    slash_command,
-    guild_only,
-    subcommands("on", "off"),
-    subcommand_required
-)]
+#[poise::command(slash_command, guild_only, subcommands("on", "off"), subcommand_required)]
 pub async fn dm(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -42,17 +32,19 @@ pub async fn dm(_ctx: Context<'_>) -> Result<(), Error> {
 /// Get a direct message before sessions you're going to
 #[poise::command(slash_command, guild_only)]
 pub async fn on(ctx: Context<'_>) -> Result<(), Error> {
-    respond(ctx, |app, actor| async move {
-        app.reminders_dm(&actor, "on").await
-    })
+    respond(
+        ctx,
+        |app, actor| async move { app.reminders_dm(&actor, "on").await },
+    )
     .await
 }
 
 /// Stop direct-message reminders
 #[poise::command(slash_command, guild_only)]
 pub async fn off(ctx: Context<'_>) -> Result<(), Error> {
-    respond(ctx, |app, actor| async move {
-        app.reminders_dm(&actor, "off").await
-    })
+    respond(
+        ctx,
+        |app, actor| async move { app.reminders_dm(&actor, "off").await },
+    )
     .await
 }

@@ -8,9 +8,5 @@ pub async fn schedule(
     ctx: Context<'_>,
     #[description = "How many days ahead (default 14)"] days: Option<i64>,
 ) -> Result<(), Error> {
-    respond(
-        ctx,
-        |app, actor| async move { app.schedule(&actor, days).await },
-    )
-    .await
+    respond(ctx, |app, actor| async move { app.schedule(&actor, days).await }).await
 }

@@ -19,8 +19,9 @@ pub async fn setup(
     #[description = "Where hearth tells coordinators about problems"] alerts_channel: Option<
         serenity::Channel,
     >,
-    #[description = "Signposting shown by /support: crisis lines, local services"]
-    support_text: Option<String>,
+    #[description = "Signposting shown by /support: crisis lines, local services"] support_text: Option<
+        String,
+    >,
     #[description = "Days attendance is kept (1 to 3650)"] retention_days: Option<i64>,
 ) -> Result<(), Error> {
     let input = SetupInput {
@@ -30,9 +31,5 @@ pub async fn setup(
         support_text,
         retention_days,
     };
-    respond(
-        ctx,
-        |app, actor| async move { app.setup(&actor, input).await },
-    )
-    .await
+    respond(ctx, |app, actor| async move { app.setup(&actor, input).await }).await
 }

@@ -27,18 +27,10 @@ pub fn march_first() -> DateTime<Utc> {
 }
 
 pub async fn spawn_app(now: DateTime<Utc>) -> TestApp {
-    let pool = hearth::store::open_in_memory()
-        .await
-        .expect("in-memory database");
-    hearth::store::migrate(&pool)
-        .await
-        .expect("migrations apply");
+    let pool = hearth::store::open_in_memory().await.expect("in-memory database");
+    hearth::store::migrate(&pool).await.expect("migrations apply");
     let clock = ManualClock::new(now);
-    let app = App::new(
-        pool.clone(),
-        Arc::new(clock.clone()),
-        AppSettings::default(),
-    );
+    let app = App::new(pool.clone(), Arc::new(clock.clone()), AppSettings::default());
     TestApp { app, clock, pool }
 }
 
@@ -132,9 +124,7 @@ pub async fn spawn_app_on_tokio_time(
         .connect_with(connect)
         .await
         .expect("database file");
-    hearth::store::migrate(&pool)
-        .await
-        .expect("migrations apply");
+    hearth::store::migrate(&pool).await.expect("migrations apply");
     let mut held = Vec::new();
     for _ in 0..4 {
         held.push(pool.acquire().await.expect("a connection"));
@@ -144,8 +134,7 @@ pub async fn spawn_app_on_tokio_time(
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     tokio::time::pause();
-    let clock: Arc<dyn hearth::clock::Clock> =
-        Arc::new(hearth::clock::TokioClock::starting_at(start));
+    let clock: Arc<dyn hearth::clock::Clock> = Arc::new(hearth::clock::TokioClock::starting_at(start));
     (App::new(pool, clock.clone(), AppSettings::default()), clock)
 }
 
@@ -154,21 +143,12 @@ pub async fn app_on_file(path: &std::path::Path, clock: ManualClock) -> App {
     let pool = hearth::store::open(path, &hearth::store::DbOptions::default())
         .await
         .expect("database file");
-    hearth::store::migrate(&pool)
-        .await
-        .expect("migrations apply");
+    hearth::store::migrate(&pool).await.expect("migrations apply");
     App::new(pool, Arc::new(clock), AppSettings::default())
 }
 
 /// `/setup`, a group in `channel`, and a meeting at `when` (group-local).
-pub async fn group_with_meeting(
-    app: &App,
-    zone: &str,
-    name: &str,
-    channel: &str,
-    when: &str,
-    repeat: &str,
-) {
+pub async fn group_with_meeting(app: &App, zone: &str, name: &str, channel: &str, when: &str, repeat: &str) {
     let coordinator = coordinator();
     app.setup(
         &coordinator,

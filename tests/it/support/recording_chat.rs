@@ -17,6 +17,8 @@ pub struct Delivery {
     pub text: String,
     pub at: DateTime<Utc>,
     pub nonce: String,
+    /// A session card (it carries buttons).
+    pub is_card: bool,
 }
 
 pub struct RecordingChat {
@@ -44,6 +46,7 @@ impl RecordingChat {
             text: message.to_plain_string(),
             at: self.clock.now(),
             nonce: nonce.to_string(),
+            is_card: !message.buttons.is_empty(),
         };
         self.sent.send(delivery).expect("the test is listening");
         MessageRef {
@@ -72,12 +75,7 @@ impl ChatPort for RecordingChat {
         Box::pin(async { Ok(()) })
     }
 
-    fn dm<'a>(
-        &'a self,
-        user: &'a str,
-        message: &'a Reply,
-        nonce: &'a str,
-    ) -> ChatFuture<'a, MessageRef> {
+    fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         Box::pin(async move {
             if self.closed_dms.lock().unwrap().contains(user) {
                 return Err(DeliveryError::CannotDm);

@@ -19,16 +19,12 @@ pub(super) enum Outgoing {
 
 const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
 
-pub(super) async fn upgrade(
-    AxumState(shared): AxumState<Arc<Shared>>,
-    ws: WebSocketUpgrade,
-) -> Response {
+pub(super) async fn upgrade(AxumState(shared): AxumState<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
     ws.on_upgrade(move |socket| serve(shared, socket))
 }
 
 async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
-    let hello =
-        json!({"op": 10, "s": null, "t": null, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}});
+    let hello = json!({"op": 10, "s": null, "t": null, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}});
     if socket
         .send(Message::Text(hello.to_string().into()))
         .await
@@ -98,9 +94,7 @@ fn on_frame(
             let mut state = shared.lock();
             state.identifies += 1;
             let id = format!("fake-session-{}", state.next_id());
-            state
-                .sessions
-                .insert(id.clone(), Session { seq: 0, tx: None });
+            state.sessions.insert(id.clone(), Session { seq: 0, tx: None });
             let shard = frame.pointer("/d/shard").cloned().unwrap_or(json!([0, 1]));
             let guilds: Vec<Value> = state
                 .guilds
@@ -116,11 +110,7 @@ fn on_frame(
                 "shard": shard,
                 "application": {"id": state.application_id.to_string(), "flags": 0},
             });
-            let guild_creates: Vec<Value> = state
-                .guilds
-                .values()
-                .map(|g| model::guild(&state, g))
-                .collect();
+            let guild_creates: Vec<Value> = state.guilds.values().map(|g| model::guild(&state, g)).collect();
             // Only this connection gets its READY and GUILD_CREATEs.
             let session = state.sessions.get_mut(&id).expect("just inserted");
             for (event, data) in std::iter::once(("READY", ready))

@@ -204,12 +204,7 @@ impl Answer {
         let mut text = Vec::new();
         for embed in &self.embeds {
             for pointer in ["/title", "/description", "/footer/text", "/author/name"] {
-                text.extend(
-                    embed
-                        .pointer(pointer)
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                );
+                text.extend(embed.pointer(pointer).and_then(Value::as_str).map(str::to_owned));
             }
             for field in embed
                 .get("fields")
@@ -288,12 +283,7 @@ impl FakeDiscord {
 
     /// Submits a modal: `fields` are (text input `custom_id`, value). A poise modal's
     /// `custom_id` is in the modal answer's `raw["data"]["custom_id"]`.
-    pub async fn push_modal_submit(
-        &self,
-        actor: &Actor,
-        custom_id: &str,
-        fields: &[(&str, &str)],
-    ) -> Answer {
+    pub async fn push_modal_submit(&self, actor: &Actor, custom_id: &str, fields: &[(&str, &str)]) -> Answer {
         let rows: Vec<Value> = fields
             .iter()
             .map(|(id, value)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]}))
@@ -336,18 +326,14 @@ impl FakeDiscord {
     }
 
     async fn push_component(&self, actor: &Actor, message_id: u64, data: Value) -> Answer {
-        let label = format!(
-            "click on `{}`",
-            data["custom_id"].as_str().unwrap_or_default()
-        );
+        let label = format!("click on `{}`", data["custom_id"].as_str().unwrap_or_default());
         self.push(&label, actor, move |state, _| {
             let id = message_id.to_string();
             let message = state
                 .messages
                 .iter()
                 .find(|m| !m.deleted && m.json["id"] == id.as_str());
-            let message =
-                message.ok_or_else(|| format!("no live message {message_id} to click on"))?;
+            let message = message.ok_or_else(|| format!("no live message {message_id} to click on"))?;
             let mut data = data.clone();
             data["message"] = message.json.clone();
             Ok((3, data, Some(message_id), message.channel_id))
@@ -404,11 +390,9 @@ impl FakeDiscord {
             })
             .await;
         self.shared.notify();
-        self.wait_or_panic(
-            timeout,
-            &format!("the bot did not answer {label}"),
-            |state| answer_of(state, &token).ok_or_else(|| "no (complete) answer yet".to_owned()),
-        )
+        self.wait_or_panic(timeout, &format!("the bot did not answer {label}"), |state| {
+            answer_of(state, &token).ok_or_else(|| "no (complete) answer yet".to_owned())
+        })
         .await
     }
 
@@ -472,10 +456,7 @@ fn answer_of(state: &State, token: &str) -> Option<Answer> {
     }
     let data = match kind {
         4..=7 => {
-            let id = record
-                .original_id
-                .map(|id| id.to_string())
-                .unwrap_or_default();
+            let id = record.original_id.map(|id| id.to_string()).unwrap_or_default();
             let message = state.messages.iter().find(|m| m.json["id"] == id.as_str());
             message.map(|m| m.json.clone()).unwrap_or(Value::Null)
         }
@@ -522,8 +503,7 @@ fn envelope(
         "name": channel.map(|c| c.name.clone()),
     });
     // What the bot may do in the channel: view, send, embed, history, threads, commands.
-    let app_permissions: u64 =
-        0x400 | 0x800 | 0x4000 | 0x1_0000 | 0x8000_0000 | (1 << 35) | (1 << 38);
+    let app_permissions: u64 = 0x400 | 0x800 | 0x4000 | 0x1_0000 | 0x8000_0000 | (1 << 35) | (1 << 38);
     let mut payload = json!({
         "id": id.to_string(),
         "application_id": state.application_id.to_string(),
@@ -573,12 +553,7 @@ fn command_data(
         .flatten()
         .find(|c| c["name"] == top.as_str() && c["type"] == 1)
         .ok_or_else(|| {
-            let known: Vec<&Value> = state
-                .commands
-                .values()
-                .flatten()
-                .map(|c| &c["name"])
-                .collect();
+            let known: Vec<&Value> = state.commands.values().flatten().map(|c| &c["name"]).collect();
             format!("/{top} is not registered (yet); registered: {known:?}")
         })?;
     // Walk down to the subcommand, remembering each level's type.
@@ -596,23 +571,14 @@ fn command_data(
         levels.push((name.clone(), sub["type"].as_u64().unwrap_or(1)));
         definition = sub;
     }
-    let declared = definition["options"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if declared
-        .iter()
-        .any(|o| matches!(o["type"].as_u64(), Some(1 | 2)))
-    {
+    let declared = definition["options"].as_array().cloned().unwrap_or_default();
+    if declared.iter().any(|o| matches!(o["type"].as_u64(), Some(1 | 2))) {
         return Err(format!("{} needs a subcommand", command.label()));
     }
     let find = |name: &str| {
         declared.iter().find(|o| o["name"] == name).ok_or_else(|| {
             let names: Vec<&str> = declared.iter().filter_map(|o| o["name"].as_str()).collect();
-            format!(
-                "{} has no option {name:?} (it has {names:?})",
-                command.label()
-            )
+            format!("{} has no option {name:?} (it has {names:?})", command.label())
         })
     };
     let mut options = Vec::new();
@@ -631,17 +597,13 @@ fn command_data(
     }
     if let Some((name, partial)) = &command.focused {
         let declared_kind = find(name)?["type"].as_u64().unwrap_or(3);
-        options
-            .push(json!({"name": name, "type": declared_kind, "value": partial, "focused": true}));
+        options.push(json!({"name": name, "type": declared_kind, "value": partial, "focused": true}));
     }
     if !autocomplete {
         for option in &declared {
             let name = option["name"].as_str().unwrap_or_default();
             if option["required"] == true && !command.options.iter().any(|(n, _)| n == name) {
-                return Err(format!(
-                    "{} needs its required option {name:?}",
-                    command.label()
-                ));
+                return Err(format!("{} needs its required option {name:?}", command.label()));
             }
         }
     }
@@ -669,8 +631,7 @@ fn resolve(state: &State, guild_id: Option<u64>, value: &OptionValue, resolved: 
         OptionValue::User(id) => {
             resolved["users"][id.to_string()] = model::user(&state.user(id));
             if let Some(roles) = guild_id.and_then(|g| state.members.get(&(g, id))) {
-                let mut member =
-                    model::member(state, guild_id.unwrap_or_default(), id, roles, false);
+                let mut member = model::member(state, guild_id.unwrap_or_default(), id, roles, false);
                 member["permissions"] = json!(FakeDiscord::MEMBER_PERMISSIONS.to_string());
                 resolved["members"][id.to_string()] = member;
             }

@@ -261,9 +261,7 @@ impl FakeDiscord {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("fake Discord: cannot bind 127.0.0.1:0");
-        let addr = listener
-            .local_addr()
-            .expect("fake Discord: no local address");
+        let addr = listener.local_addr().expect("fake Discord: no local address");
         let bot = FakeUser {
             id: Self::BOT_USER_ID,
             name: "hearth-bot".to_owned(),
@@ -319,11 +317,7 @@ impl FakeDiscord {
                 .await
                 .expect("fake Discord server failed");
         });
-        Self {
-            shared,
-            addr,
-            server,
-        }
+        Self { shared, addr, server }
     }
 
     /// `http://127.0.0.1:PORT`: give it to `HttpBuilder::proxy`.
@@ -456,8 +450,7 @@ impl FakeDiscord {
     pub fn calls_matching(&self, method: &str, path_prefix: &str) -> Vec<Call> {
         let state = self.shared.lock();
         let matching = state.calls.iter().filter(|c| {
-            (method.is_empty() || c.method.eq_ignore_ascii_case(method))
-                && c.path.starts_with(path_prefix)
+            (method.is_empty() || c.method.eq_ignore_ascii_case(method)) && c.path.starts_with(path_prefix)
         });
         matching.cloned().collect()
     }
@@ -465,12 +458,7 @@ impl FakeDiscord {
     /// Calls no route matched: what the bot asked that the fake does not know.
     pub fn unknown_calls(&self) -> Vec<Call> {
         let state = self.shared.lock();
-        state
-            .calls
-            .iter()
-            .filter(|c| !c.known_route)
-            .cloned()
-            .collect()
+        state.calls.iter().filter(|c| !c.known_route).cloned().collect()
     }
 
     /// The live messages of a channel, oldest first, with edits applied and deletions gone.
@@ -515,11 +503,7 @@ impl FakeDiscord {
 
     /// Waits until `predicate` holds (checked after every change), or `timeout`.
     /// Returns whether it held.
-    pub async fn wait_for(
-        &self,
-        predicate: impl Fn(&FakeDiscord) -> bool,
-        timeout: Duration,
-    ) -> bool {
+    pub async fn wait_for(&self, predicate: impl Fn(&FakeDiscord) -> bool, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changes = self.shared.changed.subscribe();
         loop {

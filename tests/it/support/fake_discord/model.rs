@@ -82,13 +82,7 @@ pub(super) fn channel(channel: &FakeChannel) -> Value {
 }
 
 /// A guild member; `with_user` false gives the partial member of `resolved.members`.
-pub(super) fn member(
-    state: &State,
-    guild_id: u64,
-    user_id: u64,
-    roles: &[u64],
-    with_user: bool,
-) -> Value {
+pub(super) fn member(state: &State, guild_id: u64, user_id: u64, roles: &[u64], with_user: bool) -> Value {
     let mut json = json!({
         "roles": roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
         "nick": null,
@@ -190,13 +184,7 @@ pub(super) fn guild(state: &State, guild: &FakeGuild) -> Value {
 }
 
 /// A message posted by the bot. `body` is what the bot sent (content, embeds, ...).
-pub(super) fn message(
-    state: &State,
-    id: u64,
-    channel: &FakeChannel,
-    body: &Value,
-    kind: u8,
-) -> Value {
+pub(super) fn message(state: &State, id: u64, channel: &FakeChannel, body: &Value, kind: u8) -> Value {
     let mut json = json!({
         "id": id.to_string(),
         "channel_id": channel.id.to_string(),
@@ -303,9 +291,7 @@ pub(super) fn message_errors(body: &Value, creating: bool) -> Option<(u16, Value
     for (i, embed) in embeds.iter().enumerate() {
         let i = i.to_string();
         let mut check = |path: &[&str], value: Option<&Value>, max: usize| {
-            let len = value
-                .and_then(Value::as_str)
-                .map_or(0, |s| s.chars().count());
+            let len = value.and_then(Value::as_str).map_or(0, |s| s.chars().count());
             total += len;
             if len > max {
                 let mut full = vec!["embeds", i.as_str()];
@@ -388,9 +374,7 @@ impl FormErrors {
 
 /// Now as RFC 3339 with microseconds, as Discord writes timestamps.
 pub(super) fn now_rfc3339() -> String {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Howard Hinnant's civil_from_days.

@@ -140,13 +140,7 @@ fn unknown_route() -> Reply {
     }
 }
 
-fn answer(
-    state: &mut State,
-    base_url: &str,
-    method: &str,
-    path: &str,
-    body: Option<&Value>,
-) -> Reply {
+fn answer(state: &mut State, base_url: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
     if let Some(limited) = forced_limit(state, method, path) {
         return limited;
     }
@@ -163,10 +157,9 @@ fn answer(
             let recent = state.recent_posts.entry(channel).or_default();
             recent.push_back(Instant::now());
             reply.headers.push(("x-ratelimit-limit", "5".to_owned()));
-            reply.headers.push((
-                "x-ratelimit-remaining",
-                (5 - recent.len().min(5)).to_string(),
-            ));
+            reply
+                .headers
+                .push(("x-ratelimit-remaining", (5 - recent.len().min(5)).to_string()));
             reply
                 .headers
                 .push(("x-ratelimit-reset-after", "5.000".to_owned()));
@@ -214,10 +207,7 @@ fn enforced_limit(state: &mut State, method: &str, path: &str) -> Option<Reply> 
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if let (true, ["channels", channel, "messages"]) = (method == "POST", segments.as_slice()) {
         let recent = state.recent_posts.entry(id(channel)).or_default();
-        while recent
-            .front()
-            .is_some_and(|t| now - *t >= Duration::from_secs(5))
-        {
+        while recent.front().is_some_and(|t| now - *t >= Duration::from_secs(5)) {
             recent.pop_front();
         }
         if recent.len() >= 5 {
@@ -255,9 +245,7 @@ fn too_many(state: &mut State, retry_after: f64, scope: &str, limit: u32, bucket
         ("x-ratelimit-scope", scope.to_owned()),
     ];
     if global {
-        reply
-            .headers
-            .push(("x-ratelimit-global", "true".to_owned()));
+        reply.headers.push(("x-ratelimit-global", "true".to_owned()));
     }
     reply
 }
@@ -266,13 +254,7 @@ fn id(segment: &str) -> u64 {
     segment.parse().unwrap_or(0)
 }
 
-fn route(
-    state: &mut State,
-    base_url: &str,
-    method: &str,
-    segments: &[&str],
-    body: &Value,
-) -> Reply {
+fn route(state: &mut State, base_url: &str, method: &str, segments: &[&str], body: &Value) -> Reply {
     match (method, segments) {
         ("GET", ["gateway"]) => Reply::ok(json!({"url": gateway_url(base_url)})),
         ("GET", ["gateway", "bot"]) => Reply::ok(json!({
@@ -286,9 +268,7 @@ fn route(
             put_commands(state, Some(id(guild)), body)
         }
         ("GET", ["applications", _, "commands"]) => registered(state, None),
-        ("GET", ["applications", _, "guilds", guild, "commands"]) => {
-            registered(state, Some(id(guild)))
-        }
+        ("GET", ["applications", _, "guilds", guild, "commands"]) => registered(state, Some(id(guild))),
         ("POST", ["interactions", interaction, token, "callback"]) => {
             callback(state, id(interaction), token, body)
         }
@@ -355,11 +335,7 @@ fn guild_route(state: &State, guild_id: u64, rest: &[&str]) -> Reply {
 // ----- application commands -----
 
 fn registered(state: &State, guild_id: Option<u64>) -> Reply {
-    Reply::ok(json!(state
-        .commands
-        .get(&guild_id)
-        .cloned()
-        .unwrap_or_default()))
+    Reply::ok(json!(state.commands.get(&guild_id).cloned().unwrap_or_default()))
 }
 
 fn put_commands(state: &mut State, guild_id: Option<u64>, body: &Value) -> Reply {
@@ -407,11 +383,7 @@ fn put_commands(state: &mut State, guild_id: Option<u64>, body: &Value) -> Reply
 fn validate_commands(commands: &[Value]) -> Option<(u16, Value)> {
     let mut errors = model::FormErrors::default();
     if commands.len() > 100 {
-        errors.add(
-            &[],
-            "BASE_TYPE_MAX_LENGTH",
-            "Must be 100 or fewer in length.",
-        );
+        errors.add(&[], "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.");
     }
     for (i, command) in commands.iter().enumerate() {
         let i = i.to_string();
@@ -429,9 +401,7 @@ fn validate_named(errors: &mut model::FormErrors, path: &[&str], item: &Value, c
     }
     let name = item.get("name").and_then(Value::as_str).unwrap_or("");
     let name_ok = (1..=32).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c == '-' || c == '_' || c.is_alphanumeric())
+        && name.chars().all(|c| c == '-' || c == '_' || c.is_alphanumeric())
         && name.to_lowercase() == name;
     if chat_input && !name_ok {
         errors.add(
@@ -440,10 +410,7 @@ fn validate_named(errors: &mut model::FormErrors, path: &[&str], item: &Value, c
             &format!("Command name is invalid: {name:?}"),
         );
     }
-    let description = item
-        .get("description")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let description = item.get("description").and_then(Value::as_str).unwrap_or("");
     if chat_input && !(1..=100).contains(&description.chars().count()) {
         errors.add(
             &at(path, "description"),
@@ -471,10 +438,7 @@ fn validate_named(errors: &mut model::FormErrors, path: &[&str], item: &Value, c
         validate_named(errors, &option_path, option, chat_input);
         let kind = option.get("type").and_then(Value::as_u64).unwrap_or(0);
         if kind > 2 {
-            let required = option
-                .get("required")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
+            let required = option.get("required").and_then(Value::as_bool).unwrap_or(false);
             if required && seen_optional {
                 errors.add(
                     &option_path,
@@ -546,8 +510,7 @@ fn callback(state: &mut State, interaction_id: u64, token: &str, body: &Value) -
             original_id = Some(store_message(state, record.channel_id, &data, 20, None));
         }
         5 => {
-            let flags =
-                LOADING | (data.get("flags").and_then(Value::as_u64).unwrap_or(0) & EPHEMERAL);
+            let flags = LOADING | (data.get("flags").and_then(Value::as_u64).unwrap_or(0) & EPHEMERAL);
             original_id = Some(store_message(
                 state,
                 record.channel_id,
@@ -562,10 +525,7 @@ fn callback(state: &mut State, interaction_id: u64, token: &str, body: &Value) -
             }
         }
         8 => {
-            let choices = data
-                .get("choices")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
+            let choices = data.get("choices").and_then(Value::as_array).map_or(0, Vec::len);
             if choices > 25 {
                 let mut errors = model::FormErrors::default();
                 errors.add(
@@ -578,10 +538,7 @@ fn callback(state: &mut State, interaction_id: u64, token: &str, body: &Value) -
         }
         _ => {}
     }
-    let record = state
-        .interactions
-        .get_mut(token)
-        .expect("record looked up above");
+    let record = state.interactions.get_mut(token).expect("record looked up above");
     record.callback = Some(body.clone());
     record.original_id = original_id;
     Reply::no_content()
@@ -610,10 +567,7 @@ fn follow_up(state: &mut State, token: &str, body: &Value) -> Reply {
         }
         _ => {
             let id = store_message(state, record.channel_id, body, 0, None);
-            let record = state
-                .interactions
-                .get_mut(token)
-                .expect("record looked up above");
+            let record = state.interactions.get_mut(token).expect("record looked up above");
             record.followup_ids.push(id);
             id
         }
@@ -626,13 +580,7 @@ fn follow_up(state: &mut State, token: &str, body: &Value) -> Reply {
     Reply::ok(stored(state, id).expect("just stored").json.clone())
 }
 
-fn webhook_message(
-    state: &mut State,
-    method: &str,
-    token: &str,
-    message: &str,
-    body: &Value,
-) -> Reply {
+fn webhook_message(state: &mut State, method: &str, token: &str, message: &str, body: &Value) -> Reply {
     let Some(record) = state.interactions.get(token).cloned() else {
         return Reply::error(404, "Unknown Webhook", 10015);
     };
@@ -648,12 +596,7 @@ fn webhook_message(
         return unknown_message();
     };
     match method {
-        "GET" => Reply::ok(
-            stored(state, message_id)
-                .expect("checked above")
-                .json
-                .clone(),
-        ),
+        "GET" => Reply::ok(stored(state, message_id).expect("checked above").json.clone()),
         "PATCH" => {
             if let Some(error) = model::message_errors(body, false) {
                 return Reply::from_pair(error);
@@ -671,9 +614,7 @@ fn webhook_message(
             Reply::ok(json)
         }
         "DELETE" => {
-            stored_mut(state, message_id)
-                .expect("checked above")
-                .deleted = true;
+            stored_mut(state, message_id).expect("checked above").deleted = true;
             Reply::no_content()
         }
         _ => unknown_route(),
@@ -694,11 +635,7 @@ fn create_message(state: &mut State, channel_id: u64, body: &Value) -> Reply {
     let Some(channel) = state.channels.get(&channel_id).cloned() else {
         return unknown_channel();
     };
-    if channel.kind == 1
-        && channel
-            .recipient
-            .is_some_and(|r| state.closed_dms.contains(&r))
-    {
+    if channel.kind == 1 && channel.recipient.is_some_and(|r| state.closed_dms.contains(&r)) {
         return Reply::error(403, "Cannot send messages to this user", 50007);
     }
     if let Some(error) = model::message_errors(body, true) {
@@ -736,13 +673,7 @@ fn create_message(state: &mut State, channel_id: u64, body: &Value) -> Reply {
     Reply::ok(stored(state, id).expect("just stored").json.clone())
 }
 
-fn channel_message(
-    state: &mut State,
-    method: &str,
-    channel_id: u64,
-    message_id: u64,
-    body: &Value,
-) -> Reply {
+fn channel_message(state: &mut State, method: &str, channel_id: u64, message_id: u64, body: &Value) -> Reply {
     if !state.channels.contains_key(&channel_id) {
         return unknown_channel();
     }
@@ -774,23 +705,14 @@ fn open_dm(state: &mut State, body: &Value) -> Reply {
     };
     if recipient == 0 {
         let mut errors = model::FormErrors::default();
-        errors.add(
-            &["recipient_id"],
-            "BASE_TYPE_REQUIRED",
-            "This field is required",
-        );
+        errors.add(&["recipient_id"], "BASE_TYPE_REQUIRED", "This field is required");
         return Reply::from_pair(errors.into_response().expect("an error was added"));
     }
     let channel = super::interactions::dm_channel(state, recipient);
     Reply::ok(model::channel(&channel))
 }
 
-fn create_thread(
-    state: &mut State,
-    parent_id: u64,
-    message_id: Option<u64>,
-    body: &Value,
-) -> Reply {
+fn create_thread(state: &mut State, parent_id: u64, message_id: Option<u64>, body: &Value) -> Reply {
     let Some(parent) = state.channels.get(&parent_id).cloned() else {
         return unknown_channel();
     };
@@ -813,11 +735,7 @@ fn create_thread(
                 return unknown_message();
             }
             if state.channels.contains_key(&message_id) {
-                return Reply::error(
-                    400,
-                    "A thread has already been created for this message",
-                    160004,
-                );
+                return Reply::error(400, "A thread has already been created for this message", 160004);
             }
             (message_id, 11)
         }
@@ -853,18 +771,14 @@ pub(super) fn store_message(
     nonce: Option<String>,
 ) -> u64 {
     let id = state.next_id();
-    let channel = state
-        .channels
-        .get(&channel_id)
-        .cloned()
-        .unwrap_or(FakeChannel {
-            id: channel_id,
-            guild_id: None,
-            name: format!("channel-{channel_id}"),
-            kind: 0,
-            parent_id: None,
-            recipient: None,
-        });
+    let channel = state.channels.get(&channel_id).cloned().unwrap_or(FakeChannel {
+        id: channel_id,
+        guild_id: None,
+        name: format!("channel-{channel_id}"),
+        kind: 0,
+        parent_id: None,
+        recipient: None,
+    });
     let mut json = model::message(state, id, &channel, body, kind);
     if kind == 20 {
         json["webhook_id"] = json!(state.application_id.to_string());

@@ -1,0 +1,455 @@
+//! RSVPs and attendance: `/rsvp`, the card buttons (`/click` in the console),
+//! `/my sessions`, `/attendance show|mark` and "I'm here".
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::SqliteConnection;
+
+use crate::chat::{Reply, Text, TimeStyle, Tone};
+use crate::domain::group::Privacy;
+use crate::domain::job::{promotion_key, JobKind, PlannedJob};
+use crate::domain::role::Action;
+use crate::domain::rsvp::{answer_sentence, free_places, place_for, RsvpState};
+use crate::domain::session::SessionStatus;
+use crate::store::sessions::SessionDetail;
+use crate::store::{self, groups as group_store, jobs, members, rsvps, sessions};
+
+use super::jobs::redraw_card;
+use super::{authorize, parse_ref, record_audit, Actor, App, AppError, AppResult};
+
+/// How early before a session "I'm here" works.
+const CHECK_IN_EARLY: Duration = Duration::minutes(15);
+
+/// A button on a card, as clicked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Click {
+    Rsvp(RsvpState),
+    Here,
+}
+
+impl Click {
+    /// Reads a button id from a card (`rsvp-going:12`, `here:12`), or the console's
+    /// `button:` word with the session given apart.
+    pub fn parse(button: &str) -> Result<Click, AppError> {
+        match button.trim().to_ascii_lowercase().as_str() {
+            "rsvp-going" | "going" => Ok(Click::Rsvp(RsvpState::Going)),
+            "rsvp-maybe" | "maybe" => Ok(Click::Rsvp(RsvpState::Maybe)),
+            "rsvp-cant" | "cant" | "can't" | "not-going" => Ok(Click::Rsvp(RsvpState::NotGoing)),
+            "here" => Ok(Click::Here),
+            other => Err(AppError::invalid(format!(
+                "\"{other}\" isn't a button on a session card. The buttons are going, maybe, cant and here."
+            ))),
+        }
+    }
+
+    /// Splits a card button id into the click and its session: `rsvp-going:12`.
+    pub fn parse_id(id: &str) -> Result<(Click, String), AppError> {
+        let (button, session) = id.split_once(':').ok_or_else(|| {
+            AppError::invalid("That button is from an older card; please use /rsvp instead.")
+        })?;
+        Ok((Click::parse(button)?, session.to_string()))
+    }
+}
+
+/// What happened to the person answering.
+struct Answered {
+    state: RsvpState,
+    position: Option<i64>,
+}
+
+impl App {
+    /// `/rsvp session: state: [every:]` — `every` answers "going" for every
+    /// upcoming session of the series too; any one can still be changed.
+    pub async fn rsvp(&self, actor: &Actor, session: &str, state: &str, every: bool) -> AppResult {
+        let state = RsvpState::parse_choice(state).map_err(|e| AppError::Invalid(e.0))?;
+        let id = parse_ref(session, "session", "12")?;
+        self.answer(actor, id, state, every).await
+    }
+
+    /// A click on a card button (or `/click session: button:`).
+    pub async fn click(&self, actor: &Actor, session: &str, click: Click) -> AppResult {
+        let id = parse_ref(session, "session", "12")?;
+        match click {
+            Click::Rsvp(state) => self.answer(actor, id, state, false).await,
+            Click::Here => self.check_in(actor, id).await,
+        }
+    }
+
+    async fn answer(&self, actor: &Actor, session_id: i64, state: RsvpState, every: bool) -> AppResult {
+        authorize(actor, Action::Browse, "answer")?;
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let session = open_session(&mut tx, actor, session_id).await?;
+        let close_at = session.starts_at - Duration::minutes(i64::from(self.settings().rsvp_close_minutes));
+        if now >= close_at {
+            return Err(AppError::invalid(format!(
+                "Answers for session #{session_id} closed when it started. If you're there, press I'm here on its card."
+            )));
+        }
+        let answered = apply_answer(&mut tx, &session, &actor.user_id, &actor.name, state, now).await?;
+        let mut also = 0;
+        if every {
+            if state != RsvpState::Going {
+                return Err(AppError::invalid(
+                    "every:yes works with going: it makes you a regular of the series.",
+                ));
+            }
+            rsvps::add_regular(&mut *tx, session.series_id, &actor.user_id, &actor.name, now).await?;
+            let horizon = now + Duration::weeks(i64::from(self.settings().horizon_weeks));
+            for other in sessions::upcoming(
+                &mut *tx,
+                &actor.community_id,
+                Some(session.group_id),
+                now,
+                horizon,
+            )
+            .await?
+            {
+                let untouched = rsvps::get(&mut *tx, other.id, &actor.user_id).await?.is_none();
+                if other.series_id == session.series_id
+                    && other.id != session_id
+                    && untouched
+                    && other.status != SessionStatus::Cancelled
+                {
+                    apply_answer(
+                        &mut tx,
+                        &other,
+                        &actor.user_id,
+                        &actor.name,
+                        RsvpState::Going,
+                        now,
+                    )
+                    .await?;
+                    also += 1;
+                }
+            }
+        }
+        self.commit(tx).await?;
+
+        let dms = members::wants_dms(self.pool(), &actor.community_id, &actor.user_id).await?;
+        let position = answered.position.and_then(|p| u32::try_from(p).ok());
+        let mut reply = Reply::private(
+            Tone::Done,
+            format!("{} · session #{session_id}", session.group_name),
+        )
+        .line(answer_sentence(answered.state, position))
+        .line(Text::new().time(session.starts_at, session.zone, TimeStyle::Full));
+        if also > 0 {
+            reply = reply.line(format!(
+                "You're down as going to the next {also} sessions too. You can change any one of them."
+            ));
+        }
+        if answered.state.wants_place() {
+            reply = reply.line(if dms {
+                "Reminders: by DM (/reminders dm off to stop them)."
+            } else {
+                "Reminders: in the channel only — /reminders dm on to get them by DM."
+            });
+        }
+        Ok(reply)
+    }
+
+    /// "I'm here": self check-in while the session runs.
+    async fn check_in(&self, actor: &Actor, session_id: i64) -> AppResult {
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let session = open_session(&mut tx, actor, session_id).await?;
+        if now < session.starts_at - CHECK_IN_EARLY || now >= session.ends_at {
+            return Err(AppError::invalid(format!(
+                "Checking in works while session #{session_id} is running. See you there!"
+            )));
+        }
+        rsvps::mark_attended(&mut *tx, session_id, &actor.user_id, &actor.name, now).await?;
+        redraw_card(&mut tx, &actor.community_id, session_id, session.ends_at, now).await?;
+        self.commit(tx).await?;
+        Ok(
+            Reply::private(Tone::Done, format!("Welcome to {}", session.group_name))
+                .line("You're checked in. Glad you're here."),
+        )
+    }
+
+    /// `/my sessions`: my upcoming answers.
+    pub async fn my_sessions(&self, actor: &Actor) -> AppResult {
+        let now = self.now();
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
+        let mine = rsvps::for_user(&mut *conn, &actor.community_id, &actor.user_id, now).await?;
+        let mut reply = Reply::private(Tone::Info, "Your sessions");
+        if mine.is_empty() {
+            return Ok(
+                reply.line("You haven't answered for any upcoming sessions. /schedule shows what's on.")
+            );
+        }
+        for (session_id, state, position) in mine {
+            let Some(session) = sessions::get(&mut *conn, session_id).await? else {
+                continue;
+            };
+            let status = match (state, session.status) {
+                (_, SessionStatus::Cancelled) => "cancelled".to_string(),
+                (RsvpState::Waitlisted, _) => format!("waitlist number {}", position.unwrap_or(1)),
+                (state, _) => state.as_str().replace('-', " "),
+            };
+            reply = reply.line(
+                Text::new()
+                    .plain(format!("#{session_id} {} · ", session.group_name))
+                    .time(session.starts_at, session.zone, TimeStyle::Full)
+                    .plain(" (")
+                    .time(session.starts_at, session.zone, TimeStyle::Relative)
+                    .plain(format!(") · {status}")),
+            );
+        }
+        Ok(reply)
+    }
+
+    /// `/attendance show session:` — names, for facilitators and coordinators (and
+    /// for everyone in a `public` group). Always private to the person asking.
+    pub async fn attendance_show(&self, actor: &Actor, session: &str) -> AppResult {
+        let id = parse_ref(session, "session", "12")?;
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
+        let session = community_session(&mut conn, actor, id).await?;
+        let privacy = group_store::get(&mut *conn, session.group_id)
+            .await?
+            .map_or(Privacy::Private, |g| g.privacy);
+        if privacy != Privacy::Public {
+            authorize(actor, Action::Facilitate, "see who is coming")?;
+        }
+        let answers = rsvps::list(&mut *conn, id).await?;
+        let names = |wanted: RsvpState| -> String {
+            let list: Vec<String> = answers
+                .iter()
+                .filter(|r| r.state == wanted)
+                .map(|r| {
+                    if r.attended {
+                        format!("{} ✓", r.display_name)
+                    } else {
+                        r.display_name.clone()
+                    }
+                })
+                .collect();
+            if list.is_empty() {
+                "nobody".into()
+            } else {
+                list.join(", ")
+            }
+        };
+        let attended = answers.iter().filter(|r| r.attended).count();
+        Ok(
+            Reply::private(Tone::Info, format!("Who's coming: {} #{id}", session.group_name))
+                .line(Text::new().time(session.starts_at, session.zone, TimeStyle::Full))
+                .line(Text::new().strong("Going: ").plain(names(RsvpState::Going)))
+                .line(
+                    Text::new()
+                        .strong("Waitlist: ")
+                        .plain(names(RsvpState::Waitlisted)),
+                )
+                .line(Text::new().strong("Maybe: ").plain(names(RsvpState::Maybe)))
+                .line(format!("Checked in or marked as attended: {attended} (✓)"))
+                .line("Only you can see this list."),
+        )
+    }
+
+    /// `/attendance mark session: users:` — after (or during) a session. `users` are
+    /// names as they answered, or Discord mentions/ids, separated by commas.
+    pub async fn attendance_mark(&self, actor: &Actor, session: &str, users: &str) -> AppResult {
+        authorize(actor, Action::Facilitate, "mark attendance")?;
+        let id = parse_ref(session, "session", "12")?;
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let session = community_session(&mut tx, actor, id).await?;
+        if now < session.starts_at - CHECK_IN_EARLY {
+            return Err(AppError::invalid(format!(
+                "Session #{id} hasn't started yet; mark attendance during or after it."
+            )));
+        }
+        let answers = rsvps::list(&mut *tx, id).await?;
+        let mut marked = Vec::new();
+        let mut unknown = Vec::new();
+        for typed in users.split([',', ';']).map(str::trim).filter(|t| !t.is_empty()) {
+            let mention = typed
+                .trim_start_matches("<@")
+                .trim_start_matches('!')
+                .trim_end_matches('>');
+            let found = answers
+                .iter()
+                .find(|r| r.user_id == mention || r.display_name.eq_ignore_ascii_case(typed))
+                .map(|r| (r.user_id.clone(), r.display_name.clone()));
+            match found {
+                Some((user, name)) => {
+                    rsvps::mark_attended(&mut *tx, id, &user, &name, now).await?;
+                    marked.push(name);
+                }
+                None if !mention.is_empty() && mention.chars().all(|c| c.is_ascii_digit()) => {
+                    rsvps::mark_attended(&mut *tx, id, mention, mention, now).await?;
+                    marked.push(format!("<@{mention}>"));
+                }
+                None => unknown.push(typed.to_string()),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(AppError::invalid(format!(
+                "I couldn't match {} to anyone who answered for session #{id}; nothing was marked. Use the names \
+                 shown by /attendance show, or mention them.",
+                unknown.join(", ")
+            )));
+        }
+        if marked.is_empty() {
+            return Err(AppError::invalid(
+                "Who attended? List them like users:\"Sam, Kit\".",
+            ));
+        }
+        record_audit(
+            &mut tx,
+            actor,
+            "attendance.mark",
+            format!("session:{id}"),
+            Some(format!("{} people", marked.len())),
+            now,
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(
+            Reply::private(Tone::Done, format!("Attendance for {} #{id}", session.group_name))
+                .line(format!("Marked as attended: {}.", marked.join(", "))),
+        )
+    }
+}
+
+/// A session of the asker's community, whatever its state.
+async fn community_session(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<SessionDetail, AppError> {
+    let not_found = || {
+        AppError::NotFound(format!(
+            "There is no session #{id} (it may have been removed). /meeting list shows upcoming sessions."
+        ))
+    };
+    let session = sessions::get(&mut *conn, id).await?.ok_or_else(not_found)?;
+    if session.community_id != actor.community_id {
+        return Err(not_found());
+    }
+    Ok(session)
+}
+
+/// A session that can still take answers: exists here, group active, not cancelled.
+async fn open_session(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<SessionDetail, AppError> {
+    let session = community_session(conn, actor, id).await?;
+    if session.group_archived {
+        return Err(AppError::invalid(format!(
+            "\"{}\" has been archived, so it isn't taking answers.",
+            session.group_name
+        )));
+    }
+    if session.status == SessionStatus::Cancelled {
+        let reason = session
+            .note
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        return Err(AppError::invalid(format!(
+            "Session #{id} is cancelled{reason}, so it isn't taking answers."
+        )));
+    }
+    Ok(session)
+}
+
+/// Records one answer in the open transaction: places first-come, the waitlist
+/// promoted as places free, the card redrawn, promoted members told.
+async fn apply_answer(
+    conn: &mut SqliteConnection,
+    session: &SessionDetail,
+    user: &str,
+    name: &str,
+    wanted: RsvpState,
+    now: DateTime<Utc>,
+) -> Result<Answered, AppError> {
+    let capacity = group_store::get(&mut *conn, session.group_id)
+        .await?
+        .and_then(|g| g.capacity);
+    let existing = rsvps::get(&mut *conn, session.id, user).await?;
+    match (wanted, &existing) {
+        // Already holding a place or a queue number: keep it.
+        (RsvpState::Going, Some(held)) if held.state.wants_place() => {}
+        (RsvpState::Going, _) => {
+            let going = rsvps::counts(&mut *conn, session.id).await?.going;
+            let seq = rsvps::next_seq(&mut *conn, session.id).await?;
+            rsvps::set(
+                &mut *conn,
+                session.id,
+                user,
+                name,
+                place_for(going, capacity),
+                seq,
+                now,
+            )
+            .await?;
+        }
+        (state, held) => {
+            let seq = held.as_ref().map_or(0, |h| h.seq);
+            rsvps::set(&mut *conn, session.id, user, name, state, seq, now).await?;
+        }
+    }
+    promote(conn, session, capacity, now).await?;
+    redraw_card(conn, &session.community_id, session.id, session.ends_at, now).await?;
+    let mine = rsvps::get(&mut *conn, session.id, user)
+        .await?
+        .ok_or_else(|| AppError::internal(&store::StoreError::Corrupt("answer vanished".into())))?;
+    Ok(Answered {
+        state: mine.state,
+        position: mine.waitlist_position,
+    })
+}
+
+/// Fills free places from the waitlist, in order, and tells those promoted.
+pub(crate) async fn promote(
+    conn: &mut SqliteConnection,
+    session: &SessionDetail,
+    capacity: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let counts = rsvps::counts(&mut *conn, session.id).await?;
+    let free = free_places(counts.going, capacity, counts.waitlisted);
+    for lucky in rsvps::first_waitlisted(&mut *conn, session.id, free).await? {
+        rsvps::set(
+            &mut *conn,
+            session.id,
+            &lucky.user_id,
+            &lucky.display_name,
+            RsvpState::Going,
+            lucky.seq,
+            now,
+        )
+        .await?;
+        if members::wants_dms(&mut *conn, &session.community_id, &lucky.user_id).await? {
+            let told = PlannedJob {
+                kind: JobKind::DmPromotion,
+                dedupe_key: promotion_key(session.id, &lucky.user_id, lucky.seq),
+                target: Some(lucky.user_id.clone()),
+                payload: String::new(),
+                due_at: now,
+                expires_at: Some(session.starts_at),
+            };
+            jobs::upsert(&mut *conn, &session.community_id, Some(session.id), &told, now).await?;
+        }
+    }
+    rsvps::renumber_waitlist(&mut *conn, session.id).await?;
+    Ok(())
+}
+
+/// Regulars of a series are going to each new session of it, as places allow.
+pub(crate) async fn apply_regulars(
+    conn: &mut SqliteConnection,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(session) = sessions::get(&mut *conn, session_id).await? else {
+        return Ok(());
+    };
+    for (user, name) in rsvps::regulars(&mut *conn, session.series_id).await? {
+        apply_answer(conn, &session, &user, &name, RsvpState::Going, now).await?;
+    }
+    Ok(())
+}
