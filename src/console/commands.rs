@@ -135,6 +135,36 @@ pub const SPECS: &[Spec] = &[
         optional: &[],
     },
     Spec {
+        path: "rsvp",
+        summary: "answer for a session: going, maybe or cant; every:yes for the whole series",
+        required: &["session", "state"],
+        optional: &["every"],
+    },
+    Spec {
+        path: "click",
+        summary: "press a card's button: going, maybe, cant, or here during a session",
+        required: &["session", "button"],
+        optional: &[],
+    },
+    Spec {
+        path: "my sessions",
+        summary: "your upcoming answers",
+        required: &[],
+        optional: &[],
+    },
+    Spec {
+        path: "attendance show",
+        summary: "who is coming (facilitators; everyone in public groups)",
+        required: &["session"],
+        optional: &[],
+    },
+    Spec {
+        path: "attendance mark",
+        summary: "mark who attended, e.g. users:\"Sam, Kit\"",
+        required: &["session", "users"],
+        optional: &[],
+    },
+    Spec {
         path: "status",
         summary: "failed deliveries and what's next to post",
         required: &[],
@@ -308,6 +338,29 @@ pub async fn dispatch(app: &App, actor: &Actor, spec: &Spec, o: &Options<'_>) ->
         "reminders dm on" => app.reminders_dm(actor, "on").await,
         "reminders dm off" => app.reminders_dm(actor, "off").await,
         "status" => app.status(actor).await,
+        "rsvp" => {
+            let every = match o.text("every").as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("no") => false,
+                Some("yes") => true,
+                Some(other) => {
+                    return Err(AppError::invalid(format!(
+                        "every: is yes or no, not \"{other}\"."
+                    )))
+                }
+            };
+            app.rsvp(actor, &o.required("session"), &o.required("state"), every)
+                .await
+        }
+        "click" => {
+            let click = crate::app::rsvp::Click::parse(&o.required("button"))?;
+            app.click(actor, &o.required("session"), click).await
+        }
+        "my sessions" => app.my_sessions(actor).await,
+        "attendance show" => app.attendance_show(actor, &o.required("session")).await,
+        "attendance mark" => {
+            app.attendance_mark(actor, &o.required("session"), &o.required("users"))
+                .await
+        }
         other => Err(AppError::invalid(format!(
             "/{other} isn't available in the console yet."
         ))),

@@ -113,6 +113,7 @@ impl DiscordChat {
             .ok_or(DeliveryError::ChannelGone)?;
         let builder = serenity::CreateMessage::new()
             .embed(render::embed(message))
+            .components(render::components(message))
             .allowed_mentions(serenity::CreateAllowedMentions::new())
             .nonce(serenity::Nonce::String(nonce.chars().take(25).collect()))
             .enforce_nonce(true);
@@ -145,7 +146,9 @@ impl ChatPort for DiscordChat {
             let message_id = snowflake(&at.message)
                 .map(serenity::MessageId::new)
                 .ok_or_else(|| DeliveryError::Refused("not a Discord message id".into()))?;
-            let builder = serenity::EditMessage::new().embed(render::embed(message));
+            let builder = serenity::EditMessage::new()
+                .embed(render::embed(message))
+                .components(render::components(message));
             let body = serde_json::to_vec(&builder).map_err(|e| DeliveryError::Refused(e.to_string()))?;
             self.send(
                 Request::new(

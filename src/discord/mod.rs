@@ -54,6 +54,9 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::schedule::schedule(),
         commands::reminders::reminders(),
         commands::status::status(),
+        commands::rsvp::rsvp(),
+        commands::rsvp::my(),
+        commands::rsvp::attendance(),
     ]
 }
 
@@ -75,6 +78,7 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
         .options(poise::FrameworkOptions {
             commands: command_list(),
             on_error: |error| Box::pin(on_error(error)),
+            event_handler: |framework, event| Box::pin(on_event(framework, event)),
             ..Default::default()
         })
         .setup(move |ctx, ready, framework| {
@@ -124,34 +128,85 @@ pub async fn run(mut client: serenity::Client, shutdown: impl Future<Output = ()
 /// Who is asking: the guild is the community; Manage Server (or Administrator) or
 /// the configured coordinator role makes a coordinator.
 async fn actor(ctx: Context<'_>) -> Result<Actor, crate::app::AppError> {
-    let Some(guild) = ctx.guild_id() else {
+    let member = match &ctx {
+        poise::Context::Application(app_ctx) => app_ctx.interaction.member.as_deref(),
+        poise::Context::Prefix(_) => None,
+    };
+    actor_of(&ctx.data().app, ctx.guild_id(), member, ctx.author()).await
+}
+
+async fn actor_of(
+    app: &App,
+    guild: Option<serenity::GuildId>,
+    member: Option<&serenity::Member>,
+    user: &serenity::User,
+) -> Result<Actor, crate::app::AppError> {
+    let Some(guild) = guild else {
         return Err(crate::app::AppError::invalid(
             "Please use hearth's commands in your community's server.",
         ));
     };
     let community_id = guild.get().to_string();
-    let (permissions, roles) = match &ctx {
-        poise::Context::Application(app_ctx) => match &app_ctx.interaction.member {
-            Some(member) => (member.permissions, member.roles.clone()),
-            None => (None, Vec::new()),
-        },
-        poise::Context::Prefix(_) => (None, Vec::new()),
+    let manages = member
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.manage_guild() || p.administrator());
+    let coordinator_role = app
+        .coordinator_role(&community_id)
+        .await?
+        .and_then(|r| r.parse::<u64>().ok());
+    let has_role = match (member, coordinator_role) {
+        (Some(member), Some(role)) => member.roles.iter().any(|r| r.get() == role),
+        _ => false,
     };
-    let manages = permissions.is_some_and(|p| p.manage_guild() || p.administrator());
-    let coordinator_role = ctx.data().app.coordinator_role(&community_id).await?;
-    let has_role = coordinator_role
-        .and_then(|r| r.parse::<u64>().ok())
-        .is_some_and(|role| roles.iter().any(|r| r.get() == role));
+    let name = member
+        .and_then(|m| m.nick.clone())
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone());
     Ok(Actor {
         community_id,
-        user_id: ctx.author().id.get().to_string(),
-        name: ctx.author().name.clone(),
+        user_id: user.id.get().to_string(),
+        name,
         role: if manages || has_role {
             Role::Coordinator
         } else {
             Role::Member
         },
     })
+}
+
+/// Button clicks on session cards: each answers privately, at once.
+async fn on_event(
+    framework: poise::FrameworkContext<'_, Data, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    let serenity::FullEvent::InteractionCreate {
+        interaction: serenity::Interaction::Component(click),
+    } = event
+    else {
+        return Ok(());
+    };
+    let app = &framework.user_data.app;
+    let result = match crate::app::rsvp::Click::parse_id(&click.data.custom_id) {
+        Ok((button, session)) => {
+            match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
+                Ok(actor) => app.click(&actor, &session, button).await,
+                Err(error) => Err(error),
+            }
+        }
+        Err(error) => Err(error),
+    };
+    let reply = result.unwrap_or_else(|error| crate::chat::Reply::problem(error.to_string()));
+    let message = serenity::CreateInteractionResponseMessage::new()
+        .embed(render::embed(&reply))
+        .ephemeral(true)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    click
+        .create_response(
+            framework.serenity_context,
+            serenity::CreateInteractionResponse::Message(message),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Runs a use-case as the person asking and answers with its reply; a refusal or an

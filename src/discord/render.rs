@@ -23,6 +23,29 @@ pub fn embed(reply: &Reply) -> serenity::CreateEmbed {
     embed
 }
 
+/// A card's buttons as one action row (Discord allows five to a row).
+pub fn components(reply: &Reply) -> Vec<serenity::CreateActionRow> {
+    if reply.buttons.is_empty() {
+        return Vec::new();
+    }
+    let buttons = reply
+        .buttons
+        .iter()
+        .take(5)
+        .map(|b| {
+            let style = if b.primary {
+                serenity::ButtonStyle::Primary
+            } else {
+                serenity::ButtonStyle::Secondary
+            };
+            serenity::CreateButton::new(b.id.clone())
+                .label(b.label.clone())
+                .style(style)
+        })
+        .collect();
+    vec![serenity::CreateActionRow::Buttons(buttons)]
+}
+
 fn colour(tone: Tone) -> serenity::Colour {
     match tone {
         Tone::Done => serenity::Colour::new(0x4c9a6a),
