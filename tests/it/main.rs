@@ -10,3 +10,4 @@ mod engine;
 mod engine_discord;
 mod groups;
 mod meetings;
+mod rsvp;

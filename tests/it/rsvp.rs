@@ -1,0 +1,296 @@
+//! RSVPs through the app layer: fair places under concurrency, the privacy matrix,
+//! regulars, attendance, and the answers that must be refused.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use hearth::app::rsvp::Click;
+use hearth::app::{Actor, App};
+use hearth::domain::role::Role;
+use hearth::domain::rsvp::RsvpState;
+use hearth::store::rsvps;
+
+use crate::support::{actor, app_on_file, coordinator, group_with_meeting, march_first, spawn_app, text};
+
+fn person(i: usize) -> Actor {
+    actor(&format!("Member{i:03}"), Role::Member)
+}
+
+/// A group with `capacity` places and a weekly meeting from Tuesday 3 March.
+async fn group(app: &App, capacity: Option<i64>, privacy: &str) {
+    group_with_meeting(
+        app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "weekly",
+    )
+    .await;
+    let edit = hearth::app::groups::GroupEdit {
+        group: "Circle".into(),
+        capacity,
+        privacy: Some(privacy.into()),
+        ..Default::default()
+    };
+    app.group_edit(&coordinator(), edit).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_simultaneous_clicks_fill_ten_places_in_order_and_the_waitlist_moves_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = hearth::clock::ManualClock::new(march_first());
+    let app = app_on_file(&dir.path().join("h.db"), clock).await;
+    group(&app, Some(10), "headcount").await;
+
+    let clicks: Vec<_> = (0..200)
+        .map(|i| {
+            let app = app.clone();
+            tokio::spawn(async move { app.click(&person(i), "1", Click::Rsvp(RsvpState::Going)).await })
+        })
+        .collect();
+    for click in clicks {
+        click.await.unwrap().unwrap();
+    }
+
+    let answers = rsvps::list(app.pool(), 1).await.unwrap();
+    let going: Vec<_> = answers.iter().filter(|r| r.state == RsvpState::Going).collect();
+    let mut waiting: Vec<_> = answers
+        .iter()
+        .filter(|r| r.state == RsvpState::Waitlisted)
+        .collect();
+    assert_eq!(going.len(), 10, "never oversubscribed");
+    assert_eq!(waiting.len(), 190);
+    // First come, first served: the places went to the first ten accepted clicks,
+    // and the waitlist numbers follow the order clicks were accepted in.
+    let last_place = going.iter().map(|r| r.seq).max().unwrap();
+    assert!(waiting.iter().all(|r| r.seq > last_place));
+    waiting.sort_by_key(|r| r.seq);
+    let positions: Vec<i64> = waiting.iter().map(|r| r.waitlist_position.unwrap()).collect();
+    assert_eq!(positions, (1..=190).collect::<Vec<i64>>());
+
+    // Three places free up: the first three on the waitlist are promoted.
+    for leaving in going.iter().take(3) {
+        let who = Actor {
+            user_id: leaving.user_id.clone(),
+            ..person(0)
+        };
+        app.click(&who, "1", Click::Rsvp(RsvpState::NotGoing))
+            .await
+            .unwrap();
+    }
+
+    let after = rsvps::list(app.pool(), 1).await.unwrap();
+    for promoted in &waiting[..3] {
+        let now = after.iter().find(|r| r.user_id == promoted.user_id).unwrap();
+        assert_eq!(
+            now.state,
+            RsvpState::Going,
+            "{} was next in line",
+            promoted.display_name
+        );
+    }
+    let still_waiting = after.iter().filter(|r| r.state == RsvpState::Waitlisted).count();
+    assert_eq!(still_waiting, 187);
+    let fourth = after.iter().find(|r| r.user_id == waiting[3].user_id).unwrap();
+    assert_eq!(fourth.waitlist_position, Some(1), "the queue moved up");
+}
+
+/// What each role sees for each privacy setting, on the card, in the reminder and
+/// in `/attendance show`.
+#[tokio::test]
+async fn names_appear_only_where_the_privacy_table_allows() {
+    for privacy in ["private", "headcount", "public"] {
+        let t = spawn_app(march_first()).await;
+        group(&t.app, None, privacy).await;
+        for name in ["Ana", "Ben"] {
+            t.app
+                .rsvp(&actor(name, Role::Member), "1", "going", false)
+                .await
+                .unwrap();
+        }
+        let session = hearth::store::sessions::get(&t.pool, 1).await.unwrap().unwrap();
+        let card = {
+            // The in-memory pool has one connection: give it back before the engine runs.
+            let mut conn = t.pool.acquire().await.unwrap();
+            hearth::engine::render::card(&mut conn, &session, march_first())
+                .await
+                .unwrap()
+                .to_plain_string()
+        };
+        match privacy {
+            "private" => {
+                assert!(!card.contains("going"), "{privacy}: no numbers: {card}");
+                assert!(!card.contains("Ana") && !card.contains("Ben"), "{card}");
+            }
+            "headcount" => {
+                assert!(card.contains("2 going"), "{card}");
+                assert!(!card.contains("Ana") && !card.contains("Ben"), "{card}");
+            }
+            _ => assert!(
+                card.contains("2 going") && card.contains("Going: Ana, Ben"),
+                "{card}"
+            ),
+        }
+        assert!(!card.contains('@'), "never a mention: {card}");
+
+        let (chat, mut deliveries) =
+            crate::support::recording_chat::RecordingChat::new(Arc::new(t.clock.clone()));
+        t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 17, 30, 0).unwrap());
+        let mut engine = hearth::engine::Engine::new(
+            t.pool.clone(),
+            chat,
+            Arc::new(t.clock.clone()),
+            t.app.jobs_changed(),
+        );
+        engine.run_until_idle().await.unwrap();
+        let mut reminders = 0;
+        while let Ok(delivery) = deliveries.try_recv() {
+            if delivery.text.starts_with("Reminder") {
+                reminders += 1;
+                assert!(
+                    !delivery.text.contains("Ana") && !delivery.text.contains("Ben"),
+                    "{privacy}: {delivery:?}"
+                );
+                assert!(!delivery.text.contains('@'));
+                assert_eq!(
+                    delivery.text.contains("2 going"),
+                    privacy != "private",
+                    "{privacy}: {}",
+                    delivery.text
+                );
+            }
+        }
+        assert!(reminders >= 1, "{privacy}: the reminders went out");
+
+        for role in [Role::Member, Role::Facilitator, Role::Coordinator] {
+            let shown = t.app.attendance_show(&actor("Viewer", role), "1").await;
+            let allowed = role != Role::Member || privacy == "public";
+            match shown {
+                Ok(reply) => {
+                    assert!(allowed, "{privacy}/{role} must not see names");
+                    assert_eq!(reply.visibility, hearth::chat::Visibility::Private);
+                    assert!(text(&reply).contains("Going: Ana, Ben"), "{}", text(&reply));
+                }
+                Err(refused) => {
+                    assert!(!allowed, "{privacy}/{role} should see names: {refused}");
+                    assert!(refused.to_string().contains("facilitator"), "{refused}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn maybe_and_cant_never_take_or_block_a_place() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, Some(1), "headcount").await;
+
+    t.app
+        .rsvp(&actor("Ana", Role::Member), "1", "maybe", false)
+        .await
+        .unwrap();
+    t.app
+        .rsvp(&actor("Ben", Role::Member), "1", "cant", false)
+        .await
+        .unwrap();
+    let going = t
+        .app
+        .rsvp(&actor("Cy", Role::Member), "1", "going", false)
+        .await
+        .unwrap();
+
+    assert!(text(&going).contains("You're going."), "{}", text(&going));
+}
+
+#[tokio::test]
+async fn answers_to_cancelled_past_unknown_or_archived_sessions_are_refused_and_change_nothing() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, None, "headcount").await;
+    let ana = actor("Ana", Role::Member);
+    t.app
+        .meeting_cancel(&coordinator(), "2", Some("Holiday".into()))
+        .await
+        .unwrap();
+
+    let cancelled = t.app.rsvp(&ana, "2", "going", false).await.unwrap_err();
+    let unknown = t
+        .app
+        .click(&ana, "999", Click::Rsvp(RsvpState::Going))
+        .await
+        .unwrap_err();
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 18, 31, 0).unwrap());
+    let started = t.app.rsvp(&ana, "1", "going", false).await.unwrap_err();
+    t.app.group_archive(&coordinator(), "Circle").await.unwrap();
+    let archived = t.app.rsvp(&ana, "3", "going", false).await.unwrap_err();
+
+    assert!(
+        cancelled.to_string().contains("cancelled (Holiday)"),
+        "{cancelled}"
+    );
+    assert!(unknown.to_string().contains("no session #999"), "{unknown}");
+    assert!(
+        started.to_string().contains("closed when it started"),
+        "{started}"
+    );
+    assert!(archived.to_string().contains("archived"), "{archived}");
+    assert_eq!(t.count("rsvp").await, 0);
+}
+
+#[tokio::test]
+async fn a_regular_goes_to_every_session_and_can_still_change_one() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, None, "headcount").await;
+    let ana = actor("Ana", Role::Member);
+
+    t.app.rsvp(&ana, "1", "going", true).await.unwrap();
+    t.app.rsvp(&ana, "2", "cant", false).await.unwrap();
+    t.clock.advance(Duration::weeks(4));
+    t.app.roll_horizon().await.unwrap();
+
+    let mine = text(&t.app.my_sessions(&ana).await.unwrap());
+    assert!(!mine.contains("#2 "), "the one she changed: {mine}");
+    let newest = t.sessions().await.last().unwrap().0;
+    let state = rsvps::get(&t.pool, newest, &ana.user_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .state;
+    assert_eq!(state, RsvpState::Going, "sessions added later count her in too");
+}
+
+#[tokio::test]
+async fn members_check_in_during_a_session_and_facilitators_mark_attendance_after() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, None, "headcount").await;
+    let (ana, ben) = (actor("Ana", Role::Member), actor("Ben", Role::Member));
+    t.app.rsvp(&ana, "1", "going", false).await.unwrap();
+    t.app.rsvp(&ben, "1", "maybe", false).await.unwrap();
+
+    let early = t.app.click(&ana, "1", Click::Here).await.unwrap_err();
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 18, 40, 0).unwrap());
+    t.app.click(&ana, "1", Click::Here).await.unwrap();
+    let refused = t.app.attendance_mark(&ana, "1", "Ben").await.unwrap_err();
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 21, 0, 0).unwrap());
+    let unknown = t
+        .app
+        .attendance_mark(&actor("Fay", Role::Facilitator), "1", "Ben, Zed")
+        .await
+        .unwrap_err();
+    t.app
+        .attendance_mark(&actor("Fay", Role::Facilitator), "1", "ben")
+        .await
+        .unwrap();
+
+    assert!(
+        early.to_string().contains("while session #1 is running"),
+        "{early}"
+    );
+    assert!(refused.to_string().contains("facilitator"), "{refused}");
+    assert!(
+        unknown.to_string().contains("Zed") && unknown.to_string().contains("nothing was marked"),
+        "{unknown}"
+    );
+    let counts = rsvps::counts(&t.pool, 1).await.unwrap();
+    assert_eq!(counts.attended, 2);
+}
