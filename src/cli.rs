@@ -111,8 +111,10 @@ impl Cli {
     }
 }
 
-/// Logs go to stderr. `RUST_LOG` overrides the configured filter.
+/// Logs go to stderr. `RUST_LOG` overrides the configured filter. Colours only on a
+/// terminal: a log file or the journal would otherwise fill with escape codes.
 fn init_logging(level: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -120,6 +122,7 @@ fn init_logging(level: &str) {
     let _already_set = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

@@ -5,9 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
 
-use crate::domain::job::{
-    cancellation_key, card_edit_key, plan_card, plan_reminders, JobKind, PlannedJob, CARD_EDIT_COALESCE,
-};
+use crate::domain::job::{cancellation_key, plan_card, plan_card_edit, plan_reminders, JobKind, PlannedJob};
 use crate::domain::reminder::parse_offsets;
 use crate::domain::session::SessionStatus;
 use crate::store::{groups as group_store, jobs, sessions, StoreError};
@@ -85,14 +83,7 @@ pub(crate) async fn redraw_card(
         // Not posted yet: when it is, it shows the latest.
         return Ok(());
     }
-    let edit = PlannedJob {
-        kind: JobKind::CardEdit,
-        dedupe_key: card_edit_key(session_id),
-        target: None,
-        payload: String::new(),
-        due_at: now + CARD_EDIT_COALESCE,
-        expires_at: Some(ends_at.max(now) + Duration::hours(1)),
-    };
+    let edit = plan_card_edit(session_id, ends_at, now);
     jobs::rearm(&mut *conn, community_id, Some(session_id), &edit, now).await?;
     Ok(())
 }

@@ -162,6 +162,18 @@ pub fn promotion_key(session_id: i64, user: &str, seq: i64) -> String {
 /// How long card edits wait so a burst of clicks becomes one edit.
 pub const CARD_EDIT_COALESCE: Duration = Duration::seconds(2);
 
+/// The (re-armable) redraw of a posted card, a moment from now.
+pub fn plan_card_edit(session_id: i64, ends_at: DateTime<Utc>, now: DateTime<Utc>) -> PlannedJob {
+    PlannedJob {
+        kind: JobKind::CardEdit,
+        dedupe_key: card_edit_key(session_id),
+        target: None,
+        payload: String::new(),
+        due_at: now + CARD_EDIT_COALESCE,
+        expires_at: Some(ends_at.max(now) + Duration::hours(1)),
+    }
+}
+
 /// The card of a scheduled session: posted `lead` before it starts (or now, when that
 /// has passed), then redrawn as it starts and as it ends.
 pub fn plan_card(

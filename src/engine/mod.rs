@@ -23,7 +23,8 @@ use tokio::sync::Notify;
 use crate::chat::{ChatPort, DeliveryError};
 use crate::clock::Clock;
 use crate::domain::job::{
-    backoff, dm_cancellation_key, dm_reminder_key, notice_key, JobKind, PlannedJob, MAX_ATTEMPTS,
+    backoff, dm_cancellation_key, dm_reminder_key, notice_key, plan_card_edit, JobKind, PlannedJob,
+    MAX_ATTEMPTS,
 };
 use crate::store::jobs::{self, Job};
 use crate::store::{self, members, sessions, StoreError};
@@ -149,6 +150,16 @@ impl Engine {
                 jobs::mark_sent(&mut *tx, job.id, &message.channel, &message.message, now).await?;
                 if let (JobKind::Card, Some(session_id)) = (job.kind, job.session_id) {
                     sessions::set_card(&mut *tx, session_id, &message.channel, &message.message).await?;
+                    // Answers given while the card was on its way found no card to
+                    // redraw: if it is already out of date, redraw it now.
+                    if let (Rendered::Post { reply: posted, .. }, Some(session)) =
+                        (&rendered, sessions::get(&mut *tx, session_id).await?)
+                    {
+                        if render::card(&mut tx, &session, now).await? != *posted {
+                            let edit = plan_card_edit(session_id, session.ends_at, now);
+                            jobs::rearm(&mut *tx, &job.community_id, Some(session_id), &edit, now).await?;
+                        }
+                    }
                 }
                 outcome.sent += 1;
             }

@@ -601,6 +601,11 @@ async fn hearth_serve_connects_answers_and_stops_cleanly_on_sigterm() {
         !logged.contains(token),
         "the token leaked into the log:\n{logged}"
     );
+    assert!(logged.contains("connected to Discord"), "{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "a log file gets no colour codes:\n{logged}"
+    );
     assert!(dir.path().join("h.db").exists());
     assert!(fake.unknown_calls().is_empty(), "{:?}", fake.call_summary());
 }
@@ -619,7 +624,8 @@ fn hearth_serve_without_a_token_says_which_variable_to_set_and_fails() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("HEARTH__DISCORD__TOKEN"), "{stderr}");
+    let first_sentence = stderr.split(". ").next().unwrap_or_default();
+    assert!(first_sentence.contains("set HEARTH__DISCORD__TOKEN"), "{stderr}");
     assert!(output.stdout.is_empty());
     let left_behind = std::fs::read_dir(dir.path()).expect("the dir").count();
     assert_eq!(left_behind, 0, "no database is created without a token");

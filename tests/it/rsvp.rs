@@ -294,3 +294,85 @@ async fn members_check_in_during_a_session_and_facilitators_mark_attendance_afte
     let counts = rsvps::counts(&t.pool, 1).await.unwrap();
     assert_eq!(counts.attended, 2);
 }
+
+/// Answers while the card is on its way to Discord (so there is no card yet to
+/// redraw), then lets the post complete.
+struct AnswerWhilePosting {
+    app: App,
+    inner: Arc<crate::support::recording_chat::RecordingChat>,
+}
+
+impl hearth::chat::ChatPort for AnswerWhilePosting {
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        message: &'a hearth::chat::Reply,
+        nonce: &'a str,
+    ) -> hearth::chat::ChatFuture<'a, hearth::chat::MessageRef> {
+        Box::pin(async move {
+            self.app
+                .rsvp(&actor("Ana", Role::Member), "1", "going", false)
+                .await
+                .expect("Ana answers");
+            self.inner.post(channel, message, nonce).await
+        })
+    }
+    fn edit<'a>(
+        &'a self,
+        at: &'a hearth::chat::MessageRef,
+        message: &'a hearth::chat::Reply,
+    ) -> hearth::chat::ChatFuture<'a, ()> {
+        self.inner.edit(at, message)
+    }
+    fn dm<'a>(
+        &'a self,
+        user: &'a str,
+        message: &'a hearth::chat::Reply,
+        nonce: &'a str,
+    ) -> hearth::chat::ChatFuture<'a, hearth::chat::MessageRef> {
+        self.inner.dm(user, message, nonce)
+    }
+    fn create_thread<'a>(
+        &'a self,
+        at: &'a hearth::chat::MessageRef,
+        name: &'a str,
+    ) -> hearth::chat::ChatFuture<'a, String> {
+        self.inner.create_thread(at, name)
+    }
+}
+
+#[tokio::test]
+async fn an_answer_given_while_the_card_is_being_posted_still_reaches_the_card() {
+    let t = spawn_app(march_first()).await;
+    group_with_meeting(
+        &t.app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "once",
+    )
+    .await;
+    let (recorder, _deliveries) =
+        crate::support::recording_chat::RecordingChat::new(Arc::new(t.clock.clone()));
+    let chat = Arc::new(AnswerWhilePosting {
+        app: t.app.clone(),
+        inner: recorder,
+    });
+    let mut engine = hearth::engine::Engine::new(
+        t.pool.clone(),
+        chat,
+        Arc::new(t.clock.clone()),
+        t.app.jobs_changed(),
+    );
+
+    engine.run_until_idle().await.unwrap();
+
+    let edit = hearth::store::jobs::get_by_key(&t.pool, "card-edit:1")
+        .await
+        .unwrap();
+    let edit = edit.expect("the card, already out of date when posted, is queued for a redraw");
+    assert_eq!(edit.state, hearth::domain::job::JobState::Pending);
+    t.clock.advance(Duration::seconds(3));
+    assert_eq!(engine.run_until_idle().await.unwrap().sent, 1, "the redraw");
+}

@@ -54,7 +54,9 @@ async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
                         shared.lock().sessions.remove(id);
                         session_id = None;
                     }
-                    break;
+                    // Read on rather than break: the next read sends the close frame
+                    // back, as Discord does, and then ends the stream. Dropping the
+                    // socket instead leaves the bot waiting for that echo.
                 },
                 Some(Ok(_)) => {},
                 Some(Err(_)) | None => break,
