@@ -31,6 +31,9 @@ pub struct MeetingAdd {
     pub rrule: Option<String>,
 }
 
+/// How far ahead a new series is searched for its first session.
+const FAR_AHEAD_DAYS: i64 = 3 * 366;
+
 /// The longest a single meeting may last.
 const MAX_DURATION_HOURS: i64 = 24;
 
@@ -94,12 +97,21 @@ impl App {
         .into_iter()
         .filter(|s| s.series_id == series_id)
         .collect::<Vec<_>>();
-        if upcoming.is_empty() {
+        // Beyond the horizon is fine (its sessions appear as the date comes closer);
+        // a rule with no future session at all is a mistake.
+        let first_ahead = match upcoming.first() {
+            Some(session) => Some(session.starts_at),
+            None => recurrence
+                .occurrences(group.zone, now, now + Duration::days(FAR_AHEAD_DAYS), 1)
+                .first()
+                .map(|o| o.starts_at),
+        };
+        let Some(first_ahead) = first_ahead else {
             return Err(AppError::invalid(format!(
                 "That series ({}) has no sessions from now on, so nothing was added. Check when:, until: and count:.",
                 recurrence.describe()
             )));
-        }
+        };
         record_audit(
             &mut tx,
             actor,
@@ -128,6 +140,17 @@ impl App {
         ))
         .line(Text::new().strong("Next sessions:"))
         .lines(upcoming.iter().take(4).map(session_line));
+        if upcoming.is_empty() {
+            let weeks = self.settings().horizon_weeks;
+            reply = reply.line(
+                Text::new()
+                    .plain("The first is on ")
+                    .time(first_ahead, group.zone, TimeStyle::Full)
+                    .plain(format!(
+                        ", more than {weeks} weeks away: sessions are listed, and take answers, from {weeks} weeks before."
+                    )),
+            );
+        }
         for note in recurrence.notes() {
             reply = reply.line(note);
         }

@@ -298,3 +298,25 @@ async fn the_schedule_lists_every_groups_sessions() {
     assert!(schedule.contains("Hearing Voices"), "{schedule}");
     assert!(schedule.contains("Tuesday Circle"), "{schedule}");
 }
+
+#[tokio::test]
+async fn a_meeting_beyond_the_planning_horizon_is_kept_and_appears_as_its_date_nears() {
+    let t = circle().await;
+
+    let added = t
+        .app
+        .meeting_add(&coordinator(), add("2026-09-01 18:30", None))
+        .await
+        .unwrap();
+
+    assert!(
+        text(&added).contains("more than 12 weeks away"),
+        "{}",
+        text(&added)
+    );
+    assert_eq!(t.count("series").await, 1);
+    assert_eq!(t.count("session").await, 0);
+    t.clock.set(Utc.with_ymd_and_hms(2026, 8, 1, 9, 0, 0).unwrap());
+    t.app.roll_horizon().await.unwrap();
+    assert_eq!(t.sessions().await.len(), 1);
+}
