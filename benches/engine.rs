@@ -89,7 +89,9 @@ async fn seeded_app(path: &std::path::Path, clock: Arc<dyn Clock>) -> App {
         &coordinator,
         hearth::app::meetings::MeetingAdd {
             group: "Bench".into(),
-            when: (app.now() + Duration::days(10)).format("%Y-%m-%d 18:30").to_string(),
+            when: (app.now() + Duration::days(10))
+                .format("%Y-%m-%d 18:30")
+                .to_string(),
             ..Default::default()
         },
     )

@@ -61,7 +61,9 @@ pub async fn group(_ctx: Context<'_>) -> Result<(), Error> {
 pub async fn create(
     ctx: Context<'_>,
     #[description = "The group's name, e.g. Tuesday Circle"] name: String,
-    #[description = "Where its cards and reminders are posted"] channel: serenity::Channel,
+    #[description = "Where its cards and reminders are posted"]
+    #[channel_types("Text", "News")]
+    channel: serenity::ChannelId,
     #[description = "Its time zone (default: the community's)"]
     #[autocomplete = "autocomplete::timezone"]
     timezone: Option<String>,
@@ -75,7 +77,7 @@ pub async fn create(
 ) -> Result<(), Error> {
     let input = GroupCreate {
         name,
-        channel: channel_ref(&channel),
+        channel: channel_ref(channel),
         timezone,
         kind: kind.map(|k| k.as_str().to_string()),
         description,
@@ -100,7 +102,9 @@ pub async fn edit(
     #[autocomplete = "autocomplete::group"]
     group: String,
     #[description = "A new name"] name: Option<String>,
-    #[description = "A new channel"] channel: Option<serenity::Channel>,
+    #[description = "A new channel"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::ChannelId>,
     #[description = "A new time zone (sessions keep their local times)"]
     #[autocomplete = "autocomplete::timezone"]
     timezone: Option<String>,
@@ -114,7 +118,7 @@ pub async fn edit(
     let input = GroupEdit {
         group,
         name,
-        channel: channel.as_ref().map(channel_ref),
+        channel: channel.map(channel_ref),
         timezone,
         kind: kind.map(|k| k.as_str().to_string()),
         description,

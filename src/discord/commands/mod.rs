@@ -10,7 +10,8 @@ pub mod status;
 
 use poise::serenity_prelude as serenity;
 
-/// How a channel is stored: its id.
-pub(crate) fn channel_ref(channel: &serenity::Channel) -> String {
-    channel.id().get().to_string()
+/// How a channel is stored: its id. (Options take the id alone, so poise need not
+/// fetch the channel, which fails where hearth can't see it.)
+pub(crate) fn channel_ref(channel: serenity::ChannelId) -> String {
+    channel.get().to_string()
 }

@@ -15,10 +15,10 @@ pub async fn setup(
     #[autocomplete = "autocomplete::timezone"]
     timezone: Option<String>,
     #[description = "Members with this role can organise, as well as those with Manage Server"]
-    coordinator_role: Option<serenity::Role>,
-    #[description = "Where hearth tells coordinators about problems"] alerts_channel: Option<
-        serenity::Channel,
-    >,
+    coordinator_role: Option<serenity::RoleId>,
+    #[description = "Where hearth tells coordinators about problems"]
+    #[channel_types("Text", "News")]
+    alerts_channel: Option<serenity::ChannelId>,
     #[description = "Signposting shown by /support: crisis lines, local services"] support_text: Option<
         String,
     >,
@@ -26,8 +26,8 @@ pub async fn setup(
 ) -> Result<(), Error> {
     let input = SetupInput {
         timezone,
-        coordinator_role: coordinator_role.map(|r| r.id.get().to_string()),
-        alerts_channel: alerts_channel.as_ref().map(channel_ref),
+        coordinator_role: coordinator_role.map(|r| r.get().to_string()),
+        alerts_channel: alerts_channel.map(channel_ref),
         support_text,
         retention_days,
     };
