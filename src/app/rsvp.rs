@@ -11,7 +11,7 @@ use crate::domain::role::Action;
 use crate::domain::rsvp::{answer_sentence, free_places, place_for, RsvpState};
 use crate::domain::session::SessionStatus;
 use crate::store::sessions::SessionDetail;
-use crate::store::{self, groups as group_store, jobs, members, rsvps, sessions};
+use crate::store::{self, jobs, members, rsvps, sessions};
 
 use super::jobs::redraw_card;
 use super::{authorize, parse_ref, record_audit, Actor, App, AppError, AppResult};
@@ -205,9 +205,7 @@ impl App {
         let id = parse_ref(session, "session", "12")?;
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let session = community_session(&mut conn, actor, id).await?;
-        let privacy = group_store::get(&mut *conn, session.group_id)
-            .await?
-            .map_or(Privacy::Private, |g| g.privacy);
+        let privacy = session.privacy;
         if privacy != Privacy::Public {
             authorize(actor, Action::Facilitate, "see who is coming")?;
         }
@@ -366,9 +364,7 @@ async fn apply_answer(
     wanted: RsvpState,
     now: DateTime<Utc>,
 ) -> Result<Answered, AppError> {
-    let capacity = group_store::get(&mut *conn, session.group_id)
-        .await?
-        .and_then(|g| g.capacity);
+    let capacity = session.capacity;
     let existing = rsvps::get(&mut *conn, session.id, user).await?;
     match (wanted, &existing) {
         // Already holding a place or a queue number: keep it.

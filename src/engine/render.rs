@@ -15,7 +15,7 @@ use crate::domain::rsvp::RsvpState;
 use crate::domain::session::SessionStatus;
 use crate::store::jobs::Job;
 use crate::store::sessions::SessionDetail;
-use crate::store::{groups, jobs, rsvps, sessions, StoreError};
+use crate::store::{jobs, rsvps, sessions, StoreError};
 
 /// Where a job goes and what it says — or why it no longer should.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,15 +122,6 @@ fn when_line(session: &SessionDetail) -> Text {
         .plain(format!(") · {minutes} min"))
 }
 
-async fn privacy_of(
-    conn: &mut SqliteConnection,
-    session: &SessionDetail,
-) -> Result<(Privacy, Option<u32>), StoreError> {
-    Ok(groups::get(&mut *conn, session.group_id)
-        .await?
-        .map_or((Privacy::Private, None), |g| (g.privacy, g.capacity)))
-}
-
 /// A session's card: when, where, who (as the group's privacy allows), and the
 /// buttons that fit the moment — answers before it starts, "I'm here" during it.
 pub async fn card(
@@ -138,7 +129,7 @@ pub async fn card(
     session: &SessionDetail,
     now: DateTime<Utc>,
 ) -> Result<Reply, StoreError> {
-    let (privacy, capacity) = privacy_of(conn, session).await?;
+    let (privacy, capacity) = (session.privacy, session.capacity);
     let mut reply = Reply::public(Tone::Info, session.group_name.clone()).line(when_line(session));
     if let Some(location) = &session.location {
         reply = reply.line(format!("Where: {location}"));
@@ -210,7 +201,7 @@ pub async fn card(
 }
 
 async fn channel_reminder(conn: &mut SqliteConnection, session: &SessionDetail) -> Result<Reply, StoreError> {
-    let (privacy, _) = privacy_of(conn, session).await?;
+    let privacy = session.privacy;
     let mut reply =
         Reply::public(Tone::Info, format!("Reminder: {}", session.group_name)).line(when_line(session));
     if let Some(location) = &session.location {

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteExecutor};
 
+use crate::domain::group::Privacy;
 use crate::domain::session::{SessionStatus, StoredSession, WantedSession};
 
 use super::{format_date, from_unix, parse_date, parse_enum, parse_zone, to_unix, StoreError};
@@ -26,13 +27,16 @@ pub struct SessionDetail {
     pub zone: Tz,
     pub location: Option<String>,
     pub group_archived: bool,
+    /// The group's attendee privacy and places, which every card and reminder needs.
+    pub privacy: Privacy,
+    pub capacity: Option<u32>,
 }
 
 macro_rules! detail_select {
     () => {
         "SELECT s.id, s.series_id, s.local_date, s.starts_at, s.ends_at, s.status, s.note,
                 g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
-                r.location, g.archived_at
+                r.location, g.archived_at, g.privacy, g.capacity
          FROM session s
          JOIN series r ON r.id = s.series_id
          JOIN meeting_group g ON g.id = r.group_id "
@@ -41,6 +45,7 @@ macro_rules! detail_select {
 
 fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreError> {
     let archived_at: Option<i64> = row.try_get("archived_at")?;
+    let capacity: Option<i64> = row.try_get("capacity")?;
     Ok(SessionDetail {
         id: row.try_get("id")?,
         series_id: row.try_get("series_id")?,
@@ -56,6 +61,10 @@ fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreError> {
         zone: parse_zone(row.try_get("timezone")?)?,
         location: row.try_get("location")?,
         group_archived: archived_at.is_some(),
+        privacy: parse_enum("privacy", row.try_get("privacy")?)?,
+        capacity: capacity
+            .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("capacity {c}"))))
+            .transpose()?,
     })
 }
 
