@@ -145,6 +145,24 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
 
+    // 0. The floor: a trivial query through the same pool.
+    let mut floor = Vec::new();
+    for _ in 0..2_000 {
+        let t = Instant::now();
+        let one: i64 = sqlx::query_scalar("SELECT 1")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+        floor.push(t.elapsed().as_secs_f64() * 1e6);
+        assert_eq!(one, 1);
+    }
+    floor.sort_by(f64::total_cmp);
+    println!(
+        "a trivial query (the floor): p50 {:.0} µs, p99 {:.0} µs",
+        percentile(&floor, 0.5),
+        percentile(&floor, 0.99)
+    );
+
     // 1. Finding the next due job.
     let mut samples = Vec::new();
     for _ in 0..2_000 {

@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
-use crate::chat::{ChatPort, DeliveryError};
+use crate::chat::{ChatPort, DeliveryError, MessageRef};
 use crate::clock::Clock;
 use crate::domain::job::{
     backoff, dm_cancellation_key, dm_reminder_key, notice_key, plan_card_edit, JobKind, PlannedJob,
@@ -53,6 +53,18 @@ pub struct Engine {
     pacer: Pacer,
     batch: i64,
 }
+
+/// A job sent and what came of it, waiting to be written down.
+struct Delivered {
+    job: Job,
+    rendered: Rendered,
+    result: Result<MessageRef, DeliveryError>,
+}
+
+/// At most this many results are written per transaction...
+const RECORD_BATCH: usize = 25;
+/// ...and none waits longer than this (keeping the window a crash could re-post small).
+const RECORD_EVERY: StdDuration = StdDuration::from_millis(500);
 
 /// How long the loop waits after a database error before trying again.
 const ERROR_PAUSE: StdDuration = StdDuration::from_secs(5);
@@ -102,13 +114,32 @@ impl Engine {
             claimed
         };
         outcome.claimed = claimed.len();
+        // Results are written in small batches: each batch is one transaction. A crash
+        // before a batch is written leaves its jobs `sending`, and they are re-posted
+        // with their nonces on the next start, which Discord drops as duplicates.
+        let mut delivered = Vec::new();
+        let mut last_write = tokio::time::Instant::now();
         for job in claimed {
-            self.deliver(job, &mut outcome).await?;
+            let result = self.deliver(job, &mut outcome).await;
+            match result {
+                Ok(Some(done)) => delivered.push(done),
+                Ok(None) => {}
+                Err(error) => {
+                    self.record(std::mem::take(&mut delivered), &mut outcome).await?;
+                    return Err(error);
+                }
+            }
+            if delivered.len() >= RECORD_BATCH || last_write.elapsed() >= RECORD_EVERY {
+                self.record(std::mem::take(&mut delivered), &mut outcome).await?;
+                last_write = tokio::time::Instant::now();
+            }
         }
+        self.record(delivered, &mut outcome).await?;
         Ok(outcome)
     }
 
-    async fn deliver(&mut self, job: Job, outcome: &mut Outcome) -> Result<(), StoreError> {
+    /// Renders and sends one job. `None` when it was skipped instead (and recorded so).
+    async fn deliver(&mut self, job: Job, outcome: &mut Outcome) -> Result<Option<Delivered>, StoreError> {
         let rendered = {
             let mut conn = self.pool.acquire().await?;
             render::render(&mut conn, &job, self.clock.now()).await?
@@ -118,7 +149,7 @@ impl Engine {
             Rendered::Skip(reason) => {
                 jobs::skip(&self.pool, job.id, reason, self.clock.now()).await?;
                 outcome.skipped += 1;
-                return Ok(());
+                return Ok(None);
             }
             Rendered::Post { channel, reply } => {
                 self.pacer.wait_turn(Some(channel), 1).await;
@@ -143,65 +174,79 @@ impl Engine {
                 self.chat.dm(user, reply, &nonce).await
             }
         };
+        Ok(Some(Delivered {
+            job,
+            rendered,
+            result,
+        }))
+    }
+
+    /// Writes what became of delivered jobs, in one transaction.
+    async fn record(&self, delivered: Vec<Delivered>, outcome: &mut Outcome) -> Result<(), StoreError> {
+        if delivered.is_empty() {
+            return Ok(());
+        }
         let now = self.clock.now();
         let mut tx = store::begin_write(&self.pool).await?;
-        match result {
-            Ok(message) => {
-                jobs::mark_sent(&mut *tx, job.id, &message.channel, &message.message, now).await?;
-                if let (JobKind::Card, Some(session_id)) = (job.kind, job.session_id) {
-                    sessions::set_card(&mut *tx, session_id, &message.channel, &message.message).await?;
-                    // Answers given while the card was on its way found no card to
-                    // redraw: if it is already out of date, redraw it now.
-                    if let (Rendered::Post { reply: posted, .. }, Some(session)) =
-                        (&rendered, sessions::get(&mut *tx, session_id).await?)
-                    {
-                        if render::card(&mut tx, &session, now).await? != *posted {
-                            let edit = plan_card_edit(session_id, session.ends_at, now);
-                            jobs::rearm(&mut *tx, &job.community_id, Some(session_id), &edit, now).await?;
+        for Delivered {
+            job,
+            rendered,
+            result,
+        } in delivered
+        {
+            match result {
+                Ok(message) => {
+                    jobs::mark_sent(&mut *tx, job.id, &message.channel, &message.message, now).await?;
+                    if let (JobKind::Card, Some(session_id)) = (job.kind, job.session_id) {
+                        sessions::set_card(&mut *tx, session_id, &message.channel, &message.message).await?;
+                        // Answers given while the card was on its way found no card to
+                        // redraw: if it is already out of date, redraw it now.
+                        if let (Rendered::Post { reply: posted, .. }, Some(session)) =
+                            (&rendered, sessions::get(&mut *tx, session_id).await?)
+                        {
+                            if render::card(&mut tx, &session, now).await? != *posted {
+                                let edit = plan_card_edit(session_id, session.ends_at, now);
+                                jobs::rearm(&mut *tx, &job.community_id, Some(session_id), &edit, now)
+                                    .await?;
+                            }
                         }
                     }
+                    outcome.sent += 1;
                 }
-                outcome.sent += 1;
+                Err(DeliveryError::Transient { retry_after, detail }) if job.attempts < MAX_ATTEMPTS => {
+                    let wait = retry_after
+                        .and_then(|d| Duration::from_std(d).ok())
+                        .unwrap_or_else(|| backoff(job.attempts as u32, jitter()));
+                    tracing::warn!(job = job.id, %detail, ?wait, "delivery failed for now; will retry");
+                    jobs::mark_retry(&mut *tx, job.id, now + wait, &detail, now).await?;
+                    outcome.retried += 1;
+                }
+                Err(DeliveryError::CannotDm) if job.kind == JobKind::DmReminder => {
+                    // The member's DMs are closed: the channel hears instead, without names.
+                    let notice = PlannedJob {
+                        kind: JobKind::Notice,
+                        dedupe_key: notice_key(job.session_id.unwrap_or_default(), &job.payload),
+                        target: None,
+                        payload: job.payload.clone(),
+                        due_at: now,
+                        expires_at: job.expires_at,
+                    };
+                    jobs::upsert(&mut *tx, &job.community_id, job.session_id, &notice, now).await?;
+                    let reason = "The member's direct messages are closed.";
+                    jobs::mark_failed(&mut *tx, job.id, reason, true, now).await?;
+                    outcome.fell_back += 1;
+                }
+                Err(error) => {
+                    tracing::error!(job = job.id, kind = %job.kind, %error, "delivery failed");
+                    jobs::mark_failed(&mut *tx, job.id, &error.to_string(), false, now).await?;
+                    outcome.failed += 1;
+                }
             }
-            Err(DeliveryError::Transient { retry_after, detail }) if job.attempts < MAX_ATTEMPTS => {
-                let wait = retry_after
-                    .and_then(|d| Duration::from_std(d).ok())
-                    .unwrap_or_else(|| backoff(job.attempts as u32, jitter()));
-                tracing::warn!(job = job.id, %detail, ?wait, "delivery failed for now; will retry");
-                jobs::mark_retry(&mut *tx, job.id, now + wait, &detail, now).await?;
-                outcome.retried += 1;
+            match job.kind {
+                JobKind::Reminder => fan_out_dms(&mut tx, &job, JobKind::DmReminder, now).await?,
+                JobKind::Cancellation => fan_out_dms(&mut tx, &job, JobKind::DmCancellation, now).await?,
+                _ => {}
             }
-            Err(DeliveryError::CannotDm) if job.kind == JobKind::DmReminder => {
-                // The member's DMs are closed: the channel hears instead, without names.
-                let notice = PlannedJob {
-                    kind: JobKind::Notice,
-                    dedupe_key: notice_key(job.session_id.unwrap_or_default(), &job.payload),
-                    target: None,
-                    payload: job.payload.clone(),
-                    due_at: now,
-                    expires_at: job.expires_at,
-                };
-                jobs::upsert(&mut *tx, &job.community_id, job.session_id, &notice, now).await?;
-                jobs::mark_failed(
-                    &mut *tx,
-                    job.id,
-                    "The member's direct messages are closed.",
-                    true,
-                    now,
-                )
-                .await?;
-                outcome.fell_back += 1;
-            }
-            Err(error) => {
-                tracing::error!(job = job.id, kind = %job.kind, %error, "delivery failed");
-                jobs::mark_failed(&mut *tx, job.id, &error.to_string(), false, now).await?;
-                outcome.failed += 1;
-            }
-        }
-        match job.kind {
-            JobKind::Reminder => fan_out_dms(&mut tx, &job, JobKind::DmReminder, now).await?,
-            JobKind::Cancellation => fan_out_dms(&mut tx, &job, JobKind::DmCancellation, now).await?,
-            _ => {}
         }
         tx.commit().await?;
         Ok(())
@@ -211,11 +256,11 @@ impl Engine {
         job.expires_at.is_some_and(|at| at <= self.clock.now())
     }
 
-    async fn skip_expired(&self, job: &Job, outcome: &mut Outcome) -> Result<(), StoreError> {
+    async fn skip_expired(&self, job: &Job, outcome: &mut Outcome) -> Result<Option<Delivered>, StoreError> {
         let reason = "expired: its moment passed before it could be posted";
         jobs::skip(&self.pool, job.id, reason, self.clock.now()).await?;
         outcome.skipped += 1;
-        Ok(())
+        Ok(None)
     }
 
     /// Runs steps until nothing more is due now.
@@ -237,20 +282,27 @@ impl Engine {
     }
 
     /// The loop: deliver what is due, then sleep until the next due job, a change, or
-    /// `shutdown`. Stopping mid-delivery is safe: the interrupted job stays `sending`
-    /// and is re-posted with its nonce on the next start.
+    /// `shutdown`. Even a crash mid-delivery is safe: the interrupted jobs stay
+    /// `sending` and are re-posted with their nonces on the next start.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
-            let wait = tokio::select! {
-                result = self.run_until_idle() => match result {
-                    Ok(_) => self.time_to_next().await,
+            // Steps run to the end, so their results are written; a stop request is
+            // honoured between them. (A crash mid-step is covered by the nonces.)
+            let wait = loop {
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => return,
+                    () = std::future::ready(()) => {}
+                }
+                match self.run_due(self.clock.now()).await {
+                    Ok(step) if step.claimed >= self.batch as usize => continue,
+                    Ok(_) => break self.time_to_next().await,
                     Err(error) => {
                         tracing::error!(%error, "the dispatcher could not read or write its jobs");
-                        ERROR_PAUSE
+                        break ERROR_PAUSE;
                     }
-                },
-                () = &mut shutdown => return,
+                }
             };
             let wake = self.wake.clone();
             tokio::select! {

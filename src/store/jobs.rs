@@ -277,15 +277,19 @@ pub async fn mark_failed(
 }
 
 /// When the dispatcher next has something to do: now if a job was interrupted,
-/// else the earliest due time or retry time of a pending job.
+/// else the earliest due time or retry time of a pending job. Each branch is pinned
+/// to its partial index: left to itself, SQLite scans every pending job for the
+/// retry branch (17 ms at 100,000 jobs, instead of microseconds).
 pub async fn next_due_at(db: impl SqliteExecutor<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
     let next: Option<i64> = sqlx::query_scalar(
         "SELECT MIN(t) FROM (
              SELECT 0 AS t FROM job WHERE state = 'sending'
              UNION ALL
-             SELECT MIN(due_at) FROM job WHERE state = 'pending' AND next_attempt_at IS NULL
+             SELECT MIN(due_at) FROM job INDEXED BY job_due_first_try
+             WHERE state = 'pending' AND next_attempt_at IS NULL
              UNION ALL
-             SELECT MIN(next_attempt_at) FROM job WHERE state = 'pending' AND next_attempt_at IS NOT NULL)",
+             SELECT MIN(next_attempt_at) FROM job INDEXED BY job_retry
+             WHERE state = 'pending' AND next_attempt_at IS NOT NULL)",
     )
     .fetch_one(db)
     .await?;

@@ -207,6 +207,17 @@ async fn members_going_who_opted_in_get_a_dm_and_closed_dms_are_recorded_not_los
     }
     assert_eq!(dm.to, format!("dm:{}", sam.user_id));
     assert!(dm.text.contains("You said you're going"), "{}", dm.text);
+    // Results are written a few at a time: wait for Kit's to be.
+    let kit_dm = format!("dm:1:1h:{}", kit.user_id);
+    for _ in 0..10_000 {
+        let job = hearth::store::jobs::get_by_key(app.pool(), &kit_dm)
+            .await
+            .unwrap();
+        if job.is_some_and(|j| j.state == hearth::domain::job::JobState::Failed) {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
     let status = crate::support::text(&app.status(&coordinator()).await.unwrap());
     assert!(
         status.contains("dm-reminder for session #1 fell back"),
