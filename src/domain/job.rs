@@ -125,7 +125,16 @@ pub fn reminder_key(session_id: i64, offset: Offset) -> String {
 }
 
 pub fn dm_reminder_key(session_id: i64, offset: &str, user: &str) -> String {
-    format!("dm:{session_id}:{offset}:{user}")
+    format!("{}{user}", dm_key_prefix(JobKind::DmReminder, session_id, offset))
+}
+
+/// The part of a DM job's key before the member's id (so a whole fan-out can be
+/// written in one statement).
+pub fn dm_key_prefix(kind: JobKind, session_id: i64, offset: &str) -> String {
+    match kind {
+        JobKind::DmCancellation => format!("dm-cancel:{session_id}:"),
+        _ => format!("dm:{session_id}:{offset}:"),
+    }
 }
 
 pub fn notice_key(session_id: i64, offset: &str) -> String {
@@ -137,7 +146,7 @@ pub fn cancellation_key(session_id: i64) -> String {
 }
 
 pub fn dm_cancellation_key(session_id: i64, user: &str) -> String {
-    format!("dm-cancel:{session_id}:{user}")
+    format!("{}{user}", dm_key_prefix(JobKind::DmCancellation, session_id, ""))
 }
 
 pub fn card_key(session_id: i64) -> String {

@@ -23,11 +23,10 @@ use tokio::sync::Notify;
 use crate::chat::{ChatPort, DeliveryError, MessageRef};
 use crate::clock::Clock;
 use crate::domain::job::{
-    backoff, dm_cancellation_key, dm_reminder_key, notice_key, plan_card_edit, JobKind, PlannedJob,
-    MAX_ATTEMPTS,
+    backoff, dm_key_prefix, notice_key, plan_card_edit, JobKind, PlannedJob, MAX_ATTEMPTS,
 };
 use crate::store::jobs::{self, Job};
-use crate::store::{self, members, sessions, StoreError};
+use crate::store::{self, sessions, StoreError};
 
 use self::pacing::{Limits, Pacer};
 use self::render::Rendered;
@@ -336,21 +335,18 @@ async fn fan_out_dms(
     let Some(session_id) = job.session_id else {
         return Ok(());
     };
-    for user in members::going_with_dm_reminders(&mut *conn, &job.community_id, session_id).await? {
-        let dedupe_key = match kind {
-            JobKind::DmCancellation => dm_cancellation_key(session_id, &user),
-            _ => dm_reminder_key(session_id, &job.payload, &user),
-        };
-        let dm = PlannedJob {
-            kind,
-            dedupe_key,
-            target: Some(user),
-            payload: job.payload.clone(),
-            due_at: now,
-            expires_at: job.expires_at,
-        };
-        jobs::upsert(&mut *conn, &job.community_id, Some(session_id), &dm, now).await?;
-    }
+    let prefix = dm_key_prefix(kind, session_id, &job.payload);
+    jobs::fan_out_dms(
+        conn,
+        &job.community_id,
+        session_id,
+        kind,
+        &prefix,
+        &job.payload,
+        job.expires_at,
+        now,
+    )
+    .await?;
     Ok(())
 }
 

@@ -71,7 +71,7 @@ pub async fn render(
             reply: card(conn, &session, now).await?,
         }),
         JobKind::Reminder => {
-            let reply = channel_reminder(conn, &session).await?;
+            let reply = channel_reminder(&session);
             Ok(Rendered::Post {
                 channel: session.channel.clone(),
                 reply,
@@ -87,7 +87,7 @@ pub async fn render(
                     "The channel reminder had already gone out.".into(),
                 ));
             }
-            let reply = channel_reminder(conn, &session).await?;
+            let reply = channel_reminder(&session);
             Ok(Rendered::Post {
                 channel: session.channel.clone(),
                 reply,
@@ -200,7 +200,7 @@ pub async fn card(
     Ok(reply)
 }
 
-async fn channel_reminder(conn: &mut SqliteConnection, session: &SessionDetail) -> Result<Reply, StoreError> {
+fn channel_reminder(session: &SessionDetail) -> Reply {
     let privacy = session.privacy;
     let mut reply =
         Reply::public(Tone::Info, format!("Reminder: {}", session.group_name)).line(when_line(session));
@@ -208,12 +208,12 @@ async fn channel_reminder(conn: &mut SqliteConnection, session: &SessionDetail) 
         reply = reply.line(format!("Where: {location}"));
     }
     if privacy != Privacy::Private {
-        let going = rsvps::counts(&mut *conn, session.id).await?.going;
+        let going = session.going;
         if going > 0 {
             reply = reply.line(format!("{going} going"));
         }
     }
-    Ok(reply.line(format!("Session #{}", session.id)))
+    reply.line(format!("Session #{}", session.id))
 }
 
 fn personal_reminder(session: &SessionDetail) -> Reply {

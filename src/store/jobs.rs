@@ -393,3 +393,40 @@ pub async fn rearm(
     .await?;
     Ok(())
 }
+
+/// Queues a DM job for each member going to the session who asked for DMs, in one
+/// statement. Keys are `key_prefix` + the member's id; existing ones are kept.
+#[allow(clippy::too_many_arguments)]
+pub async fn fan_out_dms(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    session_id: i64,
+    kind: JobKind,
+    key_prefix: &str,
+    payload: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
+             expires_at, created_at, updated_at)
+         SELECT ?, ?, ? || r.user_id, r.session_id, r.user_id, ?, ?, ?, ?, ?
+         FROM rsvp r
+         JOIN member_prefs p ON p.user_id = r.user_id AND p.community_id = ?
+         WHERE r.session_id = ? AND r.state = 'going' AND p.dm_reminders = 1
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(community_id)
+    .bind(kind.as_str())
+    .bind(key_prefix)
+    .bind(payload)
+    .bind(to_unix(now))
+    .bind(expires_at.map(to_unix))
+    .bind(to_unix(now))
+    .bind(to_unix(now))
+    .bind(community_id)
+    .bind(session_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

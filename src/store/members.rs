@@ -4,24 +4,7 @@ use sqlx::SqliteExecutor;
 
 use super::StoreError;
 
-/// Members going to a session who asked for reminders by DM.
-pub async fn going_with_dm_reminders(
-    db: impl SqliteExecutor<'_>,
-    community_id: &str,
-    session_id: i64,
-) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT r.user_id FROM rsvp r
-         JOIN member_prefs p ON p.user_id = r.user_id AND p.community_id = ?
-         WHERE r.session_id = ? AND r.state = 'going' AND p.dm_reminders = 1
-         ORDER BY r.user_id",
-    )
-    .bind(community_id)
-    .bind(session_id)
-    .fetch_all(db)
-    .await?)
-}
-
+/// Turns a member's reminders by DM on or off.
 pub async fn set_dm_reminders(
     db: impl SqliteExecutor<'_>,
     community_id: &str,

@@ -30,13 +30,16 @@ pub struct SessionDetail {
     /// The group's attendee privacy and places, which every card and reminder needs.
     pub privacy: Privacy,
     pub capacity: Option<u32>,
+    /// How many are going (a number is all a channel post may show).
+    pub going: u32,
 }
 
 macro_rules! detail_select {
     () => {
         "SELECT s.id, s.series_id, s.local_date, s.starts_at, s.ends_at, s.status, s.note,
                 g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
-                r.location, g.archived_at, g.privacy, g.capacity
+                r.location, g.archived_at, g.privacy, g.capacity,
+                (SELECT COUNT(*) FROM rsvp WHERE rsvp.session_id = s.id AND rsvp.state = 'going') AS going
          FROM session s
          JOIN series r ON r.id = s.series_id
          JOIN meeting_group g ON g.id = r.group_id "
@@ -62,6 +65,8 @@ fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreError> {
         location: row.try_get("location")?,
         group_archived: archived_at.is_some(),
         privacy: parse_enum("privacy", row.try_get("privacy")?)?,
+        going: u32::try_from(row.try_get::<i64, _>("going")?)
+            .map_err(|_| StoreError::Corrupt("going count".into()))?,
         capacity: capacity
             .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("capacity {c}"))))
             .transpose()?,
