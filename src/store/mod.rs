@@ -64,6 +64,9 @@ pub async fn open(path: &Path, options: &DbOptions) -> Result<SqlitePool, StoreE
         .busy_timeout(options.busy_timeout);
     let pool = SqlitePoolOptions::new()
         .max_connections(options.max_connections)
+        // A connection to a local file doesn't go stale: pinging it before each use
+        // would only add a round trip to SQLite's thread.
+        .test_before_acquire(false)
         .connect_with(connect)
         .await?;
     Ok(pool)
