@@ -137,10 +137,12 @@ impl App {
                 .as_deref()
                 .map(|l| format!(" at {l}"))
                 .unwrap_or_default()
-        ))
-        .line(Text::new().strong("Next sessions:"))
-        .lines(upcoming.iter().take(4).map(session_line));
-        if upcoming.is_empty() {
+        ));
+        if !upcoming.is_empty() {
+            reply = reply
+                .line(Text::new().strong("Next sessions:"))
+                .lines(upcoming.iter().take(4).map(session_line));
+        } else {
             let weeks = self.settings().horizon_weeks;
             reply = reply.line(
                 Text::new()
