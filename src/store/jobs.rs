@@ -69,7 +69,7 @@ pub async fn upsert(
     job: &PlannedJob,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    write_job(
         "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
              expires_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -79,20 +79,13 @@ pub async fn upsert(
          WHERE job.state = 'pending'
            AND (job.due_at != excluded.due_at OR job.expires_at IS NOT excluded.expires_at
                 OR job.target IS NOT excluded.target OR job.payload != excluded.payload)",
+        db,
+        community_id,
+        session_id,
+        job,
+        now,
     )
-    .bind(community_id)
-    .bind(job.kind.as_str())
-    .bind(&job.dedupe_key)
-    .bind(session_id)
-    .bind(&job.target)
-    .bind(&job.payload)
-    .bind(to_unix(job.due_at))
-    .bind(job.expires_at.map(to_unix))
-    .bind(to_unix(now))
-    .bind(to_unix(now))
-    .execute(db)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The pending jobs of one session.
@@ -369,7 +362,7 @@ pub async fn rearm(
     job: &PlannedJob,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    write_job(
         "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
              expires_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -379,20 +372,13 @@ pub async fn rearm(
              payload = CASE WHEN job.state = 'sending' THEN 'rearmed' ELSE excluded.payload END,
              expires_at = excluded.expires_at, attempts = 0, next_attempt_at = NULL,
              last_error = NULL, updated_at = excluded.updated_at",
+        db,
+        community_id,
+        session_id,
+        job,
+        now,
     )
-    .bind(community_id)
-    .bind(job.kind.as_str())
-    .bind(&job.dedupe_key)
-    .bind(session_id)
-    .bind(&job.target)
-    .bind(&job.payload)
-    .bind(to_unix(job.due_at))
-    .bind(job.expires_at.map(to_unix))
-    .bind(to_unix(now))
-    .bind(to_unix(now))
-    .execute(db)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Queues a DM job for each member going to the session who asked for DMs, in one
@@ -430,4 +416,31 @@ pub async fn fan_out_dms(
     .execute(db)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Runs an insert-or-update of one job; `sql` takes the ten values of a new row in
+/// column order (community, kind, key, session, target, payload, due, expires,
+/// created, updated) and says what to do on a key that exists.
+async fn write_job(
+    sql: &'static str,
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    session_id: Option<i64>,
+    job: &PlannedJob,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(sql)
+        .bind(community_id)
+        .bind(job.kind.as_str())
+        .bind(&job.dedupe_key)
+        .bind(session_id)
+        .bind(&job.target)
+        .bind(&job.payload)
+        .bind(to_unix(job.due_at))
+        .bind(job.expires_at.map(to_unix))
+        .bind(to_unix(now))
+        .bind(to_unix(now))
+        .execute(db)
+        .await?;
+    Ok(())
 }
