@@ -388,7 +388,19 @@ async fn apply_answer(
             rsvps::set(&mut *conn, session.id, user, name, state, seq, now).await?;
         }
     }
-    promote(conn, session, capacity, now).await?;
+    let promoted = promote(conn, session, capacity, now).await?;
+    let was_waiting = existing
+        .as_ref()
+        .is_some_and(|held| held.state == RsvpState::Waitlisted);
+    if promoted == 0
+        && (was_waiting
+            || rsvps::get(&mut *conn, session.id, user)
+                .await?
+                .is_some_and(|r| r.state == RsvpState::Waitlisted))
+    {
+        // Joining or leaving the waitlist moves the numbers.
+        rsvps::renumber_waitlist(&mut *conn, session.id).await?;
+    }
     redraw_card(conn, &session.community_id, session.id, session.ends_at, now).await?;
     let mine = rsvps::get(&mut *conn, session.id, user)
         .await?
@@ -400,12 +412,13 @@ async fn apply_answer(
 }
 
 /// Fills free places from the waitlist, in order, and tells those promoted.
+/// Returns how many were promoted.
 pub(crate) async fn promote(
     conn: &mut SqliteConnection,
     session: &SessionDetail,
     capacity: Option<u32>,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<u32, AppError> {
     let counts = rsvps::counts(&mut *conn, session.id).await?;
     let free = free_places(counts.going, capacity, counts.waitlisted);
     for lucky in rsvps::first_waitlisted(&mut *conn, session.id, free).await? {
@@ -431,8 +444,10 @@ pub(crate) async fn promote(
             jobs::upsert(&mut *conn, &session.community_id, Some(session.id), &told, now).await?;
         }
     }
-    rsvps::renumber_waitlist(&mut *conn, session.id).await?;
-    Ok(())
+    if free > 0 {
+        rsvps::renumber_waitlist(&mut *conn, session.id).await?;
+    }
+    Ok(free)
 }
 
 /// Regulars of a series are going to each new session of it, as places allow.

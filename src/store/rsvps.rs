@@ -150,13 +150,14 @@ pub async fn first_waitlisted(
     rows.iter().map(from_row).collect()
 }
 
-/// Gives each waitlisted answer its current position (1, 2, ...), in queue order.
+/// Gives each waitlisted answer its current position (1, 2, ...), in queue order:
+/// one pass with a window function, not a count per row.
 pub async fn renumber_waitlist(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE rsvp SET waitlist_position = (
-             SELECT COUNT(*) FROM rsvp AS ahead
-             WHERE ahead.session_id = rsvp.session_id AND ahead.state = 'waitlisted' AND ahead.seq <= rsvp.seq)
-         WHERE session_id = ? AND state = 'waitlisted'",
+        "UPDATE rsvp SET waitlist_position = queue.position
+         FROM (SELECT user_id, ROW_NUMBER() OVER (ORDER BY seq) AS position
+               FROM rsvp WHERE session_id = ?1 AND state = 'waitlisted') AS queue
+         WHERE rsvp.session_id = ?1 AND rsvp.user_id = queue.user_id",
     )
     .bind(session_id)
     .execute(db)
