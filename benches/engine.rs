@@ -6,17 +6,20 @@
 //! Run with `cargo bench --bench engine`. Figures are printed; nothing is asserted
 //! (shared machines are noisy: targets are checked by reading the figures).
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
-use hearth::app::{Actor, App, AppSettings};
+use hearth::app::App;
 use hearth::chat::{ChatFuture, ChatPort, MessageRef, Reply};
 use hearth::clock::{Clock, ManualClock, SystemClock};
 use hearth::domain::job::{JobKind, PlannedJob};
-use hearth::domain::role::Role;
 use hearth::engine::Engine;
-use hearth::store::{self, jobs, DbOptions};
+use hearth::store::{self, jobs};
+
+use support::percentile;
 
 /// Delivers nothing, instantly; remembers when each post happened.
 struct NoopChat {
@@ -50,54 +53,12 @@ impl ChatPort for NoopChat {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-/// A community with one group and one session far ahead, for jobs to be about.
+/// A community with one group and one session ten days ahead, for jobs to be about.
 async fn seeded_app(path: &std::path::Path, clock: Arc<dyn Clock>) -> App {
-    let pool = store::open(path, &DbOptions::default()).await.unwrap();
-    store::migrate(&pool).await.unwrap();
-    let app = App::new(pool, clock, AppSettings::default());
-    let coordinator = Actor {
-        community_id: "bench".into(),
-        user_id: "c".into(),
-        name: "c".into(),
-        role: Role::Coordinator,
-    };
-    app.setup(
-        &coordinator,
-        hearth::app::setup::SetupInput {
-            timezone: Some("Europe/London".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    app.group_create(
-        &coordinator,
-        hearth::app::groups::GroupCreate {
-            name: "Bench".into(),
-            channel: "1".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    app.meeting_add(
-        &coordinator,
-        hearth::app::meetings::MeetingAdd {
-            group: "Bench".into(),
-            when: (app.now() + Duration::days(10))
-                .format("%Y-%m-%d 18:30")
-                .to_string(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    app
+    let when = (clock.now() + Duration::days(10))
+        .format("%Y-%m-%d 18:30")
+        .to_string();
+    support::seeded_app(path, clock, None, when).await
 }
 
 async fn insert_jobs(
@@ -117,7 +78,9 @@ async fn insert_jobs(
             due_at: due(i),
             expires_at: None,
         };
-        jobs::upsert(&mut *tx, "bench", Some(1), &job, now).await.unwrap();
+        jobs::upsert(&mut *tx, support::COMMUNITY, Some(1), &job, now)
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
 }

@@ -9,21 +9,24 @@
 //! (shared machines are noisy: targets — p99 under 20 ms, Discord's 3 s to answer —
 //! are checked by reading the figures).
 
+mod support;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hearth::app::rsvp::Click;
-use hearth::app::{Actor, App, AppSettings};
+use hearth::app::{Actor, App};
 use hearth::clock::ManualClock;
 use hearth::domain::role::Role;
 use hearth::domain::rsvp::RsvpState;
-use hearth::store::{self, DbOptions};
+use hearth::store;
+
+use support::percentile;
 
 const CLICKS: usize = 1_000;
 const CAPACITY: i64 = 500;
-const COMMUNITY: &str = "bench";
 
 /// Nine days before the session, so every click is well before answers close.
 fn start() -> DateTime<Utc> {
@@ -41,60 +44,17 @@ fn answer_of(i: usize) -> RsvpState {
 
 fn member(i: usize) -> Actor {
     Actor {
-        community_id: COMMUNITY.into(),
+        community_id: support::COMMUNITY.into(),
         user_id: format!("member-{i}"),
         name: format!("Member {i}"),
         role: Role::Member,
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
 /// A community with one group of `CAPACITY` places and one session (#1) whose card
 /// is up, as when members click its buttons.
 async fn seeded_app(path: &Path, clock: ManualClock) -> App {
-    let pool = store::open(path, &DbOptions::default()).await.unwrap();
-    store::migrate(&pool).await.unwrap();
-    let app = App::new(pool, Arc::new(clock), AppSettings::default());
-    let coordinator = Actor {
-        community_id: COMMUNITY.into(),
-        user_id: "c".into(),
-        name: "c".into(),
-        role: Role::Coordinator,
-    };
-    app.setup(
-        &coordinator,
-        hearth::app::setup::SetupInput {
-            timezone: Some("Europe/London".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    app.group_create(
-        &coordinator,
-        hearth::app::groups::GroupCreate {
-            name: "Bench".into(),
-            channel: "1".into(),
-            capacity: Some(CAPACITY),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    app.meeting_add(
-        &coordinator,
-        hearth::app::meetings::MeetingAdd {
-            group: "Bench".into(),
-            when: "2026-03-10 18:30".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let app = support::seeded_app(path, Arc::new(clock), Some(CAPACITY), "2026-03-10 18:30".into()).await;
     // The card is posted: each click also arms the coalesced card edit.
     store::sessions::set_card(app.pool(), 1, "1", "2").await.unwrap();
     app

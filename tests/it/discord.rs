@@ -7,66 +7,20 @@
 use std::time::Duration;
 
 use hearth::chat::{ChatPort, DeliveryError, MessageRef, Reply, Tone};
-use hearth::config::Secret;
 use hearth::discord::chat::DiscordChat;
-use hearth::discord::{DiscordOptions, ServeError};
 use serde_json::Value;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+use crate::support::bot::{colour, Bot, DONE_COLOUR, PROBLEM_COLOUR, WAIT};
 use crate::support::fake_discord::{Actor, Answer, FakeDiscord, SlashCommand};
-use crate::support::{march_first, spawn_app};
+use crate::support::{app_on_file, march_first, spawn_app};
+use hearth::clock::ManualClock;
 
-/// How long anything here may take before the test fails instead of hanging.
-const WAIT: Duration = Duration::from_secs(5);
 /// The channel the groups in these tests post to.
 const CIRCLE_CHANNEL_ID: u64 = 201;
 /// A role a community may name as its coordinator role.
 const ORGANISERS_ROLE_ID: u64 = 300;
 /// 2026-03-10 18:30 in London (GMT, before the clocks change), as a unix second.
 const FIRST_SESSION_UNIX: i64 = 1_773_167_400;
-/// The embed colours of `Tone::Done` and `Tone::Problem` (see `discord::render`).
-const DONE_COLOUR: u64 = 0x4c9a6a;
-const PROBLEM_COLOUR: u64 = 0xc98a3c;
-
-// ----- the bot under test -----
-
-/// hearth's own client (`discord::client` + `discord::run`) running in a task, as
-/// `hearth serve` runs it.
-struct Bot {
-    shutdown: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), ServeError>>,
-}
-
-impl Bot {
-    async fn start(fake: &FakeDiscord, app: hearth::app::App) -> Bot {
-        let options = DiscordOptions {
-            token: Secret::new("fake-token"),
-            api_proxy: Some(fake.base_url()),
-            dev_guild: Some(FakeDiscord::GUILD_ID),
-        };
-        let client = hearth::discord::client(&options, app)
-            .await
-            .expect("hearth's Discord client builds");
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(hearth::discord::run(client, async move {
-            // A dropped sender (a failing test) stops the bot too.
-            let _sent_or_dropped = stopped.await;
-        }));
-        Bot { shutdown, task }
-    }
-
-    /// Asks the bot to shut down and waits until it has closed the gateway.
-    async fn stop(self) {
-        // The bot may have ended already; then the join below reports why.
-        let _still_running = self.shutdown.send(());
-        tokio::time::timeout(WAIT, self.task)
-            .await
-            .expect("the bot stops promptly after shutdown")
-            .expect("the bot task did not panic")
-            .expect("the bot ran and stopped cleanly");
-    }
-}
 
 /// A fake Discord whose guild also has `#tuesday-circle` and an Organisers role.
 async fn fake_discord() -> FakeDiscord {
@@ -138,10 +92,6 @@ fn choice_value(fake: &FakeDiscord, command: &str, option: &str, choice: &str) -
     let picked = choices.iter().find(|c| c["name"] == choice);
     let value = picked.and_then(|c| c["value"].as_i64());
     value.unwrap_or_else(|| panic!("{option} of /{command} has no choice {choice:?}: {choices:?}"))
-}
-
-fn colour(answer: &Answer) -> Option<u64> {
-    answer.embeds.first().and_then(|e| e["color"].as_u64())
 }
 
 fn choice_names(answer: &Answer) -> Vec<String> {
@@ -318,15 +268,15 @@ async fn a_restarted_bot_on_the_same_database_file_keeps_groups_and_sessions() {
     let fake = fake_discord().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("hearth.db");
-    let (app, pool) = app_on_file(&db).await;
-    let first = Bot::start(&fake, app).await;
+    let app = app_on_file(&db, ManualClock::new(march_first())).await;
+    let first = Bot::start(&fake, app.clone()).await;
     set_up_tuesday_circle(&fake).await;
     first.stop().await;
-    pool.close().await;
+    app.pool().close().await;
     assert!(fake.wait_for(|f| f.connected_sessions() == 0, WAIT).await);
 
-    let (app, pool) = app_on_file(&db).await;
-    let second = Bot::start(&fake, app).await;
+    let app = app_on_file(&db, ManualClock::new(march_first())).await;
+    let second = Bot::start(&fake, app.clone()).await;
     let groups = fake
         .push_command(&member(), SlashCommand::new("group list"))
         .await;
@@ -338,23 +288,7 @@ async fn a_restarted_bot_on_the_same_database_file_keeps_groups_and_sessions() {
     let shown = schedule.embed_text();
     assert!(shown.contains(&format!("<t:{FIRST_SESSION_UNIX}:F>")), "{shown}");
     second.stop().await;
-    pool.close().await;
-}
-
-/// An app on a SQLite file at `march_first()`, as `hearth serve` opens it, and its pool
-/// so the test can close it as a stopping process would.
-async fn app_on_file(path: &std::path::Path) -> (hearth::app::App, sqlx::SqlitePool) {
-    let pool = hearth::store::open(path, &hearth::store::DbOptions::default())
-        .await
-        .expect("database file");
-    hearth::store::migrate(&pool).await.expect("migrations apply");
-    let clock = hearth::clock::ManualClock::new(march_first());
-    let app = hearth::app::App::new(
-        pool.clone(),
-        std::sync::Arc::new(clock),
-        hearth::app::AppSettings::default(),
-    );
-    (app, pool)
+    app.pool().close().await;
 }
 
 #[tokio::test]

@@ -6,27 +6,20 @@
 //! promoted with its DM, and a kind sentence for a button of a session that is gone.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use hearth::app::{App, AppSettings};
+use hearth::app::App;
 use hearth::clock::ManualClock;
-use hearth::config::Secret;
 use hearth::discord::chat::DiscordChat;
-use hearth::discord::{DiscordOptions, ServeError};
 use hearth::engine::Engine;
 use serde_json::Value;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+use crate::support::app_on_file;
+use crate::support::bot::{colour, Bot, PROBLEM_COLOUR};
 use crate::support::fake_discord::{Actor, Answer, FakeDiscord, SlashCommand};
 
-/// How long anything here may take before the test fails instead of hanging.
-const WAIT: Duration = Duration::from_secs(5);
 /// The group's channel.
 const CIRCLE_CHANNEL_ID: u64 = 301;
-/// The embed colour of `Tone::Problem` (see `discord::render`).
-const PROBLEM_COLOUR: u64 = 0xc98a3c;
 
 /// Sunday 2026-03-01 09:00 UTC; the session is on Wednesday, inside the 7-day lead.
 fn sunday_morning() -> DateTime<Utc> {
@@ -34,43 +27,6 @@ fn sunday_morning() -> DateTime<Utc> {
 }
 
 // ----- the bot and the dispatcher under test -----
-
-/// hearth's own client (`discord::client` + `discord::run`) in a task, as `hearth serve`
-/// runs it.
-struct Bot {
-    shutdown: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), ServeError>>,
-}
-
-impl Bot {
-    async fn start(fake: &FakeDiscord, app: App) -> Bot {
-        let options = DiscordOptions {
-            token: Secret::new("fake-token"),
-            api_proxy: Some(fake.base_url()),
-            dev_guild: Some(FakeDiscord::GUILD_ID),
-        };
-        let client = hearth::discord::client(&options, app)
-            .await
-            .expect("hearth's Discord client builds");
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(hearth::discord::run(client, async move {
-            // A dropped sender (a failing test) stops the bot too.
-            let _sent_or_dropped = stopped.await;
-        }));
-        Bot { shutdown, task }
-    }
-
-    /// Asks the bot to shut down and waits until it has closed the gateway.
-    async fn stop(self) {
-        // The bot may have ended already; then the join below reports why.
-        let _still_running = self.shutdown.send(());
-        tokio::time::timeout(WAIT, self.task)
-            .await
-            .expect("the bot stops promptly after shutdown")
-            .expect("the bot task did not panic")
-            .expect("the bot ran and stopped cleanly");
-    }
-}
 
 /// Everything one test drives: the fake, the bot, the dispatcher, the clock.
 struct World {
@@ -90,14 +46,7 @@ impl World {
         fake.add_channel(FakeDiscord::GUILD_ID, CIRCLE_CHANNEL_ID, "circle");
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = ManualClock::new(sunday_morning());
-        let pool = hearth::store::open(
-            &dir.path().join("hearth.db"),
-            &hearth::store::DbOptions::default(),
-        )
-        .await
-        .expect("database file");
-        hearth::store::migrate(&pool).await.expect("migrations apply");
-        let app = App::new(pool, Arc::new(clock.clone()), AppSettings::default());
+        let app = app_on_file(&dir.path().join("hearth.db"), clock.clone()).await;
         let bot = Bot::start(&fake, app.clone()).await;
         let chat = DiscordChat::new("fake-token", Some(fake.base_url())).expect("the HTTP client builds");
         let engine = Engine::new(
@@ -191,7 +140,7 @@ fn quentin() -> Actor {
 }
 
 fn is_problem(answer: &Answer) -> bool {
-    answer.embeds.first().and_then(|e| e["color"].as_u64()) == Some(PROBLEM_COLOUR)
+    colour(answer) == Some(PROBLEM_COLOUR)
 }
 
 /// A stored message's embed text (title and description).

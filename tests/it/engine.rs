@@ -229,10 +229,19 @@ async fn members_going_who_opted_in_get_a_dm_and_closed_dms_are_recorded_not_los
     );
 }
 
-#[tokio::test]
-async fn after_a_three_hour_outage_nothing_expired_is_posted() {
-    let start = utc(2026, 3, 3, 15, 0);
-    let clock = hearth::clock::ManualClock::new(start);
+/// A meeting at 18:30 on Tuesday 3 March with these reminder offsets, set up at 15:00;
+/// then hearth is down until `back_at`, and one dispatcher catches up.
+async fn after_an_outage(
+    offsets: &str,
+    back_at: DateTime<Utc>,
+) -> (
+    App,
+    Engine,
+    UnboundedReceiver<Delivery>,
+    hearth::engine::Outcome,
+    tempfile::TempDir,
+) {
+    let clock = hearth::clock::ManualClock::new(utc(2026, 3, 3, 15, 0));
     let dir = tempfile::tempdir().unwrap();
     let app = crate::support::app_on_file(&dir.path().join("h.db"), clock.clone()).await;
     group_with_meeting(
@@ -244,15 +253,22 @@ async fn after_a_three_hour_outage_nothing_expired_is_posted() {
         "once",
     )
     .await;
-    app.reminders_set(&coordinator(), "Circle", "2h,1h,30m")
+    app.reminders_set(&coordinator(), "Circle", offsets)
         .await
         .unwrap();
 
-    // hearth was down from 15:00 until 19:30: the session started at 18:30.
-    clock.set(utc(2026, 3, 3, 19, 30));
-    let (chat, mut deliveries) = RecordingChat::new(Arc::new(clock.clone()));
+    clock.set(back_at);
+    let (chat, deliveries) = RecordingChat::new(Arc::new(clock.clone()));
     let mut engine = Engine::new(app.pool().clone(), chat, Arc::new(clock), app.jobs_changed());
     let outcome = engine.run_until_idle().await.unwrap();
+    (app, engine, deliveries, outcome, dir)
+}
+
+#[tokio::test]
+async fn after_a_three_hour_outage_nothing_expired_is_posted() {
+    // Down from 15:00 until 19:30: the session started at 18:30.
+    let (app, _engine, mut deliveries, outcome, _dir) =
+        after_an_outage("2h,1h,30m", utc(2026, 3, 3, 19, 30)).await;
 
     assert_eq!(outcome.expired, 3, "three reminders");
     while let Ok(delivery) = deliveries.try_recv() {
@@ -271,27 +287,9 @@ async fn after_a_three_hour_outage_nothing_expired_is_posted() {
 
 #[tokio::test]
 async fn after_a_shorter_outage_only_what_is_still_useful_is_posted_once() {
-    let clock = hearth::clock::ManualClock::new(utc(2026, 3, 3, 15, 0));
-    let dir = tempfile::tempdir().unwrap();
-    let app = crate::support::app_on_file(&dir.path().join("h.db"), clock.clone()).await;
-    group_with_meeting(
-        &app,
-        "Europe/London",
-        "Circle",
-        "#circle",
-        "2026-03-03 18:30",
-        "once",
-    )
-    .await;
-    app.reminders_set(&coordinator(), "Circle", "3h,2h,1h")
-        .await
-        .unwrap();
-
     // Down from 15:00 until 17:45: all three reminders are overdue, the session not yet begun.
-    clock.set(utc(2026, 3, 3, 17, 45));
-    let (chat, mut deliveries) = RecordingChat::new(Arc::new(clock.clone()));
-    let mut engine = Engine::new(app.pool().clone(), chat, Arc::new(clock), app.jobs_changed());
-    let outcome = engine.run_until_idle().await.unwrap();
+    let (_app, mut engine, mut deliveries, outcome, _dir) =
+        after_an_outage("3h,2h,1h", utc(2026, 3, 3, 17, 45)).await;
 
     // Each overdue reminder is still before the session, so each goes out once (and
     // the session's card, which was due a week ago, is posted now: it is still useful).

@@ -1,6 +1,7 @@
 //! Test support: the whole app on a fresh in-memory database, with a clock the test
 //! moves by hand, and actors for each role.
 
+pub mod bot;
 pub mod fake_discord;
 pub mod recording_chat;
 

@@ -1,0 +1,60 @@
+//! hearth's own Discord client (`discord::client` + `discord::run`) running in a task
+//! against the fake Discord, as `hearth serve` runs it.
+
+use std::time::Duration;
+
+use hearth::app::App;
+use hearth::config::Secret;
+use hearth::discord::{DiscordOptions, ServeError};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::fake_discord::{Answer, FakeDiscord};
+
+/// How long a test waits for the bot before it fails.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// The embed colours of replies (`discord::render`): done, and a problem.
+pub const DONE_COLOUR: u64 = 0x4c9a6a;
+pub const PROBLEM_COLOUR: u64 = 0xc98a3c;
+
+pub struct Bot {
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+impl Bot {
+    /// Starts the bot on `app`, talking to `fake`, registering commands in its guild.
+    pub async fn start(fake: &FakeDiscord, app: App) -> Bot {
+        let options = DiscordOptions {
+            token: Secret::new("fake-token"),
+            api_proxy: Some(fake.base_url()),
+            dev_guild: Some(FakeDiscord::GUILD_ID),
+        };
+        let client = hearth::discord::client(&options, app)
+            .await
+            .expect("hearth's Discord client builds");
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(hearth::discord::run(client, async move {
+            // A dropped sender (a failing test) stops the bot too.
+            let _sent_or_dropped = stopped.await;
+        }));
+        Bot { shutdown, task }
+    }
+
+    /// Asks the bot to shut down and waits until it has closed the gateway.
+    pub async fn stop(self) {
+        // The bot may have ended already; then the join below reports why.
+        let _still_running = self.shutdown.send(());
+        tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("the bot stops promptly after shutdown")
+            .expect("the bot task did not panic")
+            .expect("the bot ran and stopped cleanly");
+    }
+}
+
+/// The colour of an answer's first embed.
+pub fn colour(answer: &Answer) -> Option<u64> {
+    answer.embeds.first().and_then(|e| e["color"].as_u64())
+}
