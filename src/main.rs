@@ -11,7 +11,8 @@ async fn main() -> ExitCode {
     match cli.run().await {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("hearth: {error}");
+            // The whole cause chain: the operator needs the SQLite message and the path.
+            eprintln!("hearth: {}", hearth::report::cause_chain(&error));
             ExitCode::from(2)
         }
     }

@@ -35,13 +35,7 @@ impl AppError {
     /// An internal failure: logs the whole cause chain under a fresh reference.
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
         let reference = new_reference();
-        let mut chain = cause.to_string();
-        let mut source = cause.source();
-        while let Some(next) = source {
-            chain.push_str(": ");
-            chain.push_str(&next.to_string());
-            source = next.source();
-        }
+        let chain = crate::report::cause_chain(cause);
         tracing::error!(%reference, error = %chain, "command failed");
         AppError::Internal { reference }
     }

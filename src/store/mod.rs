@@ -26,8 +26,16 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 /// A storage failure. Never shown to a member as is: the app turns it into a
 /// generic sentence with a reference and logs the cause.
+/// Its `Display` is for operators' logs: [`crate::report::cause_chain`] adds the
+/// SQLite message beneath it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("the database {path} could not be opened")]
+    Open {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed")]
@@ -35,6 +43,31 @@ pub enum StoreError {
     #[error("stored value is unreadable: {0}")]
     Corrupt(String),
 }
+
+impl StoreError {
+    /// The stored data itself can't be read (a value of the wrong type or out of
+    /// range), as opposed to the database being unreachable: retrying won't help, so
+    /// the one row at fault is set aside and the rest go on.
+    pub fn is_unreadable(&self) -> bool {
+        match self {
+            StoreError::Corrupt(_) => true,
+            StoreError::Database(error) => matches!(
+                error,
+                sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_)
+            ),
+            StoreError::Open { .. } | StoreError::Migrate(_) => false,
+        }
+    }
+}
+
+/// The pool the app and the dispatcher share. Named here so that `app/` and
+/// `engine/` never name a sqlx type: moving to another database stays a change
+/// under `store/`.
+pub type Db = SqlitePool;
+/// One connection, for a run of reads.
+pub type Conn = sqlx::SqliteConnection;
+/// A write transaction (see [`begin_write`]).
+pub type Tx = Transaction<'static, Sqlite>;
 
 /// How to open the database.
 #[derive(Debug, Clone)]
@@ -68,7 +101,11 @@ pub async fn open(path: &Path, options: &DbOptions) -> Result<SqlitePool, StoreE
         // would only add a round trip to SQLite's thread.
         .test_before_acquire(false)
         .connect_with(connect)
-        .await?;
+        .await
+        .map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
     Ok(pool)
 }
 
@@ -95,6 +132,11 @@ pub async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
 /// two commands never deadlock upgrading a read lock; the busy timeout queues them.
 pub async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, StoreError> {
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// The same on a connection already held (the dispatcher keeps one per round).
+pub async fn begin_write_on(conn: &mut Conn) -> Result<Transaction<'_, Sqlite>, StoreError> {
+    Ok(sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?)
 }
 
 pub(crate) fn to_unix(at: DateTime<Utc>) -> i64 {

@@ -204,3 +204,27 @@ fn reminder_offsets_are_checked_and_nothing_changes_on_a_bad_list() {
         "{out}"
     );
 }
+
+#[test]
+fn a_database_that_cannot_be_opened_is_named_with_sqlites_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder").join("hearth.db");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["console", "--db"])
+        .arg(&missing)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains(&format!("the database {} could not be opened", missing.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unable to open database file"),
+        "SQLite's own words: {stderr}"
+    );
+}
