@@ -183,7 +183,7 @@ async fn main() {
     }));
     tokio::time::sleep(StdDuration::from_secs(13)).await;
     let _sent = stop.send(());
-    running.await.unwrap();
+    running.await.unwrap().unwrap();
     let posted = chat2.posted_at.lock().unwrap().clone();
     // Posts of one second go in a batch: the first of each batch shows the wake-up itself.
     let mut lateness: Vec<f64> = Vec::new();

@@ -190,15 +190,22 @@ pub struct MessageRef {
     pub message: String,
 }
 
-/// Why a post did not arrive. The dispatcher retries `Transient` and falls back or
-/// records the others.
+/// Why a post did not arrive. The dispatcher retries `Transient` and `RateLimited`
+/// and falls back or records the others.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {
-    /// Worth trying again later: a timeout, a 5xx, or a 429 with its wait.
+    /// Worth trying again later: a timeout, a 5xx.
     #[error("temporary failure ({detail})")]
     Transient {
         retry_after: Option<std::time::Duration>,
         detail: String,
+    },
+    /// The platform asked to wait (Discord's 429): not the job's fault, so it is not
+    /// counted as a failed try. `global` when the wait holds for every channel.
+    #[error("asked to wait {retry_after:?} by the platform's rate limit")]
+    RateLimited {
+        retry_after: std::time::Duration,
+        global: bool,
     },
     /// The channel was deleted, or hearth can no longer see it.
     #[error("the channel is gone or hidden from hearth")]
@@ -231,4 +238,17 @@ pub trait ChatPort: Send + Sync + 'static {
 
     /// Opens a thread on a post and returns the thread's channel.
     fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String>;
+
+    /// Until when the platform said a lane (a channel id, or [`dm_lane`] of a member)
+    /// has no room, from the rate-limit headers of its latest answers. `None` when it
+    /// has room, or the platform says nothing of its limits.
+    fn limited_until(&self, _lane: &str) -> Option<tokio::time::Instant> {
+        None
+    }
+}
+
+/// The lane of a member's direct messages: DMs to one member go one at a time and
+/// are paced together, as posts to one channel are.
+pub fn dm_lane(user: &str) -> String {
+    format!("dm:{user}")
 }

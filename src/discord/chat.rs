@@ -1,24 +1,27 @@
 //! The chat port over Discord's REST API: posts, edits, DMs and threads.
 //!
 //! These calls go out through hearth's own HTTP client (with serenity's routes and
-//! builders) rather than serenity's `Http`, so hearth can read a 429's `retry_after`
-//! and wait exactly that long — serenity drops that body when its limiter is off,
-//! which it must be behind a shared rate-limit proxy. Posts carry a nonce with
-//! `enforce_nonce`, so a repeated post of the same job is dropped by Discord.
+//! builders) rather than serenity's `Http`, so hearth can read Discord's rate-limit
+//! answers itself — serenity drops a 429's body when its limiter is off, which it must
+//! be behind a shared rate-limit proxy. A 429 is handed back to the dispatcher with its
+//! wait (never slept on here, so one channel's wait holds up no other), and the
+//! `X-RateLimit-Remaining` / `X-RateLimit-Reset-After` headers of every answer say
+//! when a channel's bucket is empty, so the dispatcher holds that channel back before
+//! Discord has to refuse. Posts carry a nonce with `enforce_nonce`, so a repeated post
+//! of the same job is dropped by Discord.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 use serenity::http::{LightMethod, Request, Route};
+use tokio::time::Instant;
 
-use crate::chat::{ChatFuture, ChatPort, DeliveryError, MessageRef, Reply};
+use crate::chat::{dm_lane, ChatFuture, ChatPort, DeliveryError, MessageRef, Reply};
 
 use super::render;
 
-/// How often one call waits out a 429 before giving the job back to the dispatcher.
-const MAX_RATE_LIMIT_WAITS: u32 = 3;
-/// A wait longer than this is handed back as a transient failure instead of slept.
-const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Discord's JSON error codes hearth treats as lasting.
@@ -32,72 +35,118 @@ pub struct DiscordChat {
     token: String,
     /// Replaces `https://discord.com` when set (a rate-limit proxy, or tests).
     proxy: Option<String>,
+    /// Lanes whose bucket Discord said is empty, and when it refills. A std mutex:
+    /// held for a look-up or an insert, never across an await.
+    empty_buckets: Mutex<HashMap<String, Instant>>,
+}
+
+/// What Discord's headers said about the bucket a request used.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BucketState {
+    pub remaining: u64,
+    pub reset_after: Duration,
 }
 
 impl DiscordChat {
     pub fn new(token: &str, proxy: Option<String>) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
+        Self::with_timeout(token, proxy, REQUEST_TIMEOUT)
+    }
+
+    /// The same with another request timeout.
+    pub fn with_timeout(
+        token: &str,
+        proxy: Option<String>,
+        timeout: Duration,
+    ) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder().timeout(timeout).build()?;
+        Ok(Self::with_client(token, proxy, client))
+    }
+
+    /// The same on an HTTP client of the caller's (tests on paused tokio time use one
+    /// with no timers of its own: paused time jumps to the next timer whenever the
+    /// runtime waits on the database, which would time calls out).
+    pub fn with_client(token: &str, proxy: Option<String>, client: reqwest::Client) -> Self {
         let token = if token.starts_with("Bot ") {
             token.to_string()
         } else {
             format!("Bot {token}")
         };
-        Ok(DiscordChat { client, token, proxy })
+        DiscordChat {
+            client,
+            token,
+            proxy,
+            empty_buckets: Mutex::new(HashMap::new()),
+        }
     }
 
-    /// Sends a request, waiting out 429s, and returns the JSON body of a success.
-    async fn send(&self, request: Request<'_>) -> Result<serde_json::Value, DeliveryError> {
-        let mut waits = 0;
-        loop {
-            let refuse = |e: &dyn std::fmt::Display| {
-                DeliveryError::Refused(format!("could not build the request: {e}"))
-            };
-            let built = request
-                .clone()
-                .build(&self.client, &self.token, self.proxy.as_deref())
-                .map_err(|e| refuse(&e))?
-                .build()
-                .map_err(|e| refuse(&e))?;
-            let response = self
-                .client
-                .execute(built)
-                .await
-                .map_err(|e| DeliveryError::Transient {
-                    retry_after: None,
-                    detail: format!("no answer from Discord: {e}"),
-                })?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(|e| DeliveryError::Transient {
+    fn buckets(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        // A poisoned map still holds valid instants: keep using it.
+        self.empty_buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sends a request and returns the JSON body of a success. `lane` is the lane the
+    /// request's bucket belongs to, if the dispatcher paces it.
+    async fn send(
+        &self,
+        request: Request<'_>,
+        lane: Option<&str>,
+    ) -> Result<serde_json::Value, DeliveryError> {
+        let refuse =
+            |e: &dyn std::fmt::Display| DeliveryError::Refused(format!("could not build the request: {e}"));
+        let built = request
+            .build(&self.client, &self.token, self.proxy.as_deref())
+            .map_err(|e| refuse(&e))?
+            .build()
+            .map_err(|e| refuse(&e))?;
+        let response = self
+            .client
+            .execute(built)
+            .await
+            .map_err(|e| DeliveryError::Transient {
                 retry_after: None,
-                detail: format!("the answer broke off: {e}"),
+                detail: format!("no answer from Discord: {e}"),
             })?;
-            let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-            if status.is_success() {
-                return Ok(json);
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| DeliveryError::Transient {
+            retry_after: None,
+            detail: format!("the answer broke off: {e}"),
+        })?;
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        if let (Some(lane), Some(bucket)) = (lane, bucket_state(&headers)) {
+            let mut buckets = self.buckets();
+            if bucket.remaining == 0 {
+                buckets.insert(lane.to_string(), Instant::now() + bucket.reset_after);
+            } else {
+                buckets.remove(lane);
             }
-            if status.as_u16() == 429 {
-                let wait = retry_after(&headers, &json);
-                if waits < MAX_RATE_LIMIT_WAITS && wait <= MAX_INLINE_WAIT {
-                    waits += 1;
-                    tracing::warn!(?wait, "Discord asked hearth to slow down; waiting");
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-                return Err(DeliveryError::Transient {
-                    retry_after: Some(wait),
-                    detail: "rate limited".into(),
-                });
-            }
-            return Err(classify(status.as_u16(), &json));
         }
+        if status.is_success() {
+            return Ok(json);
+        }
+        if status.as_u16() == 429 {
+            let wait = retry_after(&headers, &json);
+            let global = json.get("global").and_then(serde_json::Value::as_bool) == Some(true)
+                || headers.get("x-ratelimit-global").is_some();
+            tracing::warn!(?wait, global, "Discord asked hearth to slow down");
+            return Err(DeliveryError::RateLimited {
+                retry_after: wait,
+                global,
+            });
+        }
+        Err(classify(status.as_u16(), &json))
     }
 
     async fn open_dm(&self, user: &str) -> Result<String, DeliveryError> {
         let body = serde_json::to_vec(&serde_json::json!({ "recipient_id": user }))
             .map_err(|e| DeliveryError::Refused(e.to_string()))?;
         let json = self
-            .send(Request::new(Route::UserMeDmChannels, LightMethod::Post).body(Some(body)))
+            .send(
+                Request::new(Route::UserMeDmChannels, LightMethod::Post).body(Some(body)),
+                None,
+            )
             .await?;
         id_of(&json)
     }
@@ -105,6 +154,7 @@ impl DiscordChat {
     async fn post_in(
         &self,
         channel: &str,
+        lane: &str,
         message: &Reply,
         nonce: &str,
     ) -> Result<MessageRef, DeliveryError> {
@@ -119,7 +169,10 @@ impl DiscordChat {
             .enforce_nonce(true);
         let body = serde_json::to_vec(&builder).map_err(|e| DeliveryError::Refused(e.to_string()))?;
         let json = self
-            .send(Request::new(Route::ChannelMessages { channel_id }, LightMethod::Post).body(Some(body)))
+            .send(
+                Request::new(Route::ChannelMessages { channel_id }, LightMethod::Post).body(Some(body)),
+                Some(lane),
+            )
             .await?;
         Ok(MessageRef {
             channel: channel.to_string(),
@@ -135,7 +188,7 @@ impl ChatPort for DiscordChat {
         message: &'a Reply,
         nonce: &'a str,
     ) -> ChatFuture<'a, MessageRef> {
-        Box::pin(self.post_in(channel, message, nonce))
+        Box::pin(self.post_in(channel, channel, message, nonce))
     }
 
     fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()> {
@@ -159,6 +212,7 @@ impl ChatPort for DiscordChat {
                     LightMethod::Patch,
                 )
                 .body(Some(body)),
+                Some(&at.channel),
             )
             .await?;
             Ok(())
@@ -168,10 +222,12 @@ impl ChatPort for DiscordChat {
     fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         Box::pin(async move {
             let channel = self.open_dm(user).await?;
-            self.post_in(&channel, message, nonce).await.map_err(|e| match e {
-                DeliveryError::ChannelGone => DeliveryError::CannotDm,
-                other => other,
-            })
+            self.post_in(&channel, &dm_lane(user), message, nonce)
+                .await
+                .map_err(|e| match e {
+                    DeliveryError::ChannelGone => DeliveryError::CannotDm,
+                    other => other,
+                })
         })
     }
 
@@ -197,11 +253,34 @@ impl ChatPort for DiscordChat {
                         LightMethod::Post,
                     )
                     .body(Some(body)),
+                    None,
                 )
                 .await?;
             id_of(&json)
         })
     }
+
+    fn limited_until(&self, lane: &str) -> Option<Instant> {
+        let mut buckets = self.buckets();
+        let until = *buckets.get(lane)?;
+        if until <= Instant::now() {
+            buckets.remove(lane);
+            return None;
+        }
+        Some(until)
+    }
+}
+
+/// The bucket an answer's `X-RateLimit-Remaining` and `X-RateLimit-Reset-After`
+/// headers describe, if it has them.
+pub fn bucket_state(headers: &reqwest::header::HeaderMap) -> Option<BucketState> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let remaining = header("x-ratelimit-remaining")?.parse::<u64>().ok()?;
+    let reset_after = header("x-ratelimit-reset-after")?.parse::<f64>().ok()?;
+    Some(BucketState {
+        remaining,
+        reset_after: Duration::from_secs_f64(reset_after.clamp(0.0, 3600.0)),
+    })
 }
 
 fn snowflake(s: &str) -> Option<u64> {
@@ -267,6 +346,27 @@ mod tests {
             DeliveryError::Transient { .. }
         ));
         assert!(matches!(classify(400, &body(50035)), DeliveryError::Refused(_)));
+    }
+
+    #[test]
+    fn an_empty_bucket_is_read_from_the_headers() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert_eq!(bucket_state(&headers), None);
+        headers.insert(
+            "x-ratelimit-remaining",
+            reqwest::header::HeaderValue::from_static("0"),
+        );
+        headers.insert(
+            "x-ratelimit-reset-after",
+            reqwest::header::HeaderValue::from_static("4.250"),
+        );
+        assert_eq!(
+            bucket_state(&headers),
+            Some(BucketState {
+                remaining: 0,
+                reset_after: Duration::from_millis(4_250)
+            })
+        );
     }
 
     #[test]

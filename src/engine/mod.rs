@@ -1,37 +1,51 @@
-//! The dispatcher: delivers the job outbox exactly once.
+//! The dispatcher: delivers the job outbox exactly once, at Discord's pace.
 //!
-//! A step function, [`Engine::run_due`], does the work and is what tests call; the
-//! loop, [`Engine::run`], only sleeps until the next job is due or the app signals a
-//! change — there is no polling interval. A job is marked `sending` before it is
-//! posted and `sent` after; a crash in between leaves `sending`, which the next run
-//! re-posts with the same nonce, and Discord drops the duplicate. Jobs past their
-//! expiry are skipped with the reason, never posted late.
+//! Jobs travel in **lanes**: a channel, or one member's DMs. Each lane sends one
+//! request at a time, in due order; up to `max_in_flight` lanes send at once, so a
+//! burst across many channels reaches Discord's ceiling even when Discord is a
+//! quarter of a second away. A lane with no room (its 5-per-5 s window, a 429's wait,
+//! an empty bucket) is deferred, never slept on, and the others go on.
+//!
+//! A step, [`Engine::run_due`], does one round and waits for what it sent; it is
+//! what tests call. The loop, [`Engine::run`], keeps rounds going as deliveries
+//! finish and otherwise sleeps until the next job is due, a lane has room, or the app
+//! signals a change — there is no polling interval.
+//!
+//! Exactly once: a job is marked `sending`, with when and on which lane, before it is
+//! posted, and `sent` after. A crash in between leaves `sending`; the next start puts
+//! it back in its lane and re-posts it with the same nonce, which Discord drops as a
+//! duplicate. The recorded attempts also seed the pacer, so a restart keeps inside
+//! the windows the last process was using. A job left `sending` for longer than
+//! Discord keeps nonces is not posted again: see [`NONCE_WINDOW`].
 
 pub mod pacing;
 pub mod render;
 
 use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqlitePool;
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use crate::chat::{ChatPort, DeliveryError, MessageRef};
 use crate::clock::Clock;
 use crate::domain::job::{
     backoff, dm_key_prefix, notice_key, plan_card_edit, JobKind, PlannedJob, MAX_ATTEMPTS,
 };
+use crate::report::cause_chain;
 use crate::store::jobs::{self, Job};
-use crate::store::{self, sessions, StoreError};
+use crate::store::{self, sessions, Conn, Db, StoreError};
 
-use self::pacing::{Limits, Pacer};
+use self::pacing::{Limits, Pacer, PastSend};
 use self::render::Rendered;
 
-/// What one step did.
+/// What the dispatcher did: one step, or everything since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub claimed: usize,
@@ -41,38 +55,94 @@ pub struct Outcome {
     pub fell_back: usize,
     pub skipped: usize,
     pub expired: u64,
+    /// Due jobs held back for a while because their lane had no room.
+    pub deferred: usize,
+}
+
+impl Outcome {
+    fn add(&mut self, other: Outcome) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.fell_back += other.fell_back;
+        self.skipped += other.skipped;
+        self.expired += other.expired;
+        self.deferred += other.deferred;
+    }
+}
+
+/// How long Discord is trusted to remember a nonce. Discord says "a few minutes";
+/// a job interrupted longer ago than this is not posted again (see [`Engine`]).
+pub const NONCE_WINDOW: Duration = Duration::minutes(2);
+
+/// Requests in flight at once unless configured (`engine.max_in_flight`).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
+
+/// How long the loop waits after a database error before trying again...
+const ERROR_PAUSE: StdDuration = StdDuration::from_secs(5);
+/// ...and after how many failed rounds in a row it gives up, so the process exits
+/// and its service manager restarts it (about a minute of failures).
+const MAX_FAILED_ROUNDS: u32 = 12;
+/// With nothing queued, the loop still looks again after this long.
+const IDLE_WAIT: StdDuration = StdDuration::from_secs(3600);
+
+/// Why the dispatcher's loop stopped on its own.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the dispatcher could not reach its jobs {rounds} times in a row")]
+    Store {
+        rounds: u32,
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// A job sent (or set aside) and what came of it, waiting to be written down.
+struct Delivered {
+    job: Job,
+    lane: String,
+    rendered: Rendered,
+    result: Result<MessageRef, DeliveryError>,
+}
+
+/// A job in flight: what to write down if its task dies.
+struct Flying {
+    job: Job,
+    lane: String,
+    rendered: Rendered,
 }
 
 /// The dispatcher and what it needs.
 pub struct Engine {
-    pool: SqlitePool,
+    pool: Db,
     chat: Arc<dyn ChatPort>,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
     pacer: Pacer,
     batch: i64,
+    max_in_flight: usize,
+    /// One task per request in flight; dropped (so aborted) with the engine.
+    in_flight: JoinSet<Delivered>,
+    flying: HashMap<tokio::task::Id, Flying>,
+    /// Lanes with a request in flight: each sends one at a time.
+    busy: HashSet<String>,
+    /// Finished deliveries not yet written down.
+    finished: Vec<Delivered>,
+    /// The earliest moment a deferred lane has room again.
+    next_room: Option<Instant>,
+    /// Whether jobs an earlier process left `sending` have been dealt with and the
+    /// pacer seeded from its attempts (done once, on the first round).
+    recovered: bool,
+    /// When the next waiting job is due, as the last round found.
+    next_due: Option<DateTime<Utc>>,
+    /// What happened since the last step returned.
+    outcome: Outcome,
 }
-
-/// A job sent and what came of it, waiting to be written down.
-struct Delivered {
-    job: Job,
-    rendered: Rendered,
-    result: Result<MessageRef, DeliveryError>,
-}
-
-/// At most this many results are written per transaction...
-const RECORD_BATCH: usize = 25;
-/// ...and none waits longer than this (keeping the window a crash could re-post small).
-const RECORD_EVERY: StdDuration = StdDuration::from_millis(500);
-
-/// How long the loop waits after a database error before trying again.
-const ERROR_PAUSE: StdDuration = StdDuration::from_secs(5);
-/// With nothing queued, the loop still looks again after this long.
-const IDLE_WAIT: StdDuration = StdDuration::from_secs(3600);
 
 impl Engine {
     /// An engine that paces itself to Discord's limits.
-    pub fn new(pool: SqlitePool, chat: Arc<dyn ChatPort>, clock: Arc<dyn Clock>, wake: Arc<Notify>) -> Self {
+    pub fn new(pool: Db, chat: Arc<dyn ChatPort>, clock: Arc<dyn Clock>, wake: Arc<Notify>) -> Self {
         Engine {
             pool,
             chat,
@@ -80,6 +150,15 @@ impl Engine {
             wake,
             pacer: Pacer::new(Limits::DISCORD),
             batch: 100,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            in_flight: JoinSet::new(),
+            flying: HashMap::new(),
+            busy: HashSet::new(),
+            finished: Vec::new(),
+            next_room: None,
+            recovered: false,
+            next_due: None,
+            outcome: Outcome::default(),
         }
     }
 
@@ -89,255 +168,483 @@ impl Engine {
         self
     }
 
-    /// How many jobs one step claims at most.
+    /// How many lane heads one round considers at most.
     pub fn with_batch(mut self, batch: i64) -> Self {
         self.batch = batch.max(1);
         self
     }
 
-    /// When the next job is due (now, if one was interrupted).
+    /// How many requests may be in flight at once (at least 1). With 1, every post
+    /// goes out strictly in due order across all channels (the console).
+    pub fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = max_in_flight.max(1);
+        self
+    }
+
+    /// When the next waiting job is due.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        if !self.recovered && !jobs::interrupted(&self.pool).await?.is_empty() {
+            return Ok(Some(self.clock.now()));
+        }
         jobs::next_due_at(&self.pool).await
     }
 
-    /// Skips what expired, claims what is due at `now`, and delivers it.
+    /// One step: writes down what finished, skips what expired, sends what is due at
+    /// `now` and has room, and waits for those deliveries.
     pub async fn run_due(&mut self, now: DateTime<Utc>) -> Result<Outcome, StoreError> {
-        let mut outcome = Outcome {
-            expired: jobs::expire(&self.pool, now).await?,
-            ..Outcome::default()
-        };
-        let claimed = {
-            let mut tx = store::begin_write(&self.pool).await?;
-            let claimed = jobs::claim_due(&mut *tx, now, self.batch).await?;
-            tx.commit().await?;
-            claimed
-        };
-        outcome.claimed = claimed.len();
-        // Results are written in small batches: each batch is one transaction. A crash
-        // before a batch is written leaves its jobs `sending`, and they are re-posted
-        // with their nonces on the next start, which Discord drops as duplicates.
-        let mut delivered = Vec::new();
-        let mut last_write = tokio::time::Instant::now();
-        for job in claimed {
-            let result = self.deliver(job, &mut outcome).await;
-            match result {
-                Ok(Some(done)) => delivered.push(done),
-                Ok(None) => {}
-                Err(error) => {
-                    self.record(std::mem::take(&mut delivered), &mut outcome).await?;
-                    return Err(error);
-                }
-            }
-            if delivered.len() >= RECORD_BATCH || last_write.elapsed() >= RECORD_EVERY {
-                self.record(std::mem::take(&mut delivered), &mut outcome).await?;
-                last_write = tokio::time::Instant::now();
-            }
+        self.round(now).await?;
+        while let Some(joined) = self.in_flight.join_next_with_id().await {
+            self.land(joined);
         }
-        self.record(delivered, &mut outcome).await?;
-        Ok(outcome)
-    }
-
-    /// Renders and sends one job. `None` when it was skipped instead (and recorded so).
-    async fn deliver(&mut self, job: Job, outcome: &mut Outcome) -> Result<Option<Delivered>, StoreError> {
-        let rendered = {
+        if !self.finished.is_empty() {
             let mut conn = self.pool.acquire().await?;
-            render::render(&mut conn, &job, self.clock.now()).await?
-        };
-        let nonce = format!("hearth-{}", job.id);
-        let result = match &rendered {
-            Rendered::Skip(reason) => {
-                jobs::skip(&self.pool, job.id, reason, self.clock.now()).await?;
-                outcome.skipped += 1;
-                return Ok(None);
-            }
-            Rendered::Post { channel, reply } => {
-                self.pacer.wait_turn(Some(channel), 1).await;
-                if self.expired(&job) {
-                    return self.skip_expired(&job, outcome).await;
-                }
-                self.chat.post(channel, reply, &nonce).await
-            }
-            Rendered::Edit { at, reply } => {
-                self.pacer.wait_turn(Some(&at.channel), 1).await;
-                if self.expired(&job) {
-                    return self.skip_expired(&job, outcome).await;
-                }
-                self.chat.edit(at, reply).await.map(|()| at.clone())
-            }
-            Rendered::Dm { reply, user } => {
-                // Opening the DM channel and posting: two requests.
-                self.pacer.wait_turn(None, 2).await;
-                if self.expired(&job) {
-                    return self.skip_expired(&job, outcome).await;
-                }
-                self.chat.dm(user, reply, &nonce).await
-            }
-        };
-        Ok(Some(Delivered {
-            job,
-            rendered,
-            result,
-        }))
-    }
-
-    /// Writes what became of delivered jobs, in one transaction.
-    async fn record(&self, delivered: Vec<Delivered>, outcome: &mut Outcome) -> Result<(), StoreError> {
-        if delivered.is_empty() {
-            return Ok(());
+            self.write_finished(&mut conn).await?;
         }
-        let now = self.clock.now();
-        let mut tx = store::begin_write(&self.pool).await?;
-        for Delivered {
-            job,
-            rendered,
-            result,
-        } in delivered
-        {
-            match result {
-                Ok(message) => {
-                    jobs::mark_sent(&mut *tx, job.id, &message.channel, &message.message, now).await?;
-                    if let (JobKind::Card, Some(session_id)) = (job.kind, job.session_id) {
-                        sessions::set_card(&mut *tx, session_id, &message.channel, &message.message).await?;
-                        // Answers given while the card was on its way found no card to
-                        // redraw: if it is already out of date, redraw it now.
-                        if let (Rendered::Post { reply: posted, .. }, Some(session)) =
-                            (&rendered, sessions::get(&mut *tx, session_id).await?)
-                        {
-                            if render::card(&mut tx, &session, now).await? != *posted {
-                                let edit = plan_card_edit(session_id, session.ends_at, now);
-                                jobs::rearm(&mut *tx, &job.community_id, Some(session_id), &edit, now)
-                                    .await?;
-                            }
-                        }
-                    }
-                    outcome.sent += 1;
-                }
-                Err(DeliveryError::Transient { retry_after, detail }) if job.attempts < MAX_ATTEMPTS => {
-                    let wait = retry_after
-                        .and_then(|d| Duration::from_std(d).ok())
-                        .unwrap_or_else(|| backoff(job.attempts as u32, jitter()));
-                    tracing::warn!(job = job.id, %detail, ?wait, "delivery failed for now; will retry");
-                    jobs::mark_retry(&mut *tx, job.id, now + wait, &detail, now).await?;
-                    outcome.retried += 1;
-                }
-                Err(DeliveryError::CannotDm) if job.kind == JobKind::DmReminder => {
-                    // The member's DMs are closed: the channel hears instead, without names.
-                    let notice = PlannedJob {
-                        kind: JobKind::Notice,
-                        dedupe_key: notice_key(job.session_id.unwrap_or_default(), &job.payload),
-                        target: None,
-                        payload: job.payload.clone(),
-                        due_at: now,
-                        expires_at: job.expires_at,
-                    };
-                    jobs::upsert(&mut *tx, &job.community_id, job.session_id, &notice, now).await?;
-                    let reason = "The member's direct messages are closed.";
-                    jobs::mark_failed(&mut *tx, job.id, reason, true, now).await?;
-                    outcome.fell_back += 1;
-                }
-                Err(error) => {
-                    tracing::error!(job = job.id, kind = %job.kind, %error, "delivery failed");
-                    jobs::mark_failed(&mut *tx, job.id, &error.to_string(), false, now).await?;
-                    outcome.failed += 1;
-                }
-            }
-            match job.kind {
-                JobKind::Reminder => fan_out_dms(&mut tx, &job, JobKind::DmReminder, now).await?,
-                JobKind::Cancellation => fan_out_dms(&mut tx, &job, JobKind::DmCancellation, now).await?,
-                _ => {}
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(std::mem::take(&mut self.outcome))
     }
 
-    fn expired(&self, job: &Job) -> bool {
-        job.expires_at.is_some_and(|at| at <= self.clock.now())
-    }
-
-    async fn skip_expired(&self, job: &Job, outcome: &mut Outcome) -> Result<Option<Delivered>, StoreError> {
-        let reason = "expired: its moment passed before it could be posted";
-        jobs::skip(&self.pool, job.id, reason, self.clock.now()).await?;
-        outcome.skipped += 1;
-        Ok(None)
-    }
-
-    /// Runs steps until nothing more is due now.
+    /// Steps until nothing more is due now, waiting out lanes with no room.
     pub async fn run_until_idle(&mut self) -> Result<Outcome, StoreError> {
         let mut total = Outcome::default();
         loop {
-            let step = self.run_due(self.clock.now()).await?;
-            total.claimed += step.claimed;
-            total.sent += step.sent;
-            total.retried += step.retried;
-            total.failed += step.failed;
-            total.fell_back += step.fell_back;
-            total.skipped += step.skipped;
-            total.expired += step.expired;
-            if step.claimed < self.batch as usize {
-                return Ok(total);
+            let before = self.outcome;
+            self.round(self.clock.now()).await?;
+            // A lane head skipped or failed lets the next job of its lane go.
+            let settled_some = self.outcome.skipped > before.skipped || self.outcome.failed > before.failed;
+            if let Some(joined) = self.in_flight.join_next_with_id().await {
+                self.land(joined);
+                continue;
+            }
+            match self.next_room.take() {
+                Some(room) => tokio::time::sleep_until(room).await,
+                None if settled_some || !self.finished.is_empty() => {}
+                None => break,
             }
         }
+        total.add(std::mem::take(&mut self.outcome));
+        Ok(total)
     }
 
-    /// The loop: deliver what is due, then sleep until the next due job, a change, or
-    /// `shutdown`. Even a crash mid-delivery is safe: the interrupted jobs stay
-    /// `sending` and are re-posted with their nonces on the next start.
-    pub async fn run(mut self, shutdown: impl Future<Output = ()>) {
+    /// The loop: rounds as deliveries finish, otherwise asleep until the next job is
+    /// due, a lane has room, a change, or `shutdown`. On shutdown it sends nothing
+    /// new, waits for what is in flight, and writes it down. Returns an error only
+    /// when its database has been unreachable for about a minute.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<(), EngineError> {
         tokio::pin!(shutdown);
+        let mut failed_rounds = 0;
         loop {
-            // Steps run to the end, so their results are written; a stop request is
-            // honoured between them. (A crash mid-step is covered by the nonces.)
-            let wait = loop {
-                tokio::select! {
-                    biased;
-                    () = &mut shutdown => return,
-                    () = std::future::ready(()) => {}
+            let wait = match self.round(self.clock.now()).await {
+                Ok(()) => {
+                    failed_rounds = 0;
+                    self.time_to_next()
                 }
-                match self.run_due(self.clock.now()).await {
-                    Ok(step) if step.claimed >= self.batch as usize => continue,
-                    Ok(_) => break self.time_to_next().await,
-                    Err(error) => {
-                        tracing::error!(%error, "the dispatcher could not read or write its jobs");
-                        break ERROR_PAUSE;
+                Err(source) => {
+                    failed_rounds += 1;
+                    tracing::error!(
+                        error = %cause_chain(&source),
+                        failed_rounds,
+                        "the dispatcher could not read or write its jobs"
+                    );
+                    if failed_rounds >= MAX_FAILED_ROUNDS {
+                        return Err(EngineError::Store {
+                            rounds: failed_rounds,
+                            source,
+                        });
                     }
+                    ERROR_PAUSE
                 }
             };
             let wake = self.wake.clone();
             tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                Some(joined) = self.in_flight.join_next_with_id() => self.land(joined),
                 () = tokio::time::sleep(wait) => {}
                 () = wake.notified() => {}
-                () = &mut shutdown => return,
             }
         }
+        while let Some(joined) = self.in_flight.join_next_with_id().await {
+            self.land(joined);
+        }
+        if !self.finished.is_empty() {
+            let written = match self.pool.acquire().await {
+                Ok(mut conn) => self.write_finished(&mut conn).await,
+                Err(error) => Err(error.into()),
+            };
+            if let Err(error) = written {
+                tracing::error!(error = %cause_chain(&error), "could not write down the last deliveries");
+            }
+        }
+        Ok(())
     }
 
-    async fn time_to_next(&self) -> StdDuration {
-        match self.next_due().await {
-            Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or(StdDuration::ZERO),
-            Ok(None) => IDLE_WAIT,
-            Err(error) => {
-                tracing::error!(%error, "the dispatcher could not find its next job");
-                ERROR_PAUSE
+    /// One round: write down what finished, expire, then send what can go now. A
+    /// round holds one connection throughout: fewer trips to the pool, and the pool's
+    /// check of each returned connection, for every delivery.
+    async fn round(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        if !self.recovered {
+            self.recover(&mut conn, now).await?;
+        }
+        // Finished deliveries are written first, so a card's message is known before
+        // its next edit is rendered.
+        while let Some(joined) = self.in_flight.try_join_next_with_id() {
+            self.land(joined);
+        }
+        self.write_finished(&mut conn).await?;
+        self.outcome.expired += jobs::expire(&mut *conn, now).await?;
+        self.dispatch(&mut conn, now).await?;
+        self.next_due = jobs::next_due_at(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Chooses the lane heads that may go now, renders them, claims them in one
+    /// write, and sends each in a task of its own.
+    async fn dispatch(&mut self, conn: &mut Conn, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.next_room = None;
+        let free = self.max_in_flight.saturating_sub(self.in_flight.len());
+        if free == 0 {
+            return Ok(());
+        }
+        let candidates = jobs::due_lane_heads(&mut *conn, now, self.batch).await?;
+        let mut chosen: Vec<(Job, String, Rendered)> = Vec::new();
+        let mut set_aside: Vec<Delivered> = Vec::new();
+        let mut unreadable = Vec::new();
+        for candidate in candidates {
+            if chosen.len() >= free {
+                break;
             }
+            if self.busy.contains(&candidate.lane) {
+                continue;
+            }
+            let job = match candidate.job {
+                Ok(job) => job,
+                Err(row) => {
+                    unreadable.push(row);
+                    continue;
+                }
+            };
+            let requests = requests_of(job.kind);
+            let tokio_now = Instant::now();
+            let mut room = self.pacer.ready_at(&candidate.lane, requests, tokio_now);
+            if let Some(limited) = self.chat.limited_until(&candidate.lane) {
+                room = room.max(limited);
+            }
+            if room > tokio_now {
+                self.outcome.deferred += 1;
+                self.next_room = Some(self.next_room.map_or(room, |at| at.min(room)));
+                continue;
+            }
+            let rendered = match render::render(conn, &job, now).await {
+                Ok(rendered) => rendered,
+                Err(error) if error.is_unreadable() => {
+                    let reason = format!("hearth couldn't put it into words ({})", cause_chain(&error));
+                    set_aside.push(Delivered {
+                        lane: candidate.lane,
+                        rendered: Rendered::Skip(String::new()),
+                        result: Err(DeliveryError::Refused(reason)),
+                        job,
+                    });
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            if let Rendered::Skip(reason) = &rendered {
+                jobs::skip(&mut *conn, job.id, reason, now).await?;
+                self.outcome.skipped += 1;
+                continue;
+            }
+            self.pacer.take(&candidate.lane, requests, tokio_now);
+            chosen.push((job, candidate.lane, rendered));
+        }
+        if chosen.is_empty() && set_aside.is_empty() && unreadable.is_empty() {
+            return Ok(());
+        }
+        // One write claims what goes and fails what can't be read; each claim records
+        // its attempt before the request exists.
+        let attempted_at_ms = self.clock.now().timestamp_millis();
+        let mut tx = store::begin_write_on(conn).await?;
+        for row in &unreadable {
+            tracing::error!(job = row.id, reason = %row.reason, "a job can't be read; failing it alone");
+            jobs::mark_failed(
+                &mut *tx,
+                row.id,
+                &format!("Not sent: {}.", row.reason),
+                false,
+                now,
+            )
+            .await?;
+            self.outcome.failed += 1;
+        }
+        let mut claimed = Vec::new();
+        for (job, lane, rendered) in chosen {
+            if jobs::claim(&mut *tx, job.id, &lane, attempted_at_ms, now).await? {
+                claimed.push((job, lane, rendered));
+            }
+        }
+        tx.commit().await?;
+        self.finished.extend(set_aside);
+        self.outcome.claimed += claimed.len();
+        for (job, lane, rendered) in claimed {
+            self.send(job, lane, rendered);
+        }
+        Ok(())
+    }
+
+    /// Sends one rendered job in a task of its own.
+    fn send(&mut self, job: Job, lane: String, rendered: Rendered) {
+        let chat = self.chat.clone();
+        let nonce = format!("hearth-{}", job.id);
+        let flying = Flying {
+            job: job.clone(),
+            lane: lane.clone(),
+            rendered: rendered.clone(),
+        };
+        self.busy.insert(lane.clone());
+        let task = self.in_flight.spawn(async move {
+            let result = match &rendered {
+                Rendered::Post { channel, reply } => chat.post(channel, reply, &nonce).await,
+                Rendered::Edit { at, reply } => chat.edit(at, reply).await.map(|()| at.clone()),
+                Rendered::Dm { user, reply } => chat.dm(user, reply, &nonce).await,
+                Rendered::Skip(reason) => Err(DeliveryError::Refused(reason.clone())),
+            };
+            Delivered {
+                job,
+                lane,
+                rendered,
+                result,
+            }
+        });
+        self.flying.insert(task.id(), flying);
+    }
+
+    /// A delivery task ended: free its lane, honour a rate limit, keep the result.
+    fn land(&mut self, joined: Result<(tokio::task::Id, Delivered), tokio::task::JoinError>) {
+        let delivered = match joined {
+            Ok((id, delivered)) => {
+                self.flying.remove(&id);
+                delivered
+            }
+            Err(error) => {
+                let Some(Flying { job, lane, rendered }) = self.flying.remove(&error.id()) else {
+                    tracing::error!(%error, "a delivery task ended without its job");
+                    return;
+                };
+                tracing::error!(job = job.id, %error, "a delivery task died; the job will be tried again");
+                Delivered {
+                    job,
+                    lane,
+                    rendered,
+                    result: Err(DeliveryError::Transient {
+                        retry_after: None,
+                        detail: format!("the delivery task died: {error}"),
+                    }),
+                }
+            }
+        };
+        self.busy.remove(&delivered.lane);
+        if let Err(DeliveryError::RateLimited { retry_after, global }) = &delivered.result {
+            let until = Instant::now() + *retry_after;
+            self.pacer
+                .block((!global).then_some(delivered.lane.as_str()), until);
+        }
+        self.finished.push(delivered);
+    }
+
+    /// Deals with what an earlier process left behind: seeds the pacer with what it
+    /// sent in the last window, and puts jobs it left `sending` back in their lanes —
+    /// or, when they were interrupted longer ago than Discord keeps nonces, fails them
+    /// for `/status` rather than risk posting them twice.
+    async fn recover(&mut self, conn: &mut Conn, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let now_ms = self.clock.now().timestamp_millis();
+        if let Some(memory) = self.pacer.memory() {
+            let memory_ms = i64::try_from(memory.as_millis()).unwrap_or(i64::MAX);
+            let tokio_now = Instant::now();
+            let past = jobs::attempts_since(&mut *conn, now_ms.saturating_sub(memory_ms))
+                .await?
+                .into_iter()
+                .map(|attempt| {
+                    let ago = StdDuration::from_millis(u64::try_from(now_ms - attempt.at_ms).unwrap_or(0));
+                    let requests = attempt.kind.parse::<JobKind>().map_or(1, requests_of);
+                    PastSend {
+                        lane: attempt.lane,
+                        at: tokio_now.checked_sub(ago).unwrap_or(tokio_now),
+                        requests,
+                    }
+                });
+            self.pacer.seed(past);
+        }
+        let interrupted = jobs::interrupted(&mut *conn).await?;
+        if !interrupted.is_empty() {
+            let mut tx = store::begin_write_on(conn).await?;
+            for job in interrupted {
+                let idempotent = job.kind == JobKind::CardEdit.as_str();
+                let age = job.attempted_at_ms.map(|at| Duration::milliseconds(now_ms - at));
+                // Before this column existed an interrupted job has no attempt time:
+                // as before, it is re-posted with its nonce.
+                let too_old = age.is_some_and(|age| age > NONCE_WINDOW);
+                if too_old && !idempotent {
+                    let reason = format!(
+                        "Not sent again: hearth stopped while posting it more than {} minutes ago, so it \
+                         can't tell whether it arrived, and posting it again could show it twice.",
+                        NONCE_WINDOW.num_minutes()
+                    );
+                    tracing::warn!(job = job.id, "an interrupted job is too old to post again safely");
+                    jobs::mark_failed(&mut *tx, job.id, &reason, false, now).await?;
+                    self.outcome.failed += 1;
+                } else {
+                    jobs::release(&mut *tx, job.id, now).await?;
+                }
+            }
+            tx.commit().await?;
+        }
+        self.recovered = true;
+        Ok(())
+    }
+
+    /// Writes what became of finished deliveries, in one transaction.
+    async fn write_finished(&mut self, conn: &mut Conn) -> Result<(), StoreError> {
+        if self.finished.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let mut tx = store::begin_write_on(conn).await?;
+        let mut outcome = Outcome::default();
+        for delivered in &self.finished {
+            record(&mut tx, delivered, now, &mut outcome).await?;
+        }
+        tx.commit().await?;
+        self.finished.clear();
+        self.outcome.add(outcome);
+        Ok(())
+    }
+
+    /// How long the loop may sleep: until the next job is due or a deferred lane has
+    /// room, whichever is first. While requests are in flight their ends wake it.
+    fn time_to_next(&self) -> StdDuration {
+        if !self.finished.is_empty() {
+            return StdDuration::ZERO;
+        }
+        let tokio_now = Instant::now();
+        let room = self.next_room.map(|at| at.saturating_duration_since(tokio_now));
+        let due = self.next_due.and_then(|at| {
+            let wait = (at - self.clock.now()).to_std().unwrap_or(StdDuration::ZERO);
+            // A job that is due already but could not go is waiting for its lane (in
+            // flight, or out of room): a finishing delivery or the room timer wakes
+            // the loop for it.
+            let waiting_for_lane = wait.is_zero() && (!self.busy.is_empty() || room.is_some());
+            (!waiting_for_lane).then_some(wait)
+        });
+        match (room, due) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => IDLE_WAIT,
         }
     }
 }
 
+/// Requests a job makes of Discord: a DM opens the member's DM channel first.
+fn requests_of(kind: JobKind) -> usize {
+    match kind {
+        JobKind::DmReminder | JobKind::DmCancellation | JobKind::DmPromotion => 2,
+        _ => 1,
+    }
+}
+
+/// Writes down one delivery: sent, retried, fallen back or failed, and what follows
+/// from it (a card's message, DMs after a channel reminder).
+async fn record(
+    tx: &mut Conn,
+    delivered: &Delivered,
+    now: DateTime<Utc>,
+    outcome: &mut Outcome,
+) -> Result<(), StoreError> {
+    let Delivered {
+        job,
+        rendered,
+        result,
+        ..
+    } = delivered;
+    match result {
+        Ok(message) => {
+            jobs::mark_sent(&mut *tx, job.id, &message.channel, &message.message, now).await?;
+            if let (JobKind::Card, Some(session_id)) = (job.kind, job.session_id) {
+                sessions::set_card(&mut *tx, session_id, &message.channel, &message.message).await?;
+                // Answers given while the card was on its way found no card to
+                // redraw: if it is already out of date, redraw it now.
+                if let (Rendered::Post { reply: posted, .. }, Some(session)) =
+                    (rendered, sessions::get(&mut *tx, session_id).await?)
+                {
+                    if render::card(tx, &session, now).await? != *posted {
+                        let edit = plan_card_edit(session_id, session.ends_at, now);
+                        jobs::rearm(&mut *tx, &job.community_id, Some(session_id), &edit, now).await?;
+                    }
+                }
+            }
+            outcome.sent += 1;
+        }
+        Err(DeliveryError::RateLimited { retry_after, .. }) => {
+            let wait = Duration::from_std(*retry_after).unwrap_or(Duration::seconds(1));
+            tracing::warn!(job = job.id, ?retry_after, "rate limited; the job waits its turn");
+            jobs::mark_retry(
+                &mut *tx,
+                job.id,
+                now + wait,
+                "waiting out Discord's rate limit",
+                false,
+                now,
+            )
+            .await?;
+            outcome.retried += 1;
+        }
+        Err(DeliveryError::Transient { retry_after, detail }) if job.attempts < MAX_ATTEMPTS => {
+            let wait = retry_after
+                .and_then(|d| Duration::from_std(d).ok())
+                .unwrap_or_else(|| backoff(job.attempts as u32, jitter()));
+            tracing::warn!(job = job.id, %detail, ?wait, "delivery failed for now; will retry");
+            jobs::mark_retry(&mut *tx, job.id, now + wait, detail, true, now).await?;
+            outcome.retried += 1;
+        }
+        Err(DeliveryError::CannotDm) if job.kind == JobKind::DmReminder => {
+            // The member's DMs are closed: the channel hears instead, without names.
+            let notice = PlannedJob {
+                kind: JobKind::Notice,
+                dedupe_key: notice_key(job.session_id.unwrap_or_default(), &job.payload),
+                target: None,
+                payload: job.payload.clone(),
+                due_at: now,
+                expires_at: job.expires_at,
+            };
+            jobs::upsert(&mut *tx, &job.community_id, job.session_id, &notice, now).await?;
+            let reason = "The member's direct messages are closed.";
+            jobs::mark_failed(&mut *tx, job.id, reason, true, now).await?;
+            outcome.fell_back += 1;
+        }
+        Err(error) => {
+            tracing::error!(job = job.id, kind = %job.kind, %error, "delivery failed");
+            jobs::mark_failed(&mut *tx, job.id, &error.to_string(), false, now).await?;
+            outcome.failed += 1;
+        }
+    }
+    // Members' own DMs don't wait on the channel's post; the fan-out keeps the DM
+    // jobs that exist, so writing it again after a retry adds nothing.
+    match job.kind {
+        JobKind::Reminder => fan_out_dms(tx, job, JobKind::DmReminder, now).await?,
+        JobKind::Cancellation => fan_out_dms(tx, job, JobKind::DmCancellation, now).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
 /// After a channel reminder (or cancellation notice), members who are going and
 /// asked for DMs get their own, each a job of its own so each arrives exactly once.
-async fn fan_out_dms(
-    conn: &mut sqlx::SqliteConnection,
-    job: &Job,
-    kind: JobKind,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+async fn fan_out_dms(tx: &mut Conn, job: &Job, kind: JobKind, now: DateTime<Utc>) -> Result<(), StoreError> {
     let Some(session_id) = job.session_id else {
         return Ok(());
     };
     let prefix = dm_key_prefix(kind, session_id, &job.payload);
     jobs::fan_out_dms(
-        conn,
+        &mut *tx,
         &job.community_id,
         session_id,
         kind,

@@ -1,6 +1,12 @@
 //! Keeping within Discord's limits so it never has to answer 429: at most 5
 //! messages per 5 seconds in a channel, and a global budget under 50 requests a
 //! second. A burst (every 19:00 reminder at once) is spread out, not refused.
+//!
+//! The pacer never sleeps: the dispatcher asks [`Pacer::ready_at`] when a lane (a
+//! channel, or one member's DMs) could next send, sends what can go now, and defers
+//! the rest, so one busy channel never holds up another. Its memory of recent sends
+//! is seeded at start from the job table's record of attempts, so a restart in the
+//! middle of a burst carries on inside the same windows instead of starting afresh.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -17,31 +23,51 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Discord's published limits, with a margin: 5 per 5 s per channel (windows a
-    /// little longer than Discord's, so clock skew can't tip us over), 40 requests a
-    /// second in all (Discord allows 50).
+    /// Discord's published limits, with a margin: 5 per 5 s per channel (the window a
+    /// quarter second longer than Discord's, so a send that arrives a little late at
+    /// Discord can't tip it over), and 48 requests in any 1.02 s (Discord allows 50 a
+    /// second): 47 a second in a long burst, 94 % of the ceiling.
     pub const DISCORD: Limits = Limits {
         per_channel: 5,
         channel_window: Duration::from_millis(5_250),
-        global: 40,
-        global_window: Duration::from_millis(1_050),
+        global: 48,
+        global_window: Duration::from_millis(1_020),
     };
+
+    /// The longest window: how far back a restart needs to remember.
+    pub fn memory(&self) -> Duration {
+        self.channel_window.max(self.global_window)
+    }
 }
 
-/// Sliding-window budgets per channel and in all, on tokio's clock.
+/// One request sent in the past, for seeding a new pacer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastSend {
+    pub lane: String,
+    pub at: Instant,
+    pub requests: usize,
+}
+
+/// Sliding-window budgets per lane and in all, on tokio's clock.
 #[derive(Debug)]
 pub struct Pacer {
     limits: Option<Limits>,
-    channels: HashMap<String, VecDeque<Instant>>,
+    lanes: HashMap<String, VecDeque<Instant>>,
     global: VecDeque<Instant>,
+    /// Set by a 429 or exhausted-bucket answer: nothing goes to the lane before it.
+    blocked: HashMap<String, Instant>,
+    /// Set by a global 429: nothing goes anywhere before it.
+    blocked_all: Option<Instant>,
 }
 
 impl Pacer {
     pub fn new(limits: Limits) -> Self {
         Pacer {
             limits: Some(limits),
-            channels: HashMap::new(),
+            lanes: HashMap::new(),
             global: VecDeque::new(),
+            blocked: HashMap::new(),
+            blocked_all: None,
         }
     }
 
@@ -49,55 +75,98 @@ impl Pacer {
     pub fn unlimited() -> Self {
         Pacer {
             limits: None,
-            channels: HashMap::new(),
-            global: VecDeque::new(),
+            ..Pacer::new(Limits::DISCORD)
         }
     }
 
-    /// Waits until `requests` more requests may go out, `channel` (if any) taking one
-    /// message, then counts them.
-    pub async fn wait_turn(&mut self, channel: Option<&str>, requests: usize) {
-        let Some(limits) = self.limits else { return };
-        loop {
-            let now = Instant::now();
-            prune(&mut self.global, now, limits.global_window);
-            let mut ready_at = now;
-            if self.global.len() + requests > limits.global {
-                let index = (self.global.len() + requests).saturating_sub(limits.global + 1);
-                if let Some(oldest) = self.global.get(index.min(self.global.len().saturating_sub(1))) {
-                    ready_at = ready_at.max(*oldest + limits.global_window);
-                }
-            }
-            if let Some(channel) = channel {
-                let sent = self.channels.entry(channel.to_string()).or_default();
-                prune(sent, now, limits.channel_window);
-                if sent.len() >= limits.per_channel {
-                    if let Some(oldest) = sent.front() {
-                        ready_at = ready_at.max(*oldest + limits.channel_window);
-                    }
-                }
-            }
-            if ready_at <= now {
-                for _ in 0..requests {
-                    self.global.push_back(now);
-                }
-                if let Some(channel) = channel {
-                    self.channels
-                        .entry(channel.to_string())
-                        .or_default()
-                        .push_back(now);
-                }
-                if self.channels.len() > 1_000 {
-                    self.channels.retain(|_, sent| {
-                        sent.back()
-                            .is_some_and(|t| now.duration_since(*t) < limits.channel_window)
-                    });
-                }
-                return;
-            }
-            tokio::time::sleep_until(ready_at).await;
+    /// How far back [`Pacer::seed`] needs sends, if this pacer limits at all.
+    pub fn memory(&self) -> Option<Duration> {
+        self.limits.map(|limits| limits.memory())
+    }
+
+    /// Counts sends made before this pacer existed (by an earlier process).
+    pub fn seed(&mut self, past: impl IntoIterator<Item = PastSend>) {
+        let mut past: Vec<PastSend> = past.into_iter().collect();
+        past.sort_by_key(|send| send.at);
+        for send in past {
+            self.count(&send.lane, send.requests, send.at);
         }
     }
+
+    /// The earliest moment `requests` more requests may go out on `lane`: `now` if
+    /// they may go at once.
+    pub fn ready_at(&mut self, lane: &str, requests: usize, now: Instant) -> Instant {
+        let Some(limits) = self.limits else {
+            return now;
+        };
+        let mut ready = now;
+        if let Some(until) = self.blocked_all {
+            ready = ready.max(until);
+        }
+        if let Some(until) = self.blocked.get(lane) {
+            ready = ready.max(*until);
+        }
+        prune(&mut self.global, now, limits.global_window);
+        let over = (self.global.len() + requests).saturating_sub(limits.global);
+        if over > 0 {
+            // The window has room once the `over` oldest sends have left it.
+            if let Some(oldest) = self.global.get(over - 1) {
+                ready = ready.max(*oldest + limits.global_window);
+            }
+        }
+        if let Some(sent) = self.lanes.get_mut(lane) {
+            prune(sent, now, limits.channel_window);
+            if sent.len() >= limits.per_channel {
+                if let Some(oldest) = sent.get(sent.len() - limits.per_channel) {
+                    ready = ready.max(*oldest + limits.channel_window);
+                }
+            }
+        }
+        ready
+    }
+
+    /// Records `requests` requests going out on `lane` at `now`. Call only when
+    /// [`Pacer::ready_at`] said `now`.
+    pub fn take(&mut self, lane: &str, requests: usize, now: Instant) {
+        if self.limits.is_none() {
+            return;
+        }
+        self.count(lane, requests, now);
+        if self.lanes.len() > 1_000 {
+            let window = self.limits.map_or(Duration::ZERO, |l| l.channel_window);
+            self.lanes
+                .retain(|_, sent| sent.back().is_some_and(|t| now.duration_since(*t) < window));
+            self.blocked.retain(|_, until| *until > now);
+        }
+    }
+
+    /// Discord said to wait: nothing more goes to `lane` (or, when `lane` is `None`,
+    /// anywhere) before `until`.
+    pub fn block(&mut self, lane: Option<&str>, until: Instant) {
+        if self.limits.is_none() {
+            return;
+        }
+        match lane {
+            Some(lane) => {
+                let entry = self.blocked.entry(lane.to_string()).or_insert(until);
+                *entry = (*entry).max(until);
+            }
+            None => self.blocked_all = Some(self.blocked_all.map_or(until, |t| t.max(until))),
+        }
+    }
+
+    fn count(&mut self, lane: &str, requests: usize, at: Instant) {
+        for _ in 0..requests {
+            insert_sorted(&mut self.global, at);
+        }
+        insert_sorted(self.lanes.entry(lane.to_string()).or_default(), at);
+    }
+}
+
+/// Keeps the window in time order even when seeded sends arrive out of order.
+fn insert_sorted(sent: &mut VecDeque<Instant>, at: Instant) {
+    let index = sent.partition_point(|t| *t <= at);
+    sent.insert(index, at);
 }
 
 fn prune(sent: &mut VecDeque<Instant>, now: Instant, window: Duration) {
@@ -110,29 +179,89 @@ fn prune(sent: &mut VecDeque<Instant>, now: Instant, window: Duration) {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn a_sixth_post_in_a_channel_waits_for_the_window() {
-        let mut pacer = Pacer::new(Limits::DISCORD);
-        let start = Instant::now();
-        for _ in 0..5 {
-            pacer.wait_turn(Some("c1"), 1).await;
+    fn send(pacer: &mut Pacer, lane: &str, now: Instant) -> Instant {
+        let ready = pacer.ready_at(lane, 1, now);
+        if ready <= now {
+            pacer.take(lane, 1, now);
         }
-        assert_eq!(Instant::now(), start, "five go at once");
-        pacer.wait_turn(Some("c2"), 1).await;
-        assert_eq!(Instant::now(), start, "another channel is not held up");
-        pacer.wait_turn(Some("c1"), 1).await;
-        assert_eq!(Instant::now() - start, Limits::DISCORD.channel_window);
+        ready
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_global_budget_spreads_a_burst_over_seconds() {
+    async fn a_sixth_post_in_a_channel_waits_for_the_window_and_others_go_on() {
+        let mut pacer = Pacer::new(Limits::DISCORD);
+        let now = Instant::now();
+        for _ in 0..5 {
+            assert_eq!(send(&mut pacer, "c1", now), now, "five go at once");
+        }
+        assert_eq!(send(&mut pacer, "c2", now), now, "another channel is not held up");
+        assert_eq!(
+            pacer.ready_at("c1", 1, now),
+            now + Limits::DISCORD.channel_window,
+            "the sixth waits until the first leaves the window"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_global_budget_spreads_a_burst_over_windows() {
         let mut pacer = Pacer::new(Limits::DISCORD);
         let start = Instant::now();
+        let mut now = start;
         for i in 0..200 {
-            pacer.wait_turn(Some(&format!("c{i}")), 1).await;
+            let lane = format!("c{i}");
+            loop {
+                let ready = pacer.ready_at(&lane, 1, now);
+                if ready <= now {
+                    pacer.take(&lane, 1, now);
+                    break;
+                }
+                now = ready;
+            }
         }
-        let elapsed = Instant::now() - start;
-        // 200 requests at 40 per 1.05 s need four more windows after the first.
-        assert_eq!(elapsed, Limits::DISCORD.global_window * 4);
+        // 200 requests at 48 per 1.02 s: the 193rd..200th wait for the fifth window.
+        assert_eq!(now - start, Limits::DISCORD.global_window * 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_seeded_pacer_remembers_what_an_earlier_process_sent() {
+        let mut pacer = Pacer::new(Limits::DISCORD);
+        let now = Instant::now();
+        tokio::time::advance(Duration::from_secs(10)).await;
+        let later = Instant::now();
+        let past = (0..5).map(|i| PastSend {
+            lane: "c1".into(),
+            at: later - Duration::from_millis(1_000 - i * 100),
+            requests: 1,
+        });
+        pacer.seed(past);
+        let ready = pacer.ready_at("c1", 1, later);
+        assert_eq!(
+            ready,
+            later - Duration::from_millis(1_000) + Limits::DISCORD.channel_window
+        );
+        assert_eq!(pacer.ready_at("c2", 1, later), later);
+        assert!(now < later);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_block_holds_its_lane_or_everything() {
+        let mut pacer = Pacer::new(Limits::DISCORD);
+        let now = Instant::now();
+        let until = now + Duration::from_millis(700);
+        pacer.block(Some("c1"), until);
+        assert_eq!(pacer.ready_at("c1", 1, now), until);
+        assert_eq!(pacer.ready_at("c2", 1, now), now);
+        pacer.block(None, until);
+        assert_eq!(pacer.ready_at("c2", 1, now), until);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unlimited_pacer_never_defers() {
+        let mut pacer = Pacer::unlimited();
+        let now = Instant::now();
+        for _ in 0..100 {
+            assert_eq!(send(&mut pacer, "c1", now), now);
+        }
+        assert_eq!(pacer.memory(), None);
     }
 }

@@ -5,7 +5,6 @@
 //! never an @mention.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::chat::{Button, MessageRef, Reply, Text, TimeStyle, Tone};
 use crate::domain::group::Privacy;
@@ -15,7 +14,7 @@ use crate::domain::rsvp::RsvpState;
 use crate::domain::session::SessionStatus;
 use crate::store::jobs::Job;
 use crate::store::sessions::SessionDetail;
-use crate::store::{jobs, rsvps, sessions, StoreError};
+use crate::store::{jobs, rsvps, sessions, Conn, StoreError};
 
 /// Where a job goes and what it says — or why it no longer should.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,11 +25,7 @@ pub enum Rendered {
     Skip(String),
 }
 
-pub async fn render(
-    conn: &mut SqliteConnection,
-    job: &Job,
-    now: DateTime<Utc>,
-) -> Result<Rendered, StoreError> {
+pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Rendered, StoreError> {
     let Some(session_id) = job.session_id else {
         return Ok(Rendered::Skip("The job names no session.".into()));
     };
@@ -124,11 +119,7 @@ fn when_line(session: &SessionDetail) -> Text {
 
 /// A session's card: when, where, who (as the group's privacy allows), and the
 /// buttons that fit the moment — answers before it starts, "I'm here" during it.
-pub async fn card(
-    conn: &mut SqliteConnection,
-    session: &SessionDetail,
-    now: DateTime<Utc>,
-) -> Result<Reply, StoreError> {
+pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) -> Result<Reply, StoreError> {
     let (privacy, capacity) = (session.privacy, session.capacity);
     let mut reply = Reply::public(Tone::Info, session.group_name.clone()).line(when_line(session));
     if let Some(location) = &session.location {

@@ -158,14 +158,16 @@ pub async fn skip(
     Ok(())
 }
 
-/// Jobs that can no longer be useful are skipped, with their reason, rather than
-/// posted late. Returns how many. Pinned to its partial index: SQLite would otherwise
-/// scan every waiting job (15 ms at 100,000) before each dispatcher step.
+/// Waiting jobs that can no longer be useful are skipped, with their reason, rather
+/// than posted late. Returns how many. (Jobs being sent are left to finish.) Pinned to
+/// its partial index: SQLite would otherwise scan every waiting job (15 ms at 100,000)
+/// before each dispatcher step.
 pub async fn expire(db: impl SqliteExecutor<'_>, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let done = sqlx::query(
         "UPDATE job INDEXED BY job_expiry SET state = 'skipped', updated_at = ?,
              last_error = 'expired: its moment passed before it could be posted'
-         WHERE state IN ('pending', 'sending') AND expires_at IS NOT NULL AND expires_at <= ?",
+         WHERE state IN ('pending', 'sending') AND state = 'pending'
+           AND expires_at IS NOT NULL AND expires_at <= ?",
     )
     .bind(to_unix(now))
     .bind(to_unix(now))
@@ -174,35 +176,169 @@ pub async fn expire(db: impl SqliteExecutor<'_>, now: DateTime<Utc>) -> Result<u
     Ok(done.rows_affected())
 }
 
-/// Claims up to `limit` due jobs, oldest first, by marking them `sending`. Jobs
-/// already `sending` were interrupted by a crash: they are claimed again and
-/// re-posted with the same nonce. (One dispatcher per database.)
-pub async fn claim_due(
+/// A due job at the head of its lane, or the id of one whose row can't be read (so
+/// it can be failed alone, with the reason, instead of blocking the rest).
+#[derive(Debug)]
+pub struct Candidate {
+    /// The channel it posts to, `dm:USER` for a direct message, or `job:ID` when its
+    /// session is gone (its render will say so).
+    pub lane: String,
+    pub job: Result<Job, Unreadable>,
+}
+
+/// A job row that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub id: i64,
+    pub reason: String,
+}
+
+/// The lane of a job, from its kind and its session's group: the unit the dispatcher
+/// keeps in order, sends one at a time, and paces.
+macro_rules! lane_of_job {
+    () => {
+        "CASE WHEN j.kind LIKE 'dm-%' THEN 'dm:' || COALESCE(j.target, '')
+              WHEN j.kind = 'card-edit' THEN COALESCE(s.card_channel, g.channel, 'job:' || j.id)
+              ELSE COALESCE(g.channel, 'job:' || j.id) END"
+    };
+}
+
+/// The first due job of each lane (the earliest by due time, then id), soonest first,
+/// at most `limit`. Later jobs of a lane wait their turn, so each channel's posts go
+/// out in due order. A job waiting out a retry steps aside for the rest of its lane.
+pub async fn due_lane_heads(
     db: impl SqliteExecutor<'_>,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<Job>, StoreError> {
+) -> Result<Vec<Candidate>, StoreError> {
     let rows = sqlx::query(concat!(
-        "UPDATE job SET state = 'sending', attempts = attempts + 1, updated_at = ?
-         WHERE id IN (
-             SELECT id FROM job WHERE state = 'sending'
-             UNION ALL
-             SELECT id FROM (
-                 SELECT id FROM job
-                 WHERE state = 'pending' AND due_at <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                 ORDER BY due_at, id LIMIT ?))
-         RETURNING ",
-        columns!()
+        "SELECT * FROM (
+             SELECT *, ROW_NUMBER() OVER (PARTITION BY lane_now ORDER BY due_at, id) AS place FROM (
+                 SELECT j.*, ",
+        lane_of_job!(),
+        " AS lane_now
+                 FROM (SELECT * FROM job INDEXED BY job_due_first_try
+                       WHERE state = 'pending' AND next_attempt_at IS NULL AND due_at <= ?1
+                       UNION ALL
+                       SELECT * FROM job INDEXED BY job_retry
+                       WHERE state = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
+                         AND due_at <= ?1) j
+                 LEFT JOIN session s ON s.id = j.session_id
+                 LEFT JOIN series r ON r.id = s.series_id
+                 LEFT JOIN meeting_group g ON g.id = r.group_id))
+         WHERE place = 1 ORDER BY due_at, id LIMIT ?2"
     ))
-    .bind(to_unix(now))
-    .bind(to_unix(now))
     .bind(to_unix(now))
     .bind(limit)
     .fetch_all(db)
     .await?;
-    let mut jobs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    jobs.sort_by_key(|job| (job.due_at, job.id));
-    Ok(jobs)
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get("id")?;
+            let lane: Option<String> = row.try_get("lane_now").ok().flatten();
+            let job = from_row(row).map_err(|error| Unreadable {
+                id,
+                reason: format!("its stored row can't be read ({error})"),
+            });
+            Ok(Candidate {
+                lane: lane.unwrap_or_else(|| format!("job:{id}")),
+                job,
+            })
+        })
+        .collect()
+}
+
+/// Claims a job for sending, recording when and on which lane it goes out, in the
+/// same write as the claim (so the record exists before the request does). `false`
+/// when the job changed meanwhile (re-timed, cancelled) and must not be sent.
+pub async fn claim(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    lane: &str,
+    attempted_at_ms: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE job SET state = 'sending', attempts = attempts + 1, attempted_at_ms = ?, lane = ?,
+             updated_at = ?
+         WHERE id = ? AND state = 'pending' AND due_at <= ?
+           AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+    )
+    .bind(attempted_at_ms)
+    .bind(lane)
+    .bind(to_unix(now))
+    .bind(id)
+    .bind(to_unix(now))
+    .bind(to_unix(now))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A request that went out recently, for seeding the pacer after a restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub lane: String,
+    pub kind: String,
+    pub at_ms: i64,
+}
+
+/// Every job handed to the platform since `since_ms` (unix milliseconds), oldest first.
+pub async fn attempts_since(db: impl SqliteExecutor<'_>, since_ms: i64) -> Result<Vec<Attempt>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT lane, kind, attempted_at_ms FROM job INDEXED BY job_recent_attempts
+         WHERE attempted_at_ms IS NOT NULL AND attempted_at_ms >= ? AND lane IS NOT NULL
+         ORDER BY attempted_at_ms",
+    )
+    .bind(since_ms)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Attempt {
+                lane: row.try_get("lane")?,
+                kind: row.try_get("kind")?,
+                at_ms: row.try_get("attempted_at_ms")?,
+            })
+        })
+        .collect()
+}
+
+/// A job a crash left `sending`: it may or may not have reached the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interrupted {
+    pub id: i64,
+    pub kind: String,
+    pub attempted_at_ms: Option<i64>,
+}
+
+/// The jobs left `sending` by an earlier process.
+pub async fn interrupted(db: impl SqliteExecutor<'_>) -> Result<Vec<Interrupted>, StoreError> {
+    let rows = sqlx::query("SELECT id, kind, attempted_at_ms FROM job WHERE state = 'sending' ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Interrupted {
+                id: row.try_get("id")?,
+                kind: row.try_get("kind")?,
+                attempted_at_ms: row.try_get("attempted_at_ms")?,
+            })
+        })
+        .collect()
+}
+
+/// Puts an interrupted job back in its lane, to be sent again with the same nonce.
+pub async fn release(db: impl SqliteExecutor<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE job SET state = 'pending', next_attempt_at = NULL, updated_at = ?
+         WHERE id = ? AND state = 'sending'",
+    )
+    .bind(to_unix(now))
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn mark_sent(
@@ -230,20 +366,25 @@ pub async fn mark_sent(
     Ok(())
 }
 
-/// Back to pending, to be tried again at `next_attempt_at`.
+/// Back to pending, to be tried again at `next_attempt_at`. `counts` is false when
+/// the try was not the job's fault (a rate limit): it is given back.
 pub async fn mark_retry(
     db: impl SqliteExecutor<'_>,
     id: i64,
     next_attempt_at: DateTime<Utc>,
     error: &str,
+    counts: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE job SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        "UPDATE job SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ?,
+             attempts = CASE WHEN ? THEN attempts ELSE MAX(attempts - 1, 0) END
+         WHERE id = ?",
     )
     .bind(to_unix(next_attempt_at))
     .bind(error)
     .bind(to_unix(now))
+    .bind(counts)
     .bind(id)
     .execute(db)
     .await?;
@@ -270,16 +411,14 @@ pub async fn mark_failed(
     Ok(())
 }
 
-/// When the dispatcher next has something to do: now if a job was interrupted,
-/// else the earliest due time or retry time of a pending job. Each branch is pinned
-/// to its partial index: left to itself, SQLite scans every pending job for the
-/// retry branch (17 ms at 100,000 jobs, instead of microseconds).
+/// When a waiting job is next due: the earliest due time or retry time of a pending
+/// job. (Jobs a crash left `sending` are put back to pending when a dispatcher
+/// starts.) Each branch is pinned to its partial index: left to itself, SQLite scans
+/// every pending job for the retry branch (17 ms at 100,000 jobs, not microseconds).
 pub async fn next_due_at(db: impl SqliteExecutor<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
     let next: Option<i64> = sqlx::query_scalar(
         "SELECT MIN(t) FROM (
-             SELECT 0 AS t FROM job WHERE state = 'sending'
-             UNION ALL
-             SELECT MIN(due_at) FROM job INDEXED BY job_due_first_try
+             SELECT MIN(due_at) AS t FROM job INDEXED BY job_due_first_try
              WHERE state = 'pending' AND next_attempt_at IS NULL
              UNION ALL
              SELECT MIN(next_attempt_at) FROM job INDEXED BY job_retry
@@ -312,25 +451,54 @@ pub async fn count_by_state(
         .collect()
 }
 
+/// A job as `/status` lists it: only what it shows, read leniently, so one row
+/// whose kind or payload can't be understood still shows instead of hiding the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub id: i64,
+    /// As stored: a known kind, or whatever an unreadable row holds.
+    pub kind: String,
+    pub session_id: Option<i64>,
+    pub due_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub fell_back: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn listed_from_row(row: &SqliteRow) -> Result<Listed, StoreError> {
+    Ok(Listed {
+        id: row.try_get("id")?,
+        kind: row
+            .try_get::<Option<String>, _>("kind")
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+        session_id: row.try_get::<Option<i64>, _>("session_id").ok().flatten(),
+        due_at: from_unix(row.try_get::<i64, _>("due_at").unwrap_or_default())?,
+        last_error: row.try_get::<Option<String>, _>("last_error").ok().flatten(),
+        fell_back: row.try_get::<bool, _>("fell_back").unwrap_or_default(),
+        updated_at: from_unix(row.try_get::<i64, _>("updated_at").unwrap_or_default())?,
+    })
+}
+
 /// Failed or fallen-back deliveries changed since `since`, newest first.
 pub async fn problems_since(
     db: impl SqliteExecutor<'_>,
     community_id: &str,
     since: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<Job>, StoreError> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM job WHERE community_id = ? AND updated_at >= ? AND (state = 'failed' OR fell_back = 1)
-          ORDER BY updated_at DESC, id DESC LIMIT ?"
-    ))
+) -> Result<Vec<Listed>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, kind, session_id, due_at, last_error, fell_back, updated_at
+         FROM job WHERE community_id = ? AND updated_at >= ? AND (state = 'failed' OR fell_back = 1)
+         ORDER BY updated_at DESC, id DESC LIMIT ?",
+    )
     .bind(community_id)
     .bind(to_unix(since))
     .bind(limit)
     .fetch_all(db)
     .await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(listed_from_row).collect()
 }
 
 /// The next pending jobs of a community, soonest first.
@@ -338,17 +506,16 @@ pub async fn upcoming(
     db: impl SqliteExecutor<'_>,
     community_id: &str,
     limit: i64,
-) -> Result<Vec<Job>, StoreError> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM job WHERE community_id = ? AND state = 'pending' ORDER BY due_at, id LIMIT ?"
-    ))
+) -> Result<Vec<Listed>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, kind, session_id, due_at, last_error, fell_back, updated_at
+         FROM job WHERE community_id = ? AND state = 'pending' ORDER BY due_at, id LIMIT ?",
+    )
     .bind(community_id)
     .bind(limit)
     .fetch_all(db)
     .await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(listed_from_row).collect()
 }
 
 /// Creates a job, or arms it again whatever its state: for card edits, which are

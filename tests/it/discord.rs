@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use hearth::chat::{ChatPort, DeliveryError, MessageRef, Reply, Tone};
+use hearth::chat::{ChatPort, DeliveryError, Reply, Tone};
 use hearth::discord::chat::DiscordChat;
 use serde_json::Value;
 
@@ -461,26 +461,60 @@ async fn a_dm_to_an_open_member_arrives() {
 }
 
 #[tokio::test]
-async fn a_post_waits_out_a_429_for_its_retry_after_and_then_succeeds() {
+async fn a_429_is_handed_back_with_the_wait_from_its_body_and_nothing_is_posted() {
     let fake = FakeDiscord::start().await;
     let chat = chat_port(&fake);
     fake.rate_limit_next(1, 0.2);
 
-    let posted: Result<MessageRef, DeliveryError> = chat
+    let limited = chat
+        .post(&general(), &reminder("Meeting in one hour"), "job-22")
+        .await;
+    let posted = chat
         .post(&general(), &reminder("Meeting in one hour"), "job-22")
         .await;
 
-    assert!(posted.is_ok(), "{posted:?}");
-    let calls = fake.calls_matching("POST", "/channels/200/messages");
-    let statuses: Vec<u16> = calls.iter().map(|c| c.status).collect();
-    assert_eq!(statuses, [429, 200]);
-    let waited = calls[1].at.duration_since(calls[0].at);
-    // The body's 0.2 s, not the header's rounded-up 1 s.
-    assert!(
-        waited >= Duration::from_millis(200) && waited < Duration::from_millis(900),
-        "waited {waited:?}"
+    // The body's 0.2 s, not the header's rounded-up 1 s; the dispatcher waits it out,
+    // so the call itself never sleeps.
+    assert_eq!(
+        limited,
+        Err(DeliveryError::RateLimited {
+            retry_after: Duration::from_millis(200),
+            global: false
+        })
     );
+    assert!(posted.is_ok(), "{posted:?}");
+    let statuses: Vec<u16> = fake
+        .calls_matching("POST", "/channels/200/messages")
+        .iter()
+        .map(|c| c.status)
+        .collect();
+    assert_eq!(statuses, [429, 200]);
     assert_eq!(fake.messages_in(FakeDiscord::GENERAL_CHANNEL_ID).len(), 1);
+}
+
+#[tokio::test]
+async fn an_empty_bucket_in_discords_headers_holds_its_channel_until_it_resets() {
+    let fake = FakeDiscord::start().await;
+    fake.enforce_rate_limits(true);
+    let chat = chat_port(&fake);
+
+    for i in 0..5 {
+        assert_eq!(chat.limited_until(&general()), None, "room before post {i}");
+        chat.post(&general(), &reminder("Hello"), &format!("job-3{i}"))
+            .await
+            .expect("posted");
+    }
+
+    let until = chat
+        .limited_until(&general())
+        .expect("the fifth post emptied the bucket");
+    let wait = until - tokio::time::Instant::now();
+    assert!(
+        wait <= Duration::from_secs(5),
+        "at most Discord's window: {wait:?}"
+    );
+    assert_eq!(chat.limited_until("201"), None, "another channel has room");
+    assert_eq!(fake.rate_limited_count(), 0);
 }
 
 // ----- the `hearth serve` binary -----

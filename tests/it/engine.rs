@@ -301,3 +301,64 @@ async fn after_a_shorter_outage_only_what_is_still_useful_is_posted_once() {
     assert_eq!(reminders, 3);
     assert_eq!(engine.run_until_idle().await.unwrap().sent, 0, "nothing twice");
 }
+
+#[tokio::test]
+async fn a_job_that_cannot_be_read_fails_alone_and_the_other_twenty_are_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = hearth::clock::ManualClock::new(utc(2026, 3, 3, 9, 0));
+    let app = crate::support::app_on_file(&dir.path().join("hearth.db"), clock.clone()).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 19:00",
+        "once",
+    )
+    .await;
+    app.reminders_set(&coordinator(), "Circle", "1h").await.unwrap();
+    for _ in 0..20 {
+        let meeting = hearth::app::meetings::MeetingAdd {
+            group: "Circle".into(),
+            when: "2026-03-03 19:00".into(),
+            ..Default::default()
+        };
+        app.meeting_add(&coordinator(), meeting).await.unwrap();
+    }
+    // One reminder's row is damaged: a kind no version of hearth wrote.
+    sqlx::query("UPDATE job SET kind = 'mystery' WHERE dedupe_key = 'reminder:11:1h'")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    // Cards went up when the sessions were added; the reminders are due at 18:00.
+    let (chat, mut deliveries) = RecordingChat::new(Arc::new(clock.clone()));
+    let mut engine = Engine::new(
+        app.pool().clone(),
+        chat,
+        Arc::new(clock.clone()),
+        app.jobs_changed(),
+    )
+    .unpaced();
+    engine.run_until_idle().await.unwrap();
+    while deliveries.try_recv().is_ok() {}
+    clock.set(utc(2026, 3, 3, 18, 0));
+
+    let outcome = engine.run_until_idle().await.unwrap();
+
+    let mut reminders = 0;
+    while let Ok(delivery) = deliveries.try_recv() {
+        assert!(delivery.text.starts_with("Reminder: Circle"), "{}", delivery.text);
+        reminders += 1;
+    }
+    assert_eq!(
+        (reminders, outcome.sent, outcome.failed),
+        (20, 20, 1),
+        "{outcome:?}"
+    );
+    let status = crate::support::text(&app.status(&coordinator()).await.unwrap());
+    assert!(
+        status.contains("mystery for session #11 failed: Not sent: its stored row can't be read"),
+        "{status}"
+    );
+    assert!(status.contains("failed 1"), "{status}");
+}

@@ -185,3 +185,167 @@ async fn a_burst_of_500_reminders_in_200_channels_gets_no_429() {
     let delivered: usize = (0..200u64).map(|i| fake.messages_in(10_000 + i).len()).sum();
     assert_eq!(delivered, 500);
 }
+
+/// An app on paused tokio time with `meetings` one-off sessions at 19:00 on Tuesday
+/// 3 March in each channel, each with a 1-hour reminder (cards go up at 18:30, after
+/// the burst), the clock moved to 18:00 when every reminder is due. Discord is 80 ms
+/// away and enforces its limits.
+async fn reminders_due_at_six(
+    dir: &std::path::Path,
+    channels: &[u64],
+    meetings: usize,
+) -> (hearth::app::App, Arc<dyn hearth::clock::Clock>, FakeDiscord) {
+    let fake = FakeDiscord::start().await;
+    let (app, clock) = crate::support::spawn_app_on_tokio_time(dir, utc(2026, 3, 3, 9, 0)).await;
+    let coordinator = coordinator();
+    let setup = hearth::app::setup::SetupInput {
+        timezone: Some("Europe/London".into()),
+        ..Default::default()
+    };
+    app.setup(&coordinator, setup).await.unwrap();
+    for channel in channels {
+        fake.add_channel(FakeDiscord::GUILD_ID, *channel, &format!("group-{channel}"));
+        let name = format!("Group {channel}");
+        let group = hearth::app::groups::GroupCreate {
+            name: name.clone(),
+            channel: channel.to_string(),
+            announce: Some("30m".into()),
+            ..Default::default()
+        };
+        app.group_create(&coordinator, group).await.unwrap();
+        app.reminders_set(&coordinator, &name, "1h").await.unwrap();
+        for _ in 0..meetings {
+            let meeting = hearth::app::meetings::MeetingAdd {
+                group: name.clone(),
+                when: "2026-03-03 19:00".into(),
+                ..Default::default()
+            };
+            app.meeting_add(&coordinator, meeting).await.unwrap();
+        }
+    }
+    tokio::time::advance(std::time::Duration::from_secs(9 * 3600)).await;
+    assert_eq!(clock.now(), utc(2026, 3, 3, 18, 0));
+    fake.set_round_trip(std::time::Duration::from_millis(80));
+    fake.enforce_rate_limits(true);
+    (app, clock, fake)
+}
+
+/// Discord's port for tests on paused time: an HTTP client with no timers of its own
+/// (no timeout, no reaping of idle connections), because paused time jumps to the
+/// next timer whenever the runtime waits on SQLite's thread.
+fn paused_chat(fake: &FakeDiscord) -> Arc<DiscordChat> {
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap();
+    Arc::new(DiscordChat::with_client(
+        "fake-token",
+        Some(fake.base_url()),
+        client,
+    ))
+}
+
+async fn states_of_reminders(app: &hearth::app::App, count: i64) -> Vec<JobState> {
+    let mut states = Vec::new();
+    for session in 1..=count {
+        let key = format!("reminder:{session}:1h");
+        let job = hearth::store::jobs::get_by_key(app.pool(), &key)
+            .await
+            .unwrap()
+            .unwrap();
+        states.push(job.state);
+    }
+    states
+}
+
+#[tokio::test]
+async fn a_process_killed_mid_burst_restarts_inside_discords_windows_and_posts_each_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock, fake) = reminders_due_at_six(dir.path(), &[300], 25).await;
+
+    // The first process sends the channel's five for this window and is killed while
+    // Discord's answer to the fifth is on its way back: it never heard that the bucket
+    // is empty, and neither will the next process.
+    let first = Engine::new(
+        app.pool().clone(),
+        paused_chat(&fake),
+        clock.clone(),
+        app.jobs_changed(),
+    );
+    let running = tokio::spawn(first.run(std::future::pending()));
+    fake.wait_until(|f| f.messages_in(300).len() >= 5).await;
+    running.abort();
+    let _killed = running.await;
+    let left = states_of_reminders(&app, 25).await;
+    assert_eq!(
+        left.iter().filter(|s| **s == JobState::Sending).count(),
+        1,
+        "one post was in flight: {left:?}"
+    );
+
+    // A new process on the same database remembers what the first one sent.
+    let second = Engine::new(
+        app.pool().clone(),
+        paused_chat(&fake),
+        clock.clone(),
+        app.jobs_changed(),
+    );
+    let mut second = second;
+    let outcome = second.run_until_idle().await.unwrap();
+
+    assert_eq!(fake.rate_limited_count(), 0, "Discord never had to say 429");
+    assert_eq!(fake.messages_in(300).len(), 25, "every post once");
+    assert_eq!(
+        fake.calls_matching("POST", "/channels/300/messages").len(),
+        26,
+        "the interrupted post was repeated, and dropped by its nonce"
+    );
+    assert_eq!(outcome.sent, 21, "the interrupted one and the 20 not yet sent");
+    assert!(states_of_reminders(&app, 25)
+        .await
+        .iter()
+        .all(|s| *s == JobState::Sent));
+}
+
+#[tokio::test]
+async fn a_429_in_one_channel_holds_up_no_other_and_its_post_follows_the_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock, fake) = reminders_due_at_six(dir.path(), &[300, 301, 302], 1).await;
+    fake.rate_limit_route("POST", "/channels/300/messages", 1, 3.0);
+    let mut engine = Engine::new(app.pool().clone(), paused_chat(&fake), clock, app.jobs_changed());
+
+    let first = engine.run_until_idle().await.unwrap();
+    tokio::time::advance(std::time::Duration::from_secs(3)).await;
+    let after_the_wait = engine.run_until_idle().await.unwrap();
+
+    let at = |channel: &str| {
+        let calls = fake.calls_matching("POST", channel);
+        calls.iter().find(|c| c.status == 200).map(|c| c.at)
+    };
+    let (held, other, third) = (
+        at("/channels/300/messages").unwrap(),
+        at("/channels/301/messages").unwrap(),
+        at("/channels/302/messages").unwrap(),
+    );
+    let first_429 = fake.calls_matching("POST", "/channels/300/messages")[0].at;
+    assert!(
+        held - first_429 >= std::time::Duration::from_secs(3),
+        "waited out retry_after"
+    );
+    assert!(
+        other < first_429 + std::time::Duration::from_secs(1),
+        "301 was not held up"
+    );
+    assert!(
+        third < first_429 + std::time::Duration::from_secs(1),
+        "302 was not held up"
+    );
+    assert_eq!((first.sent, first.retried), (2, 1));
+    assert_eq!(after_the_wait.sent, 1);
+    assert_eq!(fake.rate_limited_count(), 1, "only the forced one");
+    let job = hearth::store::jobs::get_by_key(app.pool(), "reminder:1:1h")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.attempts, 1, "a rate limit is not held against the job");
+}

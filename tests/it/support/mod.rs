@@ -104,13 +104,16 @@ pub fn text(reply: &Reply) -> String {
 ///
 /// Paused time jumps to the next timer whenever the runtime is idle — including while
 /// it waits on SQLite's worker thread. So the pool must never wait with a timer
-/// armed: its four connections are opened before the pause, never pinged or reaped,
-/// so an acquire always finds one idle at once.
+/// armed: its connections are opened before the pause, never reaped, and there are
+/// enough that an acquire always finds one idle at once. Eight: the dispatcher's
+/// round, the app and the test may each hold one while the one each gave back is
+/// still being checked by the pool (sqlx pings a connection as it is returned).
 pub async fn spawn_app_on_tokio_time(
     dir: &std::path::Path,
     start: DateTime<Utc>,
 ) -> (App, Arc<dyn hearth::clock::Clock>) {
     use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+    const CONNECTIONS: u32 = 8;
     let connect = SqliteConnectOptions::new()
         .filename(dir.join("paused.db"))
         .create_if_missing(true)
@@ -118,7 +121,7 @@ pub async fn spawn_app_on_tokio_time(
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
-        .max_connections(4)
+        .max_connections(CONNECTIONS)
         .test_before_acquire(false)
         .idle_timeout(None)
         .max_lifetime(None)
@@ -127,11 +130,11 @@ pub async fn spawn_app_on_tokio_time(
         .expect("database file");
     hearth::store::migrate(&pool).await.expect("migrations apply");
     let mut held = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..CONNECTIONS {
         held.push(pool.acquire().await.expect("a connection"));
     }
     drop(held);
-    while pool.num_idle() < 4 {
+    while pool.num_idle() < CONNECTIONS as usize {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     tokio::time::pause();

@@ -29,7 +29,10 @@ mod rest;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// Tokio's clock, so a test on paused time moves Discord's windows with hearth's.
+use tokio::time::Instant;
 
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
@@ -216,6 +219,9 @@ struct Shared {
     base_url: String,
     /// How long `push_*` waits for the bot's answer.
     answer_timeout: Mutex<Duration>,
+    /// How far away Discord is: every REST call is answered this long after it was
+    /// made, half on the way in (when limits are counted) and half on the way back.
+    round_trip: Mutex<Duration>,
 }
 
 impl Shared {
@@ -307,6 +313,7 @@ impl FakeDiscord {
             changed: watch::channel(0).0,
             base_url: format!("http://{addr}"),
             answer_timeout: Mutex::new(Duration::from_secs(5)),
+            round_trip: Mutex::new(Duration::ZERO),
         });
         let app = axum::Router::new()
             .route("/ws", axum::routing::get(gateway::upgrade))
@@ -434,6 +441,12 @@ impl FakeDiscord {
         self.shared.lock().enforce_limits = on;
     }
 
+    /// Every later REST call takes `round_trip` to answer, as from a host 50–250 ms
+    /// from Discord: limits are counted as the request arrives, halfway.
+    pub fn set_round_trip(&self, round_trip: Duration) {
+        *self.shared.round_trip.lock().expect("round trip lock poisoned") = round_trip;
+    }
+
     /// How many 429s the fake has answered, forced or enforced.
     pub fn rate_limited_count(&self) -> usize {
         self.shared.lock().rate_limited
@@ -444,6 +457,11 @@ impl FakeDiscord {
     /// Every REST call so far, in order.
     pub fn calls(&self) -> Vec<Call> {
         self.shared.lock().calls.clone()
+    }
+
+    /// Posts that created a message (not ones dropped as a repeated nonce), per channel.
+    pub fn message_count(&self) -> usize {
+        self.shared.lock().messages.iter().filter(|m| !m.deleted).count()
     }
 
     /// The calls with this method (any if empty) whose path starts with `path_prefix`.
@@ -516,6 +534,21 @@ impl FakeDiscord {
                 .is_err()
             {
                 return predicate(self);
+            }
+        }
+    }
+
+    /// Waits until `predicate` holds, with no deadline: for tests on paused tokio time,
+    /// where any deadline would be jumped to while the runtime waits on SQLite.
+    pub async fn wait_until(&self, predicate: impl Fn(&FakeDiscord) -> bool) {
+        let mut changes = self.shared.changed.subscribe();
+        loop {
+            changes.borrow_and_update();
+            if predicate(self) {
+                return;
+            }
+            if changes.changed().await.is_err() {
+                return;
             }
         }
     }

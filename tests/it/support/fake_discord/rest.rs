@@ -2,7 +2,9 @@
 //! rate limits, then routes by method and path segments under `/api/v10`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
@@ -85,6 +87,10 @@ pub(super) async fn handle(
     uri: Uri,
     body: Bytes,
 ) -> Response {
+    let half_trip = *shared.round_trip.lock().expect("round trip lock poisoned") / 2;
+    if !half_trip.is_zero() {
+        tokio::time::sleep(half_trip).await;
+    }
     let body = parse_body(&body);
     let path = uri
         .path()
@@ -117,6 +123,9 @@ pub(super) async fn handle(
         reply
     };
     shared.notify();
+    if !half_trip.is_zero() {
+        tokio::time::sleep(half_trip).await;
+    }
     reply.into_response()
 }
 
@@ -153,16 +162,22 @@ fn answer(state: &mut State, base_url: &str, method: &str, path: &str, body: Opt
     let mut reply = route(state, base_url, method, &segments, body);
     if state.enforce_limits && method == "POST" && reply.is_success() {
         if let ["channels", channel, "messages"] = segments.as_slice() {
+            // Counted as it arrived (this handler runs on arrival); say what is left.
             let channel = id(channel);
+            let now = Instant::now();
             let recent = state.recent_posts.entry(channel).or_default();
-            recent.push_back(Instant::now());
+            recent.push_back(now);
+            let reset_after = recent.front().map_or(Duration::ZERO, |oldest| {
+                Duration::from_secs(5).saturating_sub(now - *oldest)
+            });
             reply.headers.push(("x-ratelimit-limit", "5".to_owned()));
             reply
                 .headers
                 .push(("x-ratelimit-remaining", (5 - recent.len().min(5)).to_string()));
-            reply
-                .headers
-                .push(("x-ratelimit-reset-after", "5.000".to_owned()));
+            reply.headers.push((
+                "x-ratelimit-reset-after",
+                format!("{:.3}", reset_after.as_secs_f64()),
+            ));
             reply
                 .headers
                 .push(("x-ratelimit-bucket", format!("channel-messages-{channel}")));
