@@ -7,11 +7,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
-use crate::app::{App, AppError, AppSettings};
+use crate::app::AppError;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::config::{ConfigError, Settings};
 use crate::console::{self, Console};
-use crate::engine::Engine;
+use crate::startup::{Application, PartEnded, StartupError};
 use crate::store::{self, DbOptions, StoreError};
 
 /// hearth keeps a peer-support community's meeting schedule, RSVPs and facilitator
@@ -65,8 +65,12 @@ pub enum Command {
 pub enum RunError {
     #[error("{0}")]
     Config(#[from] ConfigError),
-    #[error("the database could not be opened or migrated: {0}")]
+    #[error("the database could not be opened or migrated")]
     Store(#[from] StoreError),
+    #[error("hearth could not start")]
+    Startup(#[from] StartupError),
+    #[error("hearth stopped because {0}")]
+    Stopped(#[from] PartEnded),
     #[error("{0}")]
     App(#[from] AppError),
     #[error("--clock {0:?} isn't an RFC 3339 time; write it like 2026-03-01T09:00:00Z")]
@@ -133,14 +137,6 @@ fn db_options(settings: &Settings) -> DbOptions {
     }
 }
 
-pub fn app_settings(settings: &Settings) -> AppSettings {
-    AppSettings {
-        horizon_weeks: settings.schedule.horizon_weeks,
-        default_duration_minutes: settings.schedule.default_duration_minutes,
-        rsvp_close_minutes: settings.schedule.rsvp_close_minutes,
-    }
-}
-
 async fn run_console(
     settings: &Settings,
     db: Option<PathBuf>,
@@ -159,12 +155,12 @@ async fn run_console(
         None => Arc::new(SystemClock),
     };
     let path = db.unwrap_or_else(|| settings.database.path.clone());
-    let pool = store::open(&path, &db_options(settings)).await?;
-    store::migrate(&pool).await?;
-    let app = App::new(pool.clone(), clock, app_settings(settings));
-    app.roll_horizon().await?;
-    let all_ok = console::run(Console::new(app, manual), strict).await?;
-    pool.close().await;
+    let application = Application::build(settings, &path, clock).await?;
+    let console = Console::new(application.app().clone(), manual, |chat| {
+        application.console_engine(chat)
+    });
+    let all_ok = console::run(console, strict).await?;
+    application.close().await;
     Ok(if all_ok || !strict {
         ExitCode::SUCCESS
     } else {
@@ -224,67 +220,21 @@ fn discord_options(settings: &Settings) -> Result<crate::discord::DiscordOptions
 async fn run_serve(settings: &Settings, db: Option<PathBuf>) -> Result<ExitCode, RunError> {
     let options = discord_options(settings)?;
     let path = db.unwrap_or_else(|| settings.database.path.clone());
-    let pool = store::open(&path, &db_options(settings)).await?;
-    store::migrate(&pool).await?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let app = App::new(pool.clone(), clock.clone(), app_settings(settings));
-    app.roll_horizon().await?;
+    let application = Application::build(settings, &path, Arc::new(SystemClock)).await?;
     let chat = crate::discord::chat::DiscordChat::new(options.token.expose(), options.api_proxy.clone())
         .map_err(|e| RunError::DiscordSetting {
             key: "api_proxy",
             reason: e.to_string(),
         })?;
-    let engine = Engine::new(pool.clone(), Arc::new(chat), clock, app.jobs_changed());
-    let client = crate::discord::client(&options, app.clone()).await?;
-
-    // One stop signal for every task: SIGINT/SIGTERM, or the bot ending on its own.
-    let stop = Arc::new(tokio::sync::watch::Sender::new(false));
-    let on_signal = stop.clone();
-    let signals = tokio::spawn(async move {
-        shutdown_signal().await;
-        on_signal.send_replace(true);
-    });
-    let dispatcher = tokio::spawn(engine.run(until_stopped(stop.subscribe())));
-    let roller = tokio::spawn(roll_horizon_regularly(app, until_stopped(stop.subscribe())));
-    let bot = crate::discord::run(client, until_stopped(stop.subscribe())).await;
-    match &bot {
-        Ok(()) => tracing::info!("the Discord bot stopped; stopping the dispatcher"),
-        Err(error) => {
-            tracing::error!(%error, "the Discord bot stopped with an error; stopping the dispatcher")
-        }
-    }
-    stop.send_replace(true);
-    signals.abort();
-    for (name, task) in [("dispatcher", dispatcher), ("horizon", roller)] {
-        if let Err(error) = task.await {
-            tracing::error!(%error, task = name, "a background task ended abnormally");
-        }
-    }
-    pool.close().await;
-    bot?;
+    let client = crate::discord::client(&options, application.app().clone()).await?;
+    application
+        .run_until_stopped(
+            Arc::new(chat),
+            |stopping| crate::discord::run(client, stopping.wait()),
+            shutdown_signal(),
+        )
+        .await?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Resolves once the stop flag is raised (or its sender is gone).
-async fn until_stopped(mut stopped: tokio::sync::watch::Receiver<bool>) {
-    // An error means the sender is gone, which also means stop.
-    let _sender_gone_or_stopped = stopped.wait_for(|stop| *stop).await;
-}
-
-/// Keeps sessions (and their reminders) materialised up to the horizon as days pass.
-async fn roll_horizon_regularly(app: App, stop: impl std::future::Future<Output = ()>) {
-    tokio::pin!(stop);
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
-    every.tick().await;
-    loop {
-        tokio::select! {
-            _ = every.tick() => {}
-            () = &mut stop => return,
-        }
-        if let Err(error) = app.roll_horizon().await {
-            tracing::error!(%error, "could not roll the session horizon forward");
-        }
-    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

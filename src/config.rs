@@ -19,7 +19,13 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub schedule: ScheduleSettings,
     pub discord: DiscordSettings,
+    pub engine: EngineSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EngineSettings {
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -145,6 +151,12 @@ impl Settings {
                 reason: "is empty".into(),
             });
         }
+        if !(1..=64).contains(&self.engine.max_in_flight) {
+            return Err(ConfigError::Invalid {
+                key: "engine.max_in_flight",
+                reason: format!("{} is outside 1 to 64", self.engine.max_in_flight),
+            });
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid {
                 key: "database.max_connections",
@@ -172,6 +184,7 @@ mod tests {
         assert_eq!(settings.database.path, PathBuf::from("hearth.db"));
         assert_eq!(settings.schedule.horizon_weeks, 12);
         assert!(settings.discord.token.is_empty());
+        assert_eq!(settings.engine.max_in_flight, 16);
     }
 
     #[test]

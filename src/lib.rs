@@ -12,4 +12,6 @@ pub mod console;
 pub mod discord;
 pub mod domain;
 pub mod engine;
+pub mod report;
+pub mod startup;
 pub mod store;

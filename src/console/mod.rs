@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use tokio::io::AsyncBufReadExt;
 
 use crate::app::{Actor, App, AppError};
-use crate::chat::Reply;
+use crate::chat::{ChatPort, Reply};
 use crate::clock::{Clock, ManualClock};
 use crate::domain::role::Role;
 use crate::domain::time::{parse_duration, parse_when, resolve_local, Tz};
@@ -76,7 +76,8 @@ const SIMULATED_STEP: chrono::Duration = chrono::Duration::days(1);
 impl Console {
     /// Starts as a coordinator called "you", so a new user can set things up at once.
     /// Must be called inside a tokio runtime (real time spawns the dispatcher).
-    pub fn new(app: App, clock: Option<ManualClock>) -> Self {
+    /// `engine` builds the dispatcher for the console's chat (see `startup`).
+    pub fn new(app: App, clock: Option<ManualClock>, engine: impl Fn(Arc<dyn ChatPort>) -> Engine) -> Self {
         let actor = Actor {
             community_id: COMMUNITY.to_string(),
             user_id: "console:you".to_string(),
@@ -86,27 +87,19 @@ impl Console {
         let dispatch = if clock.is_some() {
             let posts = Arc::new(Mutex::new(String::new()));
             let chat = ConsoleChat::new(app.clock(), Sink::Buffer(posts.clone()));
-            let engine = Engine::new(
-                app.pool().clone(),
-                Arc::new(chat),
-                app.clock(),
-                app.jobs_changed(),
-            )
-            .unpaced();
+            let engine = engine(Arc::new(chat));
             Dispatch::Stepped {
                 engine: Box::new(engine),
                 posts,
             }
         } else {
             let chat = ConsoleChat::new(app.clock(), Sink::Stdout);
-            let engine = Engine::new(
-                app.pool().clone(),
-                Arc::new(chat),
-                app.clock(),
-                app.jobs_changed(),
-            )
-            .unpaced();
-            Dispatch::Background(tokio::spawn(engine.run(std::future::pending())))
+            let engine = engine(Arc::new(chat));
+            Dispatch::Background(tokio::spawn(async move {
+                if let Err(error) = engine.run(std::future::pending()).await {
+                    tracing::error!(error = %crate::report::cause_chain(&error), "the dispatcher stopped");
+                }
+            }))
         };
         Console {
             app,

@@ -12,3 +12,4 @@ mod engine_discord;
 mod groups;
 mod meetings;
 mod rsvp;
+mod startup;
