@@ -1,12 +1,15 @@
 //! RSVPs and attendance rows: who answered what for which session, in the order
-//! their places were given.
+//! their places were given. An answer is one read ([`load_answers`]: the session and
+//! what the rules decide on) and one write ([`write_changes`]: what they decided).
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteExecutor};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
 
-use crate::domain::rsvp::RsvpState;
+use crate::domain::rsvp::{Answer, Changes, RsvpState, SessionAnswers};
 
+use super::jobs::{self, OnConflict};
+use super::sessions::{detail_columns, detail_from, detail_from_row, SessionDetail};
 use super::{parse_enum, to_unix, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +165,168 @@ pub async fn renumber_waitlist(db: impl SqliteExecutor<'_>, session_id: i64) -> 
     .bind(session_id)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// A session with what an answer to it is decided on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub session: SessionDetail,
+    pub answers: SessionAnswers,
+    /// Which of the members asked about want DMs.
+    pub wanting_dms: Vec<String>,
+}
+
+/// Loads a session and what an answer to it is decided on: whether its card is up,
+/// the places taken, the last place order given, the whole waitlist, and the answers
+/// of `members`, each with whether they want DMs. Only those answers: a decision
+/// changes no other row, and the others are counted.
+///
+/// One query, so one round trip to SQLite's thread: the answers come packed as one
+/// JSON array, as rows would cross from that thread one at a time.
+pub async fn load_answers(
+    db: impl SqliteExecutor<'_>,
+    session_id: i64,
+    members: &[&str],
+) -> Result<Option<Loaded>, StoreError> {
+    let members = serde_json::to_string(members).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        detail_columns!(),
+        ",
+         s.card_channel IS NOT NULL AND s.card_message IS NOT NULL AS card_posted,
+         (SELECT MAX(m) FROM (
+              SELECT MAX(seq) AS m FROM rsvp WHERE session_id = ?1 AND state = 'going'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'waitlisted'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'maybe'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'not-going'))
+             AS last_seq,
+         (SELECT json_group_array(m.value) FROM json_each(?2) m
+              JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = m.value
+              WHERE p.dm_reminders = 1) AS wanting_dms,
+         (SELECT json_group_array(json_array(a.user_id, a.display_name, a.state, a.seq,
+                                             a.waitlist_position, COALESCE(p.dm_reminders, 0)))
+              FROM (SELECT user_id, display_name, state, seq, waitlist_position FROM rsvp
+                        WHERE session_id = ?1 AND state = 'waitlisted'
+                    UNION ALL
+                    SELECT user_id, display_name, state, seq, waitlist_position FROM rsvp
+                        WHERE session_id = ?1 AND state != 'waitlisted'
+                          AND user_id IN (SELECT value FROM json_each(?2))) a
+              LEFT JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = a.user_id)
+             AS answers",
+        detail_from!(),
+        "WHERE s.id = ?1"
+    ))
+    .bind(session_id)
+    .bind(members)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let session = detail_from_row(&row)?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("answers of session {session_id}: {e}"));
+    let wanting_dms: Vec<String> = serde_json::from_str(row.try_get("wanting_dms")?).map_err(corrupt)?;
+    let packed: Vec<(String, String, String, i64, Option<i64>, i64)> =
+        serde_json::from_str(row.try_get("answers")?).map_err(corrupt)?;
+    let answers = packed
+        .into_iter()
+        .map(|(user_id, display_name, state, seq, position, dms)| {
+            Ok(Answer {
+                user_id,
+                display_name,
+                state: parse_enum("RSVP state", &state)?,
+                seq,
+                waitlist_position: position
+                    .map(|p| {
+                        u32::try_from(p).map_err(|_| StoreError::Corrupt(format!("waitlist position {p}")))
+                    })
+                    .transpose()?,
+                wants_dms: dms != 0,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let last_seq: Option<i64> = row.try_get("last_seq")?;
+    Ok(Some(Loaded {
+        answers: SessionAnswers {
+            session: session.facts(),
+            card_posted: row.try_get("card_posted")?,
+            going: session.going,
+            last_seq: last_seq.unwrap_or(0),
+            answers,
+        },
+        session,
+        wanting_dms,
+    }))
+}
+
+/// At most this many rows per statement, well inside SQLite's 32,766 bound values.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Writes what an RSVP decision changed, in one round trip: the changed answers as a
+/// multi-row upsert, then the promotion DMs, then the card redraw. Nothing at all when
+/// nothing changed. An answer's `updated_at` moves when the answer does, not when only
+/// its waitlist number does.
+pub async fn write_changes(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    session_id: i64,
+    changes: &Changes,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut batch = QueryBuilder::<Sqlite>::new("");
+    for rows in changes.answers.chunks(ROWS_PER_STATEMENT) {
+        batch.push(
+            "INSERT INTO rsvp (session_id, user_id, display_name, state, seq, waitlist_position,
+                 created_at, updated_at) ",
+        );
+        batch.push_values(rows, |mut row, answer| {
+            row.push_bind(session_id)
+                .push_bind(answer.user_id.as_str())
+                .push_bind(answer.display_name.as_str())
+                .push_bind(answer.state.as_str())
+                .push_bind(answer.seq)
+                .push_bind(answer.waitlist_position)
+                .push_bind(to_unix(now))
+                .push_bind(to_unix(now));
+        });
+        batch.push(
+            " ON CONFLICT (session_id, user_id) DO UPDATE SET
+                 display_name = excluded.display_name, state = excluded.state, seq = excluded.seq,
+                 waitlist_position = excluded.waitlist_position,
+                 updated_at = CASE WHEN rsvp.state = excluded.state AND rsvp.seq = excluded.seq
+                                        AND rsvp.display_name = excluded.display_name
+                                   THEN rsvp.updated_at ELSE excluded.updated_at END;\n",
+        );
+    }
+    for dms in changes.promotion_dms.chunks(ROWS_PER_STATEMENT) {
+        jobs::push_writes(
+            &mut batch,
+            OnConflict::Upsert,
+            community_id,
+            Some(session_id),
+            dms,
+            now,
+        );
+        batch.push(";\n");
+    }
+    if let Some(edit) = &changes.card_edit {
+        jobs::push_writes(
+            &mut batch,
+            OnConflict::Rearm,
+            community_id,
+            Some(session_id),
+            [edit],
+            now,
+        );
+    }
+    // A click writes one or two rows: keep those few statement shapes prepared, and
+    // don't let a rare large renumbering push them out of the statement cache.
+    let usual = changes.answers.len() + changes.promotion_dms.len() <= 4;
+    batch.build().persistent(usual).execute(db).await?;
     Ok(())
 }
 
