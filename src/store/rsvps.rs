@@ -75,46 +75,6 @@ pub async fn list(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec<Rs
     rows.iter().map(from_row).collect()
 }
 
-/// Records an answer. `seq` orders places; pass a fresh one when the person joins
-/// the queue for a place, or their old one to keep it.
-#[allow(clippy::too_many_arguments)]
-pub async fn set(
-    db: impl SqliteExecutor<'_>,
-    session_id: i64,
-    user_id: &str,
-    display_name: &str,
-    state: RsvpState,
-    seq: i64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO rsvp (session_id, user_id, display_name, state, seq, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (session_id, user_id) DO UPDATE SET
-             display_name = excluded.display_name, state = excluded.state, seq = excluded.seq,
-             waitlist_position = NULL, updated_at = excluded.updated_at",
-    )
-    .bind(session_id)
-    .bind(user_id)
-    .bind(display_name)
-    .bind(state.as_str())
-    .bind(seq)
-    .bind(to_unix(now))
-    .bind(to_unix(now))
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The next place in the queue for a session.
-pub async fn next_seq(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<i64, StoreError> {
-    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM rsvp WHERE session_id = ?")
-        .bind(session_id)
-        .fetch_one(db)
-        .await?;
-    Ok(max.unwrap_or(0) + 1)
-}
-
 pub async fn counts(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Counts, StoreError> {
     let row = sqlx::query(
         "SELECT COALESCE(SUM(state = 'going'), 0) AS going, COALESCE(SUM(state = 'maybe'), 0) AS maybe,
@@ -134,38 +94,6 @@ pub async fn counts(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Coun
         waitlisted: count("waitlisted")?,
         attended: count("attended")?,
     })
-}
-
-/// The first `n` on the waitlist, in order.
-pub async fn first_waitlisted(
-    db: impl SqliteExecutor<'_>,
-    session_id: i64,
-    n: u32,
-) -> Result<Vec<Rsvp>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT session_id, user_id, display_name, state, waitlist_position, seq, attended
-         FROM rsvp WHERE session_id = ? AND state = 'waitlisted' ORDER BY seq LIMIT ?",
-    )
-    .bind(session_id)
-    .bind(n)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(from_row).collect()
-}
-
-/// Gives each waitlisted answer its current position (1, 2, ...), in queue order:
-/// one pass with a window function, not a count per row.
-pub async fn renumber_waitlist(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE rsvp SET waitlist_position = queue.position
-         FROM (SELECT user_id, ROW_NUMBER() OVER (ORDER BY seq) AS position
-               FROM rsvp WHERE session_id = ?1 AND state = 'waitlisted') AS queue
-         WHERE rsvp.session_id = ?1 AND rsvp.user_id = queue.user_id",
-    )
-    .bind(session_id)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// A session with what an answer to it is decided on.
