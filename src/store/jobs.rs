@@ -49,7 +49,9 @@ macro_rules! on_conflict_upsert {
     };
 }
 
-/// [`rearm`]: a key that exists is armed again, whatever its state.
+/// [`rearm`]: a key that exists is armed again, whatever its state; unless it is
+/// pending exactly as re-arming would leave it, when writing it would only move
+/// `updated_at` (each click of a burst would rewrite the job and its indexes).
 macro_rules! on_conflict_rearm {
     () => {
         " ON CONFLICT (dedupe_key) DO UPDATE SET
@@ -57,7 +59,10 @@ macro_rules! on_conflict_rearm {
              state = CASE WHEN job.state = 'sending' THEN 'sending' ELSE 'pending' END,
              payload = CASE WHEN job.state = 'sending' THEN 'rearmed' ELSE excluded.payload END,
              expires_at = excluded.expires_at, attempts = 0, next_attempt_at = NULL,
-             last_error = NULL, updated_at = excluded.updated_at"
+             last_error = NULL, updated_at = excluded.updated_at
+         WHERE NOT (job.state = 'pending' AND job.payload = excluded.payload AND job.attempts = 0
+                    AND job.next_attempt_at IS NULL AND job.last_error IS NULL
+                    AND job.expires_at IS excluded.expires_at)"
     };
 }
 
@@ -419,7 +424,7 @@ pub async fn upcoming(
 
 /// Creates a job, or arms it again whatever its state: for card edits, which are
 /// idempotent redraws. A pending one keeps its (earlier) due time, so a burst of
-/// changes becomes one edit. One being sent right now is flagged `rearmed`, so
+/// changes becomes one edit (and one armed already is not written again). One being sent right now is flagged `rearmed`, so
 /// [`mark_sent`] puts it back to pending instead of losing the later change.
 pub async fn rearm(
     db: impl SqliteExecutor<'_>,
