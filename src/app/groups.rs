@@ -195,7 +195,7 @@ impl App {
             for session in
                 sessions::upcoming(&mut *tx, &actor.community_id, Some(group.id), now, horizon).await?
             {
-                super::rsvp::promote(&mut tx, &session, fields.capacity, now).await?;
+                super::rsvp::promote(&mut tx, session.id, now).await?;
                 super::jobs::sync_session_jobs(&mut tx, session.id, true, now).await?;
             }
         }

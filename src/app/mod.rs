@@ -164,7 +164,7 @@ impl App {
         for session in &plan.insert {
             let id = sessions::insert(&mut *conn, series.id, session).await?;
             jobs::sync_session_jobs(conn, id, false, now).await?;
-            rsvp::apply_regulars(conn, id, now).await?;
+            rsvp::apply_regulars(conn, series.id, id, now).await?;
         }
         for (id, session) in &plan.retime {
             sessions::retime(&mut *conn, *id, session.starts_at, session.ends_at).await?;

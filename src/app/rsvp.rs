@@ -6,12 +6,14 @@ use sqlx::SqliteConnection;
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::group::Privacy;
-use crate::domain::job::{promotion_key, JobKind, PlannedJob};
 use crate::domain::role::Action;
-use crate::domain::rsvp::{answer_sentence, free_places, place_for, RsvpState};
+use crate::domain::rsvp::{
+    decide_answer, fill_places, settle_answer, taking_answers, Changes, Member, RsvpRules, RsvpState,
+};
 use crate::domain::session::SessionStatus;
+use crate::store::rsvps::Loaded;
 use crate::store::sessions::SessionDetail;
-use crate::store::{self, jobs, members, rsvps, sessions};
+use crate::store::{self, rsvps, sessions};
 
 use super::jobs::redraw_card;
 use super::{authorize, parse_ref, record_audit, Actor, App, AppError, AppResult};
@@ -50,12 +52,6 @@ impl Click {
     }
 }
 
-/// What happened to the person answering.
-struct Answered {
-    state: RsvpState,
-    position: Option<i64>,
-}
-
 impl App {
     /// `/rsvp session: state: [every:]` — `every` answers "going" for every
     /// upcoming session of the series too; any one can still be changed.
@@ -74,78 +70,109 @@ impl App {
         }
     }
 
+    /// One answer: the session and its answers read once, the whole outcome decided by
+    /// [`decide_answer`], the difference written once, all in one write transaction.
     async fn answer(&self, actor: &Actor, session_id: i64, state: RsvpState, every: bool) -> AppResult {
         authorize(actor, Action::Browse, "answer")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
-        let session = open_session(&mut tx, actor, session_id).await?;
-        let close_at = session.starts_at - Duration::minutes(i64::from(self.settings().rsvp_close_minutes));
-        if now >= close_at {
-            return Err(AppError::invalid(format!(
-                "Answers for session #{session_id} closed when it started. If you're there, press I'm here on its card."
-            )));
+        let loaded = community_answers(&mut tx, actor, session_id).await?;
+        let member = Member {
+            user_id: &actor.user_id,
+            name: &actor.name,
+            wants_dms: loaded.wanting_dms.contains(&actor.user_id),
+        };
+        let rules = RsvpRules {
+            close_before: Duration::minutes(i64::from(self.settings().rsvp_close_minutes)),
+        };
+        let decision = decide_answer(&loaded.answers, member, state, now, rules)
+            .map_err(|refused| AppError::Invalid(refused.0))?;
+        if every && state != RsvpState::Going {
+            return Err(AppError::invalid(
+                "every:yes works with going: it makes you a regular of the series.",
+            ));
         }
-        let answered = apply_answer(&mut tx, &session, &actor.user_id, &actor.name, state, now).await?;
-        let mut also = 0;
-        if every {
-            if state != RsvpState::Going {
-                return Err(AppError::invalid(
-                    "every:yes works with going: it makes you a regular of the series.",
-                ));
-            }
-            rsvps::add_regular(&mut *tx, session.series_id, &actor.user_id, &actor.name, now).await?;
-            let horizon = now + Duration::weeks(i64::from(self.settings().horizon_weeks));
-            for other in sessions::upcoming(
-                &mut *tx,
-                &actor.community_id,
-                Some(session.group_id),
-                now,
-                horizon,
-            )
-            .await?
-            {
-                let untouched = rsvps::get(&mut *tx, other.id, &actor.user_id).await?.is_none();
-                if other.series_id == session.series_id
-                    && other.id != session_id
-                    && untouched
-                    && other.status != SessionStatus::Cancelled
-                {
-                    apply_answer(
-                        &mut tx,
-                        &other,
-                        &actor.user_id,
-                        &actor.name,
-                        RsvpState::Going,
-                        now,
-                    )
-                    .await?;
-                    also += 1;
-                }
-            }
-        }
+        let session = loaded.session;
+        rsvps::write_changes(
+            &mut *tx,
+            &session.community_id,
+            session_id,
+            &decision.changes,
+            now,
+        )
+        .await?;
+        let also = if every {
+            self.answer_every(&mut tx, actor, &session, now).await?
+        } else {
+            0
+        };
         self.commit(tx).await?;
 
-        let dms = members::wants_dms(self.pool(), &actor.community_id, &actor.user_id).await?;
-        let position = answered.position.and_then(|p| u32::try_from(p).ok());
         let mut reply = Reply::private(
             Tone::Done,
             format!("{} · session #{session_id}", session.group_name),
         )
-        .line(answer_sentence(answered.state, position))
+        .line(decision.told)
         .line(Text::new().time(session.starts_at, session.zone, TimeStyle::Full));
         if also > 0 {
             reply = reply.line(format!(
                 "You're down as going to the next {also} sessions too. You can change any one of them."
             ));
         }
-        if answered.state.wants_place() {
-            reply = reply.line(if dms {
+        if decision.state.wants_place() {
+            reply = reply.line(if member.wants_dms {
                 "Reminders: by DM (/reminders dm off to stop them)."
             } else {
                 "Reminders: in the channel only — /reminders dm on to get them by DM."
             });
         }
         Ok(reply)
+    }
+
+    /// `every:yes`: makes the member a regular of the series, and going to each of its
+    /// upcoming sessions they haven't answered for. Returns how many.
+    async fn answer_every(
+        &self,
+        conn: &mut SqliteConnection,
+        actor: &Actor,
+        session: &SessionDetail,
+        now: DateTime<Utc>,
+    ) -> Result<u32, AppError> {
+        rsvps::add_regular(&mut *conn, session.series_id, &actor.user_id, &actor.name, now).await?;
+        let horizon = now + Duration::weeks(i64::from(self.settings().horizon_weeks));
+        let upcoming = sessions::upcoming(
+            &mut *conn,
+            &actor.community_id,
+            Some(session.group_id),
+            now,
+            horizon,
+        )
+        .await?;
+        let mut also = 0;
+        for other in upcoming {
+            if other.series_id != session.series_id
+                || other.id == session.id
+                || other.status == SessionStatus::Cancelled
+            {
+                continue;
+            }
+            let Some(loaded) = rsvps::load_answers(&mut *conn, other.id, &[&actor.user_id]).await? else {
+                continue;
+            };
+            if loaded.answers.answer(&actor.user_id).is_some() {
+                // An answer they gave for that one stands.
+                continue;
+            }
+            let member = Member {
+                user_id: &actor.user_id,
+                name: &actor.name,
+                wants_dms: loaded.wanting_dms.contains(&actor.user_id),
+            };
+            let decision = settle_answer(&loaded.answers, member, RsvpState::Going, now);
+            rsvps::write_changes(&mut *conn, &other.community_id, other.id, &decision.changes, now).await?;
+            also += 1;
+        }
+        Ok(also)
     }
 
     /// "I'm here": self check-in while the session runs.
@@ -316,16 +343,10 @@ async fn community_session(
     actor: &Actor,
     id: i64,
 ) -> Result<SessionDetail, AppError> {
-    let not_found = || {
-        AppError::NotFound(format!(
-            "There is no session #{id} (it may have been removed). /meeting list shows upcoming sessions."
-        ))
-    };
-    let session = sessions::get(&mut *conn, id).await?.ok_or_else(not_found)?;
-    if session.community_id != actor.community_id {
-        return Err(not_found());
+    match sessions::get(&mut *conn, id).await? {
+        Some(session) if session.community_id == actor.community_id => Ok(session),
+        _ => Err(no_such_session(id)),
     }
-    Ok(session)
 }
 
 /// A session that can still take answers: exists here, group active, not cancelled.
@@ -335,132 +356,80 @@ async fn open_session(
     id: i64,
 ) -> Result<SessionDetail, AppError> {
     let session = community_session(conn, actor, id).await?;
-    if session.group_archived {
-        return Err(AppError::invalid(format!(
-            "\"{}\" has been archived, so it isn't taking answers.",
-            session.group_name
-        )));
-    }
-    if session.status == SessionStatus::Cancelled {
-        let reason = session
-            .note
-            .as_deref()
-            .map(|r| format!(" ({r})"))
-            .unwrap_or_default();
-        return Err(AppError::invalid(format!(
-            "Session #{id} is cancelled{reason}, so it isn't taking answers."
-        )));
-    }
+    taking_answers(&session.facts()).map_err(|refused| AppError::Invalid(refused.0))?;
     Ok(session)
 }
 
-/// Records one answer in the open transaction: places first-come, the waitlist
-/// promoted as places free, the card redrawn, promoted members told.
-async fn apply_answer(
-    conn: &mut SqliteConnection,
-    session: &SessionDetail,
-    user: &str,
-    name: &str,
-    wanted: RsvpState,
-    now: DateTime<Utc>,
-) -> Result<Answered, AppError> {
-    let capacity = session.capacity;
-    let existing = rsvps::get(&mut *conn, session.id, user).await?;
-    match (wanted, &existing) {
-        // Already holding a place or a queue number: keep it.
-        (RsvpState::Going, Some(held)) if held.state.wants_place() => {}
-        (RsvpState::Going, _) => {
-            let going = rsvps::counts(&mut *conn, session.id).await?.going;
-            let seq = rsvps::next_seq(&mut *conn, session.id).await?;
-            rsvps::set(
-                &mut *conn,
-                session.id,
-                user,
-                name,
-                place_for(going, capacity),
-                seq,
-                now,
-            )
-            .await?;
-        }
-        (state, held) => {
-            let seq = held.as_ref().map_or(0, |h| h.seq);
-            rsvps::set(&mut *conn, session.id, user, name, state, seq, now).await?;
-        }
+/// A session of the asker's community with what an answer to it is decided on.
+async fn community_answers(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<Loaded, AppError> {
+    match rsvps::load_answers(&mut *conn, id, &[&actor.user_id]).await? {
+        Some(loaded) if loaded.session.community_id == actor.community_id => Ok(loaded),
+        _ => Err(no_such_session(id)),
     }
-    let promoted = promote(conn, session, capacity, now).await?;
-    let was_waiting = existing
-        .as_ref()
-        .is_some_and(|held| held.state == RsvpState::Waitlisted);
-    if promoted == 0
-        && (was_waiting
-            || rsvps::get(&mut *conn, session.id, user)
-                .await?
-                .is_some_and(|r| r.state == RsvpState::Waitlisted))
-    {
-        // Joining or leaving the waitlist moves the numbers.
-        rsvps::renumber_waitlist(&mut *conn, session.id).await?;
-    }
-    redraw_card(conn, &session.community_id, session.id, session.ends_at, now).await?;
-    let mine = rsvps::get(&mut *conn, session.id, user)
-        .await?
-        .ok_or_else(|| AppError::internal(&store::StoreError::Corrupt("answer vanished".into())))?;
-    Ok(Answered {
-        state: mine.state,
-        position: mine.waitlist_position,
-    })
 }
 
-/// Fills free places from the waitlist, in order, and tells those promoted.
-/// Returns how many were promoted.
+fn no_such_session(id: i64) -> AppError {
+    AppError::NotFound(format!(
+        "There is no session #{id} (it may have been removed). /meeting list shows upcoming sessions."
+    ))
+}
+
+/// Fills free places from the waitlist, in order, and tells those promoted (after
+/// the group's capacity grew, say).
 pub(crate) async fn promote(
-    conn: &mut SqliteConnection,
-    session: &SessionDetail,
-    capacity: Option<u32>,
-    now: DateTime<Utc>,
-) -> Result<u32, AppError> {
-    let counts = rsvps::counts(&mut *conn, session.id).await?;
-    let free = free_places(counts.going, capacity, counts.waitlisted);
-    for lucky in rsvps::first_waitlisted(&mut *conn, session.id, free).await? {
-        rsvps::set(
-            &mut *conn,
-            session.id,
-            &lucky.user_id,
-            &lucky.display_name,
-            RsvpState::Going,
-            lucky.seq,
-            now,
-        )
-        .await?;
-        if members::wants_dms(&mut *conn, &session.community_id, &lucky.user_id).await? {
-            let told = PlannedJob {
-                kind: JobKind::DmPromotion,
-                dedupe_key: promotion_key(session.id, &lucky.user_id, lucky.seq),
-                target: Some(lucky.user_id.clone()),
-                payload: String::new(),
-                due_at: now,
-                expires_at: Some(session.starts_at),
-            };
-            jobs::upsert(&mut *conn, &session.community_id, Some(session.id), &told, now).await?;
-        }
-    }
-    if free > 0 {
-        rsvps::renumber_waitlist(&mut *conn, session.id).await?;
-    }
-    Ok(free)
-}
-
-/// Regulars of a series are going to each new session of it, as places allow.
-pub(crate) async fn apply_regulars(
     conn: &mut SqliteConnection,
     session_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let Some(session) = sessions::get(&mut *conn, session_id).await? else {
+    let Some(loaded) = rsvps::load_answers(&mut *conn, session_id, &[]).await? else {
         return Ok(());
     };
-    for (user, name) in rsvps::regulars(&mut *conn, session.series_id).await? {
-        apply_answer(conn, &session, &user, &name, RsvpState::Going, now).await?;
+    let changes = fill_places(&loaded.answers, now);
+    rsvps::write_changes(
+        &mut *conn,
+        &loaded.session.community_id,
+        session_id,
+        &changes,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Regulars of a series are going to each new session of it, as places allow, in the
+/// order they became regulars.
+pub(crate) async fn apply_regulars(
+    conn: &mut SqliteConnection,
+    series_id: i64,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let regulars = rsvps::regulars(&mut *conn, series_id).await?;
+    if regulars.is_empty() {
+        return Ok(());
     }
+    let ids: Vec<&str> = regulars.iter().map(|(user, _)| user.as_str()).collect();
+    let Some(mut loaded) = rsvps::load_answers(&mut *conn, session_id, &ids).await? else {
+        return Ok(());
+    };
+    let mut changes = Changes::default();
+    for (user, name) in &regulars {
+        let member = Member {
+            user_id: user,
+            name,
+            wants_dms: loaded.wanting_dms.contains(user),
+        };
+        let decision = settle_answer(&loaded.answers, member, RsvpState::Going, now);
+        loaded.answers.apply(&decision.changes);
+        changes.merge(decision.changes);
+    }
+    rsvps::write_changes(
+        &mut *conn,
+        &loaded.session.community_id,
+        session_id,
+        &changes,
+        now,
+    )
+    .await?;
     Ok(())
 }

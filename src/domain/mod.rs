@@ -5,7 +5,7 @@
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
-//! - [`rsvp`]: answers, capacity and the waitlist.
+//! - [`rsvp`]: answers, capacity and the waitlist; a click decided whole.
 //! - [`reminder`]: reminder offsets and when each reminder is due.
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 

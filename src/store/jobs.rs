@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteExecutor};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
 
 use crate::domain::job::{JobKind, JobState, PlannedJob};
 
@@ -27,6 +27,81 @@ pub struct Job {
     pub delivered_channel: Option<String>,
     pub delivered_message: Option<String>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A job insert up to its `VALUES`: ten values a row, in [`write_job`]'s order.
+macro_rules! insert_job {
+    () => {
+        "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
+             expires_at, created_at, updated_at) "
+    };
+}
+
+/// [`upsert`]: a key that exists is re-timed while still pending, else left alone.
+macro_rules! on_conflict_upsert {
+    () => {
+        " ON CONFLICT (dedupe_key) DO UPDATE SET
+             due_at = excluded.due_at, expires_at = excluded.expires_at, target = excluded.target,
+             payload = excluded.payload, next_attempt_at = NULL, updated_at = excluded.updated_at
+         WHERE job.state = 'pending'
+           AND (job.due_at != excluded.due_at OR job.expires_at IS NOT excluded.expires_at
+                OR job.target IS NOT excluded.target OR job.payload != excluded.payload)"
+    };
+}
+
+/// [`rearm`]: a key that exists is armed again, whatever its state; unless it is
+/// pending exactly as re-arming would leave it, when writing it would only move
+/// `updated_at` (each click of a burst would rewrite the job and its indexes).
+macro_rules! on_conflict_rearm {
+    () => {
+        " ON CONFLICT (dedupe_key) DO UPDATE SET
+             due_at = CASE WHEN job.state = 'pending' THEN job.due_at ELSE excluded.due_at END,
+             state = CASE WHEN job.state = 'sending' THEN 'sending' ELSE 'pending' END,
+             payload = CASE WHEN job.state = 'sending' THEN 'rearmed' ELSE excluded.payload END,
+             expires_at = excluded.expires_at, attempts = 0, next_attempt_at = NULL,
+             last_error = NULL, updated_at = excluded.updated_at
+         WHERE NOT (job.state = 'pending' AND job.payload = excluded.payload AND job.attempts = 0
+                    AND job.next_attempt_at IS NULL AND job.last_error IS NULL
+                    AND job.expires_at IS excluded.expires_at)"
+    };
+}
+
+/// How [`push_writes`] treats a job whose key exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OnConflict {
+    /// As [`upsert`].
+    Upsert,
+    /// As [`rearm`].
+    Rearm,
+}
+
+/// Adds one statement writing `jobs` to a batch being built (so they go in the same
+/// round trip as the rest of the batch), each as [`upsert`] or [`rearm`] would.
+pub(super) fn push_writes<'a>(
+    batch: &mut QueryBuilder<Sqlite>,
+    how: OnConflict,
+    community_id: &str,
+    session_id: Option<i64>,
+    jobs: impl IntoIterator<Item = &'a PlannedJob>,
+    now: DateTime<Utc>,
+) {
+    batch.push(insert_job!());
+    batch.push_values(jobs, |mut row, job| {
+        row.push_bind(community_id)
+            .push_bind(job.kind.as_str())
+            .push_bind(job.dedupe_key.as_str())
+            .push_bind(session_id)
+            .push_bind(job.target.as_deref())
+            .push_bind(job.payload.as_str())
+            .push_bind(to_unix(job.due_at))
+            .push_bind(job.expires_at.map(to_unix))
+            .push_bind(to_unix(now))
+            .push_bind(to_unix(now));
+    });
+    batch.push(match how {
+        OnConflict::Upsert => on_conflict_upsert!(),
+        OnConflict::Rearm => on_conflict_rearm!(),
+    });
 }
 
 macro_rules! columns {
@@ -70,15 +145,11 @@ pub async fn upsert(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     write_job(
-        "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
-             expires_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (dedupe_key) DO UPDATE SET
-             due_at = excluded.due_at, expires_at = excluded.expires_at, target = excluded.target,
-             payload = excluded.payload, next_attempt_at = NULL, updated_at = excluded.updated_at
-         WHERE job.state = 'pending'
-           AND (job.due_at != excluded.due_at OR job.expires_at IS NOT excluded.expires_at
-                OR job.target IS NOT excluded.target OR job.payload != excluded.payload)",
+        concat!(
+            insert_job!(),
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            on_conflict_upsert!()
+        ),
         db,
         community_id,
         session_id,
@@ -520,7 +591,7 @@ pub async fn upcoming(
 
 /// Creates a job, or arms it again whatever its state: for card edits, which are
 /// idempotent redraws. A pending one keeps its (earlier) due time, so a burst of
-/// changes becomes one edit. One being sent right now is flagged `rearmed`, so
+/// changes becomes one edit (and one armed already is not written again). One being sent right now is flagged `rearmed`, so
 /// [`mark_sent`] puts it back to pending instead of losing the later change.
 pub async fn rearm(
     db: impl SqliteExecutor<'_>,
@@ -530,15 +601,11 @@ pub async fn rearm(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     write_job(
-        "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
-             expires_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (dedupe_key) DO UPDATE SET
-             due_at = CASE WHEN job.state = 'pending' THEN job.due_at ELSE excluded.due_at END,
-             state = CASE WHEN job.state = 'sending' THEN 'sending' ELSE 'pending' END,
-             payload = CASE WHEN job.state = 'sending' THEN 'rearmed' ELSE excluded.payload END,
-             expires_at = excluded.expires_at, attempts = 0, next_attempt_at = NULL,
-             last_error = NULL, updated_at = excluded.updated_at",
+        concat!(
+            insert_job!(),
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            on_conflict_rearm!()
+        ),
         db,
         community_id,
         session_id,

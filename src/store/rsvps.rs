@@ -1,12 +1,15 @@
 //! RSVPs and attendance rows: who answered what for which session, in the order
-//! their places were given.
+//! their places were given. An answer is one read ([`load_answers`]: the session and
+//! what the rules decide on) and one write ([`write_changes`]: what they decided).
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteExecutor};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
 
-use crate::domain::rsvp::RsvpState;
+use crate::domain::rsvp::{Answer, Changes, RsvpState, SessionAnswers};
 
+use super::jobs::{self, OnConflict};
+use super::sessions::{detail_columns, detail_from, detail_from_row, SessionDetail};
 use super::{parse_enum, to_unix, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,46 +75,6 @@ pub async fn list(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec<Rs
     rows.iter().map(from_row).collect()
 }
 
-/// Records an answer. `seq` orders places; pass a fresh one when the person joins
-/// the queue for a place, or their old one to keep it.
-#[allow(clippy::too_many_arguments)]
-pub async fn set(
-    db: impl SqliteExecutor<'_>,
-    session_id: i64,
-    user_id: &str,
-    display_name: &str,
-    state: RsvpState,
-    seq: i64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO rsvp (session_id, user_id, display_name, state, seq, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (session_id, user_id) DO UPDATE SET
-             display_name = excluded.display_name, state = excluded.state, seq = excluded.seq,
-             waitlist_position = NULL, updated_at = excluded.updated_at",
-    )
-    .bind(session_id)
-    .bind(user_id)
-    .bind(display_name)
-    .bind(state.as_str())
-    .bind(seq)
-    .bind(to_unix(now))
-    .bind(to_unix(now))
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The next place in the queue for a session.
-pub async fn next_seq(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<i64, StoreError> {
-    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM rsvp WHERE session_id = ?")
-        .bind(session_id)
-        .fetch_one(db)
-        .await?;
-    Ok(max.unwrap_or(0) + 1)
-}
-
 pub async fn counts(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Counts, StoreError> {
     let row = sqlx::query(
         "SELECT COALESCE(SUM(state = 'going'), 0) AS going, COALESCE(SUM(state = 'maybe'), 0) AS maybe,
@@ -133,35 +96,165 @@ pub async fn counts(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Coun
     })
 }
 
-/// The first `n` on the waitlist, in order.
-pub async fn first_waitlisted(
-    db: impl SqliteExecutor<'_>,
-    session_id: i64,
-    n: u32,
-) -> Result<Vec<Rsvp>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT session_id, user_id, display_name, state, waitlist_position, seq, attended
-         FROM rsvp WHERE session_id = ? AND state = 'waitlisted' ORDER BY seq LIMIT ?",
-    )
-    .bind(session_id)
-    .bind(n)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(from_row).collect()
+/// A session with what an answer to it is decided on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub session: SessionDetail,
+    pub answers: SessionAnswers,
+    /// Which of the members asked about want DMs.
+    pub wanting_dms: Vec<String>,
 }
 
-/// Gives each waitlisted answer its current position (1, 2, ...), in queue order:
-/// one pass with a window function, not a count per row.
-pub async fn renumber_waitlist(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE rsvp SET waitlist_position = queue.position
-         FROM (SELECT user_id, ROW_NUMBER() OVER (ORDER BY seq) AS position
-               FROM rsvp WHERE session_id = ?1 AND state = 'waitlisted') AS queue
-         WHERE rsvp.session_id = ?1 AND rsvp.user_id = queue.user_id",
-    )
+/// Loads a session and what an answer to it is decided on: whether its card is up,
+/// the places taken, the last place order given, the whole waitlist, and the answers
+/// of `members`, each with whether they want DMs. Only those answers: a decision
+/// changes no other row, and the others are counted.
+///
+/// One query, so one round trip to SQLite's thread: the answers come packed as one
+/// JSON array, as rows would cross from that thread one at a time.
+pub async fn load_answers(
+    db: impl SqliteExecutor<'_>,
+    session_id: i64,
+    members: &[&str],
+) -> Result<Option<Loaded>, StoreError> {
+    let members = serde_json::to_string(members).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        detail_columns!(),
+        ",
+         s.card_channel IS NOT NULL AND s.card_message IS NOT NULL AS card_posted,
+         (SELECT MAX(m) FROM (
+              SELECT MAX(seq) AS m FROM rsvp WHERE session_id = ?1 AND state = 'going'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'waitlisted'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'maybe'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'not-going'))
+             AS last_seq,
+         (SELECT json_group_array(m.value) FROM json_each(?2) m
+              JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = m.value
+              WHERE p.dm_reminders = 1) AS wanting_dms,
+         (SELECT json_group_array(json_array(a.user_id, a.display_name, a.state, a.seq,
+                                             a.waitlist_position, COALESCE(p.dm_reminders, 0)))
+              FROM (SELECT user_id, display_name, state, seq, waitlist_position FROM rsvp
+                        WHERE session_id = ?1 AND state = 'waitlisted'
+                    UNION ALL
+                    SELECT user_id, display_name, state, seq, waitlist_position FROM rsvp
+                        WHERE session_id = ?1 AND state != 'waitlisted'
+                          AND user_id IN (SELECT value FROM json_each(?2))) a
+              LEFT JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = a.user_id)
+             AS answers",
+        detail_from!(),
+        "WHERE s.id = ?1"
+    ))
     .bind(session_id)
-    .execute(db)
+    .bind(members)
+    .fetch_optional(db)
     .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let session = detail_from_row(&row)?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("answers of session {session_id}: {e}"));
+    let wanting_dms: Vec<String> = serde_json::from_str(row.try_get("wanting_dms")?).map_err(corrupt)?;
+    let packed: Vec<(String, String, String, i64, Option<i64>, i64)> =
+        serde_json::from_str(row.try_get("answers")?).map_err(corrupt)?;
+    let answers = packed
+        .into_iter()
+        .map(|(user_id, display_name, state, seq, position, dms)| {
+            Ok(Answer {
+                user_id,
+                display_name,
+                state: parse_enum("RSVP state", &state)?,
+                seq,
+                waitlist_position: position
+                    .map(|p| {
+                        u32::try_from(p).map_err(|_| StoreError::Corrupt(format!("waitlist position {p}")))
+                    })
+                    .transpose()?,
+                wants_dms: dms != 0,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let last_seq: Option<i64> = row.try_get("last_seq")?;
+    Ok(Some(Loaded {
+        answers: SessionAnswers {
+            session: session.facts(),
+            card_posted: row.try_get("card_posted")?,
+            going: session.going,
+            last_seq: last_seq.unwrap_or(0),
+            answers,
+        },
+        session,
+        wanting_dms,
+    }))
+}
+
+/// At most this many rows per statement, well inside SQLite's 32,766 bound values.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Writes what an RSVP decision changed, in one round trip: the changed answers as a
+/// multi-row upsert, then the promotion DMs, then the card redraw. Nothing at all when
+/// nothing changed. An answer's `updated_at` moves when the answer does, not when only
+/// its waitlist number does.
+pub async fn write_changes(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    session_id: i64,
+    changes: &Changes,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut batch = QueryBuilder::<Sqlite>::new("");
+    for rows in changes.answers.chunks(ROWS_PER_STATEMENT) {
+        batch.push(
+            "INSERT INTO rsvp (session_id, user_id, display_name, state, seq, waitlist_position,
+                 created_at, updated_at) ",
+        );
+        batch.push_values(rows, |mut row, answer| {
+            row.push_bind(session_id)
+                .push_bind(answer.user_id.as_str())
+                .push_bind(answer.display_name.as_str())
+                .push_bind(answer.state.as_str())
+                .push_bind(answer.seq)
+                .push_bind(answer.waitlist_position)
+                .push_bind(to_unix(now))
+                .push_bind(to_unix(now));
+        });
+        batch.push(
+            " ON CONFLICT (session_id, user_id) DO UPDATE SET
+                 display_name = excluded.display_name, state = excluded.state, seq = excluded.seq,
+                 waitlist_position = excluded.waitlist_position,
+                 updated_at = CASE WHEN rsvp.state = excluded.state AND rsvp.seq = excluded.seq
+                                        AND rsvp.display_name = excluded.display_name
+                                   THEN rsvp.updated_at ELSE excluded.updated_at END;\n",
+        );
+    }
+    for dms in changes.promotion_dms.chunks(ROWS_PER_STATEMENT) {
+        jobs::push_writes(
+            &mut batch,
+            OnConflict::Upsert,
+            community_id,
+            Some(session_id),
+            dms,
+            now,
+        );
+        batch.push(";\n");
+    }
+    if let Some(edit) = &changes.card_edit {
+        jobs::push_writes(
+            &mut batch,
+            OnConflict::Rearm,
+            community_id,
+            Some(session_id),
+            [edit],
+            now,
+        );
+    }
+    // A click writes one or two rows: keep those few statement shapes prepared, and
+    // don't let a rare large renumbering push them out of the statement cache.
+    let usual = changes.answers.len() + changes.promotion_dms.len() <= 4;
+    batch.build().persistent(usual).execute(db).await?;
     Ok(())
 }
 

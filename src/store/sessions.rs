@@ -6,6 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteExecutor};
 
 use crate::domain::group::Privacy;
+use crate::domain::rsvp::SessionFacts;
 use crate::domain::session::{SessionStatus, StoredSession, WantedSession};
 
 use super::{format_date, from_unix, parse_date, parse_enum, parse_zone, to_unix, StoreError};
@@ -34,19 +35,51 @@ pub struct SessionDetail {
     pub going: u32,
 }
 
-macro_rules! detail_select {
+/// The columns [`detail_from_row`] reads, over [`detail_from`]'s tables.
+macro_rules! detail_columns {
     () => {
-        "SELECT s.id, s.series_id, s.local_date, s.starts_at, s.ends_at, s.status, s.note,
-                g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
-                r.location, g.archived_at, g.privacy, g.capacity,
-                (SELECT COUNT(*) FROM rsvp WHERE rsvp.session_id = s.id AND rsvp.state = 'going') AS going
-         FROM session s
+        "s.id, s.series_id, s.local_date, s.starts_at, s.ends_at, s.status, s.note,
+         g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
+         r.location, g.archived_at, g.privacy, g.capacity,
+         (SELECT COUNT(*) FROM rsvp WHERE rsvp.session_id = s.id AND rsvp.state = 'going') AS going"
+    };
+}
+
+/// A session (`s`) with its series (`r`) and group (`g`).
+macro_rules! detail_from {
+    () => {
+        " FROM session s
          JOIN series r ON r.id = s.series_id
          JOIN meeting_group g ON g.id = r.group_id "
     };
 }
 
-fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreError> {
+// The RSVP store loads a session with its answers in one query.
+pub(super) use {detail_columns, detail_from};
+
+macro_rules! detail_select {
+    () => {
+        concat!("SELECT ", detail_columns!(), detail_from!())
+    };
+}
+
+impl SessionDetail {
+    /// What the RSVP rules need to know about it.
+    pub fn facts(&self) -> SessionFacts {
+        SessionFacts {
+            id: self.id,
+            group_name: self.group_name.clone(),
+            group_archived: self.group_archived,
+            status: self.status,
+            note: self.note.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            capacity: self.capacity,
+        }
+    }
+}
+
+pub(super) fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreError> {
     let archived_at: Option<i64> = row.try_get("archived_at")?;
     let capacity: Option<i64> = row.try_get("capacity")?;
     Ok(SessionDetail {

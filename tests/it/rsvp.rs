@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 use hearth::app::rsvp::Click;
 use hearth::app::{Actor, App};
+use hearth::domain::job::JobState;
 use hearth::domain::role::Role;
 use hearth::domain::rsvp::RsvpState;
 use hearth::store::rsvps;
@@ -94,6 +95,84 @@ async fn two_hundred_simultaneous_clicks_fill_ten_places_in_order_and_the_waitli
     assert_eq!(still_waiting, 187);
     let fourth = after.iter().find(|r| r.user_id == waiting[3].user_id).unwrap();
     assert_eq!(fourth.waitlist_position, Some(1), "the queue moved up");
+}
+
+#[tokio::test]
+async fn a_waitlist_too_long_for_one_write_statement_still_moves_up_in_order() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, Some(1), "headcount").await;
+    for i in 0..520 {
+        t.app
+            .click(&person(i), "1", Click::Rsvp(RsvpState::Going))
+            .await
+            .unwrap();
+    }
+
+    t.app
+        .click(&person(0), "1", Click::Rsvp(RsvpState::NotGoing))
+        .await
+        .unwrap();
+
+    let answers = rsvps::list(&t.pool, 1).await.unwrap();
+    let going: Vec<&str> = answers
+        .iter()
+        .filter(|r| r.state == RsvpState::Going)
+        .map(|r| r.user_id.as_str())
+        .collect();
+    assert_eq!(going, [person(1).user_id], "the first in line has the place");
+    let positions: Vec<i64> = answers
+        .iter()
+        .filter(|r| r.state == RsvpState::Waitlisted)
+        .map(|r| r.waitlist_position.unwrap())
+        .collect();
+    assert_eq!(
+        positions,
+        (1..=518).collect::<Vec<i64>>(),
+        "all 518 still waiting moved up, in order"
+    );
+}
+
+#[tokio::test]
+async fn the_same_answer_again_leaves_the_card_alone_and_a_new_one_redraws_it() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, Some(5), "headcount").await;
+    let ana = actor("Ana", Role::Member);
+    let (chat, _deliveries) = crate::support::recording_chat::RecordingChat::new(Arc::new(t.clock.clone()));
+    let mut engine = hearth::engine::Engine::new(
+        t.pool.clone(),
+        chat,
+        Arc::new(t.clock.clone()),
+        t.app.jobs_changed(),
+    );
+    engine.run_until_idle().await.unwrap();
+    let edit_state = || async {
+        hearth::store::jobs::get_by_key(&t.pool, "card-edit:1")
+            .await
+            .unwrap()
+            .map(|job| job.state)
+    };
+    t.app
+        .click(&ana, "1", Click::Rsvp(RsvpState::Going))
+        .await
+        .unwrap();
+    t.clock.advance(Duration::seconds(3));
+    engine.run_until_idle().await.unwrap();
+    assert_eq!(edit_state().await, Some(JobState::Sent), "the card shows Ana");
+
+    let again = t
+        .app
+        .click(&ana, "1", Click::Rsvp(RsvpState::Going))
+        .await
+        .unwrap();
+    let after_again = edit_state().await;
+    t.app
+        .click(&ana, "1", Click::Rsvp(RsvpState::Maybe))
+        .await
+        .unwrap();
+
+    assert!(text(&again).contains("You're going."), "{}", text(&again));
+    assert_eq!(after_again, Some(JobState::Sent), "nothing changed: no redraw");
+    assert_eq!(edit_state().await, Some(JobState::Pending), "a maybe is a change");
 }
 
 /// What each role sees for each privacy setting, on the card, in the reminder and
