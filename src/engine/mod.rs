@@ -211,11 +211,18 @@ impl Engine {
             self.round(self.clock.now()).await?;
             // A lane head skipped or failed lets the next job of its lane go.
             let settled_some = self.outcome.skipped > before.skipped || self.outcome.failed > before.failed;
-            if let Some(joined) = self.in_flight.join_next_with_id().await {
-                self.land(joined);
+            let room = self.next_room.take();
+            if !self.in_flight.is_empty() {
+                // Whichever comes first: a delivery ends (its lane is free again), or a
+                // deferred lane has room.
+                let until_room = tokio::time::sleep_until(room.unwrap_or_else(|| Instant::now() + IDLE_WAIT));
+                tokio::select! {
+                    Some(joined) = self.in_flight.join_next_with_id() => self.land(joined),
+                    () = until_room => {}
+                }
                 continue;
             }
-            match self.next_room.take() {
+            match room {
                 Some(room) => tokio::time::sleep_until(room).await,
                 None if settled_some || !self.finished.is_empty() => {}
                 None => break,
