@@ -205,6 +205,25 @@ pub async fn list_active_ids(db: impl SqliteExecutor<'_>) -> Result<Vec<i64>, St
     )
 }
 
+/// Up to `limit` groups that are not archived, across communities, with ids after
+/// `after_id`, in id order: the horizon roll walks every group a page at a time.
+pub async fn active_page(
+    db: impl SqliteExecutor<'_>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Group>, StoreError> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM meeting_group WHERE id > ? AND archived_at IS NULL ORDER BY id LIMIT ?"
+    ))
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Stores a group's reminder offsets, already validated (`24h,1h`).
 pub async fn set_reminder_offsets(
     db: impl SqliteExecutor<'_>,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteExecutor};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqliteExecutor};
 
 use crate::domain::job::{JobKind, JobState, PlannedJob};
 
@@ -33,6 +33,18 @@ macro_rules! columns {
     () => {
         "id, community_id, kind, dedupe_key, session_id, target, payload, due_at, expires_at, state,
          attempts, next_attempt_at, last_error, fell_back, delivered_channel, delivered_message, updated_at"
+    };
+}
+
+/// What [`upsert`] does with a key that exists, shared with [`upsert_many`].
+macro_rules! upsert_on_conflict {
+    () => {
+        " ON CONFLICT (dedupe_key) DO UPDATE SET
+             due_at = excluded.due_at, expires_at = excluded.expires_at, target = excluded.target,
+             payload = excluded.payload, next_attempt_at = NULL, updated_at = excluded.updated_at
+         WHERE job.state = 'pending'
+           AND (job.due_at != excluded.due_at OR job.expires_at IS NOT excluded.expires_at
+                OR job.target IS NOT excluded.target OR job.payload != excluded.payload)"
     };
 }
 
@@ -70,15 +82,12 @@ pub async fn upsert(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     write_job(
-        "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
-             expires_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (dedupe_key) DO UPDATE SET
-             due_at = excluded.due_at, expires_at = excluded.expires_at, target = excluded.target,
-             payload = excluded.payload, next_attempt_at = NULL, updated_at = excluded.updated_at
-         WHERE job.state = 'pending'
-           AND (job.due_at != excluded.due_at OR job.expires_at IS NOT excluded.expires_at
-                OR job.target IS NOT excluded.target OR job.payload != excluded.payload)",
+        concat!(
+            "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
+                 expires_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            upsert_on_conflict!()
+        ),
         db,
         community_id,
         session_id,
@@ -86,6 +95,42 @@ pub async fn upsert(
         now,
     )
     .await
+}
+
+/// Rows per multi-row insert: 10 values each, well inside SQLite's variable limit.
+const UPSERT_CHUNK: usize = 500;
+
+/// [`upsert`] for many jobs of a community at once, as (session, job), in as few
+/// statements as fit: materialising a group's sessions writes all their jobs in one go.
+pub async fn upsert_many(
+    conn: &mut SqliteConnection,
+    community_id: &str,
+    jobs: &[(Option<i64>, PlannedJob)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in jobs.chunks(UPSERT_CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
+                 expires_at, created_at, updated_at) ",
+        );
+        insert.push_values(chunk, |mut row, (session_id, job)| {
+            row.push_bind(community_id.to_string())
+                .push_bind(job.kind.as_str())
+                .push_bind(job.dedupe_key.clone())
+                .push_bind(*session_id)
+                .push_bind(job.target.clone())
+                .push_bind(job.payload.clone())
+                .push_bind(to_unix(job.due_at))
+                .push_bind(job.expires_at.map(to_unix))
+                .push_bind(to_unix(now))
+                .push_bind(to_unix(now));
+        });
+        insert.push(upsert_on_conflict!());
+        // Not kept as a prepared statement: its text varies with the row count, and
+        // caching every length would only hold memory on each connection.
+        insert.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The pending jobs of one session.
