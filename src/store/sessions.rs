@@ -203,23 +203,6 @@ pub async fn insert_many(
     Ok(ids)
 }
 
-pub async fn insert(
-    db: impl SqliteExecutor<'_>,
-    series_id: i64,
-    session: &WantedSession,
-) -> Result<i64, StoreError> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO session (series_id, local_date, starts_at, ends_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(series_id)
-    .bind(format_date(session.local_date))
-    .bind(to_unix(session.starts_at))
-    .bind(to_unix(session.ends_at))
-    .fetch_one(db)
-    .await?;
-    Ok(id)
-}
-
 pub async fn retime(
     db: impl SqliteExecutor<'_>,
     id: i64,
