@@ -43,8 +43,10 @@ pub struct RollReport {
     /// Groups left as they were because something failed (each is logged); the roll
     /// went on with the others, and the next roll tries them again.
     pub failed: usize,
-    /// The longest time one group's transaction held the write lock: what a command
-    /// arriving during the roll can have had to wait.
+    /// The longest of the groups' write transactions, from taking the lock (`BEGIN
+    /// IMMEDIATE` returning) to the end of `COMMIT`: about what a command arriving during the roll can have had
+    /// to wait for the lock. An upper bound: it includes any WAL checkpoint SQLite
+    /// runs as a commit ends, after the lock is released.
     pub longest_write: StdDuration,
 }
 
