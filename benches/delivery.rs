@@ -7,7 +7,7 @@
 //! machines are noisy); the target is at least 45 deliveries a second (90 % of
 //! Discord's 50 requests a second), no 429, and every reminder exactly once.
 
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 #[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 

@@ -1,12 +1,17 @@
-//! What the benchmarks share: a seeded app on a SQLite file, and percentiles.
+//! What the benchmarks share: a seeded app on a SQLite file, thousands of groups
+//! seeded in one transaction, and percentiles.
+// Each benchmark uses part of it.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use hearth::app::{Actor, App, AppSettings};
 use hearth::clock::Clock;
 use hearth::domain::role::Role;
 use hearth::store::{self, DbOptions};
+use sqlx::SqlitePool;
 
 /// The benchmarks' community.
 pub const COMMUNITY: &str = "bench";
@@ -52,4 +57,51 @@ pub async fn seeded_app(path: &Path, clock: Arc<dyn Clock>, capacity: Option<i64
     };
     app.meeting_add(&coordinator(), meeting).await.unwrap();
     app
+}
+
+/// Seeds `groups` groups into the benchmarks' community, each with a weekly series
+/// whose first session is 1 to 6 days after `now`, 08:30 to 19:30 local, in one of
+/// four zones (so 12 fall in a 12-week horizon). One transaction of plain SQL:
+/// seeding is set-up, not what is measured, and 10,000 `/group create` and
+/// `/meeting add` calls would take minutes.
+/// No session is materialised. Cards go up an hour ahead, so that nothing falls due
+/// for hours and a `hearth serve` on this database is idle.
+pub async fn seed_groups(pool: &SqlitePool, groups: usize, now: DateTime<Utc>) {
+    let mut tx = store::begin_write(pool).await.unwrap();
+    let at = now.timestamp();
+    sqlx::query("INSERT INTO community (id, timezone, created_at) VALUES (?, 'Europe/London', ?)")
+        .bind(COMMUNITY)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO meeting_group (community_id, name, name_key, channel, timezone,
+             announce_lead_minutes, created_at)
+         SELECT ?, 'Group ' || i, 'group ' || i, CAST(10000 + i AS TEXT),
+             CASE i % 4 WHEN 0 THEN 'Europe/London' WHEN 1 THEN 'Europe/Berlin'
+                 WHEN 2 THEN 'America/New_York' ELSE 'Asia/Kolkata' END,
+             60, ?
+         FROM n",
+    )
+    .bind(groups as i64)
+    .bind(COMMUNITY)
+    .bind(at)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    // The rule's weekday is the first session's: SQLite's %w counts from Sunday.
+    sqlx::query(
+        "INSERT INTO series (group_id, repeat, rrule, start_local, duration_minutes, created_by, created_at)
+         SELECT id, 'weekly', 'FREQ=WEEKLY;BYDAY=' || substr('SUMOTUWETHFRSA', strftime('%w', day) * 2 + 1, 2),
+             day || printf('T%02d:30:00', 8 + id % 12), 90, 'bench', ?
+         FROM (SELECT id, date(?, 'unixepoch', (1 + id % 6) || ' days') AS day FROM meeting_group)",
+    )
+    .bind(at)
+    .bind(at)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 }

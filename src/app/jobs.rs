@@ -1,14 +1,16 @@
 //! Keeping a session's jobs in step with the session, inside the same transaction
 //! that changed it: materialising creates its card and reminders, a move re-times
-//! them, a cancellation skips them and queues the one cancellation notice.
+//! them, a cancellation skips them and queues the one cancellation notice. Sessions
+//! materialised together get their jobs in one write.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
 
 use crate::domain::job::{cancellation_key, plan_card, plan_card_edit, plan_reminders, JobKind, PlannedJob};
-use crate::domain::reminder::parse_offsets;
-use crate::domain::session::SessionStatus;
-use crate::store::{groups as group_store, jobs, sessions, StoreError};
+use crate::domain::reminder::{parse_offsets, Offset};
+use crate::domain::session::{SessionStatus, WantedSession};
+use crate::store::groups::{self as group_store, Group};
+use crate::store::{jobs, sessions, StoreError};
 
 use super::AppError;
 
@@ -45,15 +47,14 @@ pub(crate) async fn sync_session_jobs(
             .await?
             .ok_or_else(|| AppError::internal(&StoreError::Corrupt("session without group".into())))?;
         let offsets = parse_offsets(&group.reminder_offsets).map_err(|e| AppError::internal(&e))?;
-        let mut planned = plan_reminders(session_id, session.starts_at, group.zone, &offsets, now);
-        let lead = Duration::minutes(group.announce_lead_minutes);
-        planned.extend(plan_card(
+        let planned = plan_scheduled(
+            &group,
+            &offsets,
             session_id,
             session.starts_at,
             session.ends_at,
-            lead,
             now,
-        ));
+        );
         for job in &planned {
             jobs::upsert(&mut *conn, &community, Some(session_id), job, now).await?;
         }
@@ -68,6 +69,47 @@ pub(crate) async fn sync_session_jobs(
         redraw_card(conn, &community, session_id, session.ends_at, now).await?;
     }
     Ok(())
+}
+
+/// Queues the jobs of sessions just inserted for `group`, as (id, session): what
+/// [`sync_session_jobs`] would do for each, in one write. A new session has no
+/// pending jobs of its own yet (a removed one's were skipped with it), so there is
+/// nothing stale to skip and no posted card to redraw.
+pub(crate) async fn queue_new_session_jobs(
+    conn: &mut SqliteConnection,
+    group: &Group,
+    new: &[(i64, &WantedSession)],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let offsets = parse_offsets(&group.reminder_offsets).map_err(|e| AppError::internal(&e))?;
+    let planned: Vec<(Option<i64>, PlannedJob)> = new
+        .iter()
+        .flat_map(|(id, session)| {
+            plan_scheduled(group, &offsets, *id, session.starts_at, session.ends_at, now)
+                .into_iter()
+                .map(|job| (Some(*id), job))
+        })
+        .collect();
+    jobs::upsert_many(conn, &group.community_id, &planned, now).await?;
+    Ok(())
+}
+
+/// The jobs a scheduled session should have: its channel reminders and its card.
+fn plan_scheduled(
+    group: &Group,
+    offsets: &[Offset],
+    session_id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<PlannedJob> {
+    let mut planned = plan_reminders(session_id, starts_at, group.zone, offsets, now);
+    let lead = Duration::minutes(group.announce_lead_minutes);
+    planned.extend(plan_card(session_id, starts_at, ends_at, lead, now));
+    planned
 }
 
 /// Asks for a posted card to be redrawn from current data. Changes within a couple of

@@ -4,6 +4,7 @@
 
 mod error;
 pub mod groups;
+mod horizon;
 mod jobs;
 pub mod lookup;
 pub mod meetings;
@@ -15,19 +16,17 @@ pub mod status;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::Notify;
 
 pub use error::AppError;
+pub use horizon::RollReport;
 
 use crate::chat::Reply;
 use crate::clock::Clock;
 use crate::domain::group::name_key;
-use crate::domain::recurrence::Recurrence;
 use crate::domain::role::{Action, Role};
-use crate::domain::session::{plan_materialisation, WantedSession};
-use crate::store::{self, audit, groups as group_store, series as series_store, sessions};
+use crate::store::{self, audit, groups as group_store};
 
 /// What every use-case returns.
 pub type AppResult = Result<Reply, AppError>;
@@ -71,9 +70,6 @@ pub struct App {
     jobs_changed: Arc<Notify>,
 }
 
-/// The most occurrences one series expands to in one go; a guard, not a product limit.
-const MAX_OCCURRENCES: usize = 20_000;
-
 impl App {
     pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
         App {
@@ -115,66 +111,6 @@ impl App {
 
     fn horizon_end(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         now + Duration::weeks(i64::from(self.settings.horizon_weeks))
-    }
-
-    /// Materialises every active series up to the horizon. Run at start-up and as
-    /// time passes, so the horizon rolls forward. Returns how many sessions it added.
-    pub async fn roll_horizon(&self) -> Result<usize, AppError> {
-        let now = self.now();
-        let mut tx = store::begin_write(&self.pool).await?;
-        let mut added = 0;
-        for group_id in group_store::list_active_ids(&mut *tx).await? {
-            let Some(group) = group_store::get(&mut *tx, group_id).await? else {
-                continue;
-            };
-            for series in series_store::list_for_group(&mut *tx, group_id).await? {
-                added += self.materialise(&mut tx, &series, group.zone, now).await?;
-            }
-        }
-        self.commit(tx).await?;
-        Ok(added)
-    }
-
-    /// Brings one series' sessions in line with its rule over the horizon, keeping
-    /// the rows (and ids) of unchanged dates. Returns how many sessions were added.
-    async fn materialise(
-        &self,
-        conn: &mut SqliteConnection,
-        series: &series_store::Series,
-        zone: Tz,
-        now: DateTime<Utc>,
-    ) -> Result<usize, AppError> {
-        let recurrence =
-            Recurrence::from_stored(series.start_local, &series.rrule).map_err(|e| AppError::internal(&e))?;
-        let duration = Duration::minutes(series.duration_minutes);
-        let wanted: Vec<WantedSession> = recurrence
-            .occurrences(zone, now, self.horizon_end(now), MAX_OCCURRENCES)
-            .into_iter()
-            .filter(|o| series.ended_after.is_none_or(|last| o.local_date <= last))
-            .map(|o| WantedSession {
-                local_date: o.local_date,
-                starts_at: o.starts_at,
-                ends_at: o.starts_at + duration,
-            })
-            .collect();
-        let today = now.with_timezone(&zone).date_naive();
-        let from_date = today.pred_opt().unwrap_or(today);
-        let stored = sessions::for_series_from(&mut *conn, series.id, from_date).await?;
-        let plan = plan_materialisation(&stored, &wanted, now);
-        for session in &plan.insert {
-            let id = sessions::insert(&mut *conn, series.id, session).await?;
-            jobs::sync_session_jobs(conn, id, false, now).await?;
-            rsvp::apply_regulars(conn, series.id, id, now).await?;
-        }
-        for (id, session) in &plan.retime {
-            sessions::retime(&mut *conn, *id, session.starts_at, session.ends_at).await?;
-            jobs::sync_session_jobs(conn, *id, true, now).await?;
-        }
-        for id in &plan.remove {
-            sessions::delete(&mut *conn, *id).await?;
-            jobs::sync_session_jobs(conn, *id, true, now).await?;
-        }
-        Ok(plan.insert.len())
     }
 }
 

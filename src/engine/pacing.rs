@@ -222,8 +222,14 @@ mod tests {
         for _ in 0..5 {
             send_when_ready(&mut pacer, "c1", &mut now);
         }
-        assert!(now - start < Duration::from_millis(100), "five go at once, evenly spaced");
-        assert!(pacer.ready_at("c2", 1, now) - now <= gap(&Limits::DISCORD), "c2 is not held up");
+        assert!(
+            now - start < Duration::from_millis(100),
+            "five go at once, evenly spaced"
+        );
+        assert!(
+            pacer.ready_at("c2", 1, now) - now <= gap(&Limits::DISCORD),
+            "c2 is not held up"
+        );
         assert_eq!(
             pacer.ready_at("c1", 1, now),
             start + Limits::DISCORD.channel_window,
@@ -244,13 +250,22 @@ mod tests {
         let window = Limits::DISCORD.global_window;
         for (i, at) in sent.iter().enumerate() {
             let in_window = sent[i..].iter().take_while(|t| **t - *at < window).count();
-            assert!(in_window <= 49, "{in_window} requests within {window:?} from request {i}");
+            assert!(
+                in_window <= 49,
+                "{in_window} requests within {window:?} from request {i}"
+            );
             let together = sent.iter().filter(|t| *t == at).count();
-            assert!(together <= 2, "at most two at one instant, {together} at request {i}");
+            assert!(
+                together <= 2,
+                "at most two at one instant, {together} at request {i}"
+            );
         }
         // 48 a second: 200 in a little over four seconds.
         let elapsed = now - start;
-        assert!(elapsed > Duration::from_millis(4_000) && elapsed < Duration::from_millis(4_300), "{elapsed:?}");
+        assert!(
+            elapsed > Duration::from_millis(4_000) && elapsed < Duration::from_millis(4_300),
+            "{elapsed:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -196,13 +196,23 @@ pub async fn list(
     rows.iter().map(from_row).collect()
 }
 
-/// Every group that is not archived, across communities (for the horizon roll).
-pub async fn list_active_ids(db: impl SqliteExecutor<'_>) -> Result<Vec<i64>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT id FROM meeting_group WHERE archived_at IS NULL ORDER BY id")
-            .fetch_all(db)
-            .await?,
-    )
+/// Up to `limit` groups that are not archived, across communities, with ids after
+/// `after_id`, in id order: the horizon roll walks every group a page at a time.
+pub async fn active_page(
+    db: impl SqliteExecutor<'_>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Group>, StoreError> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM meeting_group WHERE id > ? AND archived_at IS NULL ORDER BY id LIMIT ?"
+    ))
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
 }
 
 /// Stores a group's reminder offsets, already validated (`24h,1h`).

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqliteExecutor};
 
 use crate::domain::job::{JobKind, JobState, PlannedJob};
 
@@ -157,6 +157,42 @@ pub async fn upsert(
         now,
     )
     .await
+}
+
+/// Rows per multi-row insert: 10 values each, well inside SQLite's variable limit.
+const UPSERT_CHUNK: usize = 500;
+
+/// [`upsert`] for many jobs of a community at once, as (session, job), in as few
+/// statements as fit: materialising a group's sessions writes all their jobs in one go.
+pub async fn upsert_many(
+    conn: &mut SqliteConnection,
+    community_id: &str,
+    jobs: &[(Option<i64>, PlannedJob)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in jobs.chunks(UPSERT_CHUNK) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
+                 expires_at, created_at, updated_at) ",
+        );
+        insert.push_values(chunk, |mut row, (session_id, job)| {
+            row.push_bind(community_id.to_string())
+                .push_bind(job.kind.as_str())
+                .push_bind(job.dedupe_key.clone())
+                .push_bind(*session_id)
+                .push_bind(job.target.clone())
+                .push_bind(job.payload.clone())
+                .push_bind(to_unix(job.due_at))
+                .push_bind(job.expires_at.map(to_unix))
+                .push_bind(to_unix(now))
+                .push_bind(to_unix(now));
+        });
+        insert.push(on_conflict_upsert!());
+        // Not kept as a prepared statement: its text varies with the row count, and
+        // caching every length would only hold memory on each connection.
+        insert.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The pending jobs of one session.

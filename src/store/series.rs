@@ -92,6 +92,24 @@ pub async fn list_for_group(db: impl SqliteExecutor<'_>, group_id: i64) -> Resul
     rows.iter().map(from_row).collect()
 }
 
+/// The series of the groups with ids in `first_group..=last_group`, by group: one
+/// read for a page of groups when the horizon roll looks for work.
+pub async fn list_for_groups(
+    db: impl SqliteExecutor<'_>,
+    first_group: i64,
+    last_group: i64,
+) -> Result<Vec<Series>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, group_id, repeat, rrule, start_local, duration_minutes, location, ended_after
+         FROM series WHERE group_id BETWEEN ? AND ? ORDER BY group_id, start_local, id",
+    )
+    .bind(first_group)
+    .bind(last_group)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 pub async fn set_ended_after(
     db: impl SqliteExecutor<'_>,
     id: i64,

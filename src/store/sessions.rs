@@ -1,9 +1,11 @@
 //! Sessions: the materialised occurrences of series, keyed by (series, local date).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteExecutor};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqliteExecutor};
 
 use crate::domain::group::Privacy;
 use crate::domain::rsvp::SessionFacts;
@@ -153,34 +155,85 @@ pub async fn for_series_from(
     .bind(format_date(from_date))
     .fetch_all(db)
     .await?;
+    rows.iter().map(stored_from_row).collect()
+}
+
+/// The sessions on or after a local date of every series of the groups with ids in
+/// `first_group..=last_group`, as (series id, session): one read for a page of groups
+/// when the horizon roll looks for work.
+pub async fn for_groups_from(
+    db: impl SqliteExecutor<'_>,
+    first_group: i64,
+    last_group: i64,
+    from_date: NaiveDate,
+) -> Result<Vec<(i64, StoredSession)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT s.series_id, s.id, s.local_date, s.starts_at, s.ends_at, s.status
+         FROM series r JOIN session s ON s.series_id = r.id
+         WHERE r.group_id BETWEEN ? AND ? AND s.local_date >= ?
+         ORDER BY s.series_id, s.local_date",
+    )
+    .bind(first_group)
+    .bind(last_group)
+    .bind(format_date(from_date))
+    .fetch_all(db)
+    .await?;
     rows.iter()
-        .map(|row| {
-            Ok(StoredSession {
-                id: row.try_get("id")?,
-                local_date: parse_date(row.try_get("local_date")?)?,
-                starts_at: from_unix(row.try_get("starts_at")?)?,
-                ends_at: from_unix(row.try_get("ends_at")?)?,
-                status: parse_enum("session status", row.try_get("status")?)?,
-            })
-        })
+        .map(|row| Ok((row.try_get("series_id")?, stored_from_row(row)?)))
         .collect()
 }
 
-pub async fn insert(
-    db: impl SqliteExecutor<'_>,
+fn stored_from_row(row: &SqliteRow) -> Result<StoredSession, StoreError> {
+    Ok(StoredSession {
+        id: row.try_get("id")?,
+        local_date: parse_date(row.try_get("local_date")?)?,
+        starts_at: from_unix(row.try_get("starts_at")?)?,
+        ends_at: from_unix(row.try_get("ends_at")?)?,
+        status: parse_enum("session status", row.try_get("status")?)?,
+    })
+}
+
+/// Rows per multi-row insert: 4 values each, well inside SQLite's variable limit.
+const INSERT_CHUNK: usize = 500;
+
+/// Inserts a series' new sessions in as few statements as fit, and returns their ids
+/// in the order given.
+pub async fn insert_many(
+    conn: &mut SqliteConnection,
     series_id: i64,
-    session: &WantedSession,
-) -> Result<i64, StoreError> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO session (series_id, local_date, starts_at, ends_at) VALUES (?, ?, ?, ?) RETURNING id",
-    )
-    .bind(series_id)
-    .bind(format_date(session.local_date))
-    .bind(to_unix(session.starts_at))
-    .bind(to_unix(session.ends_at))
-    .fetch_one(db)
-    .await?;
-    Ok(id)
+    new: &[WantedSession],
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::with_capacity(new.len());
+    for chunk in new.chunks(INSERT_CHUNK) {
+        let mut insert =
+            QueryBuilder::<Sqlite>::new("INSERT INTO session (series_id, local_date, starts_at, ends_at) ");
+        insert.push_values(chunk, |mut row, session| {
+            row.push_bind(series_id)
+                .push_bind(format_date(session.local_date))
+                .push_bind(to_unix(session.starts_at))
+                .push_bind(to_unix(session.ends_at));
+        });
+        insert.push(" RETURNING id, local_date");
+        // Not kept as a prepared statement: its text varies with the row count, and
+        // caching every length would only hold memory on each connection.
+        let rows = insert.build().persistent(false).fetch_all(&mut *conn).await?;
+        // RETURNING gives rows in no promised order: match them back by date.
+        let mut by_date = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            by_date.insert(
+                parse_date(row.try_get("local_date")?)?,
+                row.try_get::<i64, _>("id")?,
+            );
+        }
+        for session in chunk {
+            let id = by_date
+                .get(&session.local_date)
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("no id returned for {}", session.local_date)))?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 pub async fn retime(

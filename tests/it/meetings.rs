@@ -264,7 +264,7 @@ async fn the_horizon_rolls_forward_as_time_passes_without_touching_existing_rows
     let before = t.sessions().await;
 
     t.clock.advance(Duration::weeks(4));
-    let added = t.app.roll_horizon().await.unwrap();
+    let added = t.app.roll_horizon().await.unwrap().added;
 
     let after = t.sessions().await;
     assert_eq!(added, 4);
@@ -319,4 +319,39 @@ async fn a_meeting_beyond_the_planning_horizon_is_kept_and_appears_as_its_date_n
     t.clock.set(Utc.with_ymd_and_hms(2026, 8, 1, 9, 0, 0).unwrap());
     t.app.roll_horizon().await.unwrap();
     assert_eq!(t.sessions().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_group_whose_series_cannot_be_read_does_not_hold_back_the_others() {
+    let t = circle().await;
+    for name in ["Hearing Voices", "Open Door"] {
+        let group = hearth::app::groups::GroupCreate {
+            name: name.into(),
+            channel: "#circle".into(),
+            ..Default::default()
+        };
+        t.app.group_create(&coordinator(), group).await.unwrap();
+    }
+    for group in ["Tuesday Circle", "Hearing Voices", "Open Door"] {
+        let mut weekly = add("2026-03-10 18:30", Some("weekly"));
+        weekly.group = group.into();
+        t.app.meeting_add(&coordinator(), weekly).await.unwrap();
+    }
+    // The middle group's rule is damaged (say, by a hand edit of the database).
+    sqlx::query("UPDATE series SET rrule = 'FREQ=SOMETIMES' WHERE id = 2")
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    let per_series = "SELECT series_id, COUNT(*) FROM session GROUP BY series_id ORDER BY series_id";
+    let before: Vec<(i64, i64)> = sqlx::query_as(per_series).fetch_all(&t.pool).await.unwrap();
+
+    t.clock.advance(Duration::weeks(4));
+    let report = t.app.roll_horizon().await.unwrap();
+
+    let after: Vec<(i64, i64)> = sqlx::query_as(per_series).fetch_all(&t.pool).await.unwrap();
+    assert_eq!(report.failed, 1, "{report:?}");
+    assert_eq!((report.added, report.groups), (8, 2), "{report:?}");
+    assert_eq!(after[0].1, before[0].1 + 4, "the group before it rolled forward");
+    assert_eq!(after[1].1, before[1].1, "the damaged group is left as it was");
+    assert_eq!(after[2].1, before[2].1 + 4, "the group after it rolled forward");
 }

@@ -1,0 +1,433 @@
+//! Materialising series into sessions over the rolling horizon: one series inside a
+//! command's own transaction (`/meeting add`, `/meeting end`, a zone change), and
+//! every group as time passes (the horizon roll).
+//!
+//! The roll must not hold the write lock for long: with thousands of groups, one
+//! transaction across all of them would make every command wait, past its busy
+//! timeout. So it reads a page of groups, their series and stored sessions and expands
+//! the rules with no transaction open, and only a group that has something to change
+//! gets a write: its own short `BEGIN IMMEDIATE`, inside which whatever a command could
+//! have changed since (the group, its series, its stored sessions) is read again, so a
+//! concurrent edit is neither lost nor doubled. A group that fails is logged and left
+//! for the next roll; the others still roll.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sqlx::SqliteConnection;
+
+use crate::domain::recurrence::Recurrence;
+use crate::domain::session::{plan_materialisation, StoredSession, WantedSession};
+use crate::store::groups::{self as group_store, Group};
+use crate::store::series::{self as series_store, Series};
+use crate::store::{self, rsvps, sessions, StoreError};
+
+use super::{jobs, rsvp, App, AppError};
+
+/// The most occurrences one series expands to in one go; a guard, not a product limit.
+const MAX_OCCURRENCES: usize = 20_000;
+
+/// Groups read per page while the roll looks for work: bounds what it holds in memory.
+const PAGE: i64 = 256;
+
+/// What one horizon roll did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollReport {
+    /// Sessions added.
+    pub added: usize,
+    /// Groups that had something to change, each written in its own transaction.
+    pub groups: usize,
+    /// Groups left as they were because something failed (each is logged); the roll
+    /// went on with the others, and the next roll tries them again.
+    pub failed: usize,
+    /// The longest of the groups' write transactions, from taking the lock (`BEGIN
+    /// IMMEDIATE` returning) to the end of `COMMIT`: about what a command arriving during the roll can have had
+    /// to wait for the lock. An upper bound: it includes any WAL checkpoint SQLite
+    /// runs as a commit ends, after the lock is released.
+    pub longest_write: StdDuration,
+}
+
+/// One series as surveyed, with the sessions its rule wants over the horizon.
+struct SurveyedSeries {
+    series: Series,
+    wanted: Vec<WantedSession>,
+}
+
+/// A group the survey found something to change in, with its series as read then.
+struct GroupWork {
+    group: Group,
+    series: Vec<SurveyedSeries>,
+}
+
+/// What the survey says about one group of a page that needs attention.
+enum Surveyed {
+    Work(GroupWork),
+    Failed { group_id: i64, error: AppError },
+}
+
+impl App {
+    /// Materialises every active series up to the horizon, a group at a time. Run at
+    /// start-up and as time passes, so the horizon rolls forward. Fails only when the
+    /// groups can't be read at all; a group that fails is counted in
+    /// [`RollReport::failed`] and logged.
+    pub async fn roll_horizon(&self) -> Result<RollReport, AppError> {
+        let now = self.now();
+        let mut report = RollReport::default();
+        let mut after = 0;
+        loop {
+            let page = group_store::active_page(&self.pool, after, PAGE).await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = last.id;
+            let mut wrote = false;
+            for surveyed in self.survey(page, now).await? {
+                let (group_id, outcome) = match surveyed {
+                    Surveyed::Work(work) => (work.group.id, self.roll_group(&work, now).await),
+                    Surveyed::Failed { group_id, error } => (group_id, Err(error)),
+                };
+                match outcome {
+                    Ok(Some((added, held))) => {
+                        report.added += added;
+                        report.groups += 1;
+                        report.longest_write = report.longest_write.max(held);
+                        wrote = true;
+                    }
+                    // Archived or deleted since the survey: nothing to roll.
+                    Ok(None) => {}
+                    Err(error) => {
+                        report.failed += 1;
+                        tracing::warn!(group = group_id, %error, "could not roll this group's sessions forward; rolling the others");
+                    }
+                }
+            }
+            // Once a page rather than after every group: the dispatcher re-plans its
+            // sleep on each wake-up, and would otherwise compete with the roll for the
+            // write lock thousands of times.
+            if wrote {
+                self.jobs_changed.notify_one();
+            }
+        }
+        Ok(report)
+    }
+
+    /// Reads a page of groups' series and stored sessions (no transaction: a snapshot
+    /// is enough to decide where to look) and expands each rule. Groups with nothing
+    /// to change are left out.
+    async fn survey(&self, page: Vec<Group>, now: DateTime<Utc>) -> Result<Vec<Surveyed>, AppError> {
+        let (Some(first), Some(last)) = (page.first().map(|g| g.id), page.last().map(|g| g.id)) else {
+            return Ok(Vec::new());
+        };
+        let mut series_of: HashMap<i64, Vec<Series>> = HashMap::new();
+        for series in series_store::list_for_groups(&self.pool, first, last).await? {
+            series_of.entry(series.group_id).or_default().push(series);
+        }
+        // Every zone's yesterday is on or after this date; each group's own cut is
+        // applied below, as the write does.
+        let earliest = now
+            .date_naive()
+            .checked_sub_days(Days::new(2))
+            .unwrap_or(NaiveDate::MIN);
+        let mut stored_of: HashMap<i64, Vec<StoredSession>> = HashMap::new();
+        for (series_id, stored) in sessions::for_groups_from(&self.pool, first, last, earliest).await? {
+            stored_of.entry(series_id).or_default().push(stored);
+        }
+        let mut found = Vec::new();
+        for group in page {
+            let Some(series) = series_of.remove(&group.id) else {
+                continue;
+            };
+            let from = from_date(group.zone, now);
+            let mut needed = false;
+            let mut surveyed = Vec::with_capacity(series.len());
+            let mut failed = None;
+            for series in series {
+                let wanted = match self.wanted_sessions(&series, group.zone, now) {
+                    Ok(wanted) => wanted,
+                    Err(error) => {
+                        failed = Some(error);
+                        break;
+                    }
+                };
+                let mut stored = stored_of.remove(&series.id).unwrap_or_default();
+                stored.retain(|s| s.local_date >= from);
+                needed |= !plan_materialisation(&stored, &wanted, now).is_empty();
+                surveyed.push(SurveyedSeries { series, wanted });
+            }
+            match failed {
+                Some(error) => found.push(Surveyed::Failed {
+                    group_id: group.id,
+                    error,
+                }),
+                None if needed => found.push(Surveyed::Work(GroupWork {
+                    group,
+                    series: surveyed,
+                })),
+                None => {}
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes one group's changes in its own transaction. Inside it the group, its
+    /// series and their stored sessions are read again: a series added, edited or
+    /// ended since the survey is expanded afresh, and sessions another writer added
+    /// or moved meanwhile are seen, so nothing is lost or inserted twice. Returns
+    /// how many sessions it added and how long it held the lock, or `None` if the
+    /// group was archived or deleted meanwhile.
+    async fn roll_group(
+        &self,
+        work: &GroupWork,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(usize, StdDuration)>, AppError> {
+        let mut tx = store::begin_write(&self.pool).await?;
+        let held = Instant::now();
+        let Some(group) = group_store::get(&mut *tx, work.group.id).await? else {
+            return Ok(None);
+        };
+        if group.archived {
+            return Ok(None);
+        }
+        let mut added = 0;
+        for series in series_store::list_for_group(&mut *tx, group.id).await? {
+            let surveyed = work
+                .series
+                .iter()
+                .find(|s| s.series == series && work.group.zone == group.zone);
+            let wanted = match surveyed {
+                Some(surveyed) => Cow::Borrowed(surveyed.wanted.as_slice()),
+                None => Cow::Owned(self.wanted_sessions(&series, group.zone, now)?),
+            };
+            added += self
+                .apply_wanted(&mut tx, &series, &group, group.zone, &wanted, now)
+                .await?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(Some((added, held.elapsed())))
+    }
+
+    /// Brings one series' sessions in line with its rule over the horizon, keeping
+    /// the rows (and ids) of unchanged dates, inside the caller's transaction.
+    /// Returns how many sessions were added.
+    pub(super) async fn materialise(
+        &self,
+        conn: &mut SqliteConnection,
+        series: &Series,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppError> {
+        let group = group_store::get(&mut *conn, series.group_id)
+            .await?
+            .ok_or_else(|| AppError::internal(&StoreError::Corrupt("series without group".into())))?;
+        let wanted = self.wanted_sessions(series, zone, now)?;
+        self.apply_wanted(conn, series, &group, zone, &wanted, now).await
+    }
+
+    /// The sessions a series' rule has from `now` to the horizon, in `zone`.
+    fn wanted_sessions(
+        &self,
+        series: &Series,
+        zone: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<WantedSession>, AppError> {
+        let recurrence =
+            Recurrence::from_stored(series.start_local, &series.rrule).map_err(|e| AppError::internal(&e))?;
+        let duration = Duration::minutes(series.duration_minutes);
+        Ok(recurrence
+            .occurrences(zone, now, self.horizon_end(now), MAX_OCCURRENCES)
+            .into_iter()
+            .filter(|o| series.ended_after.is_none_or(|last| o.local_date <= last))
+            .map(|o| WantedSession {
+                local_date: o.local_date,
+                starts_at: o.starts_at,
+                ends_at: o.starts_at + duration,
+            })
+            .collect())
+    }
+
+    /// Compares `wanted` with the series' stored sessions, read through `conn`, and
+    /// writes the difference: new sessions and their jobs in one statement each,
+    /// re-timed and removed ones (rare: a rule or zone changed) one by one.
+    async fn apply_wanted(
+        &self,
+        conn: &mut SqliteConnection,
+        series: &Series,
+        group: &Group,
+        zone: Tz,
+        wanted: &[WantedSession],
+        now: DateTime<Utc>,
+    ) -> Result<usize, AppError> {
+        let stored = sessions::for_series_from(&mut *conn, series.id, from_date(zone, now)).await?;
+        let plan = plan_materialisation(&stored, wanted, now);
+        if !plan.insert.is_empty() {
+            let ids = sessions::insert_many(&mut *conn, series.id, &plan.insert).await?;
+            let new: Vec<(i64, &WantedSession)> = ids.into_iter().zip(&plan.insert).collect();
+            jobs::queue_new_session_jobs(conn, group, &new, now).await?;
+            // Most series have no regulars: one read saves more per new session.
+            if !rsvps::regulars(&mut *conn, series.id).await?.is_empty() {
+                for (id, _) in &new {
+                    rsvp::apply_regulars(conn, series.id, *id, now).await?;
+                }
+            }
+        }
+        for (id, session) in &plan.retime {
+            sessions::retime(&mut *conn, *id, session.starts_at, session.ends_at).await?;
+            jobs::sync_session_jobs(conn, *id, true, now).await?;
+        }
+        for id in &plan.remove {
+            sessions::delete(&mut *conn, *id).await?;
+            jobs::sync_session_jobs(conn, *id, true, now).await?;
+        }
+        Ok(plan.insert.len())
+    }
+}
+
+/// The first local date whose stored sessions materialising compares: yesterday in
+/// the group's zone, so a session that has just started is still seen.
+fn from_date(zone: Tz, now: DateTime<Utc>) -> NaiveDate {
+    let today = now.with_timezone(&zone).date_naive();
+    today.pred_opt().unwrap_or(today)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The roll's survey and its per-group writes, taken apart so a command can run
+    //! in between, as it may in `hearth serve`.
+
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::app::{groups::GroupCreate, meetings::MeetingAdd, setup::SetupInput, Actor, AppSettings};
+    use crate::clock::ManualClock;
+    use crate::domain::role::Role;
+
+    fn coordinator() -> Actor {
+        Actor {
+            community_id: "guild".into(),
+            user_id: "user:cora".into(),
+            name: "Cora".into(),
+            role: Role::Coordinator,
+        }
+    }
+
+    /// Two groups with a weekly series each, then four weeks on: each has four
+    /// sessions to add.
+    async fn two_groups_four_weeks_on() -> (App, ManualClock) {
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap());
+        let pool = store::open_in_memory().await.unwrap();
+        store::migrate(&pool).await.unwrap();
+        let app = App::new(pool, Arc::new(clock.clone()), AppSettings::default());
+        let zone = SetupInput {
+            timezone: Some("Europe/London".into()),
+            ..Default::default()
+        };
+        app.setup(&coordinator(), zone).await.unwrap();
+        for name in ["Tuesday Circle", "Open Door"] {
+            let group = GroupCreate {
+                name: name.into(),
+                channel: "#circle".into(),
+                ..Default::default()
+            };
+            app.group_create(&coordinator(), group).await.unwrap();
+            let weekly = MeetingAdd {
+                group: name.into(),
+                when: "2026-03-10 18:30".into(),
+                repeat: Some("weekly".into()),
+                ..Default::default()
+            };
+            app.meeting_add(&coordinator(), weekly).await.unwrap();
+        }
+        clock.advance(Duration::weeks(4));
+        (app, clock)
+    }
+
+    async fn surveyed(app: &App) -> Vec<GroupWork> {
+        let page = group_store::active_page(&app.pool, 0, PAGE).await.unwrap();
+        app.survey(page, app.now())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|found| match found {
+                Surveyed::Work(work) => work,
+                Surveyed::Failed { error, .. } => panic!("{error}"),
+            })
+            .collect()
+    }
+
+    async fn count(app: &App, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_command_between_two_groups_writes_and_the_second_group_sees_it() {
+        let (app, _clock) = two_groups_four_weeks_on().await;
+        let work = surveyed(&app).await;
+        assert_eq!(work.len(), 2);
+
+        let first = app.roll_group(&work[0], app.now()).await.unwrap();
+        // The first group is committed and the lock is free: a command on the second
+        // group goes through (with one connection, a held transaction would stall it).
+        app.meeting_end(&coordinator(), "2", Some("2026-04-07"))
+            .await
+            .unwrap();
+        let second = app.roll_group(&work[1], app.now()).await.unwrap();
+
+        assert_eq!(first.map(|(added, _)| added), Some(4));
+        assert_eq!(second.map(|(added, _)| added), Some(0), "the end was kept");
+        let past_end = count(
+            &app,
+            "SELECT COUNT(*) FROM session WHERE series_id = 2 AND local_date > '2026-04-07'",
+        )
+        .await;
+        assert_eq!(past_end, 0);
+    }
+
+    #[tokio::test]
+    async fn two_rolls_surveyed_at_the_same_moment_add_each_session_once() {
+        let (app, _clock) = two_groups_four_weeks_on().await;
+        let sessions_before = count(&app, "SELECT COUNT(*) FROM session").await;
+        let jobs_before = count(&app, "SELECT COUNT(*) FROM job").await;
+        let one = surveyed(&app).await;
+        let other = surveyed(&app).await;
+
+        let mut added = 0;
+        for work in one.iter().chain(&other) {
+            added += app
+                .roll_group(work, app.now())
+                .await
+                .unwrap()
+                .map_or(0, |(n, _)| n);
+        }
+
+        assert_eq!(added, 8);
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM session").await,
+            sessions_before + 8
+        );
+        let jobs_added = count(&app, "SELECT COUNT(*) FROM job").await - jobs_before;
+        let fresh = app.roll_horizon().await.unwrap();
+        assert_eq!((fresh.added, fresh.groups), (0, 0), "{fresh:?}");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM job").await - jobs_before,
+            jobs_added
+        );
+    }
+
+    #[tokio::test]
+    async fn a_group_archived_after_the_survey_gets_no_new_sessions() {
+        let (app, _clock) = two_groups_four_weeks_on().await;
+        let work = surveyed(&app).await;
+        let before = count(&app, "SELECT COUNT(*) FROM session").await;
+
+        app.group_archive(&coordinator(), "Tuesday Circle").await.unwrap();
+        let rolled = app.roll_group(&work[0], app.now()).await.unwrap();
+
+        assert_eq!(rolled, None);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM session").await, before);
+    }
+}
