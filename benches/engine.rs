@@ -42,6 +42,7 @@ impl ChatPort for NoopChat {
     }
     fn dm<'a>(&'a self, user: &'a str, _m: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         Box::pin(async move {
+            self.posted_at.lock().unwrap().push(self.clock.now());
             Ok(MessageRef {
                 channel: user.to_string(),
                 message: nonce.to_string(),
@@ -61,19 +62,40 @@ async fn seeded_app(path: &std::path::Path, clock: Arc<dyn Clock>) -> App {
     support::seeded_app(path, clock, None, when).await
 }
 
+/// Channel reminders of session #1 (one lane: its channel's posts go one at a time),
+/// or with `dms`, DM reminders each to its own member who is going (each its own
+/// lane, so the dispatcher keeps as many in flight as it may).
 async fn insert_jobs(
     app: &App,
     count: usize,
     due: impl Fn(usize) -> DateTime<Utc>,
     prefix: &str,
     now: DateTime<Utc>,
+    dms: bool,
 ) {
     let mut tx = store::begin_write(app.pool()).await.unwrap();
     for i in 0..count {
+        let member = format!("{prefix}-member-{i}");
+        if dms {
+            sqlx::query(
+                "INSERT INTO rsvp (session_id, user_id, state, created_at, updated_at, display_name, seq)
+                 VALUES (1, ?, 'going', 0, 0, ?, ?)",
+            )
+            .bind(&member)
+            .bind(&member)
+            .bind(i as i64)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
         let job = PlannedJob {
-            kind: JobKind::Reminder,
+            kind: if dms {
+                JobKind::DmReminder
+            } else {
+                JobKind::Reminder
+            },
             dedupe_key: format!("{prefix}:{i}"),
-            target: None,
+            target: dms.then_some(member),
             payload: "1h".into(),
             due_at: due(i),
             expires_at: None,
@@ -94,13 +116,14 @@ async fn main() {
 
     // 100,000 pending jobs: 20,000 due now, 80,000 spread over the next year.
     let t = Instant::now();
-    insert_jobs(&app, 20_000, |_| start - Duration::seconds(1), "due", start).await;
+    insert_jobs(&app, 20_000, |_| start - Duration::seconds(1), "due", start, true).await;
     insert_jobs(
         &app,
         80_000,
         |i| start + Duration::seconds(60 + i as i64 * 390),
         "later",
         start,
+        false,
     )
     .await;
     println!(
@@ -152,7 +175,7 @@ async fn main() {
     let outcome = engine.run_until_idle().await.unwrap();
     let elapsed = t.elapsed().as_secs_f64();
     println!(
-        "claim+mark: {} jobs in {:.2} s = {:.0} jobs/s (no-op chat, 80,000 more pending)",
+        "claim+render+mark: {} DMs, each its own lane, in {:.2} s = {:.0} jobs/s (no-op chat, 80,000 more pending)",
         outcome.sent,
         elapsed,
         outcome.sent as f64 / elapsed
@@ -170,6 +193,7 @@ async fn main() {
         |i| DateTime::from_timestamp(first_second + (i / 10) as i64, 0).unwrap(),
         "wake",
         now,
+        false,
     )
     .await;
     let chat2 = Arc::new(NoopChat {

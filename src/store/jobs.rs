@@ -310,9 +310,15 @@ macro_rules! lane_of_job {
     };
 }
 
-/// The first due job of each lane (the earliest by due time, then id), soonest first,
-/// at most `limit`. Later jobs of a lane wait their turn, so each channel's posts go
-/// out in due order. A job waiting out a retry steps aside for the rest of its lane.
+/// How many of the earliest due jobs [`due_lane_heads`] looks through: enough to find
+/// every lane's head in any real backlog, while a step's cost stays the same however
+/// many jobs are waiting (a window over every due job would grow with the backlog).
+const LANE_SCAN: i64 = 1_000;
+
+/// The first due job of each lane (the earliest by due time, then id) among the
+/// earliest due jobs, soonest first, at most `limit`. Later jobs of a lane wait their
+/// turn, so each channel's posts go out in due order. A job waiting out a retry steps
+/// aside for the rest of its lane.
 pub async fn due_lane_heads(
     db: impl SqliteExecutor<'_>,
     now: DateTime<Utc>,
@@ -324,12 +330,14 @@ pub async fn due_lane_heads(
                  SELECT j.*, ",
         lane_of_job!(),
         " AS lane_now
-                 FROM (SELECT * FROM job INDEXED BY job_due_first_try
-                       WHERE state = 'pending' AND next_attempt_at IS NULL AND due_at <= ?1
+                 FROM (SELECT * FROM (SELECT * FROM job INDEXED BY job_due_first_try
+                                      WHERE state = 'pending' AND next_attempt_at IS NULL AND due_at <= ?1
+                                      ORDER BY due_at, id LIMIT ?3)
                        UNION ALL
-                       SELECT * FROM job INDEXED BY job_retry
-                       WHERE state = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
-                         AND due_at <= ?1) j
+                       SELECT * FROM (SELECT * FROM job INDEXED BY job_retry
+                                      WHERE state = 'pending' AND next_attempt_at IS NOT NULL
+                                        AND next_attempt_at <= ?1 AND due_at <= ?1
+                                      ORDER BY next_attempt_at LIMIT ?3)) j
                  LEFT JOIN session s ON s.id = j.session_id
                  LEFT JOIN series r ON r.id = s.series_id
                  LEFT JOIN meeting_group g ON g.id = r.group_id))
@@ -337,6 +345,7 @@ pub async fn due_lane_heads(
     ))
     .bind(to_unix(now))
     .bind(limit)
+    .bind(LANE_SCAN)
     .fetch_all(db)
     .await?;
     rows.iter()
