@@ -123,67 +123,25 @@ async fn a_crash_between_post_and_sent_mark_still_delivers_every_job_exactly_onc
 }
 
 #[tokio::test]
-async fn a_burst_of_500_reminders_in_200_channels_gets_no_429() {
-    let fake = FakeDiscord::start().await;
-    fake.enforce_rate_limits(true);
+async fn a_burst_of_500_reminders_in_200_channels_gets_no_429_and_each_arrives_once() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new(utc(2026, 3, 1, 9, 0));
-    let app = app_on_file(&dir.path().join("hearth.db"), clock.clone()).await;
-    let coordinator = coordinator();
-    app.setup(
-        &coordinator,
-        hearth::app::setup::SetupInput {
-            timezone: Some("Europe/London".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let mut reminders = 0;
-    for i in 0..200u64 {
-        let channel = 10_000 + i;
-        fake.add_channel(FakeDiscord::GUILD_ID, channel, &format!("group-{i}"));
-        let name = format!("Group {i}");
-        app.group_create(
-            &coordinator,
-            hearth::app::groups::GroupCreate {
-                name: name.clone(),
-                channel: channel.to_string(),
-                // Cards go up at 18:30, after the burst under test.
-                announce: Some("30m".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        app.reminders_set(&coordinator, &name, "1h").await.unwrap();
-        // Every session starts at 19:00, so every reminder is due at 18:00:00.
-        for _ in 0..(if i < 100 { 3 } else { 2 }) {
-            let meeting = hearth::app::meetings::MeetingAdd {
-                group: name.clone(),
-                when: "2026-03-03 19:00".into(),
-                ..Default::default()
-            };
-            app.meeting_add(&coordinator, meeting).await.unwrap();
-            reminders += 1;
-        }
-    }
-    assert_eq!(reminders, 500);
-    clock.set(utc(2026, 3, 3, 18, 0));
+    let channels: Vec<u64> = (10_000..10_200).collect();
+    // 100 groups meet three times at 19:00, 100 twice: 500 reminders due at 18:00.
+    let (app, clock, fake) =
+        reminders_due_at_six(dir.path(), &channels, |c| if c < 10_100 { 3 } else { 2 }).await;
+    let mut engine = Engine::new(app.pool().clone(), paused_chat(&fake), clock, app.jobs_changed());
 
-    let chat = DiscordChat::new("fake-token", Some(fake.base_url())).unwrap();
-    let mut engine = Engine::new(
-        app.pool().clone(),
-        Arc::new(chat),
-        Arc::new(clock),
-        app.jobs_changed(),
-    );
     let outcome = engine.run_until_idle().await.unwrap();
 
     assert_eq!(outcome.sent, 500, "{outcome:?}");
     assert_eq!(fake.rate_limited_count(), 0, "Discord never had to say 429");
-    let delivered: usize = (0..200u64).map(|i| fake.messages_in(10_000 + i).len()).sum();
+    let delivered: usize = channels.iter().map(|c| fake.messages_in(*c).len()).sum();
     assert_eq!(delivered, 500);
+    assert_eq!(
+        fake.calls_matching("POST", "/channels/").len(),
+        500,
+        "none repeated"
+    );
 }
 
 /// An app on paused tokio time with `meetings` one-off sessions at 19:00 on Tuesday
@@ -193,7 +151,7 @@ async fn a_burst_of_500_reminders_in_200_channels_gets_no_429() {
 async fn reminders_due_at_six(
     dir: &std::path::Path,
     channels: &[u64],
-    meetings: usize,
+    meetings: impl Fn(u64) -> usize,
 ) -> (hearth::app::App, Arc<dyn hearth::clock::Clock>, FakeDiscord) {
     let fake = FakeDiscord::start().await;
     let (app, clock) = crate::support::spawn_app_on_tokio_time(dir, utc(2026, 3, 3, 9, 0)).await;
@@ -214,7 +172,7 @@ async fn reminders_due_at_six(
         };
         app.group_create(&coordinator, group).await.unwrap();
         app.reminders_set(&coordinator, &name, "1h").await.unwrap();
-        for _ in 0..meetings {
+        for _ in 0..meetings(*channel) {
             let meeting = hearth::app::meetings::MeetingAdd {
                 group: name.clone(),
                 when: "2026-03-03 19:00".into(),
@@ -261,7 +219,7 @@ async fn states_of_reminders(app: &hearth::app::App, count: i64) -> Vec<JobState
 #[tokio::test]
 async fn a_process_killed_mid_burst_restarts_inside_discords_windows_and_posts_each_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (app, clock, fake) = reminders_due_at_six(dir.path(), &[300], 25).await;
+    let (app, clock, fake) = reminders_due_at_six(dir.path(), &[300], |_| 25).await;
 
     // The first process sends the channel's five for this window and is killed while
     // Discord's answer to the fifth is on its way back: it never heard that the bucket
@@ -310,7 +268,7 @@ async fn a_process_killed_mid_burst_restarts_inside_discords_windows_and_posts_e
 #[tokio::test]
 async fn a_429_in_one_channel_holds_up_no_other_and_its_post_follows_the_wait() {
     let dir = tempfile::tempdir().unwrap();
-    let (app, clock, fake) = reminders_due_at_six(dir.path(), &[300, 301, 302], 1).await;
+    let (app, clock, fake) = reminders_due_at_six(dir.path(), &[300, 301, 302], |_| 1).await;
     fake.rate_limit_route("POST", "/channels/300/messages", 1, 3.0);
     let mut engine = Engine::new(app.pool().clone(), paused_chat(&fake), clock, app.jobs_changed());
 
