@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use chrono::Utc;
+
 const QUICKSTART: &str = r#"/setup timezone:Europe/London
 /group create name:"Tuesday Circle" channel:#circle
 /meeting add group:"Tuesday Circle" when:"2026-03-10 18:30" repeat:fortnightly
@@ -227,4 +229,68 @@ fn a_database_that_cannot_be_opened_is_named_with_sqlites_reason() {
         stderr.contains("unable to open database file"),
         "SQLite's own words: {stderr}"
     );
+}
+
+#[test]
+fn a_year_of_simulated_time_posts_every_reminder_and_dm_once_at_its_own_time() {
+    use chrono::{Duration, NaiveDate, TimeZone};
+    let script = r#"/setup timezone:Europe/London
+/group create name:"Tuesday Circle" channel:#circle
+/meeting add group:"Tuesday Circle" when:"2026-03-10 18:30" repeat:weekly
+/as user:sam
+/rsvp session:1 state:going every:yes
+/reminders dm on
+/as user:you role:coordinator
+/clock advance by:366d
+"#;
+
+    let output = run_console(&["--clock", "2026-03-01T09:00:00Z", "--strict"], script);
+
+    let printed = stdout(&output);
+    assert!(output.status.success(), "{printed}");
+    // Every Tuesday at 18:30 London time from 10 March, and each reminder 24 hours and
+    // 1 hour before it, while the year lasts (until 09:00 UTC on 2 March 2027).
+    let london = chrono_tz::Europe::London;
+    let end = Utc.with_ymd_and_hms(2027, 3, 2, 9, 0, 0).unwrap();
+    let mut expected = Vec::new();
+    let mut day = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+    loop {
+        let starts = london
+            .from_local_datetime(&day.and_hms_opt(18, 30, 0).unwrap())
+            .single()
+            .unwrap()
+            .with_timezone(&Utc);
+        let due: Vec<_> = [Duration::hours(24), Duration::hours(1)]
+            .into_iter()
+            .map(|before| starts - before)
+            .filter(|at| *at <= end)
+            .collect();
+        if due.is_empty() {
+            break;
+        }
+        for at in due {
+            expected.push(
+                at.with_timezone(&london)
+                    .format("%a %-d %b %Y %H:%M %Z")
+                    .to_string(),
+            );
+        }
+        day += Duration::days(7);
+    }
+    let headed = |head: &str| -> Vec<String> {
+        let lines: Vec<&str> = printed.lines().collect();
+        lines
+            .windows(2)
+            .filter(|pair| pair[0].starts_with(head) && pair[1].starts_with("Reminder: "))
+            .map(|pair| {
+                pair[0]
+                    .trim_start_matches(head)
+                    .trim_end_matches(" ──")
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(expected.len(), 103);
+    assert_eq!(headed("── post in #circle · "), expected, "channel reminders");
+    assert_eq!(headed("── DM to sam · "), expected, "Sam's DMs");
 }
