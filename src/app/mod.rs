@@ -12,6 +12,7 @@ pub mod reminders;
 pub mod rsvp;
 pub mod setup;
 pub mod status;
+pub mod support;
 
 use std::sync::Arc;
 

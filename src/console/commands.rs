@@ -31,6 +31,12 @@ pub const SPECS: &[Spec] = &[
         ],
     },
     Spec {
+        path: "support",
+        summary: "where to find support and urgent help (hearth is not a crisis service)",
+        required: &[],
+        optional: &[],
+    },
+    Spec {
         path: "group create",
         summary: "start a group",
         required: &["name", "channel"],
@@ -338,6 +344,7 @@ pub async fn dispatch(app: &App, actor: &Actor, spec: &Spec, o: &Options<'_>) ->
         "reminders dm on" => app.reminders_dm(actor, "on").await,
         "reminders dm off" => app.reminders_dm(actor, "off").await,
         "status" => app.status(actor).await,
+        "support" => app.support(actor).await,
         "rsvp" => {
             let every = match o.text("every").as_deref().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("no") => false,

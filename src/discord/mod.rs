@@ -54,6 +54,7 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::schedule::schedule(),
         commands::reminders::reminders(),
         commands::status::status(),
+        commands::support::support(),
         commands::rsvp::rsvp(),
         commands::rsvp::my(),
         commands::rsvp::attendance(),

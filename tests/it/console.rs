@@ -294,3 +294,17 @@ fn a_year_of_simulated_time_posts_every_reminder_and_dm_once_at_its_own_time() {
     assert_eq!(headed("── post in #circle · "), expected, "channel reminders");
     assert_eq!(headed("── DM to sam · "), expected, "Sam's DMs");
 }
+
+#[test]
+fn support_in_the_console_shows_where_urgent_help_is_and_help_lists_it() {
+    let output = run_console(&["--strict"], "/help\n/as user:Sam role:member\n/support\n");
+
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}");
+    let help = out.split("> /as").next().unwrap_or_default();
+    assert!(help.contains("/support — "), "{help}");
+    let support = out.split("> /support").nth(1).expect("support ran");
+    assert!(support.contains("not a crisis service"), "{support}");
+    assert!(support.contains("Samaritans: 116 123"), "{support}");
+    assert!(support.contains("988 in the US"), "{support}");
+}

@@ -308,7 +308,7 @@ async fn the_dev_guild_gets_every_command_with_descriptions_discord_accepts() {
             .collect()
     };
     let registered = names(&commands);
-    for command in ["setup", "group", "meeting", "schedule"] {
+    for command in ["setup", "group", "meeting", "schedule", "support"] {
         assert!(
             registered.iter().any(|n| n == command),
             "no /{command} in {registered:?}"
@@ -349,6 +349,29 @@ fn collect_descriptions(item: &Value, parent: &str, out: &mut Vec<(String, usize
     for option in item["options"].as_array().into_iter().flatten() {
         collect_descriptions(option, &path, out);
     }
+}
+
+#[tokio::test]
+async fn a_member_asking_for_support_sees_the_communitys_text_privately() {
+    let fake = fake_discord().await;
+    let t = spawn_app(march_first()).await;
+    let bot = Bot::start(&fake, t.app.clone()).await;
+    let before = fake.push_command(&member(), SlashCommand::new("support")).await;
+    fake.push_command(
+        &coordinator(),
+        setup_london().string("support_text", "Our peer line: 0800 000 0000, evenings."),
+    )
+    .await;
+
+    let after = fake.push_command(&member(), SlashCommand::new("support")).await;
+
+    assert!(before.ephemeral, "{before:?}");
+    assert!(before.embed_text().contains("Samaritans: 116 123"), "{before:?}");
+    assert!(after.ephemeral, "{after:?}");
+    let said = after.embed_text();
+    assert!(said.contains("Our peer line: 0800 000 0000, evenings."), "{said}");
+    assert!(said.contains("not a crisis service"), "{said}");
+    bot.stop().await;
 }
 
 // ----- the chat port -----

@@ -12,4 +12,5 @@ mod engine_discord;
 mod groups;
 mod meetings;
 mod rsvp;
+mod signposting;
 mod startup;

@@ -7,6 +7,7 @@ pub mod rsvp;
 pub mod schedule;
 pub mod setup;
 pub mod status;
+pub mod support;
 
 use poise::serenity_prelude as serenity;
 
