@@ -53,8 +53,8 @@ impl Click {
 }
 
 impl App {
-    /// `/rsvp session: state: [every:]` — `every` answers "going" for every
-    /// upcoming session of the series too; any one can still be changed.
+    /// `/rsvp session: state: [every:]` — `every` answers "going" for every later
+    /// session of the series too; any one can still be changed.
     pub async fn rsvp(&self, actor: &Actor, session: &str, state: &str, every: bool) -> AppResult {
         let state = RsvpState::parse_choice(state).map_err(|e| AppError::Invalid(e.0))?;
         let id = parse_ref(session, "session", "12")?;
@@ -130,7 +130,7 @@ impl App {
     }
 
     /// `every:yes`: makes the member a regular of the series, and going to each of its
-    /// upcoming sessions they haven't answered for. Returns how many.
+    /// sessions after `session` they haven't answered for. Returns how many.
     async fn answer_every(
         &self,
         conn: &mut SqliteConnection,
@@ -150,8 +150,11 @@ impl App {
         .await?;
         let mut also = 0;
         for other in upcoming {
+            // "Every" is from this session on, in the series' own order (a moved
+            // session keeps its date): earlier ones keep the answer they had.
             if other.series_id != session.series_id
                 || other.id == session.id
+                || other.local_date < session.local_date
                 || other.status == SessionStatus::Cancelled
             {
                 continue;

@@ -455,3 +455,30 @@ async fn an_answer_given_while_the_card_is_being_posted_still_reaches_the_card()
     t.clock.advance(Duration::seconds(3));
     assert_eq!(engine.run_until_idle().await.unwrap().sent, 1, "the redraw");
 }
+
+#[tokio::test]
+async fn going_every_week_from_session_three_leaves_the_earlier_sessions_as_they_were() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, Some(1), "headcount").await;
+    let (ana, ben) = (actor("Ana", Role::Member), actor("Ben", Role::Member));
+    t.app.rsvp(&ben, "1", "going", false).await.unwrap();
+    t.app.rsvp(&ana, "2", "maybe", false).await.unwrap();
+
+    let reply = t.app.rsvp(&ana, "3", "going", true).await.unwrap();
+
+    let answer = |session: i64| {
+        let pool = t.pool.clone();
+        let user = ana.user_id.clone();
+        async move { rsvps::get(&pool, session, &user).await.unwrap().map(|r| r.state) }
+    };
+    assert_eq!(answer(1).await, None, "not put on the full #1's waitlist");
+    assert_eq!(answer(2).await, Some(RsvpState::Maybe), "her maybe for #2 stands");
+    assert_eq!(answer(3).await, Some(RsvpState::Going));
+    assert_eq!(answer(4).await, Some(RsvpState::Going), "and from #3 on");
+    let told = text(&reply);
+    let later = t.sessions().await.len() - 3;
+    assert!(
+        told.contains(&format!("going to the next {later} sessions too")),
+        "{told}"
+    );
+}
