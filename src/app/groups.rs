@@ -78,7 +78,7 @@ impl App {
                 ))
             }
         };
-        if group_store::find_by_key(&mut *tx, &actor.community_id, &name.key())
+        if group_store::find_active_by_key(&mut *tx, &actor.community_id, &name.key())
             .await?
             .is_some()
         {
@@ -128,7 +128,7 @@ impl App {
         if let Some(name) = input.name {
             let name = GroupName::parse(&name)?;
             if name.key() != fields.name_key
-                && group_store::find_by_key(&mut *tx, &actor.community_id, &name.key())
+                && group_store::find_active_by_key(&mut *tx, &actor.community_id, &name.key())
                     .await?
                     .is_some()
             {

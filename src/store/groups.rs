@@ -152,7 +152,8 @@ pub async fn archive(db: impl SqliteExecutor<'_>, id: i64, now: DateTime<Utc>) -
     Ok(())
 }
 
-/// The group with this case-folded name in the community, archived or not.
+/// The group with this case-folded name in the community: the active one if there is
+/// one (names are unique among active groups), else the one archived most recently.
 pub async fn find_by_key(
     db: impl SqliteExecutor<'_>,
     community_id: &str,
@@ -161,7 +162,27 @@ pub async fn find_by_key(
     let row = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM meeting_group WHERE community_id = ? AND name_key = ?"
+        " FROM meeting_group WHERE community_id = ? AND name_key = ?
+         ORDER BY archived_at IS NOT NULL, archived_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(community_id)
+    .bind(name_key)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The active group with this case-folded name in the community, if any: the one a
+/// new or renamed group would clash with.
+pub async fn find_active_by_key(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    name_key: &str,
+) -> Result<Option<Group>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM meeting_group WHERE community_id = ? AND name_key = ? AND archived_at IS NULL"
     ))
     .bind(community_id)
     .bind(name_key)

@@ -4,7 +4,7 @@ use hearth::app::groups::{GroupCreate, GroupEdit};
 use hearth::app::setup::SetupInput;
 use hearth::app::AppError;
 
-use crate::support::{coordinator, march_first, member, spawn_app, text};
+use crate::support::{coordinator, group_with_meeting, march_first, member, spawn_app, text};
 
 fn create(name: &str) -> GroupCreate {
     GroupCreate {
@@ -183,4 +183,131 @@ async fn a_capacity_of_zero_is_refused() {
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("at least 1"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_group_starting_again_can_take_the_name_of_its_archived_one() {
+    let t = spawn_app(march_first()).await;
+    t.with_group("Circle", "Europe/London").await;
+    let archived = t.app.group_archive(&coordinator(), "Circle").await.unwrap();
+    assert!(
+        text(&archived).contains("Its history is kept"),
+        "{}",
+        text(&archived)
+    );
+
+    let created = t
+        .app
+        .group_create(&coordinator(), create("circle"))
+        .await
+        .unwrap();
+    let edited = t
+        .app
+        .group_edit(
+            &coordinator(),
+            GroupEdit {
+                group: "Circle".into(),
+                privacy: Some("public".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let again = t
+        .app
+        .group_create(&coordinator(), create("CIRCLE"))
+        .await
+        .unwrap_err();
+
+    assert!(text(&created).contains("Created circle"), "{}", text(&created));
+    assert!(
+        text(&edited).contains("Updated circle"),
+        "the name finds the active group: {}",
+        text(&edited)
+    );
+    assert!(
+        again.to_string().contains("already a group called"),
+        "still unique among active groups: {again}"
+    );
+    assert_eq!(t.count("meeting_group").await, 2);
+    let list = text(&t.app.group_list(&member()).await.unwrap());
+    assert!(list.contains("Groups (1)"), "{list}");
+}
+
+#[tokio::test]
+async fn a_database_from_before_the_change_keeps_its_groups_sessions_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    // One connection: the one that runs the migration is the one checked after it.
+    let one = hearth::store::DbOptions {
+        max_connections: 1,
+        ..Default::default()
+    };
+    let pool = hearth::store::open(&dir.path().join("old.db"), &one)
+        .await
+        .unwrap();
+    let mut before = sqlx::migrate!("./migrations");
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version < 8)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    before.run(&pool).await.unwrap();
+    let clock = hearth::clock::ManualClock::new(march_first());
+    let app = hearth::app::App::new(
+        pool.clone(),
+        std::sync::Arc::new(clock),
+        hearth::app::AppSettings::default(),
+    );
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "weekly",
+    )
+    .await;
+    app.rsvp(&member(), "1", "going", false).await.unwrap();
+    app.group_archive(&coordinator(), "Circle").await.unwrap();
+    let count = |table: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let kept = (count("series").await, count("session").await, count("rsvp").await);
+
+    hearth::store::migrate(&pool).await.unwrap();
+
+    assert_eq!(
+        (count("series").await, count("session").await, count("rsvp").await),
+        kept
+    );
+    let broken: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    let mut conn = pool.acquire().await.unwrap();
+    let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(enforced, 1, "foreign keys are back on");
+    let orphan = sqlx::query(
+        "INSERT INTO series (group_id, repeat, rrule, start_local, duration_minutes, created_by, created_at)
+         VALUES (999, 'once', 'FREQ=DAILY;COUNT=1', '2026-03-03T18:30:00', 90, 'x', 0)",
+    )
+    .execute(&mut *conn)
+    .await;
+    assert!(orphan.is_err(), "series still refer to groups");
+    drop(conn);
+    let info = text(&app.group_info(&member(), "Circle").await.unwrap());
+    assert!(info.contains("archived"), "{info}");
+    app.group_create(&coordinator(), create("Circle")).await.unwrap();
 }
