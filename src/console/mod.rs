@@ -11,6 +11,7 @@ pub mod commands;
 pub mod parse;
 pub mod render;
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
@@ -46,6 +47,9 @@ pub struct Outcome {
 pub struct Console {
     app: App,
     actor: Actor,
+    /// The role each name (case-folded) last had here, so `/as user:NAME` without
+    /// `role:` goes back to being who that person was.
+    roles: HashMap<String, Role>,
     clock: Option<ManualClock>,
     dispatch: Dispatch,
 }
@@ -101,9 +105,11 @@ impl Console {
                 }
             }))
         };
+        let roles = HashMap::from([(actor.name.to_lowercase(), actor.role)]);
         Console {
             app,
             actor,
+            roles,
             clock,
             dispatch,
         }
@@ -235,13 +241,16 @@ impl Console {
                 "Who is typing? Give a name, like /as user:Sam role:member.",
             ));
         }
+        let key = name.to_lowercase();
         let role = match options.text("role") {
             Some(role) => role.parse::<Role>().map_err(AppError::Invalid)?,
-            None => Role::Member,
+            // The role this name last had here; someone new is a member.
+            None => self.roles.get(&key).copied().unwrap_or(Role::Member),
         };
+        self.roles.insert(key.clone(), role);
         self.actor = Actor {
             community_id: COMMUNITY.to_string(),
-            user_id: format!("console:{}", name.to_lowercase()),
+            user_id: format!("console:{key}"),
             name: name.clone(),
             role,
         };
@@ -323,7 +332,10 @@ fn help() -> Reply {
         ));
     }
     reply
-        .line("/as user:NAME [role:member|facilitator|coordinator] — who types next")
+        .line(
+            "/as user:NAME [role:member|facilitator|coordinator] — who types next \
+             (without role:, the role they last had; someone new is a member)",
+        )
         .line("/clock set when:  /clock advance by:3d — move simulated time (with --clock)")
         .line("/quit — leave")
 }

@@ -308,3 +308,22 @@ fn support_in_the_console_shows_where_urgent_help_is_and_help_lists_it() {
     assert!(support.contains("Samaritans: 116 123"), "{support}");
     assert!(support.contains("988 in the US"), "{support}");
 }
+
+#[test]
+fn as_without_a_role_keeps_the_role_that_name_last_had_and_a_new_name_is_a_member() {
+    let script = "/setup timezone:Europe/London\n\
+                  /as user:Sam role:facilitator\n\
+                  /as user:you\n\
+                  /group create name:Circle channel:#c\n\
+                  /as user:sam\n\
+                  /as user:Kit\n";
+
+    let output = run_console(&["--strict"], script);
+
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("You are now you (coordinator)"), "{out}");
+    assert!(out.contains("Created Circle"), "{out}");
+    assert!(out.contains("You are now sam (facilitator)"), "{out}");
+    assert!(out.contains("You are now Kit (member)"), "{out}");
+}
