@@ -115,19 +115,21 @@ impl App {
     }
 }
 
-/// Refuses with a sentence naming the role needed.
+/// Refuses with a sentence naming the role needed, and who holds it.
 fn authorize(actor: &Actor, action: Action, doing: &str) -> Result<(), AppError> {
     if actor.role.may(action) {
         return Ok(());
     }
-    let needed = match action {
-        Action::Browse => Role::Member,
-        Action::Facilitate => Role::Facilitator,
-        Action::Organise => Role::Coordinator,
+    let (needed, ask) = match action {
+        Action::Browse => (Role::Member, "a member of the community"),
+        Action::Facilitate => (Role::Facilitator, "a facilitator of the group"),
+        Action::Organise => (
+            Role::Coordinator,
+            "a coordinator (someone with Manage Server or the community's coordinator role)",
+        ),
     };
     Err(AppError::Forbidden(format!(
-        "Only a {needed} can {doing}. If this needs doing, please ask a {needed} \
-         (someone with Manage Server or the community's coordinator role)."
+        "Only a {needed} can {doing}. If this needs doing, please ask {ask}."
     )))
 }
 

@@ -482,3 +482,40 @@ async fn going_every_week_from_session_three_leaves_the_earlier_sessions_as_they
         "{told}"
     );
 }
+
+#[tokio::test]
+async fn a_member_refused_the_list_is_told_to_ask_a_facilitator_of_the_group_not_a_server_manager() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, None, "headcount").await;
+
+    let refused = t
+        .app
+        .attendance_show(&actor("Mo", Role::Member), "1")
+        .await
+        .unwrap_err();
+    let marking = t
+        .app
+        .attendance_mark(&actor("Mo", Role::Member), "1", "Ana")
+        .await
+        .unwrap_err();
+    let organising = t
+        .app
+        .meeting_cancel(&actor("Fay", Role::Facilitator), "1", None)
+        .await
+        .unwrap_err();
+
+    for said in [refused.to_string(), marking.to_string()] {
+        assert!(said.contains("Only a facilitator can"), "{said}");
+        assert!(said.contains("please ask a facilitator of the group"), "{said}");
+        assert!(
+            !said.contains("Manage Server"),
+            "that describes a coordinator: {said}"
+        );
+    }
+    let said = organising.to_string();
+    assert!(said.contains("Only a coordinator can"), "{said}");
+    assert!(
+        said.contains("someone with Manage Server or the community's coordinator role"),
+        "{said}"
+    );
+}
