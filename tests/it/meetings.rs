@@ -355,3 +355,37 @@ async fn a_group_whose_series_cannot_be_read_does_not_hold_back_the_others() {
     assert_eq!(after[1].1, before[1].1, "the damaged group is left as it was");
     assert_eq!(after[2].1, before[2].1 + 4, "the group after it rolled forward");
 }
+
+#[tokio::test]
+async fn a_new_series_after_an_ended_one_gets_its_own_sessions_cards_and_reminders() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let first = t.sessions().await;
+    t.app
+        .meeting_end(&coordinator(), "1", Some("2026-03-10"))
+        .await
+        .unwrap();
+
+    // The group starts meeting on Thursdays instead.
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-12 18:30", Some("weekly")))
+        .await
+        .unwrap();
+
+    let sessions = t.sessions().await;
+    let highest_before = first.iter().map(|(id, _, _)| *id).max().unwrap();
+    let new: Vec<i64> = sessions.iter().map(|(id, _, _)| *id).filter(|id| *id != first[0].0).collect();
+    assert!(!new.is_empty());
+    assert!(
+        new.iter().all(|id| *id > highest_before),
+        "a removed session's number is never given to another: {new:?} after {highest_before}"
+    );
+    for id in new {
+        let card = hearth::store::jobs::get_by_key(&t.pool, &format!("card:{id}")).await.unwrap();
+        let state = card.map(|job| job.state);
+        assert_eq!(state, Some(hearth::domain::job::JobState::Pending), "session #{id}'s card");
+    }
+}
