@@ -33,6 +33,10 @@ const MAX_OCCURRENCES: usize = 20_000;
 /// Groups read per page while the roll looks for work: bounds what it holds in memory.
 const PAGE: i64 = 256;
 
+/// Sessions whose jobs one transaction plans as they enter the window: a few
+/// milliseconds of writing, so a command waits little behind it.
+const PLAN_BATCH: i64 = 200;
+
 /// What one horizon roll did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RollReport {
@@ -40,6 +44,11 @@ pub struct RollReport {
     pub added: usize,
     /// Groups that had something to change, each written in its own transaction.
     pub groups: usize,
+    /// Sessions stored earlier whose jobs this roll planned, as their first job came
+    /// near.
+    pub planned: usize,
+    /// Jobs queued for those sessions.
+    pub planned_jobs: usize,
     /// Groups left as they were because something failed (each is logged); the roll
     /// went on with the others, and the next roll tries them again.
     pub failed: usize,
@@ -111,7 +120,32 @@ impl App {
                 self.jobs_changed.notify_one();
             }
         }
+        self.plan_jobs_entering_window(now, &mut report).await?;
         Ok(report)
+    }
+
+    /// Plans the jobs of stored sessions whose first job has come near, a batch per
+    /// short transaction, until none is left waiting.
+    async fn plan_jobs_entering_window(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut RollReport,
+    ) -> Result<(), AppError> {
+        loop {
+            let mut tx = store::begin_write(&self.pool).await?;
+            let held = Instant::now();
+            let (sessions, queued) = jobs::plan_jobs_entering_window(&mut tx, now, PLAN_BATCH).await?;
+            if sessions == 0 {
+                // Nothing written: end the transaction without a commit to wait for.
+                tx.rollback().await.map_err(StoreError::from)?;
+                return Ok(());
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            report.longest_write = report.longest_write.max(held.elapsed());
+            report.planned += sessions;
+            report.planned_jobs += queued;
+            self.jobs_changed.notify_one();
+        }
     }
 
     /// Reads a page of groups' series and stored sessions (no transaction: a snapshot
@@ -263,12 +297,21 @@ impl App {
         let stored = sessions::for_series_from(&mut *conn, series.id, from_date(zone, now)).await?;
         let plan = plan_materialisation(&stored, wanted, now);
         if !plan.insert.is_empty() {
-            let ids = sessions::insert_many(&mut *conn, series.id, &plan.insert).await?;
-            let new: Vec<(i64, &WantedSession)> = ids.into_iter().zip(&plan.insert).collect();
-            jobs::queue_new_session_jobs(conn, group, &new, now).await?;
+            let waits = jobs::new_sessions_wait(group, &plan.insert, now)?;
+            let rows: Vec<(&WantedSession, Option<DateTime<Utc>>)> = plan.insert.iter().zip(waits).collect();
+            let ids = sessions::insert_many(&mut *conn, series.id, &rows).await?;
+            // Only those inside the window get their jobs now; the roll plans the
+            // others' as they come near.
+            let in_window: Vec<(i64, &WantedSession)> = ids
+                .iter()
+                .zip(&rows)
+                .filter(|(_, (_, wait))| wait.is_none())
+                .map(|(id, (session, _))| (*id, *session))
+                .collect();
+            jobs::queue_new_session_jobs(conn, group, &in_window, now).await?;
             // Most series have no regulars: one read saves more per new session.
             if !rsvps::regulars(&mut *conn, series.id).await?.is_empty() {
-                for (id, _) in &new {
+                for id in &ids {
                     rsvp::apply_regulars(conn, series.id, *id, now).await?;
                 }
             }
@@ -412,9 +455,11 @@ mod tests {
         let jobs_added = count(&app, "SELECT COUNT(*) FROM job").await - jobs_before;
         let fresh = app.roll_horizon().await.unwrap();
         assert_eq!((fresh.added, fresh.groups), (0, 0), "{fresh:?}");
+        // The only jobs the fresh roll queues are those of sessions stored four weeks
+        // ago whose window has since opened.
         assert_eq!(
             count(&app, "SELECT COUNT(*) FROM job").await - jobs_before,
-            jobs_added
+            jobs_added + i64::try_from(fresh.planned_jobs).unwrap()
         );
     }
 
