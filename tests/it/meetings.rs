@@ -451,3 +451,22 @@ async fn a_thirty_day_reminder_is_planned_before_it_is_due() {
         "{keys:?}"
     );
 }
+
+#[tokio::test]
+async fn a_session_moved_into_the_job_window_gets_its_jobs_at_once() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let id = session_on(&t, "2026-04-14").await;
+
+    t.app
+        .meeting_move(&coordinator(), &id.to_string(), "2026-03-05 18:30")
+        .await
+        .unwrap();
+
+    let keys: Vec<String> = jobs_of(&t, id).await.into_iter().map(|(key, _)| key).collect();
+    assert!(keys.contains(&format!("card:{id}")), "{keys:?}");
+    assert!(keys.contains(&format!("reminder:{id}:24h")), "{keys:?}");
+}
