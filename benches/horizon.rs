@@ -107,8 +107,8 @@ async fn roll(app: &App, label: &str) {
     let mut waits = commands.await.unwrap();
     waits.sort_by(f64::total_cmp);
     println!(
-        "{label}: {took:.2?}; added {} sessions in {} groups ({} failed); longest write transaction {:.2?}",
-        report.added, report.groups, report.failed, report.longest_write
+        "{label}: {took:.2?}; added {} sessions in {} groups ({} failed), planned the jobs of {} more ({} jobs); longest write transaction {:.2?}",
+        report.added, report.groups, report.failed, report.planned, report.planned_jobs, report.longest_write
     );
     println!(
         "  a command during the roll ({} runs): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",

@@ -6,10 +6,12 @@
 //! transaction across all of them would make every command wait, past its busy
 //! timeout. So it reads a page of groups, their series and stored sessions and expands
 //! the rules with no transaction open, and only a group that has something to change
-//! gets a write: its own short `BEGIN IMMEDIATE`, inside which whatever a command could
-//! have changed since (the group, its series, its stored sessions) is read again, so a
-//! concurrent edit is neither lost nor doubled. A group that fails is logged and left
-//! for the next roll; the others still roll.
+//! gets a write, inside which whatever a command could have changed since (the group,
+//! its series, its stored sessions) is read again, so a concurrent edit is neither lost
+//! nor doubled. Groups are written several to a short `BEGIN IMMEDIATE`, committed once
+//! it has held the lock for [`BATCH_HOLD`]: a commit per group would cost more than the
+//! writing. Each group has its own savepoint, so one that fails is rolled back alone,
+//! logged and left for the next roll; the others still roll.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -33,17 +35,31 @@ const MAX_OCCURRENCES: usize = 20_000;
 /// Groups read per page while the roll looks for work: bounds what it holds in memory.
 const PAGE: i64 = 256;
 
+/// How long one write transaction of the roll keeps taking groups before it commits:
+/// long enough that commits are few, short enough that a command arriving meanwhile
+/// waits well under the 50 ms it may.
+const BATCH_HOLD: StdDuration = StdDuration::from_millis(20);
+
+/// Sessions whose jobs one transaction plans as they enter the window: a few
+/// milliseconds of writing, so a command waits little behind it.
+const PLAN_BATCH: i64 = 200;
+
 /// What one horizon roll did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RollReport {
     /// Sessions added.
     pub added: usize,
-    /// Groups that had something to change, each written in its own transaction.
+    /// Groups that had something to change, written several to a transaction.
     pub groups: usize,
+    /// Sessions stored earlier whose jobs this roll planned, as their first job came
+    /// near.
+    pub planned: usize,
+    /// Jobs queued for those sessions.
+    pub planned_jobs: usize,
     /// Groups left as they were because something failed (each is logged); the roll
     /// went on with the others, and the next roll tries them again.
     pub failed: usize,
-    /// The longest of the groups' write transactions, from taking the lock (`BEGIN
+    /// The longest of the roll's write transactions, from taking the lock (`BEGIN
     /// IMMEDIATE` returning) to the end of `COMMIT`: about what a command arriving during the roll can have had
     /// to wait for the lock. An upper bound: it includes any WAL checkpoint SQLite
     /// runs as a commit ends, after the lock is released.
@@ -84,25 +100,45 @@ impl App {
             };
             after = last.id;
             let mut wrote = false;
+            // The open batch: its transaction, when it took the lock, and what its
+            // groups added (counted once it commits).
+            let mut batch: Option<(store::Tx, Instant, usize, usize)> = None;
             for surveyed in self.survey(page, now).await? {
-                let (group_id, outcome) = match surveyed {
-                    Surveyed::Work(work) => (work.group.id, self.roll_group(&work, now).await),
-                    Surveyed::Failed { group_id, error } => (group_id, Err(error)),
+                let work = match surveyed {
+                    Surveyed::Work(work) => work,
+                    Surveyed::Failed { group_id, error } => {
+                        report.failed += 1;
+                        tracing::warn!(group = group_id, %error, "could not roll this group's sessions forward; rolling the others");
+                        continue;
+                    }
                 };
-                match outcome {
-                    Ok(Some((added, held))) => {
-                        report.added += added;
-                        report.groups += 1;
-                        report.longest_write = report.longest_write.max(held);
-                        wrote = true;
+                let (tx, held, added, groups) = match batch.as_mut() {
+                    Some(open) => open,
+                    None => {
+                        let tx = store::begin_write(&self.pool).await?;
+                        batch.insert((tx, Instant::now(), 0, 0))
+                    }
+                };
+                match self.roll_group(tx, &work, now).await {
+                    Ok(Some(n)) => {
+                        *added += n;
+                        *groups += 1;
                     }
                     // Archived or deleted since the survey: nothing to roll.
                     Ok(None) => {}
                     Err(error) => {
                         report.failed += 1;
-                        tracing::warn!(group = group_id, %error, "could not roll this group's sessions forward; rolling the others");
+                        tracing::warn!(group = work.group.id, %error, "could not roll this group's sessions forward; rolling the others");
                     }
                 }
+                if held.elapsed() >= BATCH_HOLD {
+                    if let Some(open) = batch.take() {
+                        wrote |= commit_batch(open, &mut report).await;
+                    }
+                }
+            }
+            if let Some(open) = batch.take() {
+                wrote |= commit_batch(open, &mut report).await;
             }
             // Once a page rather than after every group: the dispatcher re-plans its
             // sleep on each wake-up, and would otherwise compete with the roll for the
@@ -111,7 +147,32 @@ impl App {
                 self.jobs_changed.notify_one();
             }
         }
+        self.plan_jobs_entering_window(now, &mut report).await?;
         Ok(report)
+    }
+
+    /// Plans the jobs of stored sessions whose first job has come near, a batch per
+    /// short transaction, until none is left waiting.
+    async fn plan_jobs_entering_window(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut RollReport,
+    ) -> Result<(), AppError> {
+        loop {
+            let mut tx = store::begin_write(&self.pool).await?;
+            let held = Instant::now();
+            let (sessions, queued) = jobs::plan_jobs_entering_window(&mut tx, now, PLAN_BATCH).await?;
+            if sessions == 0 {
+                // Nothing written: end the transaction without a commit to wait for.
+                tx.rollback().await.map_err(StoreError::from)?;
+                return Ok(());
+            }
+            tx.commit().await.map_err(StoreError::from)?;
+            report.longest_write = report.longest_write.max(held.elapsed());
+            report.planned += sessions;
+            report.planned_jobs += queued;
+            self.jobs_changed.notify_one();
+        }
     }
 
     /// Reads a page of groups' series and stored sessions (no transaction: a snapshot
@@ -172,19 +233,22 @@ impl App {
         Ok(found)
     }
 
-    /// Writes one group's changes in its own transaction. Inside it the group, its
-    /// series and their stored sessions are read again: a series added, edited or
-    /// ended since the survey is expanded afresh, and sessions another writer added
-    /// or moved meanwhile are seen, so nothing is lost or inserted twice. Returns
-    /// how many sessions it added and how long it held the lock, or `None` if the
-    /// group was archived or deleted meanwhile.
+    /// Writes one group's changes inside the caller's write transaction, under a
+    /// savepoint of its own, so a failure undoes this group's writes and no other's.
+    /// Under the lock the group, its series and their stored sessions are read again:
+    /// a series added, edited or ended since the survey is expanded afresh, and
+    /// sessions another writer added or moved meanwhile are seen, so nothing is lost
+    /// or inserted twice. Returns how many sessions it added, or `None` if the group
+    /// was archived or deleted meanwhile.
     async fn roll_group(
         &self,
+        outer: &mut store::Tx,
         work: &GroupWork,
         now: DateTime<Utc>,
-    ) -> Result<Option<(usize, StdDuration)>, AppError> {
-        let mut tx = store::begin_write(&self.pool).await?;
-        let held = Instant::now();
+    ) -> Result<Option<usize>, AppError> {
+        let mut tx = sqlx::Connection::begin(&mut **outer)
+            .await
+            .map_err(StoreError::from)?;
         let Some(group) = group_store::get(&mut *tx, work.group.id).await? else {
             return Ok(None);
         };
@@ -206,7 +270,7 @@ impl App {
                 .await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(Some((added, held.elapsed())))
+        Ok(Some(added))
     }
 
     /// Brings one series' sessions in line with its rule over the horizon, keeping
@@ -263,12 +327,21 @@ impl App {
         let stored = sessions::for_series_from(&mut *conn, series.id, from_date(zone, now)).await?;
         let plan = plan_materialisation(&stored, wanted, now);
         if !plan.insert.is_empty() {
-            let ids = sessions::insert_many(&mut *conn, series.id, &plan.insert).await?;
-            let new: Vec<(i64, &WantedSession)> = ids.into_iter().zip(&plan.insert).collect();
-            jobs::queue_new_session_jobs(conn, group, &new, now).await?;
+            let waits = jobs::new_sessions_wait(group, &plan.insert, now)?;
+            let rows: Vec<(&WantedSession, Option<DateTime<Utc>>)> = plan.insert.iter().zip(waits).collect();
+            let ids = sessions::insert_many(&mut *conn, series.id, &rows).await?;
+            // Only those inside the window get their jobs now; the roll plans the
+            // others' as they come near.
+            let in_window: Vec<(i64, &WantedSession)> = ids
+                .iter()
+                .zip(&rows)
+                .filter(|(_, (_, wait))| wait.is_none())
+                .map(|(id, (session, _))| (*id, *session))
+                .collect();
+            jobs::queue_new_session_jobs(conn, group, &in_window, now).await?;
             // Most series have no regulars: one read saves more per new session.
             if !rsvps::regulars(&mut *conn, series.id).await?.is_empty() {
-                for (id, _) in &new {
+                for id in &ids {
                     rsvp::apply_regulars(conn, series.id, *id, now).await?;
                 }
             }
@@ -282,6 +355,28 @@ impl App {
             jobs::sync_session_jobs(conn, *id, true, now).await?;
         }
         Ok(plan.insert.len())
+    }
+}
+
+/// Commits one batch of groups and counts what it wrote; returns whether anything was
+/// committed. A failed commit loses the whole batch: its groups are counted as failed,
+/// logged, and rolled by the next roll.
+async fn commit_batch(
+    (tx, held, added, groups): (store::Tx, Instant, usize, usize),
+    report: &mut RollReport,
+) -> bool {
+    match tx.commit().await {
+        Ok(()) => {
+            report.added += added;
+            report.groups += groups;
+            report.longest_write = report.longest_write.max(held.elapsed());
+            groups > 0
+        }
+        Err(error) => {
+            report.failed += groups;
+            tracing::warn!(groups, error = %StoreError::from(error), "could not commit a batch of groups' sessions; the next roll tries them again");
+            false
+        }
     }
 }
 
@@ -359,6 +454,14 @@ mod tests {
             .collect()
     }
 
+    /// Rolls one group in a batch of its own, committed at once.
+    async fn roll_alone(app: &App, work: &GroupWork) -> Option<usize> {
+        let mut tx = store::begin_write(&app.pool).await.unwrap();
+        let rolled = app.roll_group(&mut tx, work, app.now()).await.unwrap();
+        tx.commit().await.unwrap();
+        rolled
+    }
+
     async fn count(app: &App, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
     }
@@ -369,16 +472,16 @@ mod tests {
         let work = surveyed(&app).await;
         assert_eq!(work.len(), 2);
 
-        let first = app.roll_group(&work[0], app.now()).await.unwrap();
+        let first = roll_alone(&app, &work[0]).await;
         // The first group is committed and the lock is free: a command on the second
         // group goes through (with one connection, a held transaction would stall it).
         app.meeting_end(&coordinator(), "2", Some("2026-04-07"))
             .await
             .unwrap();
-        let second = app.roll_group(&work[1], app.now()).await.unwrap();
+        let second = roll_alone(&app, &work[1]).await;
 
-        assert_eq!(first.map(|(added, _)| added), Some(4));
-        assert_eq!(second.map(|(added, _)| added), Some(0), "the end was kept");
+        assert_eq!(first, Some(4));
+        assert_eq!(second, Some(0), "the end was kept");
         let past_end = count(
             &app,
             "SELECT COUNT(*) FROM session WHERE series_id = 2 AND local_date > '2026-04-07'",
@@ -397,11 +500,7 @@ mod tests {
 
         let mut added = 0;
         for work in one.iter().chain(&other) {
-            added += app
-                .roll_group(work, app.now())
-                .await
-                .unwrap()
-                .map_or(0, |(n, _)| n);
+            added += roll_alone(&app, work).await.unwrap_or(0);
         }
 
         assert_eq!(added, 8);
@@ -412,9 +511,11 @@ mod tests {
         let jobs_added = count(&app, "SELECT COUNT(*) FROM job").await - jobs_before;
         let fresh = app.roll_horizon().await.unwrap();
         assert_eq!((fresh.added, fresh.groups), (0, 0), "{fresh:?}");
+        // The only jobs the fresh roll queues are those of sessions stored four weeks
+        // ago whose window has since opened.
         assert_eq!(
             count(&app, "SELECT COUNT(*) FROM job").await - jobs_before,
-            jobs_added
+            jobs_added + i64::try_from(fresh.planned_jobs).unwrap()
         );
     }
 
@@ -425,7 +526,7 @@ mod tests {
         let before = count(&app, "SELECT COUNT(*) FROM session").await;
 
         app.group_archive(&coordinator(), "Tuesday Circle").await.unwrap();
-        let rolled = app.roll_group(&work[0], app.now()).await.unwrap();
+        let rolled = roll_alone(&app, &work[0]).await;
 
         assert_eq!(rolled, None);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM session").await, before);

@@ -2,13 +2,23 @@
 //! that changed it: materialising creates its card and reminders, a move re-times
 //! them, a cancellation skips them and queues the one cancellation notice. Sessions
 //! materialised together get their jobs in one write.
+//!
+//! A session's jobs are planned only once its first job is near (the rule is
+//! [`jobs_wait_until`]); until then the session says when, and the horizon roll plans
+//! them as that time comes ([`plan_jobs_entering_window`]). Every path here asks the
+//! same rule, so a session's jobs are planned once, by whichever path comes first.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqliteConnection;
 
-use crate::domain::job::{cancellation_key, plan_card, plan_card_edit, plan_reminders, JobKind, PlannedJob};
+use crate::domain::job::{
+    cancellation_key, jobs_wait_until, plan_card, plan_card_edit, plan_reminders, JobKind, PlannedJob,
+};
 use crate::domain::reminder::{parse_offsets, Offset};
 use crate::domain::session::{SessionStatus, WantedSession};
+use crate::domain::time::Tz;
 use crate::store::groups::{self as group_store, Group};
 use crate::store::{jobs, sessions, StoreError};
 
@@ -47,8 +57,23 @@ pub(crate) async fn sync_session_jobs(
             .await?
             .ok_or_else(|| AppError::internal(&StoreError::Corrupt("session without group".into())))?;
         let offsets = parse_offsets(&group.reminder_offsets).map_err(|e| AppError::internal(&e))?;
+        if session.plan_jobs_at.is_some() {
+            // Not planned yet: plan them now if the session has come (or been moved,
+            // or its group's lead or reminders changed) into the window; otherwise
+            // keep the wait in step with the session's time and its group's settings.
+            let lead = Duration::minutes(group.announce_lead_minutes);
+            let wait = jobs_wait_until(session.starts_at, group.zone, lead, &offsets, now);
+            if wait != session.plan_jobs_at {
+                sessions::set_plan_jobs_at(&mut *conn, session_id, wait).await?;
+            }
+            if wait.is_some() {
+                // No card job yet, so no card posted to redraw.
+                return Ok(());
+            }
+        }
         let planned = plan_scheduled(
-            &group,
+            group.zone,
+            group.announce_lead_minutes,
             &offsets,
             session_id,
             session.starts_at,
@@ -71,10 +96,26 @@ pub(crate) async fn sync_session_jobs(
     Ok(())
 }
 
-/// Queues the jobs of sessions just inserted for `group`, as (id, session): what
-/// [`sync_session_jobs`] would do for each, in one write. A new session has no
-/// pending jobs of its own yet (a removed one's were skipped with it), so there is
-/// nothing stale to skip and no posted card to redraw.
+/// When the jobs of each of these sessions of `group`, about to be stored, are to be
+/// planned: `None` for those inside the window, which [`queue_new_session_jobs`]
+/// plans as they are stored.
+pub(crate) fn new_sessions_wait(
+    group: &Group,
+    new: &[WantedSession],
+    now: DateTime<Utc>,
+) -> Result<Vec<Option<DateTime<Utc>>>, AppError> {
+    let offsets = parse_offsets(&group.reminder_offsets).map_err(|e| AppError::internal(&e))?;
+    let lead = Duration::minutes(group.announce_lead_minutes);
+    Ok(new
+        .iter()
+        .map(|session| jobs_wait_until(session.starts_at, group.zone, lead, &offsets, now))
+        .collect())
+}
+
+/// Queues the jobs of sessions just inserted for `group` inside the window, as (id,
+/// session): what [`sync_session_jobs`] would do for each, in one write. A new session
+/// has no pending jobs of its own yet (a removed one's were skipped with it), so there
+/// is nothing stale to skip and no posted card to redraw.
 pub(crate) async fn queue_new_session_jobs(
     conn: &mut SqliteConnection,
     group: &Group,
@@ -88,26 +129,79 @@ pub(crate) async fn queue_new_session_jobs(
     let planned: Vec<(Option<i64>, PlannedJob)> = new
         .iter()
         .flat_map(|(id, session)| {
-            plan_scheduled(group, &offsets, *id, session.starts_at, session.ends_at, now)
-                .into_iter()
-                .map(|job| (Some(*id), job))
+            plan_scheduled(
+                group.zone,
+                group.announce_lead_minutes,
+                &offsets,
+                *id,
+                session.starts_at,
+                session.ends_at,
+                now,
+            )
+            .into_iter()
+            .map(|job| (Some(*id), job))
         })
         .collect();
     jobs::upsert_many(conn, &group.community_id, &planned, now).await?;
     Ok(())
 }
 
+/// Plans the jobs of up to `limit` sessions whose wait for the window is over, in the
+/// caller's transaction, and returns how many sessions it planned (including any that
+/// turned out to need none) and how many jobs it queued. Zero sessions means none is
+/// left waiting.
+pub(crate) async fn plan_jobs_entering_window(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<(usize, usize), AppError> {
+    let due = sessions::due_for_job_planning(&mut *conn, now, limit).await?;
+    let mut offsets_of: HashMap<&str, Vec<Offset>> = HashMap::new();
+    let mut planned: HashMap<&str, Vec<(Option<i64>, PlannedJob)>> = HashMap::new();
+    for session in due.iter().filter(|s| !s.needs_none) {
+        if !offsets_of.contains_key(session.reminder_offsets.as_str()) {
+            let offsets = parse_offsets(&session.reminder_offsets).map_err(|e| AppError::internal(&e))?;
+            offsets_of.insert(&session.reminder_offsets, offsets);
+        }
+        let offsets = offsets_of
+            .get(session.reminder_offsets.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let jobs = plan_scheduled(
+            session.zone,
+            session.announce_lead_minutes,
+            offsets,
+            session.id,
+            session.starts_at,
+            session.ends_at,
+            now,
+        );
+        planned
+            .entry(&session.community_id)
+            .or_default()
+            .extend(jobs.into_iter().map(|job| (Some(session.id), job)));
+    }
+    let mut queued = 0;
+    for (community, jobs) in &planned {
+        jobs::upsert_many(&mut *conn, community, jobs, now).await?;
+        queued += jobs.len();
+    }
+    let ids: Vec<i64> = due.iter().map(|s| s.id).collect();
+    sessions::mark_jobs_planned(&mut *conn, &ids).await?;
+    Ok((ids.len(), queued))
+}
+
 /// The jobs a scheduled session should have: its channel reminders and its card.
 fn plan_scheduled(
-    group: &Group,
+    zone: Tz,
+    lead_minutes: i64,
     offsets: &[Offset],
     session_id: i64,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Vec<PlannedJob> {
-    let mut planned = plan_reminders(session_id, starts_at, group.zone, offsets, now);
-    let lead = Duration::minutes(group.announce_lead_minutes);
+    let mut planned = plan_reminders(session_id, starts_at, zone, offsets, now);
+    let lead = Duration::minutes(lead_minutes);
     planned.extend(plan_card(session_id, starts_at, ends_at, lead, now));
     planned
 }

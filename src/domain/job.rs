@@ -246,6 +246,39 @@ pub fn plan_reminders(
         .collect()
 }
 
+/// How far ahead of a session's first job the roll plans its jobs. Sessions are
+/// stored weeks ahead, but writing every one's card and reminders at once is most of
+/// the roll's cost; planning them only as they come near keeps the job tables small.
+/// It must exceed the longest gap between rolls (`hearth serve` rolls every 6 hours,
+/// the console at least daily) so no job is planned after its time; a week also
+/// covers a `hearth serve` that was down for days, and keeps the jobs of this week's
+/// and next week's sessions in the outbox, where `/status` and the dispatcher see them.
+pub const JOB_WINDOW_SLACK: Duration = Duration::days(7);
+
+/// When a session's jobs should be planned: [`JOB_WINDOW_SLACK`] before the first of
+/// them (its card, `lead` before it starts, or its earliest reminder).
+pub fn plan_jobs_at(starts_at: DateTime<Utc>, zone: Tz, lead: Duration, offsets: &[Offset]) -> DateTime<Utc> {
+    let first = offsets
+        .iter()
+        .map(|offset| offset.due_at(starts_at, zone))
+        .fold(starts_at - lead, DateTime::min);
+    first - JOB_WINDOW_SLACK
+}
+
+/// Whether a session's jobs are planned now (`None`), or when the roll should plan
+/// them. Every path that plans a session's jobs asks this, so a session entering the
+/// window is planned once, by whichever comes first.
+pub fn jobs_wait_until(
+    starts_at: DateTime<Utc>,
+    zone: Tz,
+    lead: Duration,
+    offsets: &[Offset],
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let at = plan_jobs_at(starts_at, zone, lead, offsets);
+    (at > now).then_some(at)
+}
+
 /// How long to wait before retry number `attempts` (1-based): exponential from 5 s,
 /// capped at an hour, spread by `jitter` in [0, 1) over ±20% so retries after an
 /// outage don't arrive together.
@@ -276,6 +309,43 @@ mod tests {
         assert_eq!(planned[0].dedupe_key, "reminder:7:1h");
         assert_eq!(planned[0].due_at, start - Duration::hours(1));
         assert_eq!(planned[0].expires_at, Some(start));
+    }
+
+    #[test]
+    fn a_session_beyond_the_window_waits_until_its_first_job_is_a_window_off() {
+        let start = Utc.with_ymd_and_hms(2026, 3, 30, 18, 30, 0).unwrap();
+        let offsets = [Offset::Minutes(60), Offset::Days(1)];
+        let lead = Duration::days(3);
+        let now = start - Duration::weeks(4);
+
+        let wait = jobs_wait_until(start, chrono_tz::Europe::London, lead, &offsets, now);
+
+        assert_eq!(wait, Some(start - Duration::days(3) - JOB_WINDOW_SLACK));
+    }
+
+    #[test]
+    fn the_largest_reminder_offset_opens_the_window_when_it_is_before_the_card() {
+        let start = Utc.with_ymd_and_hms(2026, 5, 30, 18, 30, 0).unwrap();
+        let offsets = [Offset::Days(30), Offset::Minutes(60)];
+        let zone = chrono_tz::Europe::London;
+
+        let at = plan_jobs_at(start, zone, Duration::days(1), &offsets);
+
+        assert_eq!(at, Offset::Days(30).due_at(start, zone) - JOB_WINDOW_SLACK);
+    }
+
+    #[test]
+    fn a_session_inside_the_window_has_its_jobs_planned_now() {
+        let start = Utc.with_ymd_and_hms(2026, 3, 30, 18, 30, 0).unwrap();
+        let lead = Duration::days(1);
+        let edge = start - lead - JOB_WINDOW_SLACK;
+
+        let zone = chrono_tz::Europe::London;
+        assert_eq!(jobs_wait_until(start, zone, lead, &[], edge), None);
+        assert_eq!(
+            jobs_wait_until(start, zone, lead, &[], edge - Duration::seconds(1)),
+            Some(edge)
+        );
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct SessionDetail {
     pub capacity: Option<u32>,
     /// How many are going (a number is all a channel post may show).
     pub going: u32,
+    /// When the roll should plan its jobs, while they are not planned yet.
+    pub plan_jobs_at: Option<DateTime<Utc>>,
 }
 
 /// The columns [`detail_from_row`] reads, over [`detail_from`]'s tables.
@@ -42,7 +44,7 @@ macro_rules! detail_columns {
     () => {
         "s.id, s.series_id, s.local_date, s.starts_at, s.ends_at, s.status, s.note,
          g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
-         r.location, g.archived_at, g.privacy, g.capacity,
+         r.location, g.archived_at, g.privacy, g.capacity, s.plan_jobs_at,
          (SELECT COUNT(*) FROM rsvp WHERE rsvp.session_id = s.id AND rsvp.state = 'going') AS going"
     };
 }
@@ -100,6 +102,10 @@ pub(super) fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreErr
         location: row.try_get("location")?,
         group_archived: archived_at.is_some(),
         privacy: parse_enum("privacy", row.try_get("privacy")?)?,
+        plan_jobs_at: row
+            .try_get::<Option<i64>, _>("plan_jobs_at")?
+            .map(from_unix)
+            .transpose()?,
         going: u32::try_from(row.try_get::<i64, _>("going")?)
             .map_err(|_| StoreError::Corrupt("going count".into()))?,
         capacity: capacity
@@ -193,25 +199,28 @@ fn stored_from_row(row: &SqliteRow) -> Result<StoredSession, StoreError> {
     })
 }
 
-/// Rows per multi-row insert: 4 values each, well inside SQLite's variable limit.
+/// Rows per multi-row insert: 5 values each, well inside SQLite's variable limit.
 const INSERT_CHUNK: usize = 500;
 
-/// Inserts a series' new sessions in as few statements as fit, and returns their ids
-/// in the order given.
+/// Inserts a series' new sessions in as few statements as fit, each with when its jobs
+/// are to be planned (`None`: they are planned with it), and returns their ids in the
+/// order given.
 pub async fn insert_many(
     conn: &mut SqliteConnection,
     series_id: i64,
-    new: &[WantedSession],
+    new: &[(&WantedSession, Option<DateTime<Utc>>)],
 ) -> Result<Vec<i64>, StoreError> {
     let mut ids = Vec::with_capacity(new.len());
     for chunk in new.chunks(INSERT_CHUNK) {
-        let mut insert =
-            QueryBuilder::<Sqlite>::new("INSERT INTO session (series_id, local_date, starts_at, ends_at) ");
-        insert.push_values(chunk, |mut row, session| {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO session (series_id, local_date, starts_at, ends_at, plan_jobs_at) ",
+        );
+        insert.push_values(chunk, |mut row, (session, plan_jobs_at)| {
             row.push_bind(series_id)
                 .push_bind(format_date(session.local_date))
                 .push_bind(to_unix(session.starts_at))
-                .push_bind(to_unix(session.ends_at));
+                .push_bind(to_unix(session.ends_at))
+                .push_bind(plan_jobs_at.map(to_unix));
         });
         insert.push(" RETURNING id, local_date");
         // Not kept as a prepared statement: its text varies with the row count, and
@@ -225,7 +234,7 @@ pub async fn insert_many(
                 row.try_get::<i64, _>("id")?,
             );
         }
-        for session in chunk {
+        for (session, _) in chunk {
             let id = by_date
                 .get(&session.local_date)
                 .copied()
@@ -261,7 +270,8 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), StoreErr
 
 /// Cancels one session, keeping the reason to show on its card and in lists.
 pub async fn cancel(db: impl SqliteExecutor<'_>, id: i64, reason: Option<&str>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE session SET status = 'cancelled', note = ? WHERE id = ?")
+    // A cancelled session needs no jobs but its notice, queued as it is cancelled.
+    sqlx::query("UPDATE session SET status = 'cancelled', note = ?, plan_jobs_at = NULL WHERE id = ?")
         .bind(reason)
         .bind(id)
         .execute(db)
@@ -295,7 +305,7 @@ pub async fn cancel_future_of_group(
     reason: &str,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE session SET status = 'cancelled', note = ?
+        "UPDATE session SET status = 'cancelled', note = ?, plan_jobs_at = NULL
          WHERE starts_at >= ? AND status != 'cancelled'
            AND series_id IN (SELECT id FROM series WHERE group_id = ?)",
     )
@@ -305,6 +315,85 @@ pub async fn cancel_future_of_group(
     .execute(db)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// Sets when the roll should plan a session's jobs; `None` once they are planned.
+pub async fn set_plan_jobs_at(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE session SET plan_jobs_at = ? WHERE id = ?")
+        .bind(at.map(to_unix))
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A session whose jobs are due to be planned, with what planning them needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unplanned {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Cancelled, or its group archived: it needs no jobs after all.
+    pub needs_none: bool,
+    pub community_id: String,
+    pub zone: Tz,
+    pub reminder_offsets: String,
+    pub announce_lead_minutes: i64,
+}
+
+/// Up to `limit` sessions whose jobs were to be planned by `now`, earliest first.
+pub async fn due_for_job_planning(
+    db: impl SqliteExecutor<'_>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Unplanned>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.starts_at, s.ends_at,
+                (s.status = 'cancelled' OR g.archived_at IS NOT NULL) AS needs_none,
+                g.community_id, g.timezone, g.reminder_offsets, g.announce_lead_minutes
+         FROM session s
+         JOIN series r ON r.id = s.series_id
+         JOIN meeting_group g ON g.id = r.group_id
+         WHERE s.plan_jobs_at IS NOT NULL AND s.plan_jobs_at <= ?
+         ORDER BY s.plan_jobs_at, s.id
+         LIMIT ?",
+    )
+    .bind(to_unix(now))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Unplanned {
+                id: row.try_get("id")?,
+                starts_at: from_unix(row.try_get("starts_at")?)?,
+                ends_at: from_unix(row.try_get("ends_at")?)?,
+                needs_none: row.try_get("needs_none")?,
+                community_id: row.try_get("community_id")?,
+                zone: parse_zone(row.try_get("timezone")?)?,
+                reminder_offsets: row.try_get("reminder_offsets")?,
+                announce_lead_minutes: row.try_get("announce_lead_minutes")?,
+            })
+        })
+        .collect()
+}
+
+/// Marks these sessions' jobs as planned.
+pub async fn mark_jobs_planned(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let mut update = QueryBuilder::<Sqlite>::new("UPDATE session SET plan_jobs_at = NULL WHERE id IN (");
+        let mut list = update.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        update.push(")");
+        update.build().persistent(false).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Remembers where a session's card was posted, so later edits can find it.

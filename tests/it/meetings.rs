@@ -356,6 +356,121 @@ async fn a_group_whose_series_cannot_be_read_does_not_hold_back_the_others() {
     assert_eq!(after[2].1, before[2].1 + 4, "the group after it rolled forward");
 }
 
+/// The dedupe keys of one session's jobs, sorted, with their due times (unix).
+async fn jobs_of(t: &TestApp, session_id: i64) -> Vec<(String, i64)> {
+    sqlx::query_as("SELECT dedupe_key, due_at FROM job WHERE session_id = ? ORDER BY dedupe_key")
+        .bind(session_id)
+        .fetch_all(&t.pool)
+        .await
+        .unwrap()
+}
+
+/// The id of the session on a local date.
+async fn session_on(t: &TestApp, local_date: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM session WHERE local_date = ?")
+        .bind(local_date)
+        .fetch_one(&t.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_session_beyond_the_job_window_is_listed_but_has_no_jobs_yet() {
+    let t = circle().await;
+
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+
+    // Its card is due a week before (7 April): far from 1 March.
+    let far = session_on(&t, "2026-04-14").await;
+    assert_eq!(jobs_of(&t, far).await, Vec::new());
+    let last = t.sessions().await.last().map(|s| s.2.clone());
+    assert_eq!(last.as_deref(), Some("2026-05-19"), "still stored 12 weeks ahead");
+}
+
+#[tokio::test]
+async fn once_the_clock_nears_a_sessions_first_job_the_roll_plans_exactly_its_jobs() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let id = session_on(&t, "2026-04-14").await;
+
+    // Its card goes up on 7 April, 17:30Z (18:30 BST): the window opens a week before.
+    assert_eq!(jobs_of(&t, id).await, Vec::new());
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 31, 18, 0, 0).unwrap());
+    let report = t.app.roll_horizon().await.unwrap();
+
+    assert!(report.planned >= 1, "{report:?}");
+    let start = unix(2026, 4, 14, 17, 30);
+    assert_eq!(
+        jobs_of(&t, id).await,
+        vec![
+            (format!("card-end:{id}"), start + 90 * 60),
+            (format!("card-start:{id}"), start),
+            (format!("card:{id}"), start - 7 * 24 * 3600),
+            (format!("reminder:{id}:1h"), start - 3600),
+            (format!("reminder:{id}:24h"), start - 24 * 3600),
+        ]
+    );
+    let again = t.app.roll_horizon().await.unwrap();
+    assert_eq!((again.planned, again.planned_jobs), (0, 0), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_thirty_day_reminder_is_planned_before_it_is_due() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+
+    t.app
+        .reminders_set(&coordinator(), "Tuesday Circle", "30d,1h")
+        .await
+        .unwrap();
+
+    // 31 March 18:30 BST: its 30-day reminder is 1 March 18:30 GMT, later today.
+    let soon = session_on(&t, "2026-03-31").await;
+    let keys: Vec<(String, i64)> = jobs_of(&t, soon).await;
+    assert!(
+        keys.contains(&(format!("reminder:{soon}:30d"), unix(2026, 3, 1, 18, 30))),
+        "{keys:?}"
+    );
+    // 7 April's is due 8 March: planned by the first roll within a week of it.
+    let later = session_on(&t, "2026-04-07").await;
+    assert_eq!(jobs_of(&t, later).await, Vec::new());
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+    t.app.roll_horizon().await.unwrap();
+    let keys = jobs_of(&t, later).await;
+    assert!(
+        keys.contains(&(format!("reminder:{later}:30d"), unix(2026, 3, 8, 18, 30))),
+        "{keys:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_moved_into_the_job_window_gets_its_jobs_at_once() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let id = session_on(&t, "2026-04-14").await;
+
+    t.app
+        .meeting_move(&coordinator(), &id.to_string(), "2026-03-05 18:30")
+        .await
+        .unwrap();
+
+    let keys: Vec<String> = jobs_of(&t, id).await.into_iter().map(|(key, _)| key).collect();
+    assert!(keys.contains(&format!("card:{id}")), "{keys:?}");
+    assert!(keys.contains(&format!("reminder:{id}:24h")), "{keys:?}");
+}
+
 #[tokio::test]
 async fn a_new_series_after_an_ended_one_gets_its_own_sessions_cards_and_reminders() {
     let t = circle().await;
@@ -377,15 +492,31 @@ async fn a_new_series_after_an_ended_one_gets_its_own_sessions_cards_and_reminde
 
     let sessions = t.sessions().await;
     let highest_before = first.iter().map(|(id, _, _)| *id).max().unwrap();
-    let new: Vec<i64> = sessions.iter().map(|(id, _, _)| *id).filter(|id| *id != first[0].0).collect();
+    let new: Vec<i64> = sessions
+        .iter()
+        .map(|(id, _, _)| *id)
+        .filter(|id| *id != first[0].0)
+        .collect();
     assert!(!new.is_empty());
     assert!(
         new.iter().all(|id| *id > highest_before),
         "a removed session's number is never given to another: {new:?} after {highest_before}"
     );
+    // The first Thursday is inside the job window: its card waits to go up.
+    let card = hearth::store::jobs::get_by_key(&t.pool, &format!("card:{}", new[0]))
+        .await
+        .unwrap();
+    assert_eq!(
+        card.map(|job| job.state),
+        Some(hearth::domain::job::JobState::Pending)
+    );
     for id in new {
-        let card = hearth::store::jobs::get_by_key(&t.pool, &format!("card:{id}")).await.unwrap();
-        let state = card.map(|job| job.state);
-        assert_eq!(state, Some(hearth::domain::job::JobState::Pending), "session #{id}'s card");
+        let skipped: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE session_id = ? AND state = 'skipped'")
+                .bind(id)
+                .fetch_one(&t.pool)
+                .await
+                .unwrap();
+        assert_eq!(skipped, 0, "session #{id} inherited no one else's jobs");
     }
 }
