@@ -1,6 +1,7 @@
 //! The chat port for the console: every post the bot makes, printed as a block with
 //! its channel, the local time and the text.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -53,7 +54,14 @@ impl ConsoleChat {
         );
         match &self.sink {
             Sink::Buffer(buffer) => buffer.lock().unwrap_or_else(|p| p.into_inner()).push_str(&block),
-            Sink::Stdout => print!("{block}"),
+            Sink::Stdout => {
+                // `print!` would panic once the reader has closed the pipe; the post is
+                // already stored, so a transcript nobody reads is only worth a log line.
+                let mut out = std::io::stdout();
+                if let Err(error) = out.write_all(block.as_bytes()).and_then(|()| out.flush()) {
+                    tracing::debug!(%error, "a post could not be printed");
+                }
+            }
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         MessageRef {

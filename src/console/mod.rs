@@ -340,23 +340,77 @@ fn help() -> Reply {
         .line("/quit — leave")
 }
 
-/// Reads lines until the end of input or `/quit`. Returns whether every command
-/// succeeded (with `strict`, it stops at the first failure).
+/// What a line of raw input says: its text without the line ending, or `None` when its
+/// bytes aren't UTF-8. Scripts come from files and pipes, so a stray byte from another
+/// encoding must cost one line, not the rest of the session.
+pub fn line_text(raw: &[u8]) -> Option<&str> {
+    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    std::str::from_utf8(raw).ok()
+}
+
+impl Console {
+    /// Runs one line of raw input: as `handle_line` when it is text, otherwise a
+    /// problem (a failure for `--strict`) that names the reason and skips the line.
+    pub async fn handle_raw_line(&mut self, raw: &[u8]) -> Outcome {
+        match line_text(raw) {
+            Some(line) => self.handle_line(line).await,
+            None => self.problem(
+                "That line isn't readable text (it has bytes that aren't UTF-8), so I skipped it.".into(),
+            ),
+        }
+    }
+}
+
+/// Whether the reader of standard output is still there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Listening,
+    /// The pipe was closed (`hearth console | head -1`): nobody reads what comes next.
+    Left,
+}
+
+/// Writes and flushes `text`. `print!` panics when the pipe is closed; a reader that
+/// left is the normal end of `| head`, so it is reported rather than raised.
+fn write_out(out: &mut impl Write, text: &str) -> Result<Reader, std::io::Error> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(Reader::Listening),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(Reader::Left),
+        Err(error) => Err(error),
+    }
+}
+
+/// Reads lines until the end of input, `/quit`, or the reader of standard output
+/// leaving. Returns whether every command succeeded (with `strict`, it stops at the
+/// first failure).
 pub async fn run(mut console: Console, strict: bool) -> Result<bool, std::io::Error> {
     let interactive = std::io::stdin().is_terminal();
     if interactive {
         return run_interactive(console, strict).await;
     }
-    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut input = tokio::io::BufReader::new(tokio::io::stdin());
+    let mut out = std::io::stdout();
+    let mut raw = Vec::new();
     let mut all_ok = true;
-    while let Some(line) = lines.next_line().await? {
-        let outcome = console.handle_line(&line).await;
-        if !line.trim().is_empty() && !line.trim().starts_with('#') {
-            println!("> {}", line.trim());
+    loop {
+        raw.clear();
+        if input.read_until(b'\n', &mut raw).await? == 0 {
+            break;
         }
-        print!("{}", outcome.output);
-        std::io::stdout().flush()?;
+        let outcome = console.handle_raw_line(&raw).await;
+        // The echo shows which line a reply answers; an unreadable line is echoed with
+        // its bad bytes replaced, so the reader can find it in the script.
+        let typed = String::from_utf8_lossy(line_text(&raw).map_or(&raw[..], str::as_bytes));
+        let typed = typed.trim();
+        let mut transcript = String::new();
+        if !typed.is_empty() && !typed.starts_with('#') {
+            transcript = format!("> {typed}\n");
+        }
+        transcript.push_str(&outcome.output);
         all_ok &= !outcome.failed;
+        if write_out(&mut out, &transcript)? == Reader::Left {
+            break;
+        }
         if outcome.quit || (strict && outcome.failed) {
             break;
         }
@@ -365,9 +419,12 @@ pub async fn run(mut console: Console, strict: bool) -> Result<bool, std::io::Er
 }
 
 async fn run_interactive(mut console: Console, strict: bool) -> Result<bool, std::io::Error> {
-    println!(
-        "hearth console — you are a coordinator called \"you\". Type /help for commands, /quit to leave."
-    );
+    let mut out = std::io::stdout();
+    let banner =
+        "hearth console — you are a coordinator called \"you\". Type /help for commands, /quit to leave.\n";
+    if write_out(&mut out, banner)? == Reader::Left {
+        return Ok(true);
+    }
     let mut editor = rustyline::DefaultEditor::new().map_err(std::io::Error::other)?;
     let mut all_ok = true;
     loop {
@@ -388,8 +445,10 @@ async fn run_interactive(mut console: Console, strict: bool) -> Result<bool, std
             tracing::debug!("could not add a history entry");
         }
         let outcome = console.handle_line(&line).await;
-        print!("{}", outcome.output);
         all_ok &= !outcome.failed;
+        if write_out(&mut out, &outcome.output)? == Reader::Left {
+            break;
+        }
         if outcome.quit || (strict && outcome.failed) {
             break;
         }

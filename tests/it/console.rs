@@ -1,7 +1,7 @@
 //! The console binary driven by scripts on a pipe, as a newcomer or a scenario
 //! test would.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
 use chrono::Utc;
@@ -12,7 +12,7 @@ const QUICKSTART: &str = r#"/setup timezone:Europe/London
 /meeting list group:"Tuesday Circle" weeks:12
 "#;
 
-fn run_console(args: &[&str], script: &str) -> Output {
+fn run_console(args: &[&str], script: impl AsRef<[u8]>) -> Output {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("hearth.db");
     let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
@@ -29,7 +29,7 @@ fn run_console(args: &[&str], script: &str) -> Output {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(script.as_bytes())
+        .write_all(script.as_ref())
         .expect("script written");
     child.wait_with_output().expect("hearth finishes")
 }
@@ -135,7 +135,7 @@ fn a_database_survives_a_restart() {
             .stdin
             .take()
             .expect("stdin")
-            .write_all(script.as_bytes())
+            .write_all(script.as_ref())
             .expect("write");
         child.wait_with_output().expect("finishes")
     };
@@ -293,6 +293,76 @@ fn a_year_of_simulated_time_posts_every_reminder_and_dm_once_at_its_own_time() {
     assert_eq!(expected.len(), 103);
     assert_eq!(headed("── post in #circle · "), expected, "channel reminders");
     assert_eq!(headed("── DM to sam · "), expected, "Sam's DMs");
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_skipped_and_the_lines_after_it_are_still_answered() {
+    let mut script = b"/group list\n".to_vec();
+    script.extend_from_slice(b"/group create name:caf\xe9 channel:#cafe\n");
+    script.extend_from_slice(b"/setup timezone:Europe/Londn\n");
+
+    let output = run_console(&[], &script);
+
+    let out = stdout(&output);
+    assert!(
+        output.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(out.contains("That line isn't readable text"), "{out}");
+    assert!(out.contains("> /setup timezone:Europe/Londn"), "{out}");
+    assert!(out.contains("Europe/London"), "the last line was answered: {out}");
+}
+
+#[test]
+fn with_strict_a_line_that_is_not_utf8_is_a_failure() {
+    let script = b"/group list\n/group \xff\xfe list\n/group list\n";
+
+    let output = run_console(&["--strict"], script);
+
+    let out = stdout(&output);
+    assert!(!output.status.success(), "{out}");
+    assert!(out.contains("That line isn't readable text"), "{out}");
+    assert_eq!(
+        out.matches("> /group list").count(),
+        1,
+        "stopped at the bad line: {out}"
+    );
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_session_quietly_with_status_zero() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .arg("console")
+        .arg("--db")
+        .arg(dir.path().join("hearth.db"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hearth starts");
+    let mut input = child.stdin.take().expect("stdin");
+    let mut transcript = BufReader::new(child.stdout.take().expect("stdout"));
+
+    // Like `| head -1`: read one line of the answer, then close the pipe.
+    input.write_all(b"/help\n").expect("first line written");
+    let mut first = String::new();
+    transcript.read_line(&mut first).expect("first line read");
+    drop(transcript);
+    for _ in 0..200 {
+        // Once hearth has noticed and left, our own writes fail; that is the point.
+        if input.write_all(b"/help\n").is_err() {
+            break;
+        }
+    }
+    drop(input);
+    let output = child.wait_with_output().expect("hearth finishes");
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(first, "> /help\n");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
 }
 
 #[test]
