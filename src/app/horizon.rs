@@ -246,9 +246,7 @@ impl App {
         work: &GroupWork,
         now: DateTime<Utc>,
     ) -> Result<Option<usize>, AppError> {
-        let mut tx = sqlx::Connection::begin(&mut **outer)
-            .await
-            .map_err(StoreError::from)?;
+        let mut tx = store::savepoint(outer).await?;
         let Some(group) = group_store::get(&mut *tx, work.group.id).await? else {
             return Ok(None);
         };

@@ -134,6 +134,12 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlit
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
+/// A savepoint inside a write transaction: dropped without `commit`, it undoes only
+/// what was written since (one group of a batch that fails rolls back alone).
+pub async fn savepoint(tx: &mut Tx) -> Result<Transaction<'_, Sqlite>, StoreError> {
+    Ok(sqlx::Connection::begin(&mut **tx).await?)
+}
+
 /// The same on a connection already held (the dispatcher keeps one per round).
 pub async fn begin_write_on(conn: &mut Conn) -> Result<Transaction<'_, Sqlite>, StoreError> {
     Ok(sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?)
