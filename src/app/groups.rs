@@ -322,8 +322,12 @@ impl App {
         self.commit(tx).await?;
         Ok(
             Reply::private(Tone::Done, format!("Archived {}", group.name)).line(format!(
-                "It no longer appears in lists, and its {cancelled} upcoming session(s) are cancelled. \
-             Its history is kept."
+                "It no longer appears in lists, and {}. Its history is kept.",
+                match cancelled {
+                    0 => "it had no upcoming sessions".to_string(),
+                    1 => "its 1 upcoming session is cancelled".to_string(),
+                    n => format!("its {n} upcoming sessions are cancelled"),
+                }
             )),
         )
     }

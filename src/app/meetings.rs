@@ -185,9 +185,13 @@ impl App {
             until,
         )
         .await?;
+        let span = match shown_weeks {
+            1 => "the next week".to_string(),
+            n => format!("the next {n} weeks"),
+        };
         let title = match &group {
-            Some(g) => format!("{}: the next {shown_weeks} weeks", g.name),
-            None => format!("All meetings: the next {shown_weeks} weeks"),
+            Some(g) => format!("{}: {span}", g.name),
+            None => format!("All meetings: {span}"),
         };
         let mut reply = Reply::private(Tone::Info, title);
         if found.is_empty() {

@@ -183,9 +183,16 @@ impl App {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let session = open_session(&mut tx, actor, session_id).await?;
-        if now < session.starts_at - CHECK_IN_EARLY || now >= session.ends_at {
+        if now >= session.ends_at {
             return Err(AppError::invalid(format!(
-                "Checking in works while session #{session_id} is running. See you there!"
+                "Session #{session_id} has ended, so checking in has closed. If you were there, a \
+                 facilitator can still mark you with /attendance mark."
+            )));
+        }
+        if now < session.starts_at - CHECK_IN_EARLY {
+            return Err(AppError::invalid(format!(
+                "Checking in opens {} minutes before session #{session_id} starts. See you there!",
+                CHECK_IN_EARLY.num_minutes()
             )));
         }
         rsvps::mark_attended(&mut *tx, session_id, &actor.user_id, &actor.name, now).await?;

@@ -61,7 +61,10 @@ fn words(line: &str) -> Result<Vec<String>, ParseError> {
     Ok(words)
 }
 
-/// Parses one line. Returns `None` for a blank line or a `#` comment.
+/// Parses one line. Returns `None` for a blank line or a `#` comment. A `#` standing
+/// alone after a command starts a comment to the end of the line, as in a shell
+/// script, so examples with notes beside them paste as they are (`#circle` inside
+/// `channel:#circle` is a value, not a comment).
 pub fn parse_line(line: &str) -> Result<Option<CommandLine>, ParseError> {
     let trimmed = line.trim();
     if trimmed.is_empty() || trimmed.starts_with("# ") || trimmed == "#" {
@@ -70,6 +73,9 @@ pub fn parse_line(line: &str) -> Result<Option<CommandLine>, ParseError> {
     let mut path = Vec::new();
     let mut options: Vec<(String, String)> = Vec::new();
     for word in words(trimmed)? {
+        if word == "#" {
+            break;
+        }
         match option_split(&word) {
             Some((name, value)) => {
                 let name = name.to_ascii_lowercase();
@@ -141,6 +147,16 @@ mod tests {
     fn blank_lines_and_comments_are_skipped() {
         assert_eq!(parse_line("   ").unwrap(), None);
         assert_eq!(parse_line("# a note").unwrap(), None);
+    }
+
+    #[test]
+    fn a_note_after_a_command_is_a_comment_and_a_channel_is_not() {
+        let line = parse("/clock advance by:3d                              # only with --clock");
+        assert_eq!(line.path, vec!["clock", "advance"]);
+        assert_eq!(line.options, vec![("by".into(), "3d".into())]);
+        let line = parse(r#"/group create name:"Another" channel:#x          # refused: only coordinators"#);
+        assert_eq!(line.options[1], ("channel".into(), "#x".into()));
+        assert_eq!(line.options.len(), 2);
     }
 
     #[test]

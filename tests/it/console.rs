@@ -397,3 +397,35 @@ fn as_without_a_role_keeps_the_role_that_name_last_had_and_a_new_name_is_a_membe
     assert!(out.contains("You are now sam (facilitator)"), "{out}");
     assert!(out.contains("You are now Kit (member)"), "{out}");
 }
+
+#[test]
+fn the_readmes_more_to_try_block_pastes_as_written_notes_and_all() {
+    let readme = include_str!("../../README.md");
+    let after = readme
+        .split("More to try in that simulated session:")
+        .nth(1)
+        .expect("the README has the block");
+    let block = after
+        .split("```")
+        .nth(1)
+        .expect("a fenced block follows")
+        .trim_start_matches('\n');
+    assert!(
+        block.contains("# refused"),
+        "the block still has its notes: {block}"
+    );
+
+    let output = run_console(
+        &["--clock", "2026-03-01T09:00:00Z"],
+        format!("{QUICKSTART}{block}"),
+    );
+
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}");
+    assert!(!out.contains("I didn't understand"), "{out}");
+    assert!(
+        out.contains("Only a coordinator can"),
+        "the member's group create is refused: {out}"
+    );
+    assert!(out.contains("> /clock advance by:3d"), "{out}");
+}

@@ -311,3 +311,23 @@ async fn a_database_from_before_the_change_keeps_its_groups_sessions_and_answers
     assert!(info.contains("archived"), "{info}");
     app.group_create(&coordinator(), create("Circle")).await.unwrap();
 }
+
+#[tokio::test]
+async fn archiving_a_group_counts_its_cancelled_sessions_in_plain_words() {
+    let t = spawn_app(march_first()).await;
+    t.with_group("Circle", "Europe/London").await;
+    let once = hearth::app::meetings::MeetingAdd {
+        group: "Circle".into(),
+        when: "2026-03-10 18:30".into(),
+        ..Default::default()
+    };
+    t.app.meeting_add(&coordinator(), once).await.unwrap();
+    t.with_group("Quiet", "Europe/London").await;
+
+    let one = crate::support::text(&t.app.group_archive(&coordinator(), "Circle").await.unwrap());
+    let none = crate::support::text(&t.app.group_archive(&coordinator(), "Quiet").await.unwrap());
+
+    assert!(one.contains("its 1 upcoming session is cancelled"), "{one}");
+    assert!(none.contains("it had no upcoming sessions"), "{none}");
+    assert!(!one.contains("(s)") && !none.contains("(s)"), "{one}{none}");
+}

@@ -520,3 +520,21 @@ async fn a_new_series_after_an_ended_one_gets_its_own_sessions_cards_and_reminde
         assert_eq!(skipped, 0, "session #{id} inherited no one else's jobs");
     }
 }
+
+#[tokio::test]
+async fn a_list_of_one_week_says_the_next_week() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-03 18:30", Some("weekly")))
+        .await
+        .unwrap();
+
+    let list = crate::support::text(
+        &t.app
+            .meeting_list(&coordinator(), Some("Tuesday Circle"), Some(1))
+            .await
+            .unwrap(),
+    );
+
+    assert!(list.starts_with("Tuesday Circle: the next week\n"), "{list}");
+}

@@ -362,7 +362,9 @@ async fn members_check_in_during_a_session_and_facilitators_mark_attendance_afte
         .unwrap();
 
     assert!(
-        early.to_string().contains("while session #1 is running"),
+        early
+            .to_string()
+            .contains("Checking in opens 15 minutes before session #1 starts"),
         "{early}"
     );
     assert!(refused.to_string().contains("facilitator"), "{refused}");
@@ -518,4 +520,18 @@ async fn a_member_refused_the_list_is_told_to_ask_a_facilitator_of_the_group_not
         said.contains("someone with Manage Server or the community's coordinator role"),
         "{said}"
     );
+}
+
+#[tokio::test]
+async fn checking_in_after_a_session_ended_says_it_ended_not_see_you_there() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, None, "headcount").await;
+    let ana = actor("Ana", Role::Member);
+    t.app.rsvp(&ana, "1", "going", false).await.unwrap();
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 23, 0, 0).unwrap());
+
+    let late = t.app.click(&ana, "1", Click::Here).await.unwrap_err().to_string();
+
+    assert!(late.contains("Session #1 has ended"), "{late}");
+    assert!(!late.contains("See you there"), "{late}");
 }
