@@ -7,7 +7,7 @@ use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::recurrence::{End, Recurrence, RecurrenceSpec, Repeat};
 use crate::domain::role::Action;
 use crate::domain::session::SessionStatus;
-use crate::domain::time::{format_local, parse_date, parse_duration, parse_when, resolve_local};
+use crate::domain::time::{format_local, gap_note, parse_date, parse_duration, parse_when, resolve_local};
 use crate::store::{self, series as series_store, sessions, sessions::SessionDetail};
 
 use super::{
@@ -153,6 +153,9 @@ impl App {
                     )),
             );
         }
+        if let Some(note) = gap_note(group.zone, start_local) {
+            reply = reply.line(note);
+        }
         for note in recurrence.notes() {
             reply = reply.line(note);
         }
@@ -290,7 +293,8 @@ impl App {
                         .plain("It was ")
                         .time(found.starts_at, found.zone, TimeStyle::Full)
                         .plain("."),
-                ),
+                )
+                .lines(gap_note(found.zone, local).map(Text::from)),
         )
     }
 

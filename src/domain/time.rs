@@ -57,6 +57,14 @@ pub enum ZoneError {
     /// Nothing was typed.
     #[error("Please give a time zone. Time zones are IANA names such as Europe/London or America/New_York.")]
     Empty,
+    /// An abbreviation the zone database keeps as a fixed offset that never changes
+    /// for summer time (`EST`, `MST`): almost always meant as a place whose clocks do.
+    #[error(
+        "{input} is a fixed offset that never changes for summer time, so a meeting there \
+         would be an hour out for half the year. Please give the place's own zone instead, \
+         such as {place} — it follows the clock changes for you."
+    )]
+    FixedAbbreviation { input: String, place: &'static str },
     /// The name is not an IANA zone; `suggestion` is the closest one, if any is close.
     #[error("{}", unknown_zone_message(.input, *.suggestion))]
     Unknown {
@@ -86,6 +94,17 @@ pub fn parse_zone(input: &str) -> Result<Tz, ZoneError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(ZoneError::Empty);
+    }
+    let place = match trimmed.to_ascii_uppercase().as_str() {
+        "EST" => Some("America/New_York (or America/Toronto)"),
+        "MST" => Some("America/Denver (or America/Phoenix, where the clocks stay put)"),
+        _ => None,
+    };
+    if let Some(place) = place {
+        return Err(ZoneError::FixedAbbreviation {
+            input: trimmed.to_ascii_uppercase(),
+            place,
+        });
     }
     if let Some(zone) = chrono_tz::TZ_VARIANTS
         .iter()
@@ -391,6 +410,23 @@ fn sum_duration_parts(text: &str) -> Option<u64> {
 /// Shows an instant as a wall time in `zone` with the zone's abbreviation, for the
 /// console and logs: `Tue 10 Mar 2026 18:30 GMT`. Zones without a letter abbreviation
 /// show their offset as the tz database writes it (`+1030`).
+/// When a wall time falls in the hour the clocks skip, what to tell the person: the
+/// time doesn't happen that day, and when the session is instead (the policy above).
+/// `None` for a wall time that exists.
+pub fn gap_note(zone: Tz, local: NaiveDateTime) -> Option<String> {
+    if !matches!(zone.from_local_datetime(&local), LocalResult::None) {
+        return None;
+    }
+    let resolved = resolve_local(zone, local).with_timezone(&zone);
+    Some(format!(
+        "{} doesn't happen on {} in {}: the clocks go forward then, so that session is at {}.",
+        local.format("%H:%M"),
+        local.format("%a %-d %b %Y"),
+        zone.name(),
+        resolved.format("%H:%M %Z")
+    ))
+}
+
 pub fn format_local(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone)
         .format("%a %-d %b %Y %H:%M %Z")
@@ -400,6 +436,30 @@ pub fn format_local(at: DateTime<Utc>, zone: Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wall_time_in_the_skipped_hour_is_explained_and_others_are_not() {
+        let london = chrono_tz::Europe::London;
+        let skipped = NaiveDate::from_ymd_opt(2026, 3, 29)
+            .unwrap()
+            .and_hms_opt(1, 30, 0)
+            .unwrap();
+        let note = gap_note(london, skipped).expect("01:30 is skipped on 29 March");
+        assert_eq!(
+            note,
+            "01:30 doesn't happen on Sun 29 Mar 2026 in Europe/London: the clocks go forward then, so that session is at 02:30 BST."
+        );
+        assert_eq!(gap_note(london, skipped + chrono::Duration::hours(17)), None);
+    }
+
+    #[test]
+    fn a_fixed_abbreviation_like_est_is_refused_with_the_place_to_use() {
+        let refused = parse_zone("est").unwrap_err().to_string();
+        assert!(refused.contains("never changes for summer time"), "{refused}");
+        assert!(refused.contains("America/New_York"), "{refused}");
+        assert!(parse_zone("America/New_York").is_ok());
+        assert!(parse_zone("UTC").is_ok(), "UTC is meant as it is");
+    }
     use chrono::NaiveDate;
 
     fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {

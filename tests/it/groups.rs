@@ -331,3 +331,17 @@ async fn archiving_a_group_counts_its_cancelled_sessions_in_plain_words() {
     assert!(none.contains("it had no upcoming sessions"), "{none}");
     assert!(!one.contains("(s)") && !none.contains("(s)"), "{one}{none}");
 }
+
+#[tokio::test]
+async fn a_zone_abbreviation_without_summer_time_is_refused_with_the_place_to_use() {
+    let t = spawn_app(march_first()).await;
+    let setup = hearth::app::setup::SetupInput {
+        timezone: Some("EST".into()),
+        ..Default::default()
+    };
+
+    let refused = t.app.setup(&coordinator(), setup).await.unwrap_err().to_string();
+
+    assert!(refused.contains("America/New_York"), "{refused}");
+    assert_eq!(t.count("community").await, 0, "nothing was saved");
+}

@@ -538,3 +538,21 @@ async fn a_list_of_one_week_says_the_next_week() {
 
     assert!(list.starts_with("Tuesday Circle: the next week\n"), "{list}");
 }
+
+#[tokio::test]
+async fn a_meeting_at_a_time_the_clocks_skip_says_when_it_is_instead() {
+    let t = circle().await;
+
+    let added = crate::support::text(
+        &t.app
+            .meeting_add(&coordinator(), add("2026-03-29 01:30", None))
+            .await
+            .unwrap(),
+    );
+
+    assert!(
+        added.contains("01:30 doesn't happen on Sun 29 Mar 2026 in Europe/London"),
+        "{added}"
+    );
+    assert!(added.contains("so that session is at 02:30 BST"), "{added}");
+}
