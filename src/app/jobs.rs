@@ -24,6 +24,9 @@ use crate::store::{jobs, sessions, StoreError};
 
 use super::AppError;
 
+/// Why a reminder was set aside when its group's reminder times changed.
+const REMINDER_TIMES_CHANGED: &str = "The group's reminder times changed.";
+
 /// Brings the jobs of one session in line with it. `redraw` asks for its card, if
 /// posted, to be redrawn (the session moved, was re-timed or cancelled).
 pub(crate) async fn sync_session_jobs(
@@ -81,12 +84,17 @@ pub(crate) async fn sync_session_jobs(
             now,
         );
         for job in &planned {
+            if job.kind == JobKind::Reminder {
+                // A reminder set aside when the group's times changed comes back if its
+                // time is wanted again.
+                jobs::revive(&mut *conn, &job.dedupe_key, REMINDER_TIMES_CHANGED, now).await?;
+            }
             jobs::upsert(&mut *conn, &community, Some(session_id), job, now).await?;
         }
         for stale in jobs::pending_for_session(&mut *conn, session_id).await? {
             let still_wanted = planned.iter().any(|p| p.dedupe_key == stale.dedupe_key);
             if stale.kind == JobKind::Reminder && !still_wanted {
-                jobs::skip(&mut *conn, stale.id, "The group's reminder times changed.", now).await?;
+                jobs::skip(&mut *conn, stale.id, REMINDER_TIMES_CHANGED, now).await?;
             }
         }
     }

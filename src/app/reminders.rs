@@ -34,6 +34,11 @@ impl App {
         )
         .await?;
         self.commit(tx).await?;
+        if offsets.is_empty() {
+            return Ok(Reply::private(Tone::Done, format!("No reminders for {}", group.name))
+                .line("Its sessions get no reminders in the channel, and no reminder DMs, from now on.")
+                .line("Session cards still go up as usual. /reminders set offsets:24h,1h brings reminders back."));
+        }
         Ok(Reply::private(
             Tone::Done,
             format!("Reminders for {}: {stored} before each session", group.name),

@@ -114,6 +114,9 @@ impl fmt::Display for Offset {
 
 /// A group's reminder offsets: 1 to 5, no duplicates, latest first.
 pub fn parse_offsets(input: &str) -> Result<Vec<Offset>, OffsetError> {
+    if matches!(input.trim().to_ascii_lowercase().as_str(), NO_REMINDERS | "off") {
+        return Ok(Vec::new());
+    }
     let mut offsets = Vec::new();
     for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let offset = Offset::parse(part)?;
@@ -126,7 +129,9 @@ pub fn parse_offsets(input: &str) -> Result<Vec<Offset>, OffsetError> {
     }
     if offsets.is_empty() {
         return Err(OffsetError(
-            "Give at least one reminder time, like offsets:24h,1h.".into(),
+            "Give at least one reminder time, like offsets:24h,1h, or offsets:none for no reminders in \
+             the channel."
+                .into(),
         ));
     }
     if offsets.len() > Offset::MAX_COUNT {
@@ -141,7 +146,13 @@ pub fn parse_offsets(input: &str) -> Result<Vec<Offset>, OffsetError> {
 }
 
 /// The offsets as stored and shown: `24h,1h`.
+/// How "no reminders at all" is typed and stored.
+pub const NO_REMINDERS: &str = "none";
+
 pub fn format_offsets(offsets: &[Offset]) -> String {
+    if offsets.is_empty() {
+        return NO_REMINDERS.to_string();
+    }
     offsets
         .iter()
         .map(Offset::to_string)
@@ -152,6 +163,18 @@ pub fn format_offsets(offsets: &[Offset]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reminders_can_be_turned_off_and_read_back() {
+        assert_eq!(parse_offsets("none"), Ok(Vec::new()));
+        assert_eq!(parse_offsets(" Off "), Ok(Vec::new()));
+        assert_eq!(format_offsets(&[]), "none");
+        assert_eq!(parse_offsets(&format_offsets(&[])), Ok(Vec::new()));
+        assert!(
+            parse_offsets("").is_err(),
+            "an empty list is a slip, not a choice"
+        );
+    }
     use chrono::TimeZone;
 
     #[test]

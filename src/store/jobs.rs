@@ -211,6 +211,26 @@ pub async fn pending_for_session(
     rows.iter().map(from_row).collect()
 }
 
+/// Puts a job skipped for `reason` back to waiting (a group's reminders turned off,
+/// then on again): only a job set aside for exactly that reason, never one sent.
+pub async fn revive(
+    db: impl SqliteExecutor<'_>,
+    dedupe_key: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE job SET state = 'pending', last_error = NULL, next_attempt_at = NULL, updated_at = ?
+         WHERE dedupe_key = ? AND state = 'skipped' AND last_error = ?",
+    )
+    .bind(to_unix(now))
+    .bind(dedupe_key)
+    .bind(reason)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Skips every pending job of the given sessions' (a cancelled or removed session).
 pub async fn skip_pending_for_session(
     db: impl SqliteExecutor<'_>,

@@ -556,3 +556,37 @@ async fn a_meeting_at_a_time_the_clocks_skip_says_when_it_is_instead() {
     );
     assert!(added.contains("so that session is at 02:30 BST"), "{added}");
 }
+
+#[tokio::test]
+async fn a_coordinator_can_turn_a_groups_reminders_off_and_on_again() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-03 18:30", None))
+        .await
+        .unwrap();
+    let waiting = || async {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE kind = 'reminder' AND state = 'pending'")
+                .fetch_one(&t.pool)
+                .await
+                .unwrap();
+        n
+    };
+    assert_eq!(waiting().await, 2, "24h and 1h before");
+
+    let off = crate::support::text(
+        &t.app
+            .reminders_set(&coordinator(), "Tuesday Circle", "none")
+            .await
+            .unwrap(),
+    );
+    let none_left = waiting().await;
+    t.app
+        .reminders_set(&coordinator(), "Tuesday Circle", "24h,1h")
+        .await
+        .unwrap();
+
+    assert!(off.starts_with("No reminders for Tuesday Circle"), "{off}");
+    assert_eq!(none_left, 0, "the waiting reminders were set aside");
+    assert_eq!(waiting().await, 2, "and come back when asked");
+}
