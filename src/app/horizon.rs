@@ -337,11 +337,10 @@ impl App {
                 .map(|(id, (session, _))| (*id, *session))
                 .collect();
             jobs::queue_new_session_jobs(conn, group, &in_window, now).await?;
-            // Most series have no regulars: one read saves more per new session.
-            if !rsvps::regulars(&mut *conn, series.id).await?.is_empty() {
-                for id in &ids {
-                    rsvp::apply_regulars(conn, series.id, *id, now).await?;
-                }
+            // Read once per series: most have none, and those that do share them.
+            let regulars = rsvps::regulars(&mut *conn, series.id).await?;
+            for id in &ids {
+                rsvp::apply_regulars(conn, &regulars, *id, now).await?;
             }
         }
         for (id, session) in &plan.retime {

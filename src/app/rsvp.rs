@@ -408,13 +408,14 @@ pub(crate) async fn promote(
 
 /// Regulars of a series are going to each new session of it, as places allow, in the
 /// order they became regulars.
+/// `regulars` are the series' regulars as (user, name), read once by the caller for
+/// all the new sessions of a series.
 pub(crate) async fn apply_regulars(
     conn: &mut SqliteConnection,
-    series_id: i64,
+    regulars: &[(String, String)],
     session_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let regulars = rsvps::regulars(&mut *conn, series_id).await?;
     if regulars.is_empty() {
         return Ok(());
     }
@@ -423,7 +424,7 @@ pub(crate) async fn apply_regulars(
         return Ok(());
     };
     let mut changes = Changes::default();
-    for (user, name) in &regulars {
+    for (user, name) in regulars {
         let member = Member {
             user_id: user,
             name,
