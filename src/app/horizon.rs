@@ -19,7 +19,6 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sqlx::SqliteConnection;
 
 use crate::domain::recurrence::Recurrence;
 use crate::domain::session::{plan_materialisation, StoredSession, WantedSession};
@@ -276,7 +275,7 @@ impl App {
     /// Returns how many sessions were added.
     pub(super) async fn materialise(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut store::Conn,
         series: &Series,
         zone: Tz,
         now: DateTime<Utc>,
@@ -315,7 +314,7 @@ impl App {
     /// re-timed and removed ones (rare: a rule or zone changed) one by one.
     async fn apply_wanted(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut store::Conn,
         series: &Series,
         group: &Group,
         zone: Tz,

@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::job::{
     cancellation_key, jobs_wait_until, plan_card, plan_card_edit, plan_reminders, JobKind, PlannedJob,
@@ -20,7 +19,7 @@ use crate::domain::reminder::{parse_offsets, Offset};
 use crate::domain::session::{SessionStatus, WantedSession};
 use crate::domain::time::Tz;
 use crate::store::groups::{self as group_store, Group};
-use crate::store::{jobs, sessions, StoreError};
+use crate::store::{self, jobs, sessions, StoreError};
 
 use super::AppError;
 
@@ -30,7 +29,7 @@ const REMINDER_TIMES_CHANGED: &str = "The group's reminder times changed.";
 /// Brings the jobs of one session in line with it. `redraw` asks for its card, if
 /// posted, to be redrawn (the session moved, was re-timed or cancelled).
 pub(crate) async fn sync_session_jobs(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     session_id: i64,
     redraw: bool,
     now: DateTime<Utc>,
@@ -125,7 +124,7 @@ pub(crate) fn new_sessions_wait(
 /// has no pending jobs of its own yet (a removed one's were skipped with it), so there
 /// is nothing stale to skip and no posted card to redraw.
 pub(crate) async fn queue_new_session_jobs(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     group: &Group,
     new: &[(i64, &WantedSession)],
     now: DateTime<Utc>,
@@ -159,7 +158,7 @@ pub(crate) async fn queue_new_session_jobs(
 /// turned out to need none) and how many jobs it queued. Zero sessions means none is
 /// left waiting.
 pub(crate) async fn plan_jobs_entering_window(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<(usize, usize), AppError> {
@@ -217,7 +216,7 @@ fn plan_scheduled(
 /// Asks for a posted card to be redrawn from current data. Changes within a couple of
 /// seconds of each other become one edit.
 pub(crate) async fn redraw_card(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     community_id: &str,
     session_id: i64,
     ends_at: DateTime<Utc>,

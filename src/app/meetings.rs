@@ -440,7 +440,7 @@ fn recurrence_spec(input: &MeetingAdd) -> Result<RecurrenceSpec, AppError> {
 
 /// A session that can still be cancelled or moved by this person.
 async fn changeable_session(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut store::Conn,
     actor: &Actor,
     id: i64,
     now: chrono::DateTime<chrono::Utc>,

@@ -17,7 +17,6 @@ pub mod support;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::Notify;
 
 pub use error::AppError;
@@ -64,7 +63,7 @@ pub struct Actor {
 /// The application: a database, a clock and settings.
 #[derive(Clone)]
 pub struct App {
-    pool: SqlitePool,
+    pool: store::Db,
     clock: Arc<dyn Clock>,
     settings: AppSettings,
     /// Woken after every change to the jobs, so the dispatcher re-plans its sleep.
@@ -72,7 +71,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(pool: SqlitePool, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
+    pub fn new(pool: store::Db, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
         App {
             pool,
             clock,
@@ -87,7 +86,7 @@ impl App {
     }
 
     /// Commits a transaction that may have changed jobs, then wakes the dispatcher.
-    async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<(), AppError> {
+    async fn commit(&self, tx: store::Tx) -> Result<(), AppError> {
         tx.commit().await.map_err(store::StoreError::from)?;
         self.jobs_changed.notify_one();
         Ok(())
@@ -102,7 +101,7 @@ impl App {
         self.clock.clone()
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &store::Db {
         &self.pool
     }
 
@@ -135,7 +134,7 @@ fn authorize(actor: &Actor, action: Action, doing: &str) -> Result<(), AppError>
 
 /// Finds a group by the name as typed, case-insensitively; suggests a near miss.
 async fn find_group(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     community_id: &str,
     typed: &str,
 ) -> Result<group_store::Group, AppError> {
@@ -176,7 +175,7 @@ fn require_active(group: &group_store::Group) -> Result<(), AppError> {
 }
 
 async fn record_audit(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     actor: &Actor,
     action: &str,
     target: String,

@@ -2,7 +2,6 @@
 //! `/my sessions`, `/attendance show|mark` and "I'm here".
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::group::Privacy;
@@ -133,7 +132,7 @@ impl App {
     /// sessions after `session` they haven't answered for. Returns how many.
     async fn answer_every(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut store::Conn,
         actor: &Actor,
         session: &SessionDetail,
         now: DateTime<Utc>,
@@ -349,7 +348,7 @@ impl App {
 
 /// A session of the asker's community, whatever its state.
 async fn community_session(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     actor: &Actor,
     id: i64,
 ) -> Result<SessionDetail, AppError> {
@@ -360,18 +359,14 @@ async fn community_session(
 }
 
 /// A session that can still take answers: exists here, group active, not cancelled.
-async fn open_session(
-    conn: &mut SqliteConnection,
-    actor: &Actor,
-    id: i64,
-) -> Result<SessionDetail, AppError> {
+async fn open_session(conn: &mut store::Conn, actor: &Actor, id: i64) -> Result<SessionDetail, AppError> {
     let session = community_session(conn, actor, id).await?;
     taking_answers(&session.facts()).map_err(|refused| AppError::Invalid(refused.0))?;
     Ok(session)
 }
 
 /// A session of the asker's community with what an answer to it is decided on.
-async fn community_answers(conn: &mut SqliteConnection, actor: &Actor, id: i64) -> Result<Loaded, AppError> {
+async fn community_answers(conn: &mut store::Conn, actor: &Actor, id: i64) -> Result<Loaded, AppError> {
     match rsvps::load_answers(&mut *conn, id, &[&actor.user_id]).await? {
         Some(loaded) if loaded.session.community_id == actor.community_id => Ok(loaded),
         _ => Err(no_such_session(id)),
@@ -387,7 +382,7 @@ fn no_such_session(id: i64) -> AppError {
 /// Fills free places from the waitlist, in order, and tells those promoted (after
 /// the group's capacity grew, say).
 pub(crate) async fn promote(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     session_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -411,7 +406,7 @@ pub(crate) async fn promote(
 /// `regulars` are the series' regulars as (user, name), read once by the caller for
 /// all the new sessions of a series.
 pub(crate) async fn apply_regulars(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     regulars: &[(String, String)],
     session_id: i64,
     now: DateTime<Utc>,
