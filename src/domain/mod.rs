@@ -8,6 +8,7 @@
 //! - [`rsvp`]: answers, capacity and the waitlist; a click decided whole.
 //! - [`reminder`]: reminder offsets and when each reminder is due.
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
+//! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
 pub mod group;
 pub mod job;
@@ -16,6 +17,7 @@ pub mod reminder;
 pub mod role;
 pub mod rsvp;
 pub mod session;
+pub mod text;
 pub mod time;
 
 #[cfg(test)]
