@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::io::AsyncWriteExt;
 
+use hearth::app::catalogue::COMMANDS;
 use hearth::clock::{Clock, ManualClock};
 use hearth::config::Settings;
-use hearth::app::catalogue::COMMANDS;
 use hearth::console::Console;
 use hearth::startup::Application;
 

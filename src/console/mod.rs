@@ -119,8 +119,24 @@ impl Console {
         &self.actor
     }
 
-    /// Runs one typed line and returns what to print.
+    /// Runs one typed line and returns what to print. A line noted `# refused` is
+    /// expected to fail: refused, it counts as done; done, it counts as a failure.
     pub async fn handle_line(&mut self, line: &str) -> Outcome {
+        let mut outcome = self.run_line(line).await;
+        if parse::expects_refusal(line) {
+            if outcome.failed {
+                outcome.failed = false;
+            } else {
+                outcome.failed = true;
+                outcome.output.push_str(
+                    "✗ This line is noted as refused, but it was done. Check the note or the command.\n",
+                );
+            }
+        }
+        outcome
+    }
+
+    async fn run_line(&mut self, line: &str) -> Outcome {
         let parsed = match parse_line(line) {
             Ok(Some(parsed)) => parsed,
             Ok(None) => {
