@@ -414,7 +414,7 @@ mod tests {
         store::migrate(&pool).await.unwrap();
         let app = App::new(pool, Arc::new(clock.clone()), AppSettings::default());
         let zone = SetupInput {
-            timezone: Some("Europe/London".into()),
+            timezone: Some(crate::app::input::zone("Europe/London").unwrap()),
             ..Default::default()
         };
         app.setup(&coordinator(), zone).await.unwrap();
@@ -427,8 +427,8 @@ mod tests {
             app.group_create(&coordinator(), group).await.unwrap();
             let weekly = MeetingAdd {
                 group: name.into(),
-                when: "2026-03-10 18:30".into(),
-                repeat: Some("weekly".into()),
+                when: crate::app::input::when("2026-03-10 18:30").unwrap(),
+                repeat: Some(crate::app::input::repeat("weekly").unwrap()),
                 ..Default::default()
             };
             app.meeting_add(&coordinator(), weekly).await.unwrap();
@@ -471,9 +471,13 @@ mod tests {
         let first = roll_alone(&app, &work[0]).await;
         // The first group is committed and the lock is free: a command on the second
         // group goes through (with one connection, a held transaction would stall it).
-        app.meeting_end(&coordinator(), "2", Some("2026-04-07"))
-            .await
-            .unwrap();
+        app.meeting_end(
+            &coordinator(),
+            crate::app::input::SeriesId(2),
+            Some(crate::app::input::date("2026-04-07").unwrap()),
+        )
+        .await
+        .unwrap();
         let second = roll_alone(&app, &work[1]).await;
 
         assert_eq!(first, Some(4));

@@ -1,32 +1,32 @@
 //! `/meeting add|list|cancel|move|end` and `/schedule`: series, their sessions, and
 //! single-session exceptions.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate, NaiveDateTime, Weekday};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::recurrence::{End, Recurrence, RecurrenceSpec, Repeat};
 use crate::domain::role::Action;
 use crate::domain::session::SessionStatus;
 use crate::domain::text::{self, Field};
-use crate::domain::time::{format_local, gap_note, parse_date, parse_duration, parse_when, resolve_local};
+use crate::domain::time::{format_local, gap_note, resolve_local};
 use crate::store::{self, series as series_store, sessions, sessions::SessionDetail};
 
-use super::{
-    authorize, find_group, parse_ref, record_audit, require_active, Actor, App, AppError, AppResult,
-};
+use super::input::{SeriesId, SessionId};
+use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
 
 /// The options of `/meeting add`.
 #[derive(Debug, Clone, Default)]
 pub struct MeetingAdd {
     pub group: String,
-    /// The first session, local wall time in the group's zone: `2026-12-01 18:30`.
-    pub when: String,
-    pub repeat: Option<String>,
-    pub days: Option<String>,
+    /// The first session, local wall time in the group's zone.
+    pub when: NaiveDateTime,
+    pub repeat: Option<Repeat>,
+    /// Weekdays of a weekly series.
+    pub days: Option<Vec<Weekday>>,
     /// Every N weeks, with `repeat:weekly`.
     pub every: Option<i64>,
-    pub duration: Option<String>,
-    pub until: Option<String>,
+    pub duration: Option<Duration>,
+    pub until: Option<NaiveDate>,
     pub count: Option<i64>,
     pub location: Option<String>,
     pub rrule: Option<String>,
@@ -41,11 +41,11 @@ const MAX_DURATION_HOURS: i64 = 24;
 impl App {
     pub async fn meeting_add(&self, actor: &Actor, input: MeetingAdd) -> AppResult {
         authorize(actor, Action::Organise, "add meetings")?;
-        let start_local = parse_when(&input.when)?;
+        let start_local = input.when;
         let spec = recurrence_spec(&input)?;
         let recurrence = Recurrence::build(start_local, &spec)?;
-        let duration = match input.duration.as_deref() {
-            Some(text) => parse_duration(text)?,
+        let duration = match input.duration {
+            Some(duration) => duration,
             None => Duration::minutes(i64::from(self.settings().default_duration_minutes)),
         };
         if duration > Duration::hours(MAX_DURATION_HOURS) {
@@ -216,9 +216,14 @@ impl App {
         Ok(reply)
     }
 
-    pub async fn meeting_cancel(&self, actor: &Actor, session: &str, reason: Option<String>) -> AppResult {
+    pub async fn meeting_cancel(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+        reason: Option<String>,
+    ) -> AppResult {
         authorize(actor, Action::Organise, "cancel sessions")?;
-        let id = parse_ref(session, "session", "12")?;
+        let id = session.0;
         let reason = match &reason {
             Some(typed) => text::clean(Field::Reason, typed)?.map(text::Clean::into_string),
             None => None,
@@ -254,10 +259,9 @@ impl App {
         Ok(reply)
     }
 
-    pub async fn meeting_move(&self, actor: &Actor, session: &str, when: &str) -> AppResult {
+    pub async fn meeting_move(&self, actor: &Actor, session: SessionId, local: NaiveDateTime) -> AppResult {
         authorize(actor, Action::Organise, "move sessions")?;
-        let id = parse_ref(session, "session", "12")?;
-        let local = parse_when(when)?;
+        let id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let found = changeable_session(&mut tx, actor, id, now).await?;
@@ -302,10 +306,9 @@ impl App {
         )
     }
 
-    pub async fn meeting_end(&self, actor: &Actor, series: &str, after: Option<&str>) -> AppResult {
+    pub async fn meeting_end(&self, actor: &Actor, series: SeriesId, after: Option<NaiveDate>) -> AppResult {
         authorize(actor, Action::Organise, "end a series")?;
-        let id = parse_ref(series, "series", "3")?;
-        let after = after.map(parse_date).transpose()?;
+        let id = series.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let not_found = || {
@@ -394,16 +397,12 @@ impl App {
 /// The recurrence options, checked for combinations that make no sense.
 fn recurrence_spec(input: &MeetingAdd) -> Result<RecurrenceSpec, AppError> {
     // Without repeat:, days: or every: imply weekly; a raw rrule: stands alone.
-    let repeat = match input.repeat.as_deref() {
-        Some(text) => text.parse::<Repeat>()?,
+    let repeat = match input.repeat {
+        Some(repeat) => repeat,
         None if input.days.is_some() || input.every.is_some() => Repeat::Weekly,
         None => Repeat::Once,
     };
-    let days = input
-        .days
-        .as_deref()
-        .map(crate::domain::recurrence::parse_weekdays)
-        .transpose()?;
+    let days = input.days.clone();
     let every_weeks = input
         .every
         .map(|n| {
@@ -413,13 +412,13 @@ fn recurrence_spec(input: &MeetingAdd) -> Result<RecurrenceSpec, AppError> {
                 .ok_or_else(|| AppError::invalid("every: is a number of weeks from 1 to 52, like every:3."))
         })
         .transpose()?;
-    let end = match (input.until.as_deref(), input.count) {
+    let end = match (input.until, input.count) {
         (Some(_), Some(_)) => {
             return Err(AppError::invalid(
                 "Give until: or count:, not both: a series ends on a date or after a number of sessions.",
             ))
         }
-        (Some(until), None) => End::Until(parse_date(until)?),
+        (Some(until), None) => End::Until(until),
         (None, Some(count)) => {
             let count = u32::try_from(count).ok().filter(|c| *c >= 1).ok_or_else(|| {
                 AppError::invalid("count: is how many sessions the series has, so it must be at least 1.")

@@ -15,8 +15,9 @@ use crate::store::rsvps::Loaded;
 use crate::store::sessions::SessionDetail;
 use crate::store::{self, rsvps, sessions};
 
+use super::input::SessionId;
 use super::jobs::redraw_card;
-use super::{authorize, parse_ref, record_audit, Actor, App, AppError, AppResult};
+use super::{authorize, record_audit, Actor, App, AppError, AppResult};
 
 /// How early before a session "I'm here" works.
 const CHECK_IN_EARLY: Duration = Duration::minutes(15);
@@ -44,26 +45,24 @@ impl Click {
     }
 
     /// Splits a card button id into the click and its session: `rsvp-going:12`.
-    pub fn parse_id(id: &str) -> Result<(Click, String), AppError> {
+    pub fn parse_id(id: &str) -> Result<(Click, SessionId), AppError> {
         let (button, session) = id.split_once(':').ok_or_else(|| {
             AppError::invalid("That button is from an older card; please use /rsvp instead.")
         })?;
-        Ok((Click::parse(button)?, session.to_string()))
+        Ok((Click::parse(button)?, super::input::session(session)?))
     }
 }
 
 impl App {
     /// `/rsvp session: state: [every:]` — `every` answers "going" for every later
     /// session of the series too; any one can still be changed.
-    pub async fn rsvp(&self, actor: &Actor, session: &str, state: &str, every: bool) -> AppResult {
-        let state = RsvpState::parse_choice(state).map_err(|e| AppError::Invalid(e.0))?;
-        let id = parse_ref(session, "session", "12")?;
-        self.answer(actor, id, state, every).await
+    pub async fn rsvp(&self, actor: &Actor, session: SessionId, state: RsvpState, every: bool) -> AppResult {
+        self.answer(actor, session.0, state, every).await
     }
 
     /// A click on a card button (or `/click session: button:`).
-    pub async fn click(&self, actor: &Actor, session: &str, click: Click) -> AppResult {
-        let id = parse_ref(session, "session", "12")?;
+    pub async fn click(&self, actor: &Actor, session: SessionId, click: Click) -> AppResult {
+        let id = session.0;
         match click {
             Click::Rsvp(state) => self.answer(actor, id, state, false).await,
             Click::Here => self.check_in(actor, id).await,
@@ -238,8 +237,8 @@ impl App {
 
     /// `/attendance show session:` — names, for facilitators and coordinators (and
     /// for everyone in a `public` group). Always private to the person asking.
-    pub async fn attendance_show(&self, actor: &Actor, session: &str) -> AppResult {
-        let id = parse_ref(session, "session", "12")?;
+    pub async fn attendance_show(&self, actor: &Actor, session: SessionId) -> AppResult {
+        let id = session.0;
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let session = community_session(&mut conn, actor, id).await?;
         let privacy = session.privacy;
@@ -283,9 +282,9 @@ impl App {
 
     /// `/attendance mark session: users:` — after (or during) a session. `users` are
     /// names as they answered, or Discord mentions/ids, separated by commas.
-    pub async fn attendance_mark(&self, actor: &Actor, session: &str, users: &str) -> AppResult {
+    pub async fn attendance_mark(&self, actor: &Actor, session: SessionId, users: &str) -> AppResult {
         authorize(actor, Action::Facilitate, "mark attendance")?;
-        let id = parse_ref(session, "session", "12")?;
+        let id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let session = community_session(&mut tx, actor, id).await?;

@@ -193,7 +193,7 @@ async fn on_event(
     let result = match crate::app::rsvp::Click::parse_id(&click.data.custom_id) {
         Ok((button, session)) => {
             match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
-                Ok(actor) => app.click(&actor, &session, button).await,
+                Ok(actor) => app.click(&actor, session, button).await,
                 Err(error) => Err(error),
             }
         }

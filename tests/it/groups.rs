@@ -1,7 +1,6 @@
 //! `/setup` and `/group ...` through the app layer.
 
 use hearth::app::groups::{GroupCreate, GroupEdit};
-use hearth::app::setup::SetupInput;
 use hearth::app::AppError;
 
 use crate::support::{coordinator, group_with_meeting, march_first, member, spawn_app, text};
@@ -85,25 +84,13 @@ async fn a_group_with_no_zone_anywhere_asks_for_one() {
 
 #[tokio::test]
 async fn a_misspelt_zone_is_refused_with_a_suggestion() {
-    let t = spawn_app(march_first()).await;
-
-    let refused = t
-        .app
-        .setup(
-            &coordinator(),
-            SetupInput {
-                timezone: Some("Europe/Londn".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
+    // Both adapters read a zone with the same reader, before any use-case runs.
+    let refused = hearth::app::input::zone("Europe/Londn").unwrap_err();
 
     assert!(
         refused.to_string().contains("Did you mean Europe/London?"),
         "{refused}"
     );
-    assert_eq!(t.count("community").await, 0);
 }
 
 #[tokio::test]
@@ -118,7 +105,7 @@ async fn an_archived_group_cannot_be_edited() {
             &coordinator(),
             GroupEdit {
                 group: "Circle".into(),
-                privacy: Some("public".into()),
+                privacy: Some(hearth::app::input::privacy("public").unwrap()),
                 ..Default::default()
             },
         )
@@ -207,7 +194,7 @@ async fn a_group_starting_again_can_take_the_name_of_its_archived_one() {
             &coordinator(),
             GroupEdit {
                 group: "Circle".into(),
-                privacy: Some("public".into()),
+                privacy: Some(hearth::app::input::privacy("public").unwrap()),
                 ..Default::default()
             },
         )
@@ -269,7 +256,14 @@ async fn a_database_from_before_the_change_keeps_its_groups_sessions_and_answers
         "weekly",
     )
     .await;
-    app.rsvp(&member(), "1", "going", false).await.unwrap();
+    app.rsvp(
+        &member(),
+        hearth::app::input::SessionId(1),
+        hearth::domain::rsvp::RsvpState::Going,
+        false,
+    )
+    .await
+    .unwrap();
     app.group_archive(&coordinator(), "Circle").await.unwrap();
     let count = |table: &'static str| {
         let pool = pool.clone();
@@ -318,7 +312,7 @@ async fn archiving_a_group_counts_its_cancelled_sessions_in_plain_words() {
     t.with_group("Circle", "Europe/London").await;
     let once = hearth::app::meetings::MeetingAdd {
         group: "Circle".into(),
-        when: "2026-03-10 18:30".into(),
+        when: hearth::app::input::when("2026-03-10 18:30").unwrap(),
         ..Default::default()
     };
     t.app.meeting_add(&coordinator(), once).await.unwrap();
@@ -334,14 +328,7 @@ async fn archiving_a_group_counts_its_cancelled_sessions_in_plain_words() {
 
 #[tokio::test]
 async fn a_zone_abbreviation_without_summer_time_is_refused_with_the_place_to_use() {
-    let t = spawn_app(march_first()).await;
-    let setup = hearth::app::setup::SetupInput {
-        timezone: Some("EST".into()),
-        ..Default::default()
-    };
-
-    let refused = t.app.setup(&coordinator(), setup).await.unwrap_err().to_string();
+    let refused = hearth::app::input::zone("EST").unwrap_err().to_string();
 
     assert!(refused.contains("America/New_York"), "{refused}");
-    assert_eq!(t.count("community").await, 0, "nothing was saved");
 }

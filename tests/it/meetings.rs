@@ -10,8 +10,8 @@ use crate::support::{coordinator, march_first, member, spawn_app, text, TestApp}
 fn add(when: &str, repeat: Option<&str>) -> MeetingAdd {
     MeetingAdd {
         group: "Tuesday Circle".into(),
-        when: when.into(),
-        repeat: repeat.map(String::from),
+        when: hearth::app::input::when(when).unwrap(),
+        repeat: repeat.map(|r| hearth::app::input::repeat(r).unwrap()),
         ..Default::default()
     }
 }
@@ -91,12 +91,7 @@ async fn a_one_off_in_the_past_is_refused_and_nothing_is_written() {
 
 #[tokio::test]
 async fn a_malformed_when_shows_the_expected_form() {
-    let t = circle().await;
-    let refused = t
-        .app
-        .meeting_add(&coordinator(), add("next tuesday", None))
-        .await
-        .unwrap_err();
+    let refused = hearth::app::input::when("next tuesday").unwrap_err();
     assert!(refused.to_string().contains("2026-12-01 18:30"), "{refused}");
 }
 
@@ -104,7 +99,7 @@ async fn a_malformed_when_shows_the_expected_form() {
 async fn until_before_the_start_and_a_count_of_zero_are_refused() {
     let t = circle().await;
     let mut early = add("2026-03-10 18:30", Some("weekly"));
-    early.until = Some("2026-03-01".into());
+    early.until = Some(hearth::app::input::date("2026-03-01").unwrap());
     let mut zero = add("2026-03-10 18:30", Some("weekly"));
     zero.count = Some(0);
 
@@ -150,7 +145,7 @@ async fn cancelling_one_session_keeps_the_series_and_shows_the_reason() {
     t.app
         .meeting_cancel(
             &coordinator(),
-            &format!("#{first}"),
+            hearth::app::input::SessionId(first),
             Some("Room unavailable".into()),
         )
         .await
@@ -160,7 +155,7 @@ async fn cancelling_one_session_keeps_the_series_and_shows_the_reason() {
     assert!(list.contains("CANCELLED: Room unavailable"), "{list}");
     assert!(t
         .app
-        .meeting_cancel(&coordinator(), &first.to_string(), None)
+        .meeting_cancel(&coordinator(), hearth::app::input::SessionId(first), None)
         .await
         .unwrap_err()
         .to_string()
@@ -177,7 +172,11 @@ async fn moving_a_session_changes_only_that_date() {
     let before = t.sessions().await;
 
     t.app
-        .meeting_move(&coordinator(), &before[1].0.to_string(), "2026-03-18 19:00")
+        .meeting_move(
+            &coordinator(),
+            hearth::app::input::SessionId(before[1].0),
+            hearth::app::input::when("2026-03-18 19:00").unwrap(),
+        )
         .await
         .unwrap();
 
@@ -193,15 +192,12 @@ async fn an_unknown_session_number_says_where_to_find_one() {
     let t = circle().await;
     let refused = t
         .app
-        .meeting_cancel(&coordinator(), "999", None)
+        .meeting_cancel(&coordinator(), hearth::app::input::SessionId(999), None)
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("/meeting list"), "{refused}");
-    let refused = t
-        .app
-        .meeting_cancel(&coordinator(), "tuesday", None)
-        .await
-        .unwrap_err();
+    // A number that isn't one is refused as it is read, by either adapter.
+    let refused = hearth::app::input::session("tuesday").unwrap_err();
     assert!(refused.to_string().contains("session:12"), "{refused}");
 }
 
@@ -219,7 +215,7 @@ async fn changing_the_groups_zone_keeps_session_ids_and_local_times() {
             &coordinator(),
             GroupEdit {
                 group: "Tuesday Circle".into(),
-                timezone: Some("America/New_York".into()),
+                timezone: Some(hearth::app::input::zone("America/New_York").unwrap()),
                 ..Default::default()
             },
         )
@@ -246,7 +242,11 @@ async fn ending_a_series_removes_later_sessions_and_keeps_earlier_ids() {
     let before = t.sessions().await;
 
     t.app
-        .meeting_end(&coordinator(), "1", Some("2026-03-24"))
+        .meeting_end(
+            &coordinator(),
+            hearth::app::input::SeriesId(1),
+            Some(hearth::app::input::date("2026-03-24").unwrap()),
+        )
         .await
         .unwrap();
 
@@ -429,7 +429,11 @@ async fn a_thirty_day_reminder_is_planned_before_it_is_due() {
         .unwrap();
 
     t.app
-        .reminders_set(&coordinator(), "Tuesday Circle", "30d,1h")
+        .reminders_set(
+            &coordinator(),
+            "Tuesday Circle",
+            &hearth::app::input::offsets("30d,1h").unwrap(),
+        )
         .await
         .unwrap();
 
@@ -462,7 +466,11 @@ async fn a_session_moved_into_the_job_window_gets_its_jobs_at_once() {
     let id = session_on(&t, "2026-04-14").await;
 
     t.app
-        .meeting_move(&coordinator(), &id.to_string(), "2026-03-05 18:30")
+        .meeting_move(
+            &coordinator(),
+            hearth::app::input::SessionId(id),
+            hearth::app::input::when("2026-03-05 18:30").unwrap(),
+        )
         .await
         .unwrap();
 
@@ -480,7 +488,11 @@ async fn a_new_series_after_an_ended_one_gets_its_own_sessions_cards_and_reminde
         .unwrap();
     let first = t.sessions().await;
     t.app
-        .meeting_end(&coordinator(), "1", Some("2026-03-10"))
+        .meeting_end(
+            &coordinator(),
+            hearth::app::input::SeriesId(1),
+            Some(hearth::app::input::date("2026-03-10").unwrap()),
+        )
         .await
         .unwrap();
 
@@ -576,13 +588,21 @@ async fn a_coordinator_can_turn_a_groups_reminders_off_and_on_again() {
 
     let off = crate::support::text(
         &t.app
-            .reminders_set(&coordinator(), "Tuesday Circle", "none")
+            .reminders_set(
+                &coordinator(),
+                "Tuesday Circle",
+                &hearth::app::input::offsets("none").unwrap(),
+            )
             .await
             .unwrap(),
     );
     let none_left = waiting().await;
     t.app
-        .reminders_set(&coordinator(), "Tuesday Circle", "24h,1h")
+        .reminders_set(
+            &coordinator(),
+            "Tuesday Circle",
+            &hearth::app::input::offsets("24h,1h").unwrap(),
+        )
         .await
         .unwrap();
 
