@@ -610,3 +610,65 @@ async fn a_coordinator_can_turn_a_groups_reminders_off_and_on_again() {
     assert_eq!(none_left, 0, "the waiting reminders were set aside");
     assert_eq!(waiting().await, 2, "and come back when asked");
 }
+
+#[tokio::test]
+async fn control_characters_and_overlong_text_are_refused_by_the_one_text_rule_and_nothing_is_written() {
+    let t = circle().await;
+    let mut escape = add("2026-03-10 18:30", None);
+    escape.location = Some("Room 2\u{1b}[2J".into());
+    let refused = t
+        .app
+        .meeting_add(&coordinator(), escape)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("escape character"), "{refused}");
+
+    let mut long = add("2026-03-10 18:30", None);
+    long.location = Some("x".repeat(10_000));
+    let refused = t
+        .app
+        .meeting_add(&coordinator(), long)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("at most 200"), "{refused}");
+    assert_eq!(t.count("series").await, 0, "nothing was written");
+
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", None))
+        .await
+        .unwrap();
+    let first = t.sessions().await[0].0;
+    let nul = t
+        .app
+        .meeting_cancel(
+            &coordinator(),
+            hearth::app::input::SessionId(first),
+            Some("ill\0".into()),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(nul.contains("NUL"), "{nul}");
+    // A flag is one character to a reader: 64 of them make a name of 64.
+    let flags = GroupEdit {
+        group: "Tuesday Circle".into(),
+        name: Some("🇬🇧".repeat(64)),
+        ..Default::default()
+    };
+    t.app.group_edit(&coordinator(), flags).await.unwrap();
+
+    let description = GroupEdit {
+        group: "🇬🇧".repeat(64),
+        description: Some("tab\there".into()),
+        ..Default::default()
+    };
+    let tab = t
+        .app
+        .group_edit(&coordinator(), description)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(tab.contains("a tab"), "{tab}");
+}
