@@ -2,6 +2,7 @@
 //!
 //! - [`time`]: time zones, the one DST policy, parsing what people type.
 //! - [`recurrence`]: meeting series as RFC 5545 rules, expanded in local wall time.
+//! - [`cron`]: check-in prompt schedules as 5-field crontab lines, in local wall time.
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
@@ -10,6 +11,7 @@
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
+pub mod cron;
 pub mod group;
 pub mod job;
 pub mod recurrence;
