@@ -8,12 +8,14 @@
 //! - [`role`]: who may do what.
 //! - [`rsvp`]: answers, capacity and the waitlist; a click decided whole.
 //! - [`reminder`]: reminder offsets and when each reminder is due.
+//! - [`prompt`]: check-in prompts, the shuffle bag that rotates a deck, the default deck.
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
 pub mod cron;
 pub mod group;
 pub mod job;
+pub mod prompt;
 pub mod recurrence;
 pub mod reminder;
 pub mod role;

@@ -48,6 +48,10 @@ pub enum Field {
     People,
     /// A recurrence rule typed by hand.
     Rule,
+    /// A check-in prompt: the question a post asks.
+    Prompt,
+    /// A check-in prompt's content note ("loss"), shown before it.
+    ContentNote,
 }
 
 impl Field {
@@ -61,6 +65,8 @@ impl Field {
             Field::SupportText => 1500,
             Field::People => 1000,
             Field::Rule => 200,
+            Field::Prompt => 300,
+            Field::ContentNote => 80,
         }
     }
 
@@ -72,6 +78,8 @@ impl Field {
             Field::Description | Field::Location | Field::Reason | Field::Rule => discord::EMBED_FIELD,
             Field::SupportText => discord::MESSAGE - 300,
             Field::People => discord::OPTION_VALUE,
+            Field::Prompt => discord::EMBED_DESCRIPTION - 200,
+            Field::ContentNote => discord::EMBED_FIELD,
         }
     }
 
@@ -85,6 +93,8 @@ impl Field {
             Field::SupportText => "The support text",
             Field::People => "The list of people",
             Field::Rule => "A repeat rule",
+            Field::Prompt => "A prompt",
+            Field::ContentNote => "A content note",
         }
     }
 
@@ -106,6 +116,8 @@ const _: () = {
         Field::SupportText,
         Field::People,
         Field::Rule,
+        Field::Prompt,
+        Field::ContentNote,
     ];
     let mut i = 0;
     while i < all.len() {
