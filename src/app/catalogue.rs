@@ -109,7 +109,12 @@ pub const BUTTONS: &[Choice] = &[
     choice("maybe", "Maybe"),
     choice("cant", "Can't make it"),
     choice("here", "I'm here"),
+    choice("approve", "Approve"),
+    choice("reject", "Reject"),
 ];
+
+/// What `at:` takes in `/prompts schedule`.
+pub const PROMPT_MOMENTS: &[Choice] = &[choice("session-start", "as each session starts")];
 
 pub const ROLES: &[Choice] = &[
     choice("member", "member"),
@@ -131,6 +136,10 @@ const DATE: Kind = Kind::Word {
     example: "2027-07-01",
 };
 const SPAN: Kind = Kind::Word { example: "7d" };
+const PROMPT: Kind = Kind::Word { example: "4" };
+const CRON: Kind = Kind::Word {
+    example: "\"0 19 * * MON\"",
+};
 
 /// The options `/group create` and `/group edit` share, after their first ones.
 macro_rules! group_settings {
@@ -368,11 +377,12 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         path: "click",
-        summary: "Press a card's button: going, maybe, cant, or here during a session",
+        summary: "Press a button: a card's going, maybe, cant, here; a review's approve, reject",
         on_discord: false,
         options: &[
-            req("session", "The session", SESSION),
             req("button", "The button", Kind::Choice(BUTTONS)),
+            opt("session", "The session, for a card's buttons", SESSION),
+            opt("prompt", "The submitted prompt, for a review's buttons", PROMPT),
         ],
     },
     Command {
@@ -399,6 +409,111 @@ pub const COMMANDS: &[Command] = &[
                 Kind::Text(Field::People),
             ),
         ],
+    },
+    // Check-in prompts (issue 11).
+    Command {
+        path: "prompts add",
+        summary: "Add a check-in prompt to a group's deck (facilitators, coordinators)",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            req(
+                "text",
+                "The prompt, e.g. What's one small thing that went okay?",
+                Kind::Text(Field::Prompt),
+            ),
+            opt(
+                "content_note",
+                "Shown before the prompt, e.g. loss",
+                Kind::Text(Field::ContentNote),
+            ),
+        ],
+    },
+    Command {
+        path: "prompts list",
+        summary: "A group's prompt deck, its schedule and the next post",
+        on_discord: true,
+        options: &[req("group", "The group", GROUP)],
+    },
+    Command {
+        path: "prompts retire",
+        summary: "Take a prompt out of its deck",
+        on_discord: true,
+        options: &[req("prompt", "The prompt's number, from /prompts list", PROMPT)],
+    },
+    Command {
+        path: "prompts use-default",
+        summary: "Add hearth's own deck of prompts to a group's, or take it out",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            req(
+                "use",
+                "yes to add the default deck, no to take it out",
+                Kind::YesNo,
+            ),
+        ],
+    },
+    Command {
+        path: "prompts schedule",
+        summary: "When a group's prompts are posted: a 5-field cron in its zone, or at each session's start",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            opt(
+                "cron",
+                "minute hour day month weekday, e.g. 0 19 * * MON (at most hourly)",
+                CRON,
+            ),
+            opt("at", "Or: as each session starts", Kind::Choice(PROMPT_MOMENTS)),
+            opt(
+                "thread",
+                "Open a thread on each post for replies (default no)",
+                Kind::YesNo,
+            ),
+        ],
+    },
+    Command {
+        path: "prompts pause",
+        summary: "Stop posting a group's prompts for now",
+        on_discord: true,
+        options: &[req("group", "The group", GROUP)],
+    },
+    Command {
+        path: "prompts resume",
+        summary: "Post a group's prompts again",
+        on_discord: true,
+        options: &[req("group", "The group", GROUP)],
+    },
+    Command {
+        path: "prompts now",
+        summary: "Post the group's next prompt now (facilitators)",
+        on_discord: true,
+        options: &[req("group", "The group", GROUP)],
+    },
+    Command {
+        path: "prompts submit",
+        summary: "Suggest a check-in prompt for a group; a facilitator reviews it",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            opt(
+                "text",
+                "Your prompt (on Discord, leave out to type it in a form)",
+                Kind::Text(Field::Prompt),
+            ),
+            opt(
+                "content_note",
+                "Shown before the prompt, e.g. loss",
+                Kind::Text(Field::ContentNote),
+            ),
+        ],
+    },
+    Command {
+        path: "prompts review",
+        summary: "Submitted prompts waiting for review, with Approve and Reject",
+        on_discord: true,
+        options: &[req("group", "The group", GROUP)],
     },
     Command {
         path: "status",

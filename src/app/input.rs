@@ -26,6 +26,46 @@ pub struct SessionId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SeriesId(pub i64);
 
+/// A check-in prompt, by the number `/prompts list` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PromptId(pub i64);
+
+/// `4` (or `#4`).
+pub fn prompt(typed: &str) -> Result<PromptId, AppError> {
+    number(typed, "prompt", "4").map(PromptId)
+}
+
+/// When prompts are posted: a 5-field crontab line (`0 19 * * MON`).
+pub fn cron(typed: &str) -> Result<crate::domain::prompt::Timing, AppError> {
+    crate::domain::cron::CronSchedule::parse(typed)
+        .map(|c| crate::domain::prompt::Timing::Cron(Box::new(c)))
+        .map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// `at:session-start` (the one moment `at:` takes).
+pub fn at(typed: &str) -> Result<crate::domain::prompt::Timing, AppError> {
+    match typed.trim().to_ascii_lowercase().as_str() {
+        "session-start" | "session start" => Ok(crate::domain::prompt::Timing::SessionStart),
+        other => Err(AppError::invalid(format!(
+            "at: takes session-start (posted as each session starts), not \"{other}\". For a time of day, use cron:, like cron:\"0 19 * * MON\"."
+        ))),
+    }
+}
+
+/// `cron:` or `at:`, exactly one of them.
+pub fn timing(
+    cron_typed: Option<&str>,
+    at_typed: Option<&str>,
+) -> Result<crate::domain::prompt::Timing, AppError> {
+    match (cron_typed, at_typed) {
+        (Some(line), None) => cron(line),
+        (None, Some(at_typed)) => at(at_typed),
+        _ => Err(AppError::invalid(
+            "Give either cron: (a time, like cron:\"0 19 * * MON\" for 19:00 every Monday) or at:session-start, not both.",
+        )),
+    }
+}
+
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

@@ -10,6 +10,7 @@ pub mod input;
 mod jobs;
 pub mod lookup;
 pub mod meetings;
+pub mod prompts;
 pub mod reminders;
 pub mod rsvp;
 pub mod setup;

@@ -45,9 +45,11 @@ impl App {
             reply = reply.line(
                 Text::new()
                     .plain(format!(
-                        "{} for session #{} {how}: ",
+                        "{}{} {how}: ",
                         job.kind,
-                        job.session_id.unwrap_or_default()
+                        job.session_id
+                            .map(|id| format!(" for session #{id}"))
+                            .unwrap_or_default()
                     ))
                     .plain(job.last_error.clone().unwrap_or_default())
                     .plain(" (")
@@ -55,6 +57,7 @@ impl App {
                     .plain(")"),
             );
         }
+        reply = reply.lines(super::prompts::status_lines(&mut conn, &actor.community_id, zone, now).await?);
         let next = jobs::upcoming(&mut *conn, &actor.community_id, 10).await?;
         reply = reply.line(Text::new().strong(if next.is_empty() {
             "Nothing is waiting to be posted."
@@ -63,9 +66,9 @@ impl App {
         }));
         for job in &next {
             reply = reply.line(Text::new().time(job.due_at, zone, TimeStyle::Full).plain(format!(
-                " · {} for session #{}",
+                " · {}{}",
                 job.kind,
-                job.session_id.unwrap_or_default()
+                job.session_id.map(|id| format!(" for session #{id}")).unwrap_or_default()
             )));
         }
         Ok(reply)

@@ -52,8 +52,18 @@ impl ConsoleChat {
             format_local(now, zone),
             render_reply(message, now)
         );
+        self.emit(&block);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        MessageRef {
+            channel: heading.to_string(),
+            message: id.to_string(),
+        }
+    }
+
+    /// Prints a block where posts go.
+    fn emit(&self, block: &str) {
         match &self.sink {
-            Sink::Buffer(buffer) => buffer.lock().unwrap_or_else(|p| p.into_inner()).push_str(&block),
+            Sink::Buffer(buffer) => buffer.lock().unwrap_or_else(|p| p.into_inner()).push_str(block),
             Sink::Stdout => {
                 // `print!` would panic once the reader has closed the pipe; the post is
                 // already stored, so a transcript nobody reads is only worth a log line.
@@ -62,11 +72,6 @@ impl ConsoleChat {
                     tracing::debug!(%error, "a post could not be printed");
                 }
             }
-        }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        MessageRef {
-            channel: heading.to_string(),
-            message: id.to_string(),
         }
     }
 }
@@ -101,6 +106,11 @@ impl ChatPort for ConsoleChat {
     }
 
     fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String> {
-        Box::pin(async move { Ok(format!("{} › {name}", at.channel)) })
+        Box::pin(async move {
+            self.emit(&format!(
+                "  ↳ thread \"{name}\" opened on it (public, archived after a day)\n"
+            ));
+            Ok(format!("{} › {name}", at.channel))
+        })
     }
 }

@@ -6,6 +6,7 @@ use crate::app::catalogue::{self, Command, Kind};
 use crate::app::groups::{GroupCreate, GroupEdit};
 use crate::app::input::{self, SessionId};
 use crate::app::meetings::MeetingAdd;
+use crate::app::prompts::{PromptSchedule, Review};
 use crate::app::setup::SetupInput;
 use crate::app::{Actor, App, AppError, AppResult};
 
@@ -209,15 +210,84 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
             app.rsvp(actor, o.session()?, state, every).await
         }
         "click" => {
+            if let Some(review) = Review::parse(&o.required("button")) {
+                let Some(prompt) = o.read("prompt", input::prompt)? else {
+                    return Err(AppError::invalid(
+                        "Which prompt? A review's buttons need prompt:, like /click prompt:4 button:approve.",
+                    ));
+                };
+                return app.prompts_review_click(actor, prompt, review).await;
+            }
+            if o.text("session").is_none() {
+                return Err(AppError::invalid(format!(
+                    "/click needs session: for a card's buttons. Usage: {}",
+                    o.command.usage()
+                )));
+            }
             let click = crate::app::rsvp::Click::parse(&o.required("button"))?;
             app.click(actor, o.session()?, click).await
         }
+        path if path.starts_with("prompts ") => dispatch_prompts(app, actor, o).await,
         "my sessions" => app.my_sessions(actor).await,
         "attendance show" => app.attendance_show(actor, o.session()?).await,
         "attendance mark" => {
             app.attendance_mark(actor, o.session()?, &o.required("users"))
                 .await
         }
+        other => Err(AppError::invalid(format!(
+            "/{other} isn't available in the console yet."
+        ))),
+    }
+}
+
+/// `/prompts ...`: the check-in prompt commands.
+async fn dispatch_prompts(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
+    let group = o.required("group");
+    match o.command.path {
+        "prompts add" => {
+            app.prompts_add(
+                actor,
+                &group,
+                &o.required("text"),
+                o.text("content_note").as_deref(),
+            )
+            .await
+        }
+        "prompts list" => app.prompts_list(actor, &group).await,
+        "prompts retire" => {
+            app.prompts_retire(actor, input::prompt(&o.required("prompt"))?)
+                .await
+        }
+        "prompts use-default" => {
+            let on = o.yes_no("use")?.unwrap_or(true);
+            app.prompts_use_default(actor, &group, on).await
+        }
+        "prompts schedule" => {
+            let timing = input::timing(o.text("cron").as_deref(), o.text("at").as_deref())?;
+            let thread = o.yes_no("thread")?.unwrap_or(false);
+            app.prompts_schedule(
+                actor,
+                PromptSchedule {
+                    group,
+                    timing,
+                    thread,
+                },
+            )
+            .await
+        }
+        "prompts pause" => app.prompts_pause(actor, &group, true).await,
+        "prompts resume" => app.prompts_pause(actor, &group, false).await,
+        "prompts now" => app.prompts_now(actor, &group).await,
+        "prompts submit" => {
+            let Some(text) = o.text("text") else {
+                return Err(AppError::invalid(
+                    "What would you like to suggest? In the console, give it as text:\"...\" (on Discord a form opens).",
+                ));
+            };
+            app.prompts_submit(actor, &group, &text, o.text("content_note").as_deref())
+                .await
+        }
+        "prompts review" => app.prompts_review(actor, &group).await,
         other => Err(AppError::invalid(format!(
             "/{other} isn't available in the console yet."
         ))),

@@ -34,6 +34,10 @@ pub fn render_reply(reply: &Reply, now: DateTime<Utc>) -> String {
 /// `[Going] [Maybe] [Can't make it]  → /click session:12 button:going|maybe|cant`
 fn render_buttons(buttons: &[Button]) -> String {
     let labels: Vec<String> = buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+    if buttons.iter().any(|b| b.id.starts_with("prompt-")) {
+        // A review: each prompt has its own pair.
+        return format!("{}  → /click prompt:N button:approve|reject", labels.join(" "));
+    }
     let mut words = Vec::new();
     let mut session = "";
     for button in buttons {

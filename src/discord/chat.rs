@@ -240,7 +240,11 @@ impl ChatPort for DiscordChat {
                 .map(serenity::MessageId::new)
                 .ok_or_else(|| DeliveryError::Refused("not a Discord message id".into()))?;
             let body = serde_json::to_vec(
-                &serde_json::json!({ "name": name.chars().take(100).collect::<String>() }),
+                // Public (a thread on a message always is), archived after a day quiet.
+                &serde_json::json!({
+                    "name": name.chars().take(100).collect::<String>(),
+                    "auto_archive_duration": 1440,
+                }),
             )
             .map_err(|e| DeliveryError::Refused(e.to_string()))?;
             let json = self

@@ -28,6 +28,12 @@ pub enum JobKind {
     CardEdit,
     /// "A place opened up: you're going", to a member promoted from the waitlist.
     DmPromotion,
+    /// A check-in prompt in a group's channel (one tick of its schedule).
+    Prompt,
+    /// A note to the alerts channel about a group's prompts (its deck is empty).
+    PromptNote,
+    /// "Your prompt was added", to the member who submitted it.
+    DmPromptApproved,
 }
 
 impl JobKind {
@@ -41,6 +47,9 @@ impl JobKind {
             JobKind::Card => "card",
             JobKind::CardEdit => "card-edit",
             JobKind::DmPromotion => "dm-promotion",
+            JobKind::Prompt => "prompt",
+            JobKind::PromptNote => "prompt-note",
+            JobKind::DmPromptApproved => "dm-prompt-approved",
         }
     }
 }
@@ -57,6 +66,9 @@ impl FromStr for JobKind {
             "card" => Ok(JobKind::Card),
             "card-edit" => Ok(JobKind::CardEdit),
             "dm-promotion" => Ok(JobKind::DmPromotion),
+            "prompt" => Ok(JobKind::Prompt),
+            "prompt-note" => Ok(JobKind::PromptNote),
+            "dm-prompt-approved" => Ok(JobKind::DmPromptApproved),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }

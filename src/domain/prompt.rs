@@ -226,6 +226,150 @@ pub const DEFAULT_DECK: &[(&str, Option<&str>)] = &[
     ),
 ];
 
+/// When a group's prompts are posted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Timing {
+    /// On a 5-field crontab schedule in the group's zone (boxed: the crate's schedule
+    /// is large beside the other variant).
+    Cron(Box<CronSchedule>),
+    /// As each of the group's sessions starts.
+    SessionStart,
+}
+
+/// How `at:session-start` is stored and typed.
+pub const SESSION_START: &str = "session-start";
+
+impl Timing {
+    /// As stored: the crontab line, or `session-start`.
+    pub fn as_stored(&self) -> String {
+        match self {
+            Timing::Cron(schedule) => schedule.as_str().to_owned(),
+            Timing::SessionStart => SESSION_START.to_owned(),
+        }
+    }
+
+    /// Reads what [`Timing::as_stored`] wrote.
+    pub fn from_stored(text: &str) -> Result<Timing, super::cron::CronError> {
+        if text == SESSION_START {
+            Ok(Timing::SessionStart)
+        } else {
+            CronSchedule::parse(text).map(|c| Timing::Cron(Box::new(c)))
+        }
+    }
+
+    /// How `/prompts list` describes it.
+    pub fn describe(&self) -> String {
+        match self {
+            Timing::Cron(schedule) => format!(
+                "on the schedule \"{}\" in the group's time zone",
+                schedule.as_str()
+            ),
+            Timing::SessionStart => "as each session starts".to_owned(),
+        }
+    }
+}
+
+/// The start of every prompt job key of a group.
+pub fn prompt_key_prefix(group_id: i64) -> String {
+    format!("prompt:{group_id}:")
+}
+
+/// One tick of a group's schedule: one post, ever.
+pub fn prompt_key(group_id: i64, tick: DateTime<Utc>) -> String {
+    format!("{}{}", prompt_key_prefix(group_id), tick.timestamp())
+}
+
+/// A post asked for by `/prompts now`, told apart by when it was asked.
+pub fn prompt_now_key(group_id: i64, at: DateTime<Utc>) -> String {
+    format!("prompt-now:{group_id}:{}", at.timestamp_millis())
+}
+
+/// The one alerts-channel note of an empty deck at a tick.
+pub fn empty_deck_key(group_id: i64, tick: DateTime<Utc>) -> String {
+    format!("prompt-empty:{group_id}:{}", tick.timestamp())
+}
+
+/// The private note to a member whose submission was approved.
+pub fn approved_dm_key(prompt_id: i64) -> String {
+    format!("dm-prompt-approved:{prompt_id}")
+}
+
+/// What a prompt job carries: its group, the prompt once drawn, and whether it was
+/// asked for by hand (`/prompts now`, which plans no next tick).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PromptPayload {
+    pub group_id: i64,
+    pub prompt_id: Option<i64>,
+    pub by_hand: bool,
+}
+
+impl fmt::Display for PromptPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "group:{}", self.group_id)?;
+        if let Some(prompt) = self.prompt_id {
+            write!(f, " prompt:{prompt}")?;
+        }
+        if self.by_hand {
+            f.write_str(" now")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for PromptPayload {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut payload = PromptPayload {
+            group_id: 0,
+            prompt_id: None,
+            by_hand: false,
+        };
+        let mut has_group = false;
+        for part in s.split_whitespace() {
+            match part.split_once(':') {
+                Some(("group", id)) => {
+                    payload.group_id = id.parse().map_err(|_| format!("group {id:?}"))?;
+                    has_group = true;
+                }
+                Some(("prompt", id)) => {
+                    payload.prompt_id = Some(id.parse().map_err(|_| format!("prompt {id:?}"))?)
+                }
+                None if part == "now" => payload.by_hand = true,
+                _ => return Err(format!("unknown part {part:?}")),
+            }
+        }
+        if has_group {
+            Ok(payload)
+        } else {
+            Err(format!("no group in {s:?}"))
+        }
+    }
+}
+
+/// The job for one tick of a group's schedule, posted to `channel`.
+pub fn plan_tick(group_id: i64, channel: &str, tick: DateTime<Utc>) -> super::job::PlannedJob {
+    super::job::PlannedJob {
+        kind: super::job::JobKind::Prompt,
+        dedupe_key: prompt_key(group_id, tick),
+        target: Some(channel.to_owned()),
+        payload: PromptPayload {
+            group_id,
+            prompt_id: None,
+            by_hand: false,
+        }
+        .to_string(),
+        due_at: tick,
+        // Not expired by the clock: after downtime the dispatcher decides whether the
+        // latest missed tick is still worth posting (see [`catch_up`]).
+        expires_at: None,
+    }
+}
+
+/// Where a group's shuffles start: fixed per group, so tests replay.
+pub fn seed_for(group_id: i64) -> u64 {
+    (group_id as u64).wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x6865_6172_7468
+}
+
 /// How long a missed tick stays worth posting after downtime.
 pub const MISSED_TICK_LIMIT: chrono::Duration = chrono::Duration::hours(2);
 
@@ -294,6 +438,25 @@ mod tests {
     #[test]
     fn an_empty_deck_draws_nothing() {
         assert_eq!(Bag::seeded(1).draw(&[]), None);
+    }
+
+    #[test]
+    fn payloads_round_trip() {
+        for payload in [
+            PromptPayload {
+                group_id: 3,
+                prompt_id: None,
+                by_hand: false,
+            },
+            PromptPayload {
+                group_id: 3,
+                prompt_id: Some(9),
+                by_hand: true,
+            },
+        ] {
+            assert_eq!(payload.to_string().parse::<PromptPayload>(), Ok(payload));
+        }
+        assert!("".parse::<PromptPayload>().is_err());
     }
 
     #[test]

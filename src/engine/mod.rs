@@ -19,6 +19,7 @@
 //! Discord keeps nonces is not posted again: see [`NONCE_WINDOW`].
 
 pub mod pacing;
+pub mod prompts;
 pub mod render;
 
 use std::collections::hash_map::RandomState;
@@ -413,6 +414,17 @@ impl Engine {
                 Rendered::Post { channel, reply } => chat.post(channel, reply, &nonce).await,
                 Rendered::Edit { at, reply } => chat.edit(at, reply).await.map(|()| at.clone()),
                 Rendered::Dm { user, reply } => chat.dm(user, reply, &nonce).await,
+                Rendered::Thread { channel, reply, name } => {
+                    let posted = chat.post(channel, reply, &nonce).await;
+                    if let Ok(at) = &posted {
+                        // The post is out either way; a thread that can't be opened is
+                        // logged, not retried (retrying would post the prompt again).
+                        if let Err(error) = chat.create_thread(at, name).await {
+                            tracing::warn!(%error, "a check-in prompt's thread could not be opened");
+                        }
+                    }
+                    posted
+                }
                 Rendered::Skip(reason) => Err(DeliveryError::Refused(reason.clone())),
             };
             Delivered {
@@ -553,7 +565,9 @@ impl Engine {
 /// Requests a job makes of Discord: a DM opens the member's DM channel first.
 fn requests_of(kind: JobKind) -> usize {
     match kind {
-        JobKind::DmReminder | JobKind::DmCancellation | JobKind::DmPromotion => 2,
+        JobKind::DmReminder | JobKind::DmCancellation | JobKind::DmPromotion | JobKind::DmPromptApproved => 2,
+        // A post and, with thread:yes, its thread.
+        JobKind::Prompt => 2,
         _ => 1,
     }
 }

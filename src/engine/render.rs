@@ -19,13 +19,33 @@ use crate::store::{jobs, rsvps, sessions, Conn, StoreError};
 /// Where a job goes and what it says — or why it no longer should.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rendered {
-    Post { channel: String, reply: Reply },
-    Edit { at: MessageRef, reply: Reply },
-    Dm { user: String, reply: Reply },
+    Post {
+        channel: String,
+        reply: Reply,
+    },
+    Edit {
+        at: MessageRef,
+        reply: Reply,
+    },
+    Dm {
+        user: String,
+        reply: Reply,
+    },
+    /// A post that opens a public thread on itself, named `name`.
+    Thread {
+        channel: String,
+        reply: Reply,
+        name: String,
+    },
     Skip(String),
 }
 
 pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Rendered, StoreError> {
+    match job.kind {
+        JobKind::Prompt => return super::prompts::render_prompt(conn, job, now).await,
+        JobKind::PromptNote | JobKind::DmPromptApproved => return Ok(super::prompts::render_note(job)),
+        _ => {}
+    }
     let Some(session_id) = job.session_id else {
         return Ok(Rendered::Skip("The job names no session.".into()));
     };
@@ -60,6 +80,9 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
                 "The card isn't posted yet; it will show the latest when it is.".into(),
             )),
         },
+        JobKind::Prompt | JobKind::PromptNote | JobKind::DmPromptApproved => {
+            Ok(Rendered::Skip("Prompt jobs are rendered above.".into()))
+        }
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
         JobKind::Card => Ok(Rendered::Post {
             channel: session.channel.clone(),

@@ -270,6 +270,57 @@ pub async fn skip_pending_for_group(
     Ok(done.rows_affected())
 }
 
+/// Skips every pending job whose key starts with `prefix` (a group's queued prompt
+/// ticks, when its schedule changes or pauses). Returns how many.
+pub async fn skip_pending_with_prefix(
+    db: impl SqliteExecutor<'_>,
+    prefix: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE job SET state = 'skipped', last_error = ?, updated_at = ?
+         WHERE state = 'pending' AND substr(dedupe_key, 1, length(?)) = ?",
+    )
+    .bind(reason)
+    .bind(to_unix(now))
+    .bind(prefix)
+    .bind(prefix)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Records what a job will post once it is decided (the prompt a tick drew), so a
+/// job posted again after a crash posts the same thing.
+pub async fn set_payload(db: impl SqliteExecutor<'_>, id: i64, payload: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE job SET payload = ? WHERE id = ?")
+        .bind(payload)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Jobs whose key starts with `prefix`, newest due first (a group's prompt posts).
+pub async fn with_prefix(
+    db: impl SqliteExecutor<'_>,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<Job>, StoreError> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM job WHERE substr(dedupe_key, 1, length(?)) = ? ORDER BY due_at DESC, id DESC LIMIT ?"
+    ))
+    .bind(prefix)
+    .bind(prefix)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 pub async fn skip(
     db: impl SqliteExecutor<'_>,
     id: i64,
@@ -325,6 +376,7 @@ pub struct Unreadable {
 macro_rules! lane_of_job {
     () => {
         "CASE WHEN j.kind LIKE 'dm-%' THEN 'dm:' || COALESCE(j.target, '')
+              WHEN j.kind LIKE 'prompt%' THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind = 'card-edit' THEN COALESCE(s.card_channel, g.channel, 'job:' || j.id)
               ELSE COALESCE(g.channel, 'job:' || j.id) END"
     };
@@ -627,6 +679,27 @@ pub async fn problems_since(
     let rows = sqlx::query(
         "SELECT id, kind, session_id, due_at, last_error, fell_back, updated_at
          FROM job WHERE community_id = ? AND updated_at >= ? AND (state = 'failed' OR fell_back = 1)
+         ORDER BY updated_at DESC, id DESC LIMIT ?",
+    )
+    .bind(community_id)
+    .bind(to_unix(since))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(listed_from_row).collect()
+}
+
+/// Check-in prompt ticks set aside since `since` (an empty deck, a tick missed in
+/// downtime), newest first, with their reasons: for `/status`.
+pub async fn skipped_prompts_since(
+    db: impl SqliteExecutor<'_>,
+    community_id: &str,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Listed>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, kind, session_id, due_at, last_error, fell_back, updated_at
+         FROM job WHERE community_id = ? AND kind = 'prompt' AND state = 'skipped' AND updated_at >= ?
          ORDER BY updated_at DESC, id DESC LIMIT ?",
     )
     .bind(community_id)
