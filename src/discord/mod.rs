@@ -59,6 +59,7 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::rsvp::rsvp(),
         commands::rsvp::my(),
         commands::rsvp::attendance(),
+        commands::prompts::prompts(),
     ];
     catalogue::describe(&mut commands);
     commands
@@ -190,14 +191,22 @@ async fn on_event(
         return Ok(());
     };
     let app = &framework.user_data.app;
-    let result = match crate::app::rsvp::Click::parse_id(&click.data.custom_id) {
-        Ok((button, session)) => {
-            match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
-                Ok(actor) => app.click(&actor, session, button).await,
-                Err(error) => Err(error),
-            }
+    let review = crate::app::prompts::Review::parse_button(&click.data.custom_id);
+    let result = if let Some((review, prompt)) = review {
+        match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
+            Ok(actor) => app.prompts_review_click(&actor, prompt, review).await,
+            Err(error) => Err(error),
         }
-        Err(error) => Err(error),
+    } else {
+        match crate::app::rsvp::Click::parse_id(&click.data.custom_id) {
+            Ok((button, session)) => {
+                match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
+                    Ok(actor) => app.click(&actor, session, button).await,
+                    Err(error) => Err(error),
+                }
+            }
+            Err(error) => Err(error),
+        }
     };
     let reply = result.unwrap_or_else(|error| crate::chat::Reply::problem(error.to_string()));
     let message = serenity::CreateInteractionResponseMessage::new()
@@ -229,6 +238,7 @@ where
     ctx.send(
         poise::CreateReply::default()
             .embed(render::embed(&reply))
+            .components(render::components(&reply))
             .ephemeral(ephemeral)
             .allowed_mentions(serenity::CreateAllowedMentions::new()),
     )

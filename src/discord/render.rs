@@ -23,15 +23,15 @@ pub fn embed(reply: &Reply) -> serenity::CreateEmbed {
     embed
 }
 
-/// A card's buttons as one action row (Discord allows five to a row).
+/// A reply's buttons in action rows of five (Discord's most to a row, and five rows
+/// to a message): a card's answers fit one row, a review's pairs several.
 pub fn components(reply: &Reply) -> Vec<serenity::CreateActionRow> {
-    if reply.buttons.is_empty() {
-        return Vec::new();
-    }
-    let buttons = reply
-        .buttons
+    reply.buttons.chunks(5).take(5).map(row).collect()
+}
+
+fn row(buttons: &[crate::chat::Button]) -> serenity::CreateActionRow {
+    let buttons = buttons
         .iter()
-        .take(5)
         .map(|b| {
             let style = if b.primary {
                 serenity::ButtonStyle::Primary
@@ -43,7 +43,7 @@ pub fn components(reply: &Reply) -> Vec<serenity::CreateActionRow> {
                 .style(style)
         })
         .collect();
-    vec![serenity::CreateActionRow::Buttons(buttons)]
+    serenity::CreateActionRow::Buttons(buttons)
 }
 
 fn colour(tone: Tone) -> serenity::Colour {
