@@ -1,0 +1,423 @@
+//! Check-in prompts end to end through the fake Discord: hearth's real bot answers
+//! the `/prompts` commands, the form and the review buttons, while an `Engine` with the
+//! Discord chat port posts the prompts, on one app and one database file, on a
+//! hand-moved clock. What these tests pin: a cron schedule keeps its local time across
+//! a clock change and opens its thread; a member's suggestion goes through the form,
+//! waits, is approved by button and is drawn later without the member's name; and an
+//! outage posts one prompt, not one per missed tick.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use hearth::app::App;
+use hearth::clock::ManualClock;
+use hearth::discord::chat::DiscordChat;
+use hearth::domain::job::JobState;
+use hearth::engine::Engine;
+use serde_json::Value;
+
+use crate::support::app_on_file;
+use crate::support::bot::{colour, Bot, PROBLEM_COLOUR, WAIT};
+use crate::support::fake_discord::{Actor, Answer, FakeDiscord, SlashCommand};
+
+/// The group's channel, and the community's alerts channel.
+const CIRCLE_CHANNEL_ID: u64 = 401;
+const ALERTS_CHANNEL_ID: u64 = 402;
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+struct World {
+    fake: Arc<FakeDiscord>,
+    bot: Bot,
+    engine: Engine,
+    clock: ManualClock,
+    app: App,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    /// The fake with `#circle` and `#alerts`, the bot and an engine on one file, and
+    /// `/setup` (London, alerts channel) and `/group create` done by a coordinator.
+    async fn at(start: DateTime<Utc>) -> World {
+        let fake = Arc::new(FakeDiscord::start().await);
+        fake.add_channel(FakeDiscord::GUILD_ID, CIRCLE_CHANNEL_ID, "circle");
+        fake.add_channel(FakeDiscord::GUILD_ID, ALERTS_CHANNEL_ID, "alerts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = ManualClock::new(start);
+        let app = app_on_file(&dir.path().join("hearth.db"), clock.clone()).await;
+        let bot = Bot::start(&fake, app.clone()).await;
+        let chat = DiscordChat::new("fake-token", Some(fake.base_url())).expect("the HTTP client builds");
+        let engine = Engine::new(
+            app.pool().clone(),
+            Arc::new(chat),
+            Arc::new(clock.clone()),
+            app.jobs_changed(),
+        );
+        let world = World {
+            fake,
+            bot,
+            engine,
+            clock,
+            app,
+            _dir: dir,
+        };
+        world
+            .ok(
+                &coordinator(),
+                SlashCommand::new("setup")
+                    .string("timezone", "Europe/London")
+                    .channel("alerts_channel", ALERTS_CHANNEL_ID),
+            )
+            .await;
+        world
+            .ok(
+                &coordinator(),
+                SlashCommand::new("group create")
+                    .string("name", "Tuesday Circle")
+                    .channel("channel", CIRCLE_CHANNEL_ID),
+            )
+            .await;
+        world
+    }
+
+    /// A command that must succeed.
+    async fn ok(&self, who: &Actor, command: SlashCommand) -> Answer {
+        let answer = self.fake.push_command(who, command).await;
+        assert!(!is_problem(&answer), "{answer:?}");
+        answer
+    }
+
+    /// Moves the clock to `at` and lets the dispatcher deliver whatever is due.
+    async fn run_at(&mut self, at: DateTime<Utc>) {
+        self.clock.set(at);
+        self.engine.run_until_idle().await.expect("the dispatcher runs");
+    }
+
+    /// The prompts posted in `#circle` so far, as embed text.
+    fn prompts(&self) -> Vec<String> {
+        self.fake
+            .messages_in(CIRCLE_CHANNEL_ID)
+            .iter()
+            .map(embed_text)
+            .filter(|text| text.starts_with("Check-in"))
+            .collect()
+    }
+
+    async fn stop(self) {
+        self.bot.stop().await;
+        self.app.pool().close().await;
+    }
+}
+
+/// Someone with Manage Server.
+fn coordinator() -> Actor {
+    Actor::member(42, "cora").permissions(FakeDiscord::MEMBER_PERMISSIONS | FakeDiscord::MANAGE_GUILD)
+}
+
+/// A member with no roles.
+fn member() -> Actor {
+    Actor::member(43, "marguerite")
+}
+
+fn is_problem(answer: &Answer) -> bool {
+    colour(answer) == Some(PROBLEM_COLOUR)
+}
+
+fn embed_text(message: &Value) -> String {
+    let embed = &message["embeds"][0];
+    let title = embed["title"].as_str().unwrap_or_default();
+    let description = embed["description"].as_str().unwrap_or_default();
+    format!("{title}\n{description}")
+}
+
+fn schedule(cron: &str, thread: bool) -> SlashCommand {
+    SlashCommand::new("prompts schedule")
+        .string("group", "Tuesday Circle")
+        .string("cron", cron)
+        .boolean("thread", thread)
+}
+
+fn add(text: &str) -> SlashCommand {
+    SlashCommand::new("prompts add")
+        .string("group", "Tuesday Circle")
+        .string("text", text)
+}
+
+#[tokio::test]
+async fn a_weekly_prompt_is_posted_in_its_thread_at_19_00_local_on_the_monday_after_the_clocks_change() {
+    // Saturday 28 March 2026; the clocks go forward on Sunday the 29th.
+    let mut world = World::at(utc(2026, 3, 28, 12, 0)).await;
+    world
+        .ok(
+            &coordinator(),
+            add("What's one small thing that went okay this week?"),
+        )
+        .await;
+    let scheduled = world.ok(&coordinator(), schedule("0 19 * * MON", true)).await;
+    // 19:00 BST is 18:00 UTC: Discord's timestamp for it.
+    let nineteen_bst = utc(2026, 3, 30, 18, 0);
+    assert!(
+        scheduled
+            .embed_text()
+            .contains(&format!("<t:{}:F>", nineteen_bst.timestamp())),
+        "{}",
+        scheduled.embed_text()
+    );
+
+    world.run_at(nineteen_bst - Duration::seconds(1)).await;
+    assert!(world.prompts().is_empty(), "not before 19:00 local");
+    world.run_at(nineteen_bst).await;
+
+    let posted = world.fake.messages_in(CIRCLE_CHANNEL_ID);
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    let text = embed_text(&posted[0]);
+    assert!(
+        text.contains("What's one small thing that went okay this week?"),
+        "{text}"
+    );
+    assert!(text.contains("pass"), "easy to pass on: {text}");
+    assert!(!text.contains('@'), "no mentions: {text}");
+    let message_id: u64 = posted[0]["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("an id");
+    let thread = world.fake.channel(message_id).expect("a thread on the post");
+    assert_eq!(thread.kind, 11, "a public thread");
+    assert_eq!(thread.parent_id, Some(CIRCLE_CHANNEL_ID));
+    assert_eq!(thread.name, "Check-in · Mon 30 Mar");
+    let opened = world.fake.calls_matching(
+        "POST",
+        &format!("/channels/{CIRCLE_CHANNEL_ID}/messages/{message_id}/threads"),
+    );
+    assert_eq!(opened.len(), 1);
+    assert_eq!(
+        opened[0]
+            .body
+            .as_ref()
+            .and_then(|b| b["auto_archive_duration"].as_u64()),
+        Some(1440),
+        "archived after a day"
+    );
+    let next = hearth::store::jobs::with_prefix(world.app.pool(), "prompt:1:", 1)
+        .await
+        .expect("jobs")
+        .remove(0);
+    assert_eq!(next.due_at, utc(2026, 4, 6, 18, 0), "the next Monday, 19:00 BST");
+    assert_eq!(next.state, JobState::Pending);
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_members_suggestion_goes_through_the_form_waits_is_approved_by_button_and_is_drawn_later_unnamed() {
+    let mut world = World::at(utc(2026, 3, 2, 9, 30)).await;
+    world
+        .ok(&coordinator(), add("What's a small comfort this week?"))
+        .await;
+    world.ok(&coordinator(), schedule("0 * * * *", false)).await;
+
+    // The member asks to suggest one: a form opens, and they send it.
+    let form = world
+        .fake
+        .push_command(
+            &member(),
+            SlashCommand::new("prompts submit").string("group", "Tuesday Circle"),
+        )
+        .await;
+    assert_eq!(form.kind, 9, "a modal: {form:?}");
+    let form_id = form.raw["data"]["custom_id"]
+        .as_str()
+        .expect("the form's id")
+        .to_owned();
+    world
+        .fake
+        .push_modal_submit(
+            &member(),
+            &form_id,
+            &[("text", "What song has kept you company lately?")],
+        )
+        .await;
+    let fake = world.fake.clone();
+    assert!(
+        // The thanks is a follow-up to the command the form came from.
+        fake.wait_for(|f| !f.interaction_messages(&form).is_empty(), WAIT)
+            .await,
+        "the member is thanked"
+    );
+    let thanks = embed_text(&world.fake.interaction_messages(&form)[0]);
+    assert!(thanks.contains("Thank you"), "{thanks}");
+
+    // Pending: not drawn by the next tick, whatever the bag says.
+    world.run_at(utc(2026, 3, 2, 10, 0)).await;
+    assert_eq!(world.prompts().len(), 1);
+    assert!(
+        !world.prompts()[0].contains("song"),
+        "a pending prompt is not posted"
+    );
+
+    // The review shows it with Approve / Reject; a member pressing Approve is refused.
+    let review = world
+        .ok(
+            &coordinator(),
+            SlashCommand::new("prompts review").string("group", "Tuesday Circle"),
+        )
+        .await;
+    assert!(review.ephemeral);
+    assert!(review
+        .embed_text()
+        .contains("What song has kept you company lately?"));
+    assert_eq!(review.custom_ids(), vec!["prompt-approve:2", "prompt-reject:2"]);
+    let review_message = review.message_id.expect("the review's message");
+    let refused = world
+        .fake
+        .push_button(&member(), review_message, "prompt-approve:2")
+        .await;
+    assert!(is_problem(&refused) && refused.ephemeral, "{refused:?}");
+    assert!(
+        refused.embed_text().contains("Only a facilitator"),
+        "{}",
+        refused.embed_text()
+    );
+
+    let approved = world
+        .fake
+        .push_button(&coordinator(), review_message, "prompt-approve:2")
+        .await;
+    assert!(!is_problem(&approved) && approved.ephemeral, "{approved:?}");
+    let twice = world
+        .fake
+        .push_button(&coordinator(), review_message, "prompt-approve:2")
+        .await;
+    assert!(
+        twice.embed_text().contains("already been reviewed"),
+        "{}",
+        twice.embed_text()
+    );
+
+    // Told privately, once.
+    world.run_at(utc(2026, 3, 2, 10, 5)).await;
+    let dms = world.fake.dms_to(member().user_id());
+    assert_eq!(dms.len(), 1, "{dms:?}");
+    assert!(embed_text(&dms[0]).contains("What song has kept you company lately?"));
+
+    // Drawn in a later tick (it joined the current round), never with the member's name.
+    world.run_at(utc(2026, 3, 2, 11, 0)).await;
+    world.run_at(utc(2026, 3, 2, 12, 0)).await;
+    let posted = world.prompts();
+    assert_eq!(posted.len(), 3, "{posted:?}");
+    assert!(
+        posted[1..]
+            .iter()
+            .any(|p| p.contains("What song has kept you company lately?")),
+        "{posted:?}"
+    );
+    for prompt in &posted {
+        assert!(
+            !prompt.contains("marguerite") && !prompt.contains("<@") && !prompt.contains("43"),
+            "the member is not named: {prompt}"
+        );
+    }
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn a_five_hour_outage_posts_one_prompt_not_five_and_a_stale_one_is_skipped_with_the_reason() {
+    let mut world = World::at(utc(2026, 3, 2, 9, 30)).await;
+    world
+        .ok(
+            &coordinator(),
+            SlashCommand::new("prompts use-default")
+                .string("group", "Tuesday Circle")
+                .boolean("use", true),
+        )
+        .await;
+    world.ok(&coordinator(), schedule("0 * * * *", false)).await;
+    world.run_at(utc(2026, 3, 2, 10, 0)).await;
+    assert_eq!(world.prompts().len(), 1);
+
+    // hearth is down from 10:01 to 15:30: the 11:00 to 15:00 ticks are missed.
+    world.run_at(utc(2026, 3, 2, 15, 30)).await;
+    assert_eq!(world.prompts().len(), 2, "one post for five missed ticks");
+    world.run_at(utc(2026, 3, 2, 16, 0)).await;
+    assert_eq!(world.prompts().len(), 3, "and the schedule carries on");
+
+    // A daily one missed by more than two hours is not posted late.
+    world.ok(&coordinator(), schedule("0 9 * * *", false)).await;
+    world.run_at(utc(2026, 3, 3, 11, 30)).await;
+    assert_eq!(world.prompts().len(), 3, "09:00 was 2.5 hours ago");
+    let status = world.ok(&coordinator(), SlashCommand::new("status")).await;
+    assert!(
+        status.embed_text().contains("more than 2 hours ago"),
+        "{}",
+        status.embed_text()
+    );
+    world.run_at(utc(2026, 3, 4, 9, 0)).await;
+    assert_eq!(world.prompts().len(), 4, "the next day's goes out");
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn an_empty_deck_at_a_tick_is_skipped_with_the_reason_and_one_note_in_the_alerts_channel() {
+    let mut world = World::at(utc(2026, 3, 2, 9, 30)).await;
+    world.ok(&coordinator(), schedule("0 * * * *", false)).await;
+
+    world.run_at(utc(2026, 3, 2, 10, 0)).await;
+    world.run_at(utc(2026, 3, 2, 11, 0)).await;
+
+    assert!(world.prompts().is_empty());
+    let notes = world.fake.messages_in(ALERTS_CHANNEL_ID);
+    assert_eq!(notes.len(), 1, "one note, not one per tick: {notes:?}");
+    assert!(embed_text(&notes[0]).contains("no approved prompts"));
+    let status = world.ok(&coordinator(), SlashCommand::new("status")).await;
+    assert!(
+        status.embed_text().contains("The deck has no approved prompts"),
+        "{}",
+        status.embed_text()
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn bad_schedules_and_submissions_get_a_clear_private_sentence_and_change_nothing() {
+    let world = World::at(utc(2026, 3, 2, 9, 30)).await;
+    for (cron, says) in [
+        ("0 0 19 * * MON", "5-field"),
+        ("0 19 ? * MON", "Quartz"),
+        ("0 25 * * MON", "The hour field"),
+        ("*/15 * * * *", "at most once an hour"),
+    ] {
+        let answer = world
+            .fake
+            .push_command(&coordinator(), schedule(cron, false))
+            .await;
+        assert!(is_problem(&answer) && answer.ephemeral, "{cron}: {answer:?}");
+        assert!(
+            answer.embed_text().contains(says),
+            "{cron}: {}",
+            answer.embed_text()
+        );
+    }
+    let long = "x".repeat(301);
+    let answer = world
+        .fake
+        .push_command(
+            &member(),
+            SlashCommand::new("prompts submit")
+                .string("group", "Tuesday Circle")
+                .string("text", &long),
+        )
+        .await;
+    assert!(is_problem(&answer), "{answer:?}");
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM prompt")
+        .fetch_one(world.app.pool())
+        .await
+        .expect("count");
+    assert_eq!(pending, 0);
+    let schedules: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM prompt_schedule")
+        .fetch_one(world.app.pool())
+        .await
+        .expect("count");
+    assert_eq!(schedules, 0);
+    world.stop().await;
+}
