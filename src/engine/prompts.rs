@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::chat::{Reply, Tone};
+use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::job::{JobKind, PlannedJob};
 use crate::domain::prompt::{
     catch_up, empty_deck_key, plan_tick, seed_for, thread_name, PromptPayload, PromptState, TickDecision,
@@ -154,7 +154,12 @@ pub async fn render_prompt(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Re
     let Some(prompt) = chosen else {
         return Ok(Rendered::Skip(EMPTY_DECK.into()));
     };
-    let mut reply = Reply::public(Tone::Info, format!("Check-in · {}", group.name));
+    // The moment it is for, as a timestamp each member reads in their own zone.
+    let mut reply = Reply::public(Tone::Info, format!("Check-in · {}", group.name)).line(Text::new().time(
+        tick,
+        group.zone,
+        TimeStyle::Full,
+    ));
     if let Some(note) = &prompt.content_note {
         reply = reply.line(format!("Content note: {note}"));
     }
