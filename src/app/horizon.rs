@@ -147,6 +147,7 @@ impl App {
             }
         }
         self.plan_jobs_entering_window(now, &mut report).await?;
+        self.keep_prompt_schedules_ticking(now).await?;
         Ok(report)
     }
 

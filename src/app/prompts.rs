@@ -606,6 +606,40 @@ impl App {
     }
 }
 
+impl App {
+    /// Queues the next tick of every running schedule that has none queued: an
+    /// `at:session-start` schedule whose group had no upcoming session when its last
+    /// post went out, or any chain broken by hand. Run with each horizon roll, after
+    /// new sessions are in. Returns how many ticks it queued.
+    pub(crate) async fn keep_prompt_schedules_ticking(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let mut tx = store::begin_write(self.pool()).await?;
+        let queued: std::collections::HashSet<i64> = prompt_store::pending_prompt_payloads(&mut *tx)
+            .await?
+            .iter()
+            .filter_map(|payload| payload.parse::<PromptPayload>().ok())
+            .filter(|payload| !payload.by_hand)
+            .map(|payload| payload.group_id)
+            .collect();
+        let mut added = 0;
+        for schedule in prompt_store::running_schedules(&mut *tx).await? {
+            if queued.contains(&schedule.group_id) {
+                continue;
+            }
+            let (Some(group), Ok(timing)) = (
+                group_store::get(&mut *tx, schedule.group_id).await?,
+                Timing::from_stored(&schedule.timing),
+            ) else {
+                continue;
+            };
+            if queue_next_tick(&mut tx, &group, &timing, now).await?.is_some() {
+                added += 1;
+            }
+        }
+        self.commit(tx).await?;
+        Ok(added)
+    }
+}
+
 /// A prompt of this community, with its group.
 async fn find_prompt(
     conn: &mut store::Conn,

@@ -360,3 +360,12 @@ pub async fn next_session_start(
     row.map(|row| Ok((row.try_get("id")?, from_unix(row.try_get("starts_at")?)?)))
         .transpose()
 }
+
+/// The payloads of every pending check-in prompt job: which groups have a post queued.
+pub async fn pending_prompt_payloads(db: impl SqliteExecutor<'_>) -> Result<Vec<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT payload FROM job WHERE state = 'pending' AND kind = 'prompt'")
+            .fetch_all(db)
+            .await?,
+    )
+}

@@ -421,3 +421,75 @@ async fn bad_schedules_and_submissions_get_a_clear_private_sentence_and_change_n
     assert_eq!(schedules, 0);
     world.stop().await;
 }
+
+// ----- at:session-start, through the app and a recording chat -----
+
+mod session_start {
+    use std::sync::Arc;
+
+    use hearth::app::input;
+    use hearth::app::prompts::PromptSchedule;
+    use hearth::engine::Engine;
+
+    use super::utc;
+    use crate::support::recording_chat::RecordingChat;
+    use crate::support::{coordinator, group_with_meeting, spawn_app};
+
+    #[tokio::test]
+    async fn a_session_start_prompt_is_posted_as_each_session_starts_and_a_cancelled_one_is_skipped() {
+        let t = spawn_app(utc(2026, 3, 1, 9, 0)).await;
+        group_with_meeting(
+            &t.app,
+            "Europe/London",
+            "Circle",
+            "#circle",
+            "2026-03-03 18:30",
+            "weekly",
+        )
+        .await;
+        let cora = coordinator();
+        t.app
+            .prompts_add(&cora, "Circle", "What's one small thing that went okay?", None)
+            .await
+            .expect("added");
+        t.app
+            .prompts_schedule(
+                &cora,
+                PromptSchedule {
+                    group: "Circle".into(),
+                    timing: input::at("session-start").expect("read"),
+                    thread: false,
+                },
+            )
+            .await
+            .expect("scheduled");
+        // The second session (#2, 10 March) is cancelled.
+        t.app
+            .meeting_cancel(&cora, input::session("2").expect("read"), None)
+            .await
+            .expect("cancelled");
+        let clock: Arc<dyn hearth::clock::Clock> = Arc::new(t.clock.clone());
+        let (chat, mut deliveries) = RecordingChat::new(clock.clone());
+        let mut engine = Engine::new(t.app.pool().clone(), chat, clock, t.app.jobs_changed());
+
+        let mut prompts = Vec::new();
+        for day in [3, 10, 17] {
+            t.clock.set(utc(2026, 3, day, 18, 30));
+            engine.run_until_idle().await.expect("the dispatcher runs");
+            while let Ok(delivery) = deliveries.try_recv() {
+                if delivery.text.starts_with("Check-in") {
+                    prompts.push(delivery);
+                }
+            }
+        }
+
+        let at: Vec<_> = prompts.iter().map(|p| p.at).collect();
+        assert_eq!(
+            at,
+            vec![utc(2026, 3, 3, 18, 30), utc(2026, 3, 17, 18, 30)],
+            "{prompts:?}"
+        );
+        assert!(prompts[0].text.contains("#1"), "{}", prompts[0].text);
+        assert!(prompts[1].text.contains("#3"), "{}", prompts[1].text);
+    }
+}
