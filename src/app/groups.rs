@@ -307,9 +307,16 @@ impl App {
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
         require_active(&group)?;
+        // Each upcoming session ends as its series' would: its card is redrawn without
+        // buttons, its jobs are dropped, and members counting on it are told. Before
+        // the group is archived, so the notices are still queued.
+        let ending = sessions::future_of_group(&mut *tx, group.id, now).await?;
+        for id in &ending {
+            sessions::end(&mut *tx, *id, sessions::ARCHIVED_NOTE).await?;
+            super::jobs::sync_session_jobs(&mut tx, *id, true, now).await?;
+        }
+        let cancelled = ending.len();
         group_store::archive(&mut *tx, group.id, now).await?;
-        let cancelled =
-            sessions::cancel_future_of_group(&mut *tx, group.id, now, "The group has been archived.").await?;
         record_audit(
             &mut tx,
             actor,

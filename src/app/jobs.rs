@@ -23,6 +23,10 @@ use crate::store::{self, jobs, sessions, StoreError};
 
 use super::AppError;
 
+/// Why an ended session's jobs were set aside: they come back with it if its series
+/// is extended again.
+pub(crate) const SERIES_ENDED: &str = "The series ended before this session.";
+
 /// Why a reminder was set aside when its group's reminder times changed.
 const REMINDER_TIMES_CHANGED: &str = "The group's reminder times changed.";
 
@@ -41,9 +45,18 @@ pub(crate) async fn sync_session_jobs(
     };
     let community = session.community_id.clone();
     if session.status == SessionStatus::Cancelled {
-        let reason = "The session was cancelled.";
+        let reason = if session.ended {
+            SERIES_ENDED
+        } else {
+            "The session was cancelled."
+        };
         jobs::skip_pending_for_session(&mut *conn, session_id, reason, now).await?;
-        if session.starts_at > now && !session.group_archived {
+        // A session ended with its series gets a notice (and so DMs to those going)
+        // only if members may be counting on it: its card is up or someone is going.
+        // The rest of a long series' horizon ends quietly, not one post per week.
+        let counted_on =
+            !session.ended || session.going > 0 || sessions::card(&mut *conn, session_id).await?.is_some();
+        if session.starts_at > now && !session.group_archived && counted_on {
             let notice = PlannedJob {
                 kind: JobKind::Cancellation,
                 dedupe_key: cancellation_key(session_id),

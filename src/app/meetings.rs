@@ -342,10 +342,14 @@ impl App {
         .await?;
         self.commit(tx).await?;
         Ok(
-            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(format!(
-                "Its last session is on or before {}; later ones are removed.",
-                last.format("%a %-d %b %Y")
-            )),
+            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name))
+                .line(format!(
+                    "Its last session is on or before {}; later ones won't happen, and members going to them are told.",
+                    last.format("%a %-d %b %Y")
+                ))
+                .line(format!(
+                    "Their answers are kept: /meeting end series:{id} after: a later date brings those sessions back as they were."
+                )),
         )
     }
 

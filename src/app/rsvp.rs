@@ -219,6 +219,7 @@ impl App {
                 continue;
             };
             let status = match (state, session.status) {
+                (_, SessionStatus::Cancelled) if session.ended => "won't happen".to_string(),
                 (_, SessionStatus::Cancelled) => "cancelled".to_string(),
                 (RsvpState::Waitlisted, _) => format!("waitlist number {}", position.unwrap_or(1)),
                 (state, _) => state.as_str().replace('-', " "),

@@ -12,5 +12,6 @@ mod engine_discord;
 mod groups;
 mod meetings;
 mod rsvp;
+mod series_end;
 mod signposting;
 mod startup;
