@@ -128,16 +128,18 @@ impl App {
             format!("{} meets {}", group.name, recurrence.describe()),
         )
         .line(format!(
-            "Series {series_id}: at {} {} for {} min{}.",
+            "Series {series_id}: at {} {} for {} min.",
             start_local.format("%H:%M"),
             group.zone.name(),
             duration.num_minutes(),
+        ))
+        // "Where:", as on the cards: reads for a room, an address and a link alike.
+        .lines(
             series
                 .location
                 .as_deref()
-                .map(|l| format!(" at {l}"))
-                .unwrap_or_default()
-        ));
+                .map(|l| Text::from(format!("Where: {l}"))),
+        );
         if !upcoming.is_empty() {
             reply = reply
                 .line(Text::new().strong("Next sessions:"))
@@ -265,8 +267,20 @@ impl App {
             )));
         }
         let ends_at = starts_at + (found.ends_at - found.starts_at);
-        let note = format!("Moved from {}", format_local(found.starts_at, found.zone));
-        sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
+        // The time its series gives it: moved back there, it is simply on again, and a
+        // second move says where it was first meant to be, not where it was last.
+        let series = series_store::get(&mut *tx, found.series_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::internal(&store::StoreError::Corrupt("session without series".into()))
+            })?;
+        let own_time = resolve_local(found.zone, found.local_date.and_time(series.start_local.time()));
+        if starts_at == own_time {
+            sessions::move_back(&mut *tx, id, starts_at, ends_at).await?;
+        } else {
+            let note = format!("Moved from {}", format_local(own_time, found.zone));
+            sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
+        }
         super::jobs::sync_session_jobs(&mut tx, id, true, now).await?;
         record_audit(
             &mut tx,

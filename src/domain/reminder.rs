@@ -105,7 +105,7 @@ impl fmt::Display for Offset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Offset::Days(d) => write!(f, "{d}d"),
-            Offset::Minutes(m) if m % 60 == 0 => write!(f, "{}h", m / 60),
+            Offset::Minutes(m) if m > 0 && m % 60 == 0 => write!(f, "{}h", m / 60),
             Offset::Minutes(m) if m > 60 => write!(f, "{}h{}m", m / 60, m % 60),
             Offset::Minutes(m) => write!(f, "{m}m"),
         }
@@ -189,6 +189,13 @@ mod tests {
             format_offsets(&parse_offsets("1h,1d,90m").unwrap()),
             "1d,1h30m,1h"
         );
+    }
+
+    #[test]
+    fn a_zero_minute_offset_is_refused_in_the_unit_it_was_typed_in() {
+        let said = Offset::parse("0m").unwrap_err().to_string();
+        assert!(said.contains("0m is outside that"), "{said}");
+        assert!(!said.contains("0h"), "{said}");
     }
 
     #[test]

@@ -345,6 +345,25 @@ pub async fn move_to(
     Ok(())
 }
 
+/// Puts a moved session back at the time its series gives it: scheduled again, with
+/// no move note.
+pub async fn move_back(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE session SET status = 'scheduled', starts_at = ?, ends_at = ?, note = NULL WHERE id = ?",
+    )
+    .bind(to_unix(starts_at))
+    .bind(to_unix(ends_at))
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// The sessions of a group that have not started and are not cancelled, earliest
 /// first (archiving the group ends each).
 pub async fn future_of_group(

@@ -189,6 +189,56 @@ async fn moving_a_session_changes_only_that_date() {
 }
 
 #[tokio::test]
+async fn a_session_moved_back_to_its_own_time_no_longer_says_moved_from() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let id = session_on(&t, "2026-03-17").await.to_string();
+    t.app
+        .meeting_move(&coordinator(), &id, "2026-03-18 19:00")
+        .await
+        .unwrap();
+    t.app
+        .meeting_move(&coordinator(), &id, "2026-03-19 19:00")
+        .await
+        .unwrap();
+    let twice = text(&t.app.meeting_list(&member(), None, Some(4)).await.unwrap());
+    assert!(
+        twice.contains("Moved from Tue 17 Mar 2026 18:30 GMT"),
+        "a second move names the time it was meant to be: {twice}"
+    );
+
+    t.app
+        .meeting_move(&coordinator(), &id, "2026-03-17 18:30")
+        .await
+        .unwrap();
+
+    let list = text(&t.app.meeting_list(&member(), None, Some(4)).await.unwrap());
+    assert!(!list.contains("Moved"), "{list}");
+    let status: String = sqlx::query_scalar("SELECT status FROM session WHERE local_date = '2026-03-17'")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "scheduled");
+}
+
+#[tokio::test]
+async fn a_series_with_a_room_says_where_it_is_not_at_it() {
+    let t = circle().await;
+    let added = MeetingAdd {
+        location: Some("Community room".into()),
+        ..add("2026-03-10 18:30", Some("weekly"))
+    };
+
+    let said = text(&t.app.meeting_add(&coordinator(), added).await.unwrap());
+
+    assert!(said.contains("Where: Community room"), "{said}");
+    assert!(!said.contains("at Community room"), "{said}");
+}
+
+#[tokio::test]
 async fn an_unknown_session_number_says_where_to_find_one() {
     let t = circle().await;
     let refused = t
