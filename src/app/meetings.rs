@@ -99,8 +99,11 @@ impl App {
         .collect::<Vec<_>>();
         // Beyond the horizon is fine (its sessions appear as the date comes closer);
         // a rule with no future session at all is a mistake.
+        // The rule's first session is `when:` itself; only once that has passed is the
+        // next one searched for (a one-off years ahead has no other).
         let first_ahead = match upcoming.first() {
             Some(session) => Some(session.starts_at),
+            None if first_at >= now => Some(first_at),
             None => recurrence
                 .occurrences(group.zone, now, now + Duration::days(FAR_AHEAD_DAYS), 1)
                 .first()

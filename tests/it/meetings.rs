@@ -239,6 +239,49 @@ async fn a_series_with_a_room_says_where_it_is_not_at_it() {
 }
 
 #[tokio::test]
+async fn a_date_like_9999_12_31_is_refused_with_the_year_to_stay_before_not_no_sessions() {
+    let t = circle().await;
+    let until = MeetingAdd {
+        until: Some("9999-12-31".into()),
+        ..add("2026-03-10 18:30", Some("weekly"))
+    };
+
+    let far_until = t
+        .app
+        .meeting_add(&coordinator(), until)
+        .await
+        .unwrap_err()
+        .to_string();
+    let far_when = t
+        .app
+        .meeting_add(&coordinator(), add("9999-12-31 18:30", None))
+        .await
+        .unwrap_err()
+        .to_string();
+
+    for said in [&far_until, &far_when] {
+        assert!(said.contains("before 2100"), "{said}");
+        assert!(!said.contains("no sessions"), "{said}");
+    }
+    assert_eq!(t.count("series").await, 0);
+}
+
+#[tokio::test]
+async fn a_one_off_years_ahead_is_added_and_says_when_it_is() {
+    let t = circle().await;
+
+    let said = text(
+        &t.app
+            .meeting_add(&coordinator(), add("2099-12-31 18:30", None))
+            .await
+            .unwrap(),
+    );
+
+    assert!(said.contains("The first is on"), "{said}");
+    assert!(said.contains("2099"), "{said}");
+}
+
+#[tokio::test]
 async fn an_unknown_session_number_says_where_to_find_one() {
     let t = circle().await;
     let refused = t
