@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::group::{
-    parse_capacity, parse_channel, parse_facilitators_needed, GroupKind, GroupName, Privacy,
+    parse_capacity, parse_channel, parse_facilitators_needed, CapacityChange, GroupKind, GroupName, Privacy,
 };
 use crate::domain::recurrence::Recurrence;
 use crate::domain::role::Action;
@@ -37,7 +37,8 @@ pub struct GroupEdit {
     pub timezone: Option<String>,
     pub kind: Option<String>,
     pub description: Option<String>,
-    pub capacity: Option<i64>,
+    /// New places per session, or `NoLimit` to take the limit away.
+    pub capacity: Option<CapacityChange>,
     pub facilitators_needed: Option<i64>,
     pub privacy: Option<String>,
     /// How long before each session its card is posted: `7d` (default), `2d`, `12h`.
@@ -159,7 +160,8 @@ impl App {
             changed.push("description");
         }
         if let Some(capacity) = input.capacity {
-            fields.capacity = Some(parse_capacity(capacity)?);
+            // Taking the limit away lets everyone on a waitlist in, as below.
+            fields.capacity = capacity.capacity();
             changed.push("capacity");
         }
         if let Some(needed) = input.facilitators_needed {

@@ -295,7 +295,7 @@ pub async fn dispatch(app: &App, actor: &Actor, spec: &Spec, o: &Options<'_>) ->
                 timezone: o.text("timezone"),
                 kind: o.text("kind"),
                 description: o.text("description"),
-                capacity: o.int("capacity")?,
+                capacity: o.text("capacity").map(|c| c.parse()).transpose()?,
                 facilitators_needed: o.int("facilitators_needed")?,
                 privacy: o.text("privacy"),
                 announce: o.text("announce"),

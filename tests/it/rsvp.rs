@@ -11,6 +11,8 @@ use hearth::domain::role::Role;
 use hearth::domain::rsvp::RsvpState;
 use hearth::store::rsvps;
 
+use hearth::domain::group::CapacityChange;
+
 use crate::support::{actor, app_on_file, coordinator, group_with_meeting, march_first, spawn_app, text};
 
 fn person(i: usize) -> Actor {
@@ -30,7 +32,7 @@ async fn group(app: &App, capacity: Option<i64>, privacy: &str) {
     .await;
     let edit = hearth::app::groups::GroupEdit {
         group: "Circle".into(),
-        capacity,
+        capacity: capacity.map(|c| CapacityChange::Places(u32::try_from(c).unwrap())),
         privacy: Some(privacy.into()),
         ..Default::default()
     };
@@ -365,6 +367,36 @@ async fn members_check_in_during_a_session_and_facilitators_mark_attendance_afte
     assert!(refused.to_string().contains("facilitator"), "{refused}");
     let counts = rsvps::counts(&t.pool, 1).await.unwrap();
     assert_eq!(counts.attended, 2);
+}
+
+#[tokio::test]
+async fn taking_a_groups_capacity_away_lets_everyone_on_the_waitlist_in() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, Some(1), "headcount").await;
+    t.app
+        .rsvp(&actor("Ana", Role::Member), "1", "going", false)
+        .await
+        .unwrap();
+    t.app
+        .rsvp(&actor("Ben", Role::Member), "1", "going", false)
+        .await
+        .unwrap();
+    t.app
+        .rsvp(&actor("Cy", Role::Member), "1", "going", false)
+        .await
+        .unwrap();
+    assert_eq!(rsvps::counts(&t.pool, 1).await.unwrap().waitlisted, 2);
+
+    let edit = hearth::app::groups::GroupEdit {
+        group: "Circle".into(),
+        capacity: Some("none".parse().unwrap()),
+        ..Default::default()
+    };
+    let said = text(&t.app.group_edit(&coordinator(), edit).await.unwrap());
+
+    assert!(said.contains("Places: no limit"), "{said}");
+    let counts = rsvps::counts(&t.pool, 1).await.unwrap();
+    assert_eq!((counts.going, counts.waitlisted), (3, 0));
 }
 
 #[tokio::test]

@@ -110,27 +110,27 @@ pub async fn edit(
     timezone: Option<String>,
     #[description = "Scheduled meetings or a drop-in"] kind: Option<KindChoice>,
     #[description = "A sentence about the group"] description: Option<String>,
-    #[description = "Places per session"] capacity: Option<i64>,
+    #[description = "Places per session, or none for no limit"] capacity: Option<String>,
     #[description = "Facilitators each session needs"] facilitators_needed: Option<i64>,
     #[description = "Who sees who is coming"] privacy: Option<PrivacyChoice>,
     #[description = "How long before each session its card goes up, e.g. 7d or 2d"] announce: Option<String>,
 ) -> Result<(), Error> {
-    let input = GroupEdit {
-        group,
-        name,
-        channel: channel.map(channel_ref),
-        timezone,
-        kind: kind.map(|k| k.as_str().to_string()),
-        description,
-        capacity,
-        facilitators_needed,
-        privacy: privacy.map(|p| p.as_str().to_string()),
-        announce,
-    };
-    respond(
-        ctx,
-        |app, actor| async move { app.group_edit(&actor, input).await },
-    )
+    let channel = channel.map(channel_ref);
+    respond(ctx, |app, actor| async move {
+        let input = GroupEdit {
+            group,
+            name,
+            channel,
+            timezone,
+            kind: kind.map(|k| k.as_str().to_string()),
+            description,
+            capacity: capacity.map(|c| c.parse()).transpose()?,
+            facilitators_needed,
+            privacy: privacy.map(|p| p.as_str().to_string()),
+            announce,
+        };
+        app.group_edit(&actor, input).await
+    })
     .await
 }
 
