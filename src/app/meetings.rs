@@ -336,12 +336,36 @@ impl App {
         require_active(&group)?;
         let today = now.with_timezone(&group.zone).date_naive();
         let last = after.unwrap_or(today);
-        if last < series.start_local.date() {
+        let starts = series.start_local.date();
+        let started = resolve_local(group.zone, series.start_local) <= now;
+        if last < starts && started {
             return Err(AppError::invalid(format!(
-                "Series {id} starts on {}, so it can't end before then.",
+                "Series {id} started on {}, so it can't end before then.",
                 series.start_local.format("%-d %b %Y")
             )));
         }
+        if last < starts {
+            // Ended before its first session: it never happens. With nobody counting
+            // on it, it goes altogether, as if never added; otherwise its sessions end
+            // as any ended series' do (cards redrawn, those going told, answers kept).
+            if !series_store::in_use(&mut *tx, id).await? {
+                series_store::remove(&mut tx, id, "The series was removed before it started.", now).await?;
+                record_audit(&mut tx, actor, "series.remove", format!("series:{id}"), None, now).await?;
+                self.commit(tx).await?;
+                return Ok(
+                    Reply::private(Tone::Done, format!("Removed series {id} of {}", group.name)).line(format!(
+                        "It hadn't started (its first session was to be on {}) and nobody had answered, so it is gone, with its sessions.",
+                        starts.format("%a %-d %b %Y")
+                    )),
+                );
+            }
+        }
+        let never_starts = last < starts;
+        let last = if never_starts {
+            starts.pred_opt().unwrap_or(starts)
+        } else {
+            last
+        };
         series_store::set_ended_after(&mut *tx, id, last).await?;
         let series = series_store::Series {
             ended_after: Some(last),
@@ -360,10 +384,17 @@ impl App {
         self.commit(tx).await?;
         Ok(
             Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name))
-                .line(format!(
-                    "Its last session is on or before {}; later ones won't happen, and members going to them are told.",
-                    last.format("%a %-d %b %Y")
-                ))
+                .line(if never_starts {
+                    format!(
+                        "It hadn't started: none of its sessions will happen (the first was to be on {}), and members going are told.",
+                        starts.format("%a %-d %b %Y")
+                    )
+                } else {
+                    format!(
+                        "Its last session is on or before {}; later ones won't happen, and members going to them are told.",
+                        last.format("%a %-d %b %Y")
+                    )
+                })
                 .line(format!(
                     "Their answers are kept: /meeting end series:{id} after: a later date brings those sessions back as they were."
                 )),

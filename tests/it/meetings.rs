@@ -362,6 +362,49 @@ async fn ending_a_series_ends_later_sessions_and_keeps_earlier_ids() {
 }
 
 #[tokio::test]
+async fn ending_a_series_that_has_not_started_removes_it_with_its_sessions_and_jobs() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    assert!(t.count("job").await > 0);
+
+    let said = text(&t.app.meeting_end(&coordinator(), "1", None).await.unwrap());
+
+    assert!(said.contains("Removed series 1"), "{said}");
+    assert_eq!((t.count("series").await, t.count("session").await), (0, 0));
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE state = 'pending'")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0, "nothing of it is left to post");
+    let list = text(&t.app.meeting_list(&member(), None, Some(12)).await.unwrap());
+    assert!(list.contains("No sessions"), "{list}");
+}
+
+#[tokio::test]
+async fn a_series_not_started_that_members_answered_is_ended_not_removed_and_keeps_their_answers() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    t.app.rsvp(&member(), "1", "going", false).await.unwrap();
+
+    let said = text(&t.app.meeting_end(&coordinator(), "1", None).await.unwrap());
+
+    assert!(said.contains("It hadn't started"), "{said}");
+    assert_eq!(t.count("series").await, 1);
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM session WHERE ended = 0")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(live, 0, "none of its sessions will happen");
+    assert_eq!(t.count("rsvp").await, 1, "Mo's answer is kept");
+}
+
+#[tokio::test]
 async fn the_horizon_rolls_forward_as_time_passes_without_touching_existing_rows() {
     let t = circle().await;
     t.app
