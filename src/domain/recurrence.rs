@@ -559,6 +559,23 @@ fn last_weekday_of_month(date: NaiveDate) -> NaiveDate {
     last
 }
 
+/// The rrule crate reads a 0 in these parts as no value at all (BYMONTHDAY=0 became
+/// the 1st), so a typed rule with one is refused, saying what the numbers mean. Only
+/// typed rules: one stored before this check keeps working as it did.
+fn refuse_zero_positions(parts: &RuleParts) -> Result<(), RecurrenceError> {
+    for key in ["BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS"] {
+        let zero = parts
+            .get(key)
+            .is_some_and(|value| value.split(',').any(|item| item.trim_start_matches('-') == "0"));
+        if zero {
+            return Err(RecurrenceError::BadRule(format!(
+                "{key} can't be 0: its numbers count from 1 at the start, or from -1 back from the end (-1 is the last)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Says in plain words what is wrong with a rule the rrule crate refused, and how to
 /// put it right: a fragment that follows "That rrule isn't one I can read: ". The
 /// crate's own messages (`not allowed outside the range: -4..=5`) are for programmers.
@@ -702,6 +719,7 @@ impl Recurrence {
                     return Err(RecurrenceError::RawRuleWithRepeat);
                 }
                 let parts = RuleParts::parse(raw)?;
+                refuse_zero_positions(&parts)?;
                 let ends = parts.get("UNTIL").is_some() || parts.get("COUNT").is_some();
                 if ends && spec.end != End::Never {
                     return Err(RecurrenceError::RawRuleHasEnd);
@@ -1462,6 +1480,10 @@ mod tests {
                 "INTERVAL=TWO needs to be a whole number",
             ),
             ("FREQ=DAILY;BYWEEKNO=1", "BYWEEKNO can't be used with FREQ=DAILY"),
+            (
+                "FREQ=MONTHLY;BYMONTHDAY=0",
+                "BYMONTHDAY can't be 0: its numbers count from 1",
+            ),
             ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=0", "BYSETPOS can't be 0"),
         ];
         for (rule, expected) in cases {

@@ -42,7 +42,7 @@ impl Offset {
         if let Some(days) = text.strip_suffix('d') {
             let days: u32 = days.parse().map_err(|_| unreadable())?;
             let offset = Offset::Days(days);
-            offset.check()?;
+            offset.check(input.trim())?;
             return Ok(offset);
         }
         let mut minutes: u32 = 0;
@@ -68,7 +68,7 @@ impl Offset {
             return Err(unreadable());
         }
         let offset = Offset::Minutes(minutes);
-        offset.check()?;
+        offset.check(input.trim())?;
         Ok(offset)
     }
 
@@ -79,11 +79,12 @@ impl Offset {
         }
     }
 
-    fn check(self) -> Result<(), OffsetError> {
+    /// Checks the range; the refusal shows the offset as it was `typed`.
+    fn check(self, typed: &str) -> Result<(), OffsetError> {
         let minutes = self.approximate_minutes();
         if minutes < u64::from(Self::MIN_MINUTES) || minutes > u64::from(Self::MAX_MINUTES) {
             return Err(OffsetError(format!(
-                "A reminder can go out from 1 minute to 30 days before a session; {self} is outside that."
+                "A reminder can go out from 1 minute to 30 days before a session; {typed} is outside that."
             )));
         }
         Ok(())
@@ -196,6 +197,10 @@ mod tests {
         let said = Offset::parse("0m").unwrap_err().to_string();
         assert!(said.contains("0m is outside that"), "{said}");
         assert!(!said.contains("0h"), "{said}");
+        let said = Offset::parse("0h").unwrap_err().to_string();
+        assert!(said.contains("0h is outside that"), "{said}");
+        let said = Offset::parse("45d").unwrap_err().to_string();
+        assert!(said.contains("45d is outside that"), "{said}");
     }
 
     #[test]
