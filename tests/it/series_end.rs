@@ -143,6 +143,11 @@ async fn ending_a_series_redraws_its_card_tells_the_channel_and_those_going_and_
         "its reminders are no longer next to post: {pending:?}"
     );
     world.run().await;
+    let status = text(&world.app.status(&coordinator()).await.unwrap());
+    assert!(
+        !status.contains("for session #2") && !status.contains("for session #3"),
+        "/status lists nothing of the ended sessions: {status}"
+    );
     let card = world.card_of(2).expect("the card is still there");
     assert_eq!(buttons(&card), 0, "no Going/Maybe/Can't: {card}");
     assert!(
@@ -223,7 +228,19 @@ async fn archiving_a_group_redraws_its_cards_and_tells_the_channel_and_those_goi
 
     world.app.group_archive(&coordinator(), "Circle").await.unwrap();
 
+    let waiting: Vec<String> = sqlx::query_scalar(
+        "SELECT dedupe_key FROM job WHERE state = 'pending' AND kind NOT IN ('card-edit', 'cancellation')",
+    )
+    .fetch_all(world.app.pool())
+    .await
+    .unwrap();
+    assert!(
+        waiting.is_empty(),
+        "its reminders and cards are dropped: {waiting:?}"
+    );
     world.run().await;
+    let status = text(&world.app.status(&coordinator()).await.unwrap());
+    assert!(status.contains("Nothing is waiting to be posted"), "{status}");
     let card = world.card_of(2).unwrap();
     assert_eq!(buttons(&card), 0, "{card}");
     assert!(
