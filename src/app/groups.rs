@@ -317,6 +317,9 @@ impl App {
             sessions::end(&mut *tx, *id, sessions::ARCHIVED_NOTE).await?;
             super::jobs::sync_session_jobs(&mut tx, *id, true, now).await?;
         }
+        if let Some(first) = ending.first() {
+            super::jobs::announce_end(&mut tx, *first, now).await?;
+        }
         let cancelled = ending.len();
         group_store::archive(&mut *tx, group.id, now).await?;
         record_audit(

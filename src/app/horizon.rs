@@ -356,6 +356,9 @@ impl App {
             sessions::end(&mut *conn, *id, sessions::ENDED_NOTE).await?;
             jobs::sync_session_jobs(conn, *id, true, now).await?;
         }
+        if let Some(first) = plan.end.first() {
+            jobs::announce_end(conn, *first, now).await?;
+        }
         // Reached again: back as they were, with their answers and their jobs.
         for (id, session) in &plan.restore {
             sessions::restore(&mut *conn, *id, session.starts_at, session.ends_at, now).await?;

@@ -56,16 +56,8 @@ pub(crate) async fn sync_session_jobs(
         // The rest of a long series' horizon ends quietly, not one post per week.
         let counted_on =
             !session.ended || session.going > 0 || sessions::card(&mut *conn, session_id).await?.is_some();
-        if session.starts_at > now && !session.group_archived && counted_on {
-            let notice = PlannedJob {
-                kind: JobKind::Cancellation,
-                dedupe_key: cancellation_key(session_id),
-                target: None,
-                payload: String::new(),
-                due_at: now,
-                expires_at: Some(session.starts_at),
-            };
-            jobs::upsert(&mut *conn, &community, Some(session_id), &notice, now).await?;
+        if counted_on {
+            queue_cancellation(conn, &session, now).await?;
         }
     } else {
         let group = group_store::get(&mut *conn, session.group_id)
@@ -112,6 +104,43 @@ pub(crate) async fn sync_session_jobs(
     }
     if redraw {
         redraw_card(conn, &community, session_id, session.ends_at, now).await?;
+    }
+    Ok(())
+}
+
+/// Queues the one channel notice that a session won't happen (and, as it goes out,
+/// the DMs to those going who asked for them), unless it has started or its group is
+/// archived.
+async fn queue_cancellation(
+    conn: &mut store::Conn,
+    session: &sessions::SessionDetail,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if session.starts_at <= now || session.group_archived {
+        return Ok(());
+    }
+    let notice = PlannedJob {
+        kind: JobKind::Cancellation,
+        dedupe_key: cancellation_key(session.id),
+        target: None,
+        payload: String::new(),
+        due_at: now,
+        expires_at: Some(session.starts_at),
+    };
+    jobs::upsert(&mut *conn, &session.community_id, Some(session.id), &notice, now).await?;
+    Ok(())
+}
+
+/// Tells the channel that a series (or group) ends, through the notice of its first
+/// session that won't happen: "no more sessions of this series after it". Later
+/// ended sessions get their own notice only if someone was counting on them.
+pub(crate) async fn announce_end(
+    conn: &mut store::Conn,
+    first_ended: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if let Some(session) = sessions::get(&mut *conn, first_ended).await? {
+        queue_cancellation(conn, &session, now).await?;
     }
     Ok(())
 }

@@ -258,3 +258,31 @@ async fn archiving_a_group_redraws_its_cards_and_tells_the_channel_and_those_goi
     assert_eq!(notices, 1);
     assert_eq!(world.fake.dms_to(MEMBER).len(), dms_before + 1);
 }
+
+#[tokio::test]
+async fn ending_a_series_nobody_counts_on_yet_still_tells_the_channel_once() {
+    let world = World::card_up_and_mo_going().await;
+
+    // Session 2 (10 March) stays; 17 March onwards has no card up and nobody going.
+    world
+        .app
+        .meeting_end(&coordinator(), "1", Some("2026-03-12"))
+        .await
+        .unwrap();
+
+    world.run().await;
+    let notices: Vec<String> = world
+        .fake
+        .messages_in(CHANNEL)
+        .iter()
+        .map(embed_text)
+        .filter(|t| t.contains("won't happen") && !t.contains("Session #"))
+        .collect();
+    assert_eq!(notices.len(), 1, "one notice, not one a week: {notices:?}");
+    assert!(
+        notices[0].contains("no more sessions of this series"),
+        "{notices:?}"
+    );
+    let card = world.card_of(2).unwrap();
+    assert_eq!(buttons(&card), 3, "session 2 goes ahead: {card}");
+}
