@@ -371,7 +371,11 @@ impl App {
             ended_after: Some(last),
             ..series
         };
+        let ended_before = sessions::count_ended(&mut *tx, id, now).await?;
         self.materialise(&mut tx, &series, group.zone, now).await?;
+        let ended_now = sessions::count_ended(&mut *tx, id, now).await?;
+        let restored = ended_before.saturating_sub(ended_now);
+        let newly_ended = ended_now.saturating_sub(ended_before);
         record_audit(
             &mut tx,
             actor,
@@ -382,23 +386,35 @@ impl App {
         )
         .await?;
         self.commit(tx).await?;
-        Ok(
-            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name))
-                .line(if never_starts {
-                    format!(
-                        "It hadn't started: none of its sessions will happen (the first was to be on {}), and members going are told.",
-                        starts.format("%a %-d %b %Y")
-                    )
-                } else {
-                    format!(
-                        "Its last session is on or before {}; later ones won't happen, and members going to them are told.",
-                        last.format("%a %-d %b %Y")
-                    )
-                })
-                .line(format!(
-                    "Their answers are kept: /meeting end series:{id} after: a later date brings those sessions back as they were."
-                )),
-        )
+        let mut reply =
+            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(if never_starts {
+                format!(
+                    "It hadn't started: none of its sessions will happen (the first was to be on {}).",
+                    starts.format("%a %-d %b %Y")
+                )
+            } else {
+                format!(
+                    "Its last session is on or before {}; later ones won't happen.",
+                    last.format("%a %-d %b %Y")
+                )
+            });
+        if newly_ended > 0 {
+            reply =
+                reply.line(format!(
+                "The channel is told, and members going who get DMs are told by DM. Their answers are kept: \
+                 /meeting end series:{id} with a later after: brings {} back as {} {}.",
+                if newly_ended == 1 { "that session" } else { "those sessions" },
+                if newly_ended == 1 { "it" } else { "they" },
+                if newly_ended == 1 { "was" } else { "were" },
+            ));
+        }
+        if restored > 0 {
+            reply = reply.line(match restored {
+                1 => "1 session that had ended is back, with the answers members gave.".to_string(),
+                n => format!("{n} sessions that had ended are back, with the answers members gave."),
+            });
+        }
+        Ok(reply)
     }
 
     /// Every group's upcoming sessions: the community's directory.

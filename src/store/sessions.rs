@@ -304,6 +304,22 @@ pub async fn end(db: impl SqliteExecutor<'_>, id: i64, note: &str) -> Result<(),
     Ok(())
 }
 
+/// How many sessions of a series, not yet started, are ended by its series' end.
+pub async fn count_ended(
+    db: impl SqliteExecutor<'_>,
+    series_id: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM session WHERE series_id = ? AND ended = 1 AND starts_at >= ?",
+    )
+    .bind(series_id)
+    .bind(to_unix(now))
+    .fetch_one(db)
+    .await?;
+    usize::try_from(n).map_err(|_| StoreError::Corrupt(format!("ended count {n}")))
+}
+
 /// Brings back an ended session its series reaches again, at the rule's instants,
 /// with its jobs to be planned from now (`plan_jobs_at`).
 pub async fn restore(

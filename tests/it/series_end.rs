@@ -191,11 +191,17 @@ async fn extending_an_ended_series_brings_its_sessions_back_with_the_answers_mem
     );
     assert!(!list.contains("#2 "), "{list}");
 
-    world
-        .app
-        .meeting_end(&coordinator(), "1", Some("2026-12-31"))
-        .await
-        .unwrap();
+    let said = text(
+        &world
+            .app
+            .meeting_end(&coordinator(), "1", Some("2026-12-31"))
+            .await
+            .unwrap(),
+    );
+    assert!(
+        said.contains("sessions that had ended are back, with the answers members gave"),
+        "{said}"
+    );
 
     let mine = text(&world.app.my_sessions(&going_member()).await.unwrap());
     assert!(
