@@ -239,7 +239,9 @@ fn promotion(session: &SessionDetail) -> Reply {
 }
 
 fn cancellation(session: &SessionDetail) -> Reply {
-    let (title, after) = if session.ended {
+    let (title, after) = if session.group_archived {
+        ("session won't happen", " won't happen: the group has closed.")
+    } else if session.ended {
         (
             "session won't happen",
             " won't happen: there are no more sessions of this series after it.",
@@ -256,7 +258,8 @@ fn cancellation(session: &SessionDetail) -> Reply {
             .time(session.starts_at, session.zone, TimeStyle::Full)
             .plain(after),
     );
-    if let Some(reason) = &session.note {
+    // An archived group's sessions say why in the line above.
+    if let Some(reason) = session.note.as_ref().filter(|_| !session.group_archived) {
         reply = reply.line(format!("Reason: {reason}"));
     }
     reply

@@ -259,7 +259,7 @@ async fn archiving_a_group_redraws_its_cards_and_tells_the_channel_and_those_goi
         .messages_in(CHANNEL)
         .iter()
         .map(embed_text)
-        .filter(|t| t.contains("won't happen") && !t.contains("Session #"))
+        .filter(|t| t.contains("won't happen: the group has closed") && !t.contains("Session #"))
         .count();
     assert_eq!(notices, 1);
     assert_eq!(world.fake.dms_to(MEMBER).len(), dms_before + 1);
