@@ -13,5 +13,6 @@ mod groups;
 mod meetings;
 mod readme;
 mod rsvp;
+mod series_end;
 mod signposting;
 mod startup;
