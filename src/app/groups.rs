@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::group::{
-    parse_capacity, parse_channel, parse_facilitators_needed, GroupKind, GroupName, Privacy,
+    parse_capacity, parse_channel, parse_facilitators_needed, CapacityChange, GroupKind, GroupName, Privacy,
 };
 use crate::domain::recurrence::Recurrence;
 use crate::domain::role::Action;
@@ -38,7 +38,8 @@ pub struct GroupEdit {
     pub timezone: Option<Tz>,
     pub kind: Option<GroupKind>,
     pub description: Option<String>,
-    pub capacity: Option<i64>,
+    /// New places per session, or `NoLimit` to take the limit away.
+    pub capacity: Option<CapacityChange>,
     pub facilitators_needed: Option<i64>,
     pub privacy: Option<Privacy>,
     /// How long before each session its card is posted: 7 days by default.
@@ -163,7 +164,8 @@ impl App {
             changed.push("description");
         }
         if let Some(capacity) = input.capacity {
-            fields.capacity = Some(parse_capacity(capacity)?);
+            // Taking the limit away lets everyone on a waitlist in, as below.
+            fields.capacity = capacity.capacity();
             changed.push("capacity");
         }
         if let Some(needed) = input.facilitators_needed {
@@ -311,9 +313,19 @@ impl App {
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
         require_active(&group)?;
+        // Each upcoming session ends as its series' would: its card is redrawn without
+        // buttons, its jobs are dropped, and members counting on it are told. Before
+        // the group is archived, so the notices are still queued.
+        let ending = sessions::future_of_group(&mut *tx, group.id, now).await?;
+        for id in &ending {
+            sessions::end(&mut *tx, *id, sessions::ARCHIVED_NOTE).await?;
+            super::jobs::sync_session_jobs(&mut tx, *id, true, now).await?;
+        }
+        if let Some(first) = ending.first() {
+            super::jobs::announce_end(&mut tx, *first, now).await?;
+        }
+        let cancelled = ending.len();
         group_store::archive(&mut *tx, group.id, now).await?;
-        let cancelled =
-            sessions::cancel_future_of_group(&mut *tx, group.id, now, "The group has been archived.").await?;
         record_audit(
             &mut tx,
             actor,

@@ -10,7 +10,7 @@ use crate::domain::reminder::parse_offsets;
 use crate::domain::time;
 
 /// The domain's values that the use-cases take, so adapters name them through `app`.
-pub use crate::domain::group::{GroupKind, Privacy};
+pub use crate::domain::group::{CapacityChange, GroupKind, Privacy};
 pub use crate::domain::recurrence::Repeat;
 pub use crate::domain::reminder::Offset;
 pub use crate::domain::rsvp::RsvpState;
@@ -161,6 +161,11 @@ pub fn offsets(typed: &str) -> Result<Vec<Offset>, AppError> {
 /// Weekdays: `mon,thu`.
 pub fn weekdays(typed: &str) -> Result<Vec<chrono::Weekday>, AppError> {
     Ok(crate::domain::recurrence::parse_weekdays(typed)?)
+}
+
+/// A capacity change: a number of places, or `none` (also "no limit") for no limit.
+pub fn capacity_change(typed: &str) -> Result<CapacityChange, AppError> {
+    Ok(typed.parse()?)
 }
 
 /// An optional value read by `read`.

@@ -100,8 +100,11 @@ impl App {
         .collect::<Vec<_>>();
         // Beyond the horizon is fine (its sessions appear as the date comes closer);
         // a rule with no future session at all is a mistake.
+        // The rule's first session is `when:` itself; only once that has passed is the
+        // next one searched for (a one-off years ahead has no other).
         let first_ahead = match upcoming.first() {
             Some(session) => Some(session.starts_at),
+            None if first_at >= now => Some(first_at),
             None => recurrence
                 .occurrences(group.zone, now, now + Duration::days(FAR_AHEAD_DAYS), 1)
                 .first()
@@ -129,16 +132,18 @@ impl App {
             format!("{} meets {}", group.name, recurrence.describe()),
         )
         .line(format!(
-            "Series {series_id}: at {} {} for {} min{}.",
+            "Series {series_id}: at {} {} for {} min.",
             start_local.format("%H:%M"),
             group.zone.name(),
             duration.num_minutes(),
+        ))
+        // "Where:", as on the cards: reads for a room, an address and a link alike.
+        .lines(
             series
                 .location
                 .as_deref()
-                .map(|l| format!(" at {l}"))
-                .unwrap_or_default()
-        ));
+                .map(|l| Text::from(format!("Where: {l}"))),
+        );
         if !upcoming.is_empty() {
             reply = reply
                 .line(Text::new().strong("Next sessions:"))
@@ -273,8 +278,20 @@ impl App {
             )));
         }
         let ends_at = starts_at + (found.ends_at - found.starts_at);
-        let note = format!("Moved from {}", format_local(found.starts_at, found.zone));
-        sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
+        // The time its series gives it: moved back there, it is simply on again, and a
+        // second move says where it was first meant to be, not where it was last.
+        let series = series_store::get(&mut *tx, found.series_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::internal(&store::StoreError::Corrupt("session without series".into()))
+            })?;
+        let own_time = resolve_local(found.zone, found.local_date.and_time(series.start_local.time()));
+        if starts_at == own_time {
+            sessions::move_back(&mut *tx, id, starts_at, ends_at).await?;
+        } else {
+            let note = format!("Moved from {}", format_local(own_time, found.zone));
+            sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
+        }
         super::jobs::sync_session_jobs(&mut tx, id, true, now).await?;
         record_audit(
             &mut tx,
@@ -326,18 +343,46 @@ impl App {
         require_active(&group)?;
         let today = now.with_timezone(&group.zone).date_naive();
         let last = after.unwrap_or(today);
-        if last < series.start_local.date() {
+        let starts = series.start_local.date();
+        let started = resolve_local(group.zone, series.start_local) <= now;
+        if last < starts && started {
             return Err(AppError::invalid(format!(
-                "Series {id} starts on {}, so it can't end before then.",
+                "Series {id} started on {}, so it can't end before then.",
                 series.start_local.format("%-d %b %Y")
             )));
         }
+        if last < starts {
+            // Ended before its first session: it never happens. With nobody counting
+            // on it, it goes altogether, as if never added; otherwise its sessions end
+            // as any ended series' do (cards redrawn, those going told, answers kept).
+            if !series_store::in_use(&mut *tx, id).await? {
+                series_store::remove(&mut tx, id, "The series was removed before it started.", now).await?;
+                record_audit(&mut tx, actor, "series.remove", format!("series:{id}"), None, now).await?;
+                self.commit(tx).await?;
+                return Ok(
+                    Reply::private(Tone::Done, format!("Removed series {id} of {}", group.name)).line(format!(
+                        "It hadn't started (its first session was to be on {}) and nobody had answered, so it is gone, with its sessions.",
+                        starts.format("%a %-d %b %Y")
+                    )),
+                );
+            }
+        }
+        let never_starts = last < starts;
+        let last = if never_starts {
+            starts.pred_opt().unwrap_or(starts)
+        } else {
+            last
+        };
         series_store::set_ended_after(&mut *tx, id, last).await?;
         let series = series_store::Series {
             ended_after: Some(last),
             ..series
         };
+        let ended_before = sessions::count_ended(&mut *tx, id, now).await?;
         self.materialise(&mut tx, &series, group.zone, now).await?;
+        let ended_now = sessions::count_ended(&mut *tx, id, now).await?;
+        let restored = ended_before.saturating_sub(ended_now);
+        let newly_ended = ended_now.saturating_sub(ended_before);
         record_audit(
             &mut tx,
             actor,
@@ -348,12 +393,35 @@ impl App {
         )
         .await?;
         self.commit(tx).await?;
-        Ok(
-            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(format!(
-                "Its last session is on or before {}; later ones are removed.",
-                last.format("%a %-d %b %Y")
-            )),
-        )
+        let mut reply =
+            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(if never_starts {
+                format!(
+                    "It hadn't started: none of its sessions will happen (the first was to be on {}).",
+                    starts.format("%a %-d %b %Y")
+                )
+            } else {
+                format!(
+                    "Its last session is on or before {}; later ones won't happen.",
+                    last.format("%a %-d %b %Y")
+                )
+            });
+        if newly_ended > 0 {
+            reply =
+                reply.line(format!(
+                "The channel is told, and members going who get DMs are told by DM. Their answers are kept: \
+                 /meeting end series:{id} with a later after: brings {} back as {} {}.",
+                if newly_ended == 1 { "that session" } else { "those sessions" },
+                if newly_ended == 1 { "it" } else { "they" },
+                if newly_ended == 1 { "was" } else { "were" },
+            ));
+        }
+        if restored > 0 {
+            reply = reply.line(match restored {
+                1 => "1 session that had ended is back, with the answers members gave.".to_string(),
+                n => format!("{n} sessions that had ended are back, with the answers members gave."),
+            });
+        }
+        Ok(reply)
     }
 
     /// Every group's upcoming sessions: the community's directory.

@@ -219,6 +219,7 @@ impl App {
                 continue;
             };
             let status = match (state, session.status) {
+                (_, SessionStatus::Cancelled) if session.ended => "won't happen".to_string(),
                 (_, SessionStatus::Cancelled) => "cancelled".to_string(),
                 (RsvpState::Waitlisted, _) => format!("waitlist number {}", position.unwrap_or(1)),
                 (state, _) => state.as_str().replace('-', " "),
@@ -296,7 +297,7 @@ impl App {
         text::clean(Field::People, users)?;
         let answers = rsvps::list(&mut *tx, id).await?;
         let mut marked = Vec::new();
-        let mut unknown = Vec::new();
+        let mut walk_ins = Vec::new();
         for typed in users.split([',', ';']).map(str::trim).filter(|t| !t.is_empty()) {
             let mention = typed
                 .trim_start_matches("<@")
@@ -315,17 +316,17 @@ impl App {
                     rsvps::mark_attended(&mut *tx, id, mention, mention, now).await?;
                     marked.push(format!("<@{mention}>"));
                 }
-                None => unknown.push(typed.to_string()),
+                // Someone who came without answering first: recorded by the name typed,
+                // and listed apart in the reply so a misspelt name is seen at once.
+                None => {
+                    let name = walk_in_name(typed)?;
+                    let user = format!("walk-in:{}", name.to_lowercase());
+                    rsvps::mark_attended(&mut *tx, id, &user, &name, now).await?;
+                    walk_ins.push(name);
+                }
             }
         }
-        if !unknown.is_empty() {
-            return Err(AppError::invalid(format!(
-                "I couldn't match {} to anyone who answered for session #{id}; nothing was marked. Use the names \
-                 shown by /attendance show, or mention them.",
-                unknown.join(", ")
-            )));
-        }
-        if marked.is_empty() {
+        if marked.is_empty() && walk_ins.is_empty() {
             return Err(AppError::invalid(
                 "Who attended? List them like users:\"Sam, Kit\".",
             ));
@@ -335,16 +336,37 @@ impl App {
             actor,
             "attendance.mark",
             format!("session:{id}"),
-            Some(format!("{} people", marked.len())),
+            Some(format!("{} people", marked.len() + walk_ins.len())),
             now,
         )
         .await?;
         self.commit(tx).await?;
-        Ok(
-            Reply::private(Tone::Done, format!("Attendance for {} #{id}", session.group_name))
-                .line(format!("Marked as attended: {}.", marked.join(", "))),
-        )
+        let mut reply = Reply::private(Tone::Done, format!("Attendance for {} #{id}", session.group_name));
+        if !marked.is_empty() {
+            reply = reply.line(format!("Marked as attended: {}.", marked.join(", ")));
+        }
+        if !walk_ins.is_empty() {
+            reply = reply.line(format!(
+                "Walk-ins (they hadn't answered), recorded by name: {}. If a name is misspelt, it \
+                 was not matched to anyone who answered: /attendance show lists their names.",
+                walk_ins.join(", ")
+            ));
+        }
+        Ok(reply)
     }
+}
+
+/// The longest walk-in name kept, as for other names.
+const MAX_WALK_IN_NAME: usize = 64;
+
+/// A walk-in's name as typed, checked: plain text of at most 64 characters.
+fn walk_in_name(typed: &str) -> Result<String, AppError> {
+    if typed.chars().any(char::is_control) || typed.chars().count() > MAX_WALK_IN_NAME {
+        return Err(AppError::invalid(format!(
+            "A walk-in's name can be up to {MAX_WALK_IN_NAME} characters of plain text; nothing was marked."
+        )));
+    }
+    Ok(typed.to_string())
 }
 
 /// A session of the asker's community, whatever its state.

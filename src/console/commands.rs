@@ -156,7 +156,7 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 timezone: o.read("timezone", input::zone)?,
                 kind: o.read("kind", input::kind)?,
                 description: o.text("description"),
-                capacity: o.int("capacity")?,
+                capacity: o.read("capacity", input::capacity_change)?,
                 facilitators_needed: o.int("facilitators_needed")?,
                 privacy: o.read("privacy", input::privacy)?,
                 announce: o.read("announce", input::duration)?,

@@ -3,7 +3,7 @@
 use hearth::app::groups::{GroupCreate, GroupEdit};
 use hearth::app::AppError;
 
-use crate::support::{coordinator, group_with_meeting, march_first, member, spawn_app, text};
+use crate::support::{coordinator, march_first, member, spawn_app, text};
 
 fn create(name: &str) -> GroupCreate {
     GroupCreate {
@@ -137,7 +137,7 @@ async fn every_change_is_audited() {
             &coordinator(),
             GroupEdit {
                 group: "Circle".into(),
-                capacity: Some(12),
+                capacity: Some(hearth::domain::group::CapacityChange::Places(12)),
                 ..Default::default()
             },
         )
@@ -157,18 +157,8 @@ async fn every_change_is_audited() {
 async fn a_capacity_of_zero_is_refused() {
     let t = spawn_app(march_first()).await;
     t.with_group("Circle", "Europe/London").await;
-    let refused = t
-        .app
-        .group_edit(
-            &coordinator(),
-            GroupEdit {
-                group: "Circle".into(),
-                capacity: Some(0),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
+    // Typed as capacity:0 in either adapter, which read it with this.
+    let refused = "0".parse::<hearth::domain::group::CapacityChange>().unwrap_err();
     assert!(refused.to_string().contains("at least 1"), "{refused}");
 }
 
@@ -241,30 +231,28 @@ async fn a_database_from_before_the_change_keeps_its_groups_sessions_and_answers
         .collect::<Vec<_>>()
         .into();
     before.run(&pool).await.unwrap();
+    // Written as the app of that time wrote it (today's app needs today's columns):
+    // a group with a weekly series, a session with an answer, then archived.
+    for statement in [
+        "INSERT INTO community (id, timezone, created_at) VALUES ('guild-1', 'Europe/London', 0)",
+        "INSERT INTO meeting_group (id, community_id, name, name_key, channel, timezone, archived_at, created_at)
+         VALUES (1, 'guild-1', 'Circle', 'circle', '#circle', 'Europe/London', 1772355600, 0)",
+        "INSERT INTO series (id, group_id, repeat, rrule, start_local, duration_minutes, created_by, created_at)
+         VALUES (1, 1, 'weekly', 'FREQ=WEEKLY', '2026-03-03T18:30:00', 90, 'user:Cora', 0)",
+        "INSERT INTO session (id, series_id, local_date, starts_at, ends_at, status, note)
+         VALUES (1, 1, '2026-03-03', 1772562600, 1772568000, 'cancelled', 'The group has been archived.'),
+                (2, 1, '2026-03-10', 1773167400, 1773172800, 'cancelled', 'The group has been archived.')",
+        "INSERT INTO rsvp (session_id, user_id, display_name, state, seq, created_at, updated_at)
+         VALUES (1, 'user:Mo', 'Mo', 'going', 1, 0, 0)",
+    ] {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
     let clock = hearth::clock::ManualClock::new(march_first());
     let app = hearth::app::App::new(
         pool.clone(),
         std::sync::Arc::new(clock),
         hearth::app::AppSettings::default(),
     );
-    group_with_meeting(
-        &app,
-        "Europe/London",
-        "Circle",
-        "#circle",
-        "2026-03-03 18:30",
-        "weekly",
-    )
-    .await;
-    app.rsvp(
-        &member(),
-        hearth::app::input::SessionId(1),
-        hearth::domain::rsvp::RsvpState::Going,
-        false,
-    )
-    .await
-    .unwrap();
-    app.group_archive(&coordinator(), "Circle").await.unwrap();
     let count = |table: &'static str| {
         let pool = pool.clone();
         async move {

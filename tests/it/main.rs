@@ -14,5 +14,6 @@ mod meetings;
 mod prompts;
 mod readme;
 mod rsvp;
+mod series_end;
 mod signposting;
 mod startup;

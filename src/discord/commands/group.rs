@@ -101,9 +101,7 @@ pub async fn edit(
     #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
     kind: Option<KindChoice>,
     #[max_length = 300] description: Option<String>,
-    #[min = 1]
-    #[max = 10_000]
-    capacity: Option<i64>,
+    capacity: Option<String>,
     #[min = 0]
     #[max = 20]
     facilitators_needed: Option<i64>,
@@ -118,7 +116,7 @@ pub async fn edit(
             timezone: input::optional(timezone.as_deref(), input::zone)?,
             kind: kind.map(GroupKind::from),
             description,
-            capacity,
+            capacity: input::optional(capacity.as_deref(), input::capacity_change)?,
             facilitators_needed,
             privacy: privacy.map(Privacy::from),
             announce: input::optional(announce.as_deref(), input::duration)?,
