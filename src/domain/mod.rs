@@ -1,8 +1,9 @@
 //! Pure rules: no tokio, no sqlx, no serenity. Time is always a parameter.
 //!
-//! - [`time`]: time zones, the one DST policy, parsing what people type.
-//! - [`recurrence`]: meeting series as RFC 5545 rules, expanded in local wall time.
-//! - [`cron`]: check-in prompt schedules as 5-field crontab lines, in local wall time.
+//! - [`time`]: one folder of small files: the one DST policy (`time::dst`), zone
+//!   matching, input parsing, and the two kinds of schedule, [`recurrence`] (meeting
+//!   series as RFC 5545 rules) and [`cron`] (check-in prompts as 5-field crontab
+//!   lines), both expanded in local wall time.
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
@@ -12,17 +13,18 @@
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
-pub mod cron;
 pub mod group;
 pub mod job;
 pub mod prompt;
-pub mod recurrence;
 pub mod reminder;
 pub mod role;
 pub mod rsvp;
 pub mod session;
 pub mod text;
 pub mod time;
+
+/// Where the schedules have always been found.
+pub use time::{cron, recurrence};
 
 #[cfg(test)]
 mod dst_suite;

@@ -18,7 +18,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use thiserror::Error;
 
-use super::time::{resolve_local, Tz};
+use super::{resolve_local, Tz};
 
 /// An example every error sentence can end on.
 const EXAMPLE: &str = "0 19 * * MON (19:00 every Monday)";

@@ -5,7 +5,7 @@
 //! normalised RRULE body. It is expanded in naive local wall time (the rrule crate runs
 //! in UTC with the wall time written as if it were UTC), so the rule itself never sees
 //! daylight saving: a weekly 18:30 meeting is at 18:30 every week. Only afterwards is
-//! each wall time turned into an instant, by [`super::time::resolve_local`], the one DST
+//! each wall time turned into an instant, by [`super::resolve_local`], the one DST
 //! policy. The rule string is what the store keeps and what the ICS feed publishes.
 
 use std::fmt;
@@ -14,7 +14,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 use thiserror::Error;
 
-use super::time::{resolve_local, Tz};
+use super::{resolve_local, Tz};
 
 /// How a meeting repeats, as offered by `/meeting add repeat:`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
