@@ -419,6 +419,33 @@ async fn bad_schedules_and_submissions_get_a_clear_private_sentence_and_change_n
         .await
         .expect("count");
     assert_eq!(schedules, 0);
+
+    world
+        .ok(
+            &coordinator(),
+            SlashCommand::new("group archive").string("group", "Tuesday Circle"),
+        )
+        .await;
+    let archived = world
+        .fake
+        .push_command(
+            &member(),
+            SlashCommand::new("prompts submit")
+                .string("group", "Tuesday Circle")
+                .string("text", "What went well?"),
+        )
+        .await;
+    assert!(is_problem(&archived) && archived.ephemeral, "{archived:?}");
+    assert!(
+        archived.embed_text().contains("archived"),
+        "{}",
+        archived.embed_text()
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM prompt")
+        .fetch_one(world.app.pool())
+        .await
+        .expect("count");
+    assert_eq!(stored, 0, "nothing changed");
     world.stop().await;
 }
 

@@ -209,7 +209,11 @@ fn parse_field(spec: &FieldSpec, text: &str) -> Result<FieldSet, CronError> {
         let mut value = low;
         while value <= high {
             values.insert(value);
-            value += step.unwrap_or(1);
+            // A huge step (`5/4294967295`) ends the walk instead of overflowing.
+            let Some(next) = value.checked_add(step.unwrap_or(1)) else {
+                break;
+            };
+            value = next;
         }
     }
     Ok(FieldSet { values, any })
@@ -522,6 +526,25 @@ mod tests {
             .map(|at| at.hour())
             .collect();
         assert_eq!(hours, vec![0, 6, 12, 18]);
+    }
+
+    #[test]
+    fn huge_numbers_and_steps_are_read_without_overflow() {
+        assert!(CronSchedule::parse("5/4294967295 9 * * *").is_ok());
+        assert!(CronSchedule::parse("0 9 * * 1-5/4294967295").is_ok());
+        assert!(matches!(
+            CronSchedule::parse("99999999999 9 * * *"),
+            Err(CronError::Field { field: "minute", .. })
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn no_typed_schedule_makes_the_reader_panic(line in "[0-9A-Za-z*/,@?#\\- ]{0,30}") {
+            let _ = CronSchedule::parse(&line);
+        }
     }
 
     #[test]
