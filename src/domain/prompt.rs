@@ -279,9 +279,10 @@ pub fn prompt_key(group_id: i64, tick: DateTime<Utc>) -> String {
     format!("{}{}", prompt_key_prefix(group_id), tick.timestamp())
 }
 
-/// A post asked for by `/prompts now`, told apart by when it was asked.
+/// A post asked for by `/prompts now`, told apart by the minute it was asked in: a
+/// second press within the same minute is the same request, not a second post.
 pub fn prompt_now_key(group_id: i64, at: DateTime<Utc>) -> String {
-    format!("prompt-now:{group_id}:{}", at.timestamp_millis())
+    format!("prompt-now:{group_id}:{}", at.timestamp().div_euclid(60))
 }
 
 /// The one alerts-channel note of an empty deck at a tick.

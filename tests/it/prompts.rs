@@ -519,4 +519,59 @@ mod session_start {
         assert!(prompts[0].text.contains("#1"), "{}", prompts[0].text);
         assert!(prompts[1].text.contains("#3"), "{}", prompts[1].text);
     }
+
+    #[tokio::test]
+    async fn now_posts_at_once_from_the_same_rotation_and_retired_or_default_off_prompts_never_come_up() {
+        let t = spawn_app(utc(2026, 3, 2, 9, 0)).await;
+        group_with_meeting(
+            &t.app,
+            "Europe/London",
+            "Circle",
+            "#circle",
+            "2026-03-03 18:30",
+            "weekly",
+        )
+        .await;
+        let cora = coordinator();
+        t.app
+            .prompts_use_default(&cora, "Circle", true)
+            .await
+            .expect("defaults in");
+        t.app
+            .prompts_add(&cora, "Circle", "Our own question?", None)
+            .await
+            .expect("added");
+        // Retire one default, then take the defaults out again: only the group's own is left.
+        t.app
+            .prompts_retire(&cora, input::prompt("1").expect("read"))
+            .await
+            .expect("retired");
+        t.app
+            .prompts_use_default(&cora, "Circle", false)
+            .await
+            .expect("defaults out");
+        let member = crate::support::member();
+        let refused = t.app.prompts_now(&member, "Circle").await;
+        assert!(refused.is_err(), "a member can't post a prompt now");
+        let clock: Arc<dyn hearth::clock::Clock> = Arc::new(t.clock.clone());
+        let (chat, mut deliveries) = RecordingChat::new(clock.clone());
+        let mut engine = Engine::new(t.app.pool().clone(), chat, clock, t.app.jobs_changed());
+        t.app.prompts_now(&cora, "Circle").await.expect("now");
+        t.app.prompts_now(&cora, "Circle").await.expect("a double press");
+        engine.run_until_idle().await.expect("the dispatcher runs");
+        t.clock.advance(chrono::Duration::minutes(1));
+        t.app.prompts_now(&cora, "Circle").await.expect("a minute later");
+        engine.run_until_idle().await.expect("the dispatcher runs");
+        let mut posted = Vec::new();
+        while let Ok(delivery) = deliveries.try_recv() {
+            if delivery.text.starts_with("Check-in") {
+                posted.push(delivery.text);
+            }
+        }
+        assert_eq!(posted.len(), 2, "a double press posts once: {posted:?}");
+        assert!(
+            posted.iter().all(|p| p.contains("Our own question?")),
+            "{posted:?}"
+        );
+    }
 }
