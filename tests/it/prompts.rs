@@ -575,3 +575,160 @@ mod session_start {
         );
     }
 }
+
+// ----- exactly once across a crash -----
+
+mod crash {
+    use std::sync::Arc;
+
+    use hearth::chat::{ChatFuture, ChatPort, MessageRef, Reply};
+    use hearth::clock::ManualClock;
+    use hearth::discord::chat::DiscordChat;
+    use hearth::domain::job::JobState;
+    use hearth::engine::Engine;
+    use tokio::sync::Notify;
+
+    use super::{utc, CIRCLE_CHANNEL_ID};
+    use crate::support::app_on_file;
+    use crate::support::fake_discord::FakeDiscord;
+
+    /// Posts for real, then never returns: the process "dies" between the post and its
+    /// `sent` mark.
+    struct PostThenHang {
+        inner: DiscordChat,
+        posted: Arc<Notify>,
+    }
+
+    impl ChatPort for PostThenHang {
+        fn post<'a>(
+            &'a self,
+            channel: &'a str,
+            message: &'a Reply,
+            nonce: &'a str,
+        ) -> ChatFuture<'a, MessageRef> {
+            Box::pin(async move {
+                self.inner
+                    .post(channel, message, nonce)
+                    .await
+                    .expect("the post arrives");
+                self.posted.notify_one();
+                std::future::pending().await
+            })
+        }
+        fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()> {
+            self.inner.edit(at, message)
+        }
+        fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
+            self.inner.dm(user, message, nonce)
+        }
+        fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String> {
+            self.inner.create_thread(at, name)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_crash_between_a_prompts_post_and_its_sent_mark_shows_it_once_and_the_schedule_goes_on() {
+        let fake = FakeDiscord::start().await;
+        fake.add_channel(FakeDiscord::GUILD_ID, CIRCLE_CHANNEL_ID, "circle");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("hearth.db");
+        let clock = ManualClock::new(utc(2026, 3, 2, 9, 30));
+        let app = app_on_file(&db, clock.clone()).await;
+        let cora = crate::support::coordinator();
+        app.setup(
+            &cora,
+            hearth::app::setup::SetupInput {
+                timezone: Some(hearth::app::input::zone("Europe/London").expect("zone")),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("setup");
+        app.group_create(
+            &cora,
+            hearth::app::groups::GroupCreate {
+                name: "Circle".into(),
+                channel: CIRCLE_CHANNEL_ID.to_string(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("group");
+        app.prompts_use_default(&cora, "Circle", true)
+            .await
+            .expect("deck");
+        app.prompts_schedule(
+            &cora,
+            hearth::app::prompts::PromptSchedule {
+                group: "Circle".into(),
+                timing: hearth::app::input::cron("0 * * * *").expect("cron"),
+                thread: false,
+            },
+        )
+        .await
+        .expect("schedule");
+        clock.set(utc(2026, 3, 2, 10, 0));
+
+        let posted = Arc::new(Notify::new());
+        let hanging = PostThenHang {
+            inner: DiscordChat::new("fake-token", Some(fake.base_url())).expect("client"),
+            posted: posted.clone(),
+        };
+        let mut first = Engine::new(
+            app.pool().clone(),
+            Arc::new(hanging),
+            Arc::new(clock.clone()),
+            app.jobs_changed(),
+        );
+        let now = utc(2026, 3, 2, 10, 0);
+        let crashed = tokio::spawn(async move { first.run_due(now).await });
+        posted.notified().await;
+        crashed.abort();
+        let _aborted = crashed.await;
+        app.pool().close().await;
+        let before = fake.messages_in(CIRCLE_CHANNEL_ID);
+        assert_eq!(before.len(), 1);
+
+        // Restarted on the same file a minute later, with a working Discord.
+        clock.set(utc(2026, 3, 2, 10, 1));
+        let app = app_on_file(&db, clock.clone()).await;
+        let chat = DiscordChat::new("fake-token", Some(fake.base_url())).expect("client");
+        let mut second = Engine::new(
+            app.pool().clone(),
+            Arc::new(chat),
+            Arc::new(clock.clone()),
+            app.jobs_changed(),
+        );
+        second.run_until_idle().await.expect("the dispatcher runs");
+
+        let after = fake.messages_in(CIRCLE_CHANNEL_ID);
+        assert_eq!(
+            after.len(),
+            1,
+            "the repeated post was the same prompt, dropped by its nonce"
+        );
+        let posts = fake.calls_matching("POST", &format!("/channels/{CIRCLE_CHANNEL_ID}/messages"));
+        assert_eq!(posts.len(), 2, "posted again once, with the same nonce");
+        let body = |i: usize| posts[i].body.clone().unwrap_or_default();
+        assert_eq!(body(0)["nonce"], body(1)["nonce"]);
+        assert_eq!(
+            body(0)["embeds"],
+            body(1)["embeds"],
+            "the same prompt, not a second draw"
+        );
+        let posted_at_ten =
+            hearth::store::jobs::get_by_key(app.pool(), &format!("prompt:1:{}", now.timestamp()))
+                .await
+                .expect("read")
+                .expect("the job");
+        assert_eq!(posted_at_ten.state, JobState::Sent);
+        let next = hearth::store::jobs::get_by_key(
+            app.pool(),
+            &format!("prompt:1:{}", utc(2026, 3, 2, 11, 0).timestamp()),
+        )
+        .await
+        .expect("read")
+        .expect("the next tick is queued");
+        assert_eq!(next.state, JobState::Pending);
+    }
+}
