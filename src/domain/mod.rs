@@ -5,6 +5,7 @@
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
+//! - [`rota`]: the facilitator rota: hard rules and the fair, deterministic fill.
 //! - [`rsvp`]: answers, capacity and the waitlist; a click decided whole.
 //! - [`reminder`]: reminder offsets and when each reminder is due.
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
@@ -14,6 +15,7 @@ pub mod job;
 pub mod recurrence;
 pub mod reminder;
 pub mod role;
+pub mod rota;
 pub mod rsvp;
 pub mod session;
 pub mod time;
