@@ -9,6 +9,7 @@ mod jobs;
 pub mod lookup;
 pub mod meetings;
 pub mod reminders;
+pub mod rota;
 pub mod rsvp;
 pub mod setup;
 pub mod status;

@@ -28,6 +28,20 @@ pub enum JobKind {
     CardEdit,
     /// "A place opened up: you're going", to a member promoted from the waitlist.
     DmPromotion,
+    /// A facilitator's DM before their shift, with Confirm / Can't do it.
+    DutyNotice,
+    /// "Open shift" in the group's rota channel, with a Take shift button.
+    OpenShift,
+    /// The same, by DM to a pool member who is free (groups without a rota channel).
+    OpenShiftDm,
+    /// A session short of facilitators, in the community's alerts channel.
+    GapAlert,
+    /// A posted gap alert redrawn (to say the gap closed).
+    GapAlertEdit,
+    /// A short rota note by DM (your shift was taken; you have a new shift).
+    RotaNote,
+    /// A take waiting for a coordinator, in the alerts channel, with Approve.
+    SwapApproval,
 }
 
 impl JobKind {
@@ -41,6 +55,13 @@ impl JobKind {
             JobKind::Card => "card",
             JobKind::CardEdit => "card-edit",
             JobKind::DmPromotion => "dm-promotion",
+            JobKind::DutyNotice => "duty-notice",
+            JobKind::OpenShift => "open-shift",
+            JobKind::OpenShiftDm => "open-shift-dm",
+            JobKind::GapAlert => "gap-alert",
+            JobKind::GapAlertEdit => "gap-alert-edit",
+            JobKind::RotaNote => "rota-note",
+            JobKind::SwapApproval => "swap-approval",
         }
     }
 }
@@ -57,6 +78,13 @@ impl FromStr for JobKind {
             "card" => Ok(JobKind::Card),
             "card-edit" => Ok(JobKind::CardEdit),
             "dm-promotion" => Ok(JobKind::DmPromotion),
+            "duty-notice" => Ok(JobKind::DutyNotice),
+            "open-shift" => Ok(JobKind::OpenShift),
+            "open-shift-dm" => Ok(JobKind::OpenShiftDm),
+            "gap-alert" => Ok(JobKind::GapAlert),
+            "gap-alert-edit" => Ok(JobKind::GapAlertEdit),
+            "rota-note" => Ok(JobKind::RotaNote),
+            "swap-approval" => Ok(JobKind::SwapApproval),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -166,6 +194,31 @@ pub fn card_moment_key(session_id: i64, moment: &str) -> String {
 /// `seq` tells one promotion from a later one of the same member.
 pub fn promotion_key(session_id: i64, user: &str, seq: i64) -> String {
     format!("promoted:{session_id}:{user}:{seq}")
+}
+
+/// A facilitator's duty notice for a session.
+pub fn duty_notice_key(session_id: i64, user: &str) -> String {
+    format!("duty:{session_id}:{user}")
+}
+
+/// A session's gap alert at one step (`7d`, `2d`).
+pub fn gap_alert_key(session_id: i64, step: &str) -> String {
+    format!("gap:{session_id}:{step}")
+}
+
+/// The redraw of a posted gap alert.
+pub fn gap_alert_edit_key(session_id: i64, step: &str) -> String {
+    format!("gap-edit:{session_id}:{step}")
+}
+
+/// An offer's post (`step` empty) or reminder (`3d`, `1d`) to a channel or a member.
+pub fn open_shift_key(offer_id: i64, step: &str, to: &str) -> String {
+    format!("offer:{offer_id}:{step}:{to}")
+}
+
+/// A rota note about an offer or assignment to one person.
+pub fn rota_note_key(about: &str, user: &str) -> String {
+    format!("rota-note:{about}:{user}")
 }
 
 /// How long card edits wait so a burst of clicks becomes one edit.

@@ -20,6 +20,7 @@
 
 pub mod pacing;
 pub mod render;
+pub mod rota;
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
@@ -553,7 +554,12 @@ impl Engine {
 /// Requests a job makes of Discord: a DM opens the member's DM channel first.
 fn requests_of(kind: JobKind) -> usize {
     match kind {
-        JobKind::DmReminder | JobKind::DmCancellation | JobKind::DmPromotion => 2,
+        JobKind::DmReminder
+        | JobKind::DmCancellation
+        | JobKind::DmPromotion
+        | JobKind::DutyNotice
+        | JobKind::OpenShiftDm
+        | JobKind::RotaNote => 2,
         _ => 1,
     }
 }

@@ -61,6 +61,13 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
             )),
         },
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
+        JobKind::DutyNotice
+        | JobKind::OpenShift
+        | JobKind::OpenShiftDm
+        | JobKind::GapAlert
+        | JobKind::GapAlertEdit
+        | JobKind::RotaNote
+        | JobKind::SwapApproval => super::rota::render(conn, job, &session, now).await,
         JobKind::Card => Ok(Rendered::Post {
             channel: session.channel.clone(),
             reply: card(conn, &session, now).await?,
@@ -171,6 +178,11 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         if !names.is_empty() {
             reply = reply.line(format!("Going: {}", names.join(", ")));
         }
+    }
+    // Facilitators' names are the only names a headcount group's card carries, and
+    // only when every one of them chose to be named.
+    if let Some(line) = super::rota::facilitating_line(conn, session.id).await? {
+        reply = reply.line(line);
     }
     reply = reply.line(format!("Session #{}", session.id));
     let id = session.id;

@@ -11,6 +11,7 @@ pub mod communities;
 pub mod groups;
 pub mod jobs;
 pub mod members;
+pub mod rota;
 pub mod rsvps;
 pub mod series;
 pub mod sessions;
