@@ -6,7 +6,7 @@
 //! cargo run --release --example fuzz_console -- --lines 20000 [--seed 7]
 //! ```
 //!
-//! Lines are (a) commands from the console's own table (`SPECS`) with plausible and
+//! Lines are (a) commands from the command catalogue (`COMMANDS`) with plausible and
 //! hostile values, and (b) byte-level mutations of those, which may not be UTF-8. They
 //! run through `Console::handle_raw_line`, the same decoding the binary uses, each in
 //! its own task (a panic is a `JoinError`) under a time limit (a hang). A smaller batch
@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::io::AsyncWriteExt;
 
+use hearth::app::catalogue::COMMANDS;
 use hearth::clock::{Clock, ManualClock};
 use hearth::config::Settings;
-use hearth::console::commands::SPECS;
 use hearth::console::Console;
 use hearth::startup::Application;
 
@@ -497,20 +497,16 @@ fn command_line(rng: &mut SplitMix, now: DateTime<Utc>) -> String {
         }
         _ => {}
     }
-    let spec = rng.pick(SPECS);
-    let mut line = format!("/{}", spec.path);
-    for required in spec.required {
-        if rng.chance(95) {
-            let value = value_for(rng, required);
-            line.push(' ');
-            line.push_str(&option_text(rng, required, &value));
-        }
+    let command = rng.pick(COMMANDS);
+    if command.path == "quit" {
+        return "/help".to_string();
     }
-    for optional in spec.optional {
-        if rng.chance(30) {
-            let value = value_for(rng, optional);
+    let mut line = format!("/{}", command.path);
+    for option in command.options {
+        if rng.chance(if option.required { 95 } else { 30 }) {
+            let value = value_for(rng, option.name);
             line.push(' ');
-            line.push_str(&option_text(rng, optional, &value));
+            line.push_str(&option_text(rng, option.name, &value));
         }
     }
     if rng.chance(3) {

@@ -65,6 +65,7 @@ invalid_from!(
     crate::domain::time::DurationError,
     crate::domain::recurrence::RecurrenceError,
     crate::domain::reminder::OffsetError,
+    crate::domain::text::TextError,
 );
 
 /// A short reference like `E7F3A2C1` that ties a member's report to a log line.

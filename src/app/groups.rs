@@ -8,6 +8,7 @@ use crate::domain::group::{
 };
 use crate::domain::recurrence::Recurrence;
 use crate::domain::role::Action;
+use crate::domain::text::{self, Field};
 use crate::domain::time::{parse_zone, Tz};
 use crate::store::{self, communities, groups as group_store, series as series_store, sessions};
 
@@ -88,7 +89,10 @@ impl App {
         let fields = group_store::GroupFields {
             name: name.as_str().to_string(),
             name_key: name.key(),
-            description: clean(input.description),
+            description: match &input.description {
+                Some(text) => clean_description(text)?,
+                None => None,
+            },
             kind: kind.unwrap_or(GroupKind::Meeting),
             channel,
             zone,
@@ -155,7 +159,7 @@ impl App {
             changed.push("kind");
         }
         if let Some(description) = input.description {
-            fields.description = clean(Some(description));
+            fields.description = clean_description(&description)?;
             changed.push("description");
         }
         if let Some(capacity) = input.capacity {
@@ -359,8 +363,9 @@ fn describe_minutes(minutes: i64) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+/// A description as stored: checked by the one text rule, `None` when left empty.
+fn clean_description(text: &str) -> Result<Option<String>, AppError> {
+    Ok(text::clean(Field::Description, text)?.map(text::Clean::into_string))
 }
 
 /// A group's settings as lines, the same for create, edit and info.

@@ -7,6 +7,7 @@ use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::recurrence::{End, Recurrence, RecurrenceSpec, Repeat};
 use crate::domain::role::Action;
 use crate::domain::session::SessionStatus;
+use crate::domain::text::{self, Field};
 use crate::domain::time::{format_local, gap_note, parse_date, parse_duration, parse_when, resolve_local};
 use crate::store::{self, series as series_store, sessions, sessions::SessionDetail};
 
@@ -52,10 +53,10 @@ impl App {
                 "A meeting can last at most 24 hours; please give a shorter duration.",
             ));
         }
-        let location = input
-            .location
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty());
+        let location = match &input.location {
+            Some(typed) => text::clean(Field::Location, typed)?.map(text::Clean::into_string),
+            None => None,
+        };
 
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
@@ -218,7 +219,10 @@ impl App {
     pub async fn meeting_cancel(&self, actor: &Actor, session: &str, reason: Option<String>) -> AppResult {
         authorize(actor, Action::Organise, "cancel sessions")?;
         let id = parse_ref(session, "session", "12")?;
-        let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let reason = match &reason {
+            Some(typed) => text::clean(Field::Reason, typed)?.map(text::Clean::into_string),
+            None => None,
+        };
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let found = changeable_session(&mut tx, actor, id, now).await?;
@@ -424,11 +428,10 @@ fn recurrence_spec(input: &MeetingAdd) -> Result<RecurrenceSpec, AppError> {
         }
         (None, None) => End::Never,
     };
-    let rrule = input
-        .rrule
-        .clone()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    let rrule = match &input.rrule {
+        Some(typed) => text::clean(Field::Rule, typed)?.map(text::Clean::into_string),
+        None => None,
+    };
     Ok(RecurrenceSpec {
         repeat,
         days,

@@ -2,6 +2,7 @@
 //! domain rules, runs its writes in one transaction and returns a [`Reply`] that an
 //! adapter renders. Discord and the console call the same functions.
 
+pub mod catalogue;
 mod error;
 pub mod groups;
 mod horizon;

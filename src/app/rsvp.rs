@@ -10,6 +10,7 @@ use crate::domain::rsvp::{
     decide_answer, fill_places, settle_answer, taking_answers, Changes, Member, RsvpRules, RsvpState,
 };
 use crate::domain::session::SessionStatus;
+use crate::domain::text::{self, Field};
 use crate::store::rsvps::Loaded;
 use crate::store::sessions::SessionDetail;
 use crate::store::{self, rsvps, sessions};
@@ -297,6 +298,7 @@ impl App {
                 "Session #{id} hasn't started yet; mark attendance during or after it."
             )));
         }
+        text::clean(Field::People, users)?;
         let answers = rsvps::list(&mut *tx, id).await?;
         let mut marked = Vec::new();
         let mut unknown = Vec::new();

@@ -3,6 +3,7 @@
 
 use crate::chat::{Reply, Text, Tone};
 use crate::domain::role::Action;
+use crate::domain::text::{self, Field};
 use crate::domain::time::parse_zone;
 use crate::store::{self, communities};
 
@@ -22,6 +23,10 @@ impl App {
     pub async fn setup(&self, actor: &Actor, input: SetupInput) -> AppResult {
         authorize(actor, Action::Organise, "change the community's settings")?;
         let timezone = input.timezone.as_deref().map(parse_zone).transpose()?;
+        let support_text = match &input.support_text {
+            Some(typed) => text::clean(Field::SupportText, typed)?,
+            None => None,
+        };
         if let Some(days) = input.retention_days {
             if !(1..=3650).contains(&days) {
                 return Err(AppError::invalid(
@@ -44,8 +49,8 @@ impl App {
         if let Some(channel) = input.alerts_channel.filter(|c| !c.trim().is_empty()) {
             community.alerts_channel = Some(channel.trim().to_string());
         }
-        if let Some(text) = input.support_text.filter(|t| !t.trim().is_empty()) {
-            community.support_text = Some(text.trim().to_string());
+        if let Some(text) = support_text {
+            community.support_text = Some(text.into_string());
         }
         if let Some(days) = input.retention_days {
             community.retention_days = days;

@@ -1,6 +1,8 @@
-//! The console's command table: which commands exist, what options each takes, and
-//! the call into `app` each one makes — the same functions Discord calls.
+//! The console's side of the command catalogue: options checked against
+//! [`catalogue`], and the call into `app` each command makes — the same functions
+//! Discord calls.
 
+use crate::app::catalogue::{self, Command, Kind};
 use crate::app::groups::{GroupCreate, GroupEdit};
 use crate::app::meetings::MeetingAdd;
 use crate::app::setup::SetupInput;
@@ -8,192 +10,20 @@ use crate::app::{Actor, App, AppError, AppResult};
 
 use super::parse::CommandLine;
 
-/// One command: its words, options and a usage example.
-pub struct Spec {
-    pub path: &'static str,
-    pub summary: &'static str,
-    pub required: &'static [&'static str],
-    pub optional: &'static [&'static str],
-}
-
-/// Every command the console runs through `app`, in the order `/help` lists them.
-pub const SPECS: &[Spec] = &[
-    Spec {
-        path: "setup",
-        summary: "community defaults",
-        required: &[],
-        optional: &[
-            "timezone",
-            "coordinator_role",
-            "alerts_channel",
-            "support_text",
-            "retention_days",
-        ],
-    },
-    Spec {
-        path: "support",
-        summary: "where to find support and urgent help (hearth is not a crisis service)",
-        required: &[],
-        optional: &[],
-    },
-    Spec {
-        path: "group create",
-        summary: "start a group",
-        required: &["name", "channel"],
-        optional: &[
-            "timezone",
-            "kind",
-            "description",
-            "capacity",
-            "facilitators_needed",
-            "privacy",
-            "announce",
-        ],
-    },
-    Spec {
-        path: "group edit",
-        summary: "change a group's settings",
-        required: &["group"],
-        optional: &[
-            "name",
-            "channel",
-            "timezone",
-            "kind",
-            "description",
-            "capacity",
-            "facilitators_needed",
-            "privacy",
-            "announce",
-        ],
-    },
-    Spec {
-        path: "group list",
-        summary: "every group",
-        required: &[],
-        optional: &[],
-    },
-    Spec {
-        path: "group info",
-        summary: "one group's settings and series",
-        required: &["group"],
-        optional: &[],
-    },
-    Spec {
-        path: "group archive",
-        summary: "retire a group, keeping its history",
-        required: &["group"],
-        optional: &[],
-    },
-    Spec {
-        path: "meeting add",
-        summary: "add a meeting or a repeating series",
-        required: &["group", "when"],
-        optional: &[
-            "repeat", "days", "every", "duration", "until", "count", "location", "rrule",
-        ],
-    },
-    Spec {
-        path: "meeting list",
-        summary: "upcoming sessions with their numbers",
-        required: &[],
-        optional: &["group", "weeks"],
-    },
-    Spec {
-        path: "meeting cancel",
-        summary: "cancel one session",
-        required: &["session"],
-        optional: &["reason"],
-    },
-    Spec {
-        path: "meeting move",
-        summary: "move one session",
-        required: &["session", "when"],
-        optional: &[],
-    },
-    Spec {
-        path: "meeting end",
-        summary: "end a series",
-        required: &["series"],
-        optional: &["after"],
-    },
-    Spec {
-        path: "schedule",
-        summary: "what's on across every group",
-        required: &[],
-        optional: &["days"],
-    },
-    Spec {
-        path: "reminders set",
-        summary: "when a group's reminders go out, e.g. offsets:24h,1h",
-        required: &["group", "offsets"],
-        optional: &[],
-    },
-    Spec {
-        path: "reminders dm on",
-        summary: "get reminders by direct message",
-        required: &[],
-        optional: &[],
-    },
-    Spec {
-        path: "reminders dm off",
-        summary: "stop reminders by direct message",
-        required: &[],
-        optional: &[],
-    },
-    Spec {
-        path: "rsvp",
-        summary: "answer for a session: going, maybe or cant; every:yes for the whole series",
-        required: &["session", "state"],
-        optional: &["every"],
-    },
-    Spec {
-        path: "click",
-        summary: "press a card's button: going, maybe, cant, or here during a session",
-        required: &["session", "button"],
-        optional: &[],
-    },
-    Spec {
-        path: "my sessions",
-        summary: "your upcoming answers",
-        required: &[],
-        optional: &[],
-    },
-    Spec {
-        path: "attendance show",
-        summary: "who is coming (facilitators; everyone in public groups)",
-        required: &["session"],
-        optional: &[],
-    },
-    Spec {
-        path: "attendance mark",
-        summary: "mark who attended, e.g. users:\"Sam, Kit\"",
-        required: &["session", "users"],
-        optional: &[],
-    },
-    Spec {
-        path: "status",
-        summary: "failed deliveries and what's next to post",
-        required: &[],
-        optional: &[],
-    },
-];
-
-/// The options of one typed command, checked against its spec.
+/// The options of one typed command, checked against its catalogue entry.
 pub struct Options<'a> {
+    command: &'static Command,
     line: &'a CommandLine,
 }
 
 impl<'a> Options<'a> {
     /// Checks for unknown and missing options.
-    pub fn check(spec: &Spec, line: &'a CommandLine) -> Result<Options<'a>, AppError> {
+    pub fn check(command: &'static Command, line: &'a CommandLine) -> Result<Options<'a>, AppError> {
+        // A choice's value is read by its parser, which also takes friendly spellings
+        // (can't, drop in) and says what is allowed.
         for (name, _) in &line.options {
-            if !spec.required.contains(&name.as_str()) && !spec.optional.contains(&name.as_str()) {
-                let known: Vec<String> = spec
-                    .required
-                    .iter()
-                    .chain(spec.optional)
-                    .map(|o| format!("{o}:"))
-                    .collect();
+            if command.option(name).is_none() {
+                let known: Vec<String> = command.options.iter().map(|o| format!("{}:", o.name)).collect();
                 let takes = if known.is_empty() {
                     "no options".to_string()
                 } else {
@@ -201,20 +31,21 @@ impl<'a> Options<'a> {
                 };
                 return Err(AppError::invalid(format!(
                     "/{} has no option {name}:. It takes: {takes}",
-                    spec.path
+                    command.path
                 )));
             }
         }
-        for required in spec.required {
-            if !line.options.iter().any(|(n, _)| n == required) {
+        for required in command.options.iter().filter(|o| o.required) {
+            if !line.options.iter().any(|(n, _)| n == required.name) {
                 return Err(AppError::invalid(format!(
-                    "/{} needs {required}:. {}",
-                    spec.path,
-                    usage(spec)
+                    "/{} needs {}:. Usage: {}",
+                    command.path,
+                    required.name,
+                    command.usage()
                 )));
             }
         }
-        Ok(Options { line })
+        Ok(Options { command, line })
     }
 
     pub fn text(&self, name: &str) -> Option<String> {
@@ -230,39 +61,57 @@ impl<'a> Options<'a> {
         self.text(name).unwrap_or_default()
     }
 
+    /// A whole number, within the catalogue's limits for it.
     pub fn int(&self, name: &str) -> Result<Option<i64>, AppError> {
-        self.text(name)
-            .map(|v| {
-                v.trim().parse::<i64>().map_err(|_| {
-                    AppError::invalid(format!(
-                        "{name}: should be a whole number, like {name}:10 (not \"{v}\")."
-                    ))
-                })
-            })
-            .transpose()
+        let Some(typed) = self.text(name) else {
+            return Ok(None);
+        };
+        let value = typed.trim().parse::<i64>().map_err(|_| {
+            AppError::invalid(format!(
+                "{name}: should be a whole number, like {name}:10 (not \"{typed}\")."
+            ))
+        })?;
+        if let Some(Kind::Int { min, max }) = self.command.option(name).map(|o| o.kind) {
+            if !(min..=max).contains(&value) {
+                let range = if max == i64::MAX {
+                    format!("{min} or more")
+                } else {
+                    format!("from {min} to {max}")
+                };
+                return Err(AppError::invalid(format!(
+                    "{name}: is a whole number {range}, and {value} is outside that."
+                )));
+            }
+        }
+        Ok(Some(value))
+    }
+
+    /// yes or no.
+    pub fn yes_no(&self, name: &str) -> Result<Option<bool>, AppError> {
+        match self.text(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None => Ok(None),
+            Some("yes" | "true" | "on") => Ok(Some(true)),
+            Some("no" | "false" | "off") => Ok(Some(false)),
+            Some(other) => Err(AppError::invalid(format!(
+                "{name}: is yes or no, not \"{other}\"."
+            ))),
+        }
+    }
+
+    /// A choice as typed, lower-cased, for its parser.
+    pub fn choice(&self, name: &str) -> Option<String> {
+        self.text(name).map(|v| v.trim().to_ascii_lowercase())
     }
 }
 
-/// `Usage: /meeting add group: when: [repeat:] ...`
-pub fn usage(spec: &Spec) -> String {
-    let mut usage = format!("Usage: /{}", spec.path);
-    for required in spec.required {
-        usage.push_str(&format!(" {required}:"));
-    }
-    for optional in spec.optional {
-        usage.push_str(&format!(" [{optional}:]"));
-    }
-    usage
-}
-
-pub fn find(path: &[String]) -> Option<&'static Spec> {
-    let typed = path.join(" ");
-    SPECS.iter().find(|spec| spec.path == typed)
+/// The catalogue's command for these typed words.
+pub fn find(path: &[String]) -> Option<&'static Command> {
+    catalogue::find(&path.join(" "))
 }
 
 /// Runs one checked command through the app.
-pub async fn dispatch(app: &App, actor: &Actor, spec: &Spec, o: &Options<'_>) -> AppResult {
-    match spec.path {
+pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
+    match o.command.path {
         "setup" => {
             let input = SetupInput {
                 timezone: o.text("timezone"),
@@ -346,15 +195,7 @@ pub async fn dispatch(app: &App, actor: &Actor, spec: &Spec, o: &Options<'_>) ->
         "status" => app.status(actor).await,
         "support" => app.support(actor).await,
         "rsvp" => {
-            let every = match o.text("every").as_deref().map(str::to_ascii_lowercase).as_deref() {
-                None | Some("no") => false,
-                Some("yes") => true,
-                Some(other) => {
-                    return Err(AppError::invalid(format!(
-                        "every: is yes or no, not \"{other}\"."
-                    )))
-                }
-            };
+            let every = o.yes_no("every")?.unwrap_or(false);
             app.rsvp(actor, &o.required("session"), &o.required("state"), every)
                 .await
         }

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::io::AsyncBufReadExt;
 
-use crate::app::{Actor, App, AppError};
+use crate::app::{catalogue, Actor, App, AppError};
 use crate::chat::{ChatPort, Reply};
 use crate::clock::{Clock, ManualClock};
 use crate::domain::role::Role;
@@ -27,7 +27,7 @@ use crate::engine::Engine;
 
 use self::chat::{ConsoleChat, Sink};
 
-use self::commands::{Options, SPECS};
+use self::commands::Options;
 use self::parse::{parse_line, CommandLine};
 
 /// The console's community: one per database.
@@ -119,8 +119,24 @@ impl Console {
         &self.actor
     }
 
-    /// Runs one typed line and returns what to print.
+    /// Runs one typed line and returns what to print. A line noted `# refused` is
+    /// expected to fail: refused, it counts as done; done, it counts as a failure.
     pub async fn handle_line(&mut self, line: &str) -> Outcome {
+        let mut outcome = self.run_line(line).await;
+        if parse::expects_refusal(line) {
+            if outcome.failed {
+                outcome.failed = false;
+            } else {
+                outcome.failed = true;
+                outcome.output.push_str(
+                    "✗ This line is noted as refused, but it was done. Check the note or the command.\n",
+                );
+            }
+        }
+        outcome
+    }
+
+    async fn run_line(&mut self, line: &str) -> Outcome {
         let parsed = match parse_line(line) {
             Ok(Some(parsed)) => parsed,
             Ok(None) => {
@@ -151,8 +167,8 @@ impl Console {
             ["as"] => self.switch_user(&parsed),
             ["clock", rest @ ..] => self.clock_command(rest, &parsed).await,
             _ => match commands::find(&parsed.path) {
-                Some(spec) => match Options::check(spec, &parsed) {
-                    Ok(options) => commands::dispatch(&self.app, &self.actor, spec, &options).await,
+                Some(command) => match Options::check(command, &parsed) {
+                    Ok(options) => commands::dispatch(&self.app, &self.actor, &options).await,
                     Err(error) => Err(error),
                 },
                 None => Err(AppError::invalid(format!(
@@ -228,13 +244,7 @@ impl Console {
     }
 
     fn switch_user(&mut self, line: &CommandLine) -> Result<Reply, AppError> {
-        let spec = commands::Spec {
-            path: "as",
-            summary: "",
-            required: &["user"],
-            optional: &["role"],
-        };
-        let options = Options::check(&spec, line)?;
+        let options = Options::check(console_command("as")?, line)?;
         let name = options.required("user").trim().to_string();
         if name.is_empty() {
             return Err(AppError::invalid(
@@ -242,7 +252,7 @@ impl Console {
             ));
         }
         let key = name.to_lowercase();
-        let role = match options.text("role") {
+        let role = match options.choice("role") {
             Some(role) => role.parse::<Role>().map_err(AppError::Invalid)?,
             // The role this name last had here; someone new is a member.
             None => self.roles.get(&key).copied().unwrap_or(Role::Member),
@@ -270,26 +280,18 @@ impl Console {
         let now = self.app.now();
         let new_now = match rest {
             ["set"] => {
-                let spec = commands::Spec {
-                    path: "clock set",
-                    summary: "",
-                    required: &["when"],
-                    optional: &[],
-                };
-                let when = Options::check(&spec, line)?.required("when");
+                let when = Options::check(console_command("clock set")?, line)?.required("when");
                 parse_instant(&when, self.community_zone().await?)?
             }
             ["advance"] => {
-                let spec = commands::Spec {
-                    path: "clock advance",
-                    summary: "",
-                    required: &["by"],
-                    optional: &[],
-                };
-                let by = parse_duration(&Options::check(&spec, line)?.required("by"))?;
+                let by =
+                    parse_duration(&Options::check(console_command("clock advance")?, line)?.required("by"))?;
                 now + by
             }
-            [] | ["show"] => now,
+            [] | ["show"] => {
+                Options::check(console_command("clock show")?, line)?;
+                now
+            }
             _ => {
                 return Err(AppError::invalid(
                     "Use /clock set when:\"2026-03-01 09:00\" or /clock advance by:3d.",
@@ -322,22 +324,18 @@ fn parse_instant(typed: &str, zone: Tz) -> Result<DateTime<Utc>, AppError> {
     Ok(resolve_local(zone, parse_when(typed)?))
 }
 
+/// Every command in the catalogue with its usage and summary.
 fn help() -> Reply {
     let mut reply = Reply::private(crate::chat::Tone::Info, "Commands");
-    for spec in SPECS {
-        reply = reply.line(format!(
-            "{} — {}",
-            commands::usage(spec).trim_start_matches("Usage: "),
-            spec.summary
-        ));
+    for command in catalogue::COMMANDS {
+        reply = reply.line(format!("{} — {}", command.usage(), command.summary));
     }
     reply
-        .line(
-            "/as user:NAME [role:member|facilitator|coordinator] — who types next \
-             (without role:, the role they last had; someone new is a member)",
-        )
-        .line("/clock set when:  /clock advance by:3d — move simulated time (with --clock)")
-        .line("/quit — leave")
+}
+
+/// A console-only command's catalogue entry.
+fn console_command(path: &str) -> Result<&'static catalogue::Command, AppError> {
+    catalogue::find(path).ok_or_else(|| AppError::invalid(format!("/{path} isn't in the catalogue.")))
 }
 
 /// What a line of raw input says: its text without the line ending, or `None` when its

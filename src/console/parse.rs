@@ -103,6 +103,19 @@ pub fn parse_line(line: &str) -> Result<Option<CommandLine>, ParseError> {
     Ok(Some(CommandLine { path, options }))
 }
 
+/// Whether a line's note says it is expected to be refused (`... # refused: why`), as
+/// examples that show a refusal do. Scripts run with `--strict` go on past such a line
+/// when it is refused, and stop when it is not.
+pub fn expects_refusal(line: &str) -> bool {
+    let Ok(words) = words(line.trim()) else {
+        return false;
+    };
+    let mut after_note = words.iter().skip_while(|w| w.as_str() != "#").skip(1);
+    after_note
+        .next()
+        .is_some_and(|w| w.trim_end_matches(':').eq_ignore_ascii_case("refused"))
+}
+
 /// `name:value` where name is a plain word (so `https://...` or `18:30` alone is not one).
 fn option_split(word: &str) -> Option<(&str, &str)> {
     let (name, value) = word.split_once(':')?;
@@ -157,6 +170,19 @@ mod tests {
         let line = parse(r#"/group create name:"Another" channel:#x          # refused: only coordinators"#);
         assert_eq!(line.options[1], ("channel".into(), "#x".into()));
         assert_eq!(line.options.len(), 2);
+    }
+
+    #[test]
+    fn a_note_starting_refused_marks_a_line_expected_to_fail() {
+        assert!(expects_refusal(
+            r#"/group create name:"A" channel:#x   # refused: only coordinators"#
+        ));
+        assert!(expects_refusal("/status # Refused"));
+        assert!(!expects_refusal("/clock advance by:3d   # only with --clock"));
+        assert!(!expects_refusal(
+            r##"/meeting cancel session:2 reason:"# refused""##
+        ));
+        assert!(!expects_refusal("/status"));
     }
 
     #[test]

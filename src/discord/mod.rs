@@ -4,6 +4,7 @@
 //! serenity or poise types.
 
 mod autocomplete;
+mod catalogue;
 pub mod chat;
 mod commands;
 pub mod render;
@@ -47,7 +48,7 @@ pub enum ServeError {
 
 /// The slash commands hearth registers.
 pub fn command_list() -> Vec<poise::Command<Data, Error>> {
-    vec![
+    let mut commands = vec![
         commands::setup::setup(),
         commands::group::group(),
         commands::meeting::meeting(),
@@ -58,7 +59,9 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::rsvp::rsvp(),
         commands::rsvp::my(),
         commands::rsvp::attendance(),
-    ]
+    ];
+    catalogue::describe(&mut commands);
+    commands
 }
 
 /// Builds the serenity client with the poise framework, ready to start.

@@ -4,21 +4,21 @@
 use poise::serenity_prelude as serenity;
 
 use crate::chat::{Reply, Span, Text, TimeStyle, Tone};
+use crate::domain::text;
 
-/// Discord's limit on an embed description.
-const MAX_DESCRIPTION: usize = 4096;
-const MAX_TITLE: usize = 256;
+const MAX_DESCRIPTION: usize = text::discord::EMBED_DESCRIPTION;
+const MAX_TITLE: usize = text::discord::EMBED_TITLE;
 
 pub fn embed(reply: &Reply) -> serenity::CreateEmbed {
     let mut description = reply.lines.iter().map(markdown).collect::<Vec<_>>().join("\n");
-    if description.chars().count() > MAX_DESCRIPTION {
-        description = description.chars().take(MAX_DESCRIPTION - 1).collect::<String>() + "…";
+    if text::graphemes(&description) > MAX_DESCRIPTION {
+        description = text::truncate(&description, MAX_DESCRIPTION);
     }
     let mut embed = serenity::CreateEmbed::new()
         .description(description)
         .colour(colour(reply.tone));
     if let Some(title) = &reply.title {
-        embed = embed.title(title.chars().take(MAX_TITLE).collect::<String>());
+        embed = embed.title(text::truncate(title, MAX_TITLE));
     }
     embed
 }

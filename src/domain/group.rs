@@ -3,12 +3,14 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::text::{self, Field};
+
 /// Why a group setting was refused; `Display` is the sentence the coordinator sees.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct GroupRuleError(pub String);
 
-/// A group's name: trimmed, 1 to 64 characters, no line breaks.
+/// A group's name: trimmed, runs of spaces folded, 1 to 64 characters (see [`text`]).
 ///
 /// Uniqueness within a community is case-insensitive: [`GroupName::key`] is what the
 /// store keeps unique.
@@ -16,28 +18,16 @@ pub struct GroupRuleError(pub String);
 pub struct GroupName(String);
 
 impl GroupName {
-    pub const MAX_CHARS: usize = 64;
+    pub const MAX_CHARS: usize = Field::GroupName.max();
 
     pub fn parse(input: &str) -> Result<GroupName, GroupRuleError> {
-        let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() {
-            return Err(GroupRuleError(
+        match text::clean(Field::GroupName, input) {
+            Ok(Some(name)) => Ok(GroupName(name.into_string())),
+            Ok(None) => Err(GroupRuleError(
                 "A group needs a name, for example name:\"Tuesday Circle\".".into(),
-            ));
+            )),
+            Err(error) => Err(GroupRuleError(error.0)),
         }
-        let chars = name.chars().count();
-        if chars > Self::MAX_CHARS {
-            return Err(GroupRuleError(format!(
-                "That name is {chars} characters long; please keep it to {} or fewer.",
-                Self::MAX_CHARS
-            )));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(GroupRuleError(
-                "A group name can't contain control characters; please use plain text.".into(),
-            ));
-        }
-        Ok(GroupName(name))
     }
 
     pub fn as_str(&self) -> &str {

@@ -9,6 +9,7 @@
 //! - [`rsvp`]: answers, capacity and the waitlist; a click decided whole.
 //! - [`reminder`]: reminder offsets and when each reminder is due.
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
+//! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
 pub mod group;
 pub mod job;
@@ -18,6 +19,7 @@ pub mod role;
 pub mod rota;
 pub mod rsvp;
 pub mod session;
+pub mod text;
 pub mod time;
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod engine;
 mod engine_discord;
 mod groups;
 mod meetings;
+mod readme;
 mod rota;
 mod rsvp;
 mod signposting;

@@ -44,7 +44,6 @@ impl PrivacyChoice {
     }
 }
 
-/// Groups: create, edit, list, info, archive
 #[poise::command(
     slash_command,
     guild_only,
@@ -55,24 +54,22 @@ pub async fn group(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Start a group
 #[poise::command(slash_command, guild_only)]
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     ctx: Context<'_>,
-    #[description = "The group's name, e.g. Tuesday Circle"] name: String,
-    #[description = "Where its cards and reminders are posted"]
-    #[channel_types("Text", "News")]
-    channel: serenity::ChannelId,
-    #[description = "Its time zone (default: the community's)"]
-    #[autocomplete = "autocomplete::timezone"]
-    timezone: Option<String>,
-    #[description = "Scheduled meetings or a drop-in"] kind: Option<KindChoice>,
-    #[description = "A sentence about the group"] description: Option<String>,
-    #[description = "Places per session (leave out for no limit)"] capacity: Option<i64>,
-    #[description = "Facilitators each session needs (default 1)"] facilitators_needed: Option<i64>,
-    #[description = "Who sees who is coming (default headcount)"] privacy: Option<PrivacyChoice>,
-    #[description = "How long before each session its card goes up, e.g. 7d (default) or 2d"]
+    #[max_length = 64] name: String,
+    #[channel_types("Text", "News")] channel: serenity::ChannelId,
+    #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
+    kind: Option<KindChoice>,
+    #[max_length = 300] description: Option<String>,
+    #[min = 1]
+    #[max = 10_000]
+    capacity: Option<i64>,
+    #[min = 0]
+    #[max = 20]
+    facilitators_needed: Option<i64>,
+    privacy: Option<PrivacyChoice>,
     announce: Option<String>,
 ) -> Result<(), Error> {
     let input = GroupCreate {
@@ -93,27 +90,24 @@ pub async fn create(
     .await
 }
 
-/// Change a group's settings
 #[poise::command(slash_command, guild_only)]
 #[allow(clippy::too_many_arguments)]
 pub async fn edit(
     ctx: Context<'_>,
-    #[description = "The group"]
-    #[autocomplete = "autocomplete::group"]
-    group: String,
-    #[description = "A new name"] name: Option<String>,
-    #[description = "A new channel"]
-    #[channel_types("Text", "News")]
-    channel: Option<serenity::ChannelId>,
-    #[description = "A new time zone (sessions keep their local times)"]
-    #[autocomplete = "autocomplete::timezone"]
-    timezone: Option<String>,
-    #[description = "Scheduled meetings or a drop-in"] kind: Option<KindChoice>,
-    #[description = "A sentence about the group"] description: Option<String>,
-    #[description = "Places per session"] capacity: Option<i64>,
-    #[description = "Facilitators each session needs"] facilitators_needed: Option<i64>,
-    #[description = "Who sees who is coming"] privacy: Option<PrivacyChoice>,
-    #[description = "How long before each session its card goes up, e.g. 7d or 2d"] announce: Option<String>,
+    #[autocomplete = "autocomplete::group"] group: String,
+    #[max_length = 64] name: Option<String>,
+    #[channel_types("Text", "News")] channel: Option<serenity::ChannelId>,
+    #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
+    kind: Option<KindChoice>,
+    #[max_length = 300] description: Option<String>,
+    #[min = 1]
+    #[max = 10_000]
+    capacity: Option<i64>,
+    #[min = 0]
+    #[max = 20]
+    facilitators_needed: Option<i64>,
+    privacy: Option<PrivacyChoice>,
+    announce: Option<String>,
 ) -> Result<(), Error> {
     let input = GroupEdit {
         group,
@@ -134,19 +128,15 @@ pub async fn edit(
     .await
 }
 
-/// Every group in this community
 #[poise::command(slash_command, guild_only)]
 pub async fn list(ctx: Context<'_>) -> Result<(), Error> {
     respond(ctx, |app, actor| async move { app.group_list(&actor).await }).await
 }
 
-/// One group's settings, series and next session
 #[poise::command(slash_command, guild_only)]
 pub async fn info(
     ctx: Context<'_>,
-    #[description = "The group"]
-    #[autocomplete = "autocomplete::group"]
-    group: String,
+    #[autocomplete = "autocomplete::group"] group: String,
 ) -> Result<(), Error> {
     respond(
         ctx,
@@ -155,13 +145,10 @@ pub async fn info(
     .await
 }
 
-/// Retire a group, keeping its history
 #[poise::command(slash_command, guild_only)]
 pub async fn archive(
     ctx: Context<'_>,
-    #[description = "The group"]
-    #[autocomplete = "autocomplete::group"]
-    group: String,
+    #[autocomplete = "autocomplete::group"] group: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         app.group_archive(&actor, &group).await

@@ -32,7 +32,6 @@ impl RepeatChoice {
     }
 }
 
-/// Meetings: add, list, cancel, move, end
 #[poise::command(
     slash_command,
     guild_only,
@@ -43,23 +42,24 @@ pub async fn meeting(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Add a meeting or a repeating series
 #[poise::command(slash_command, guild_only)]
 #[allow(clippy::too_many_arguments)]
 pub async fn add(
     ctx: Context<'_>,
-    #[description = "The group"]
-    #[autocomplete = "autocomplete::group"]
-    group: String,
-    #[description = "First session, local time: 2026-12-01 18:30"] when: String,
-    #[description = "How it repeats (default once)"] repeat: Option<RepeatChoice>,
-    #[description = "Weekdays for weekly series, e.g. mon,thu"] days: Option<String>,
-    #[description = "Every N weeks (weekly series)"] every: Option<i64>,
-    #[description = "Length, e.g. 90m or 1h30m (default 90m)"] duration: Option<String>,
-    #[description = "Last date, e.g. 2027-07-01"] until: Option<String>,
-    #[description = "Number of sessions"] count: Option<i64>,
-    #[description = "Voice channel, link or address"] location: Option<String>,
-    #[description = "Any RFC 5545 rule, e.g. FREQ=MONTHLY;BYDAY=1MO,3MO"] rrule: Option<String>,
+    #[autocomplete = "autocomplete::group"] group: String,
+    when: String,
+    repeat: Option<RepeatChoice>,
+    days: Option<String>,
+    #[min = 1]
+    #[max = 52]
+    every: Option<i64>,
+    duration: Option<String>,
+    until: Option<String>,
+    #[min = 1]
+    #[max = 1000]
+    count: Option<i64>,
+    #[max_length = 200] location: Option<String>,
+    #[max_length = 200] rrule: Option<String>,
 ) -> Result<(), Error> {
     let input = MeetingAdd {
         group,
@@ -80,14 +80,13 @@ pub async fn add(
     .await
 }
 
-/// Upcoming sessions with their numbers
 #[poise::command(slash_command, guild_only)]
 pub async fn list(
     ctx: Context<'_>,
-    #[description = "Only this group"]
-    #[autocomplete = "autocomplete::group"]
-    group: Option<String>,
-    #[description = "How many weeks ahead (default 4)"] weeks: Option<i64>,
+    #[autocomplete = "autocomplete::group"] group: Option<String>,
+    #[min = 1]
+    #[max = 52]
+    weeks: Option<i64>,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         app.meeting_list(&actor, group.as_deref(), weeks).await
@@ -95,14 +94,11 @@ pub async fn list(
     .await
 }
 
-/// Cancel one session (the series goes on)
 #[poise::command(slash_command, guild_only)]
 pub async fn cancel(
     ctx: Context<'_>,
-    #[description = "The session"]
-    #[autocomplete = "autocomplete::session"]
-    session: String,
-    #[description = "Shown to members"] reason: Option<String>,
+    #[autocomplete = "autocomplete::session"] session: String,
+    #[max_length = 300] reason: Option<String>,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         app.meeting_cancel(&actor, &session, reason).await
@@ -110,14 +106,11 @@ pub async fn cancel(
     .await
 }
 
-/// Move one session to another time
 #[poise::command(slash_command, guild_only, rename = "move")]
 pub async fn move_(
     ctx: Context<'_>,
-    #[description = "The session"]
-    #[autocomplete = "autocomplete::session"]
-    session: String,
-    #[description = "New time, local: 2026-12-01 18:30"] when: String,
+    #[autocomplete = "autocomplete::session"] session: String,
+    when: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         app.meeting_move(&actor, &session, &when).await
@@ -125,13 +118,9 @@ pub async fn move_(
     .await
 }
 
-/// End a series
 #[poise::command(slash_command, guild_only)]
-pub async fn end(
-    ctx: Context<'_>,
-    #[description = "The series number (see /group info)"] series: String,
-    #[description = "Its last date (default today)"] after: Option<String>,
-) -> Result<(), Error> {
+pub async fn end(ctx: Context<'_>, #[min = 1] series: i64, after: Option<String>) -> Result<(), Error> {
+    let series = series.to_string();
     respond(ctx, |app, actor| async move {
         app.meeting_end(&actor, &series, after.as_deref()).await
     })

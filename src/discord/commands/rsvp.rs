@@ -23,15 +23,12 @@ impl AnswerChoice {
     }
 }
 
-/// Answer for a session: going, maybe, or can't make it
 #[poise::command(slash_command, guild_only)]
 pub async fn rsvp(
     ctx: Context<'_>,
-    #[description = "The session"]
-    #[autocomplete = "autocomplete::session"]
-    session: String,
-    #[description = "Your answer"] state: AnswerChoice,
-    #[description = "Going to every session of this series (you can still change one)"] every: Option<bool>,
+    #[autocomplete = "autocomplete::session"] session: String,
+    state: AnswerChoice,
+    every: Option<bool>,
 ) -> Result<(), Error> {
     let every = every.unwrap_or(false);
     respond(ctx, |app, actor| async move {
@@ -40,31 +37,25 @@ pub async fn rsvp(
     .await
 }
 
-/// Your sessions
 #[poise::command(slash_command, guild_only, subcommands("sessions"), subcommand_required)]
 pub async fn my(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Your upcoming answers, with their times
 #[poise::command(slash_command, guild_only)]
 pub async fn sessions(ctx: Context<'_>) -> Result<(), Error> {
     respond(ctx, |app, actor| async move { app.my_sessions(&actor).await }).await
 }
 
-/// Attendance: who is coming, and who came
 #[poise::command(slash_command, guild_only, subcommands("show", "mark"), subcommand_required)]
 pub async fn attendance(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Who is coming to a session (only you see the list)
 #[poise::command(slash_command, guild_only)]
 pub async fn show(
     ctx: Context<'_>,
-    #[description = "The session"]
-    #[autocomplete = "autocomplete::session"]
-    session: String,
+    #[autocomplete = "autocomplete::session"] session: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         app.attendance_show(&actor, &session).await
@@ -72,14 +63,11 @@ pub async fn show(
     .await
 }
 
-/// Mark who attended a session
 #[poise::command(slash_command, guild_only)]
 pub async fn mark(
     ctx: Context<'_>,
-    #[description = "The session"]
-    #[autocomplete = "autocomplete::session"]
-    session: String,
-    #[description = "Who attended: @mentions or names, separated by commas"] users: String,
+    #[autocomplete = "autocomplete::session"] session: String,
+    #[max_length = 1000] users: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         app.attendance_mark(&actor, &session, &users).await
