@@ -61,7 +61,8 @@ impl RotaButton {
 
     /// The console's `button:` word.
     pub fn parse(word: &str) -> Option<RotaButton> {
-        match word.trim().to_ascii_lowercase().as_str() {
+        let word = word.trim().to_ascii_lowercase();
+        match word.strip_prefix("rota-").unwrap_or(&word) {
             "take" | "take-shift" => Some(RotaButton::Take),
             "confirm" => Some(RotaButton::Confirm),
             "decline" | "cant-do-it" => Some(RotaButton::Decline),
@@ -288,15 +289,28 @@ pub(crate) struct Filled {
 /// Fills a group's open places up to `until`, in the caller's transaction: the fill
 /// decided whole by [`rota::fill`], its assignments written in one statement, a duty
 /// notice for each, gap alerts for places nobody could take, cards redrawn.
+///
+/// `only` limits the places filled to those sessions (the horizon roll fills just the
+/// sessions it added: a place someone gave back is the pool's to take, not the
+/// roll's to hand out); every shift still counts towards each person's share.
 pub(crate) async fn fill_group(
     conn: &mut store::Conn,
     group: &Group,
     until: DateTime<Utc>,
+    only: Option<&[i64]>,
     now: DateTime<Utc>,
 ) -> Result<Filled, AppError> {
-    let loaded = load_rota(conn, group, now, until).await?;
+    let mut loaded = load_rota(conn, group, now, until).await?;
     if loaded.pool.is_empty() {
         return Ok(Filled::default());
+    }
+    if let Some(only) = only {
+        for shift in &mut loaded.shifts {
+            if !only.contains(&shift.session_id) {
+                // Needs no more than it has: counted, not filled.
+                shift.needed = shift.holders.len() as u32;
+            }
+        }
     }
     let plan = fill(&loaded.rota(group.zone), &loaded.served);
     rota_store::insert_assignments(&mut *conn, &plan.assign, How::Auto, now).await?;
@@ -866,7 +880,8 @@ impl App {
         let weeks = weeks
             .unwrap_or(self.settings().horizon_weeks)
             .clamp(1, self.settings().horizon_weeks.max(1));
-        let filled = fill_group(&mut tx, &group, now + Duration::weeks(i64::from(weeks)), now).await?;
+        let until = now + Duration::weeks(i64::from(weeks));
+        let filled = fill_group(&mut tx, &group, until, None, now).await?;
         if rota_store::pool(&mut *tx, group.id).await?.is_empty() {
             return Err(AppError::invalid(format!(
                 "{} has no facilitators to fill its rota with yet. Add them with /rota facilitator add group:\"{}\" user:…",
@@ -1451,17 +1466,28 @@ async fn hand_over(
 }
 
 impl App {
+    /// The community a session belongs to: for a button pressed in a DM, where the
+    /// platform says no server.
+    pub async fn community_of_session(&self, session_id: i64) -> Result<String, AppError> {
+        let mut conn = self.pool().acquire().await.map_err(StoreError::from)?;
+        sessions::get(&mut *conn, session_id)
+            .await?
+            .map(|s| s.community_id)
+            .ok_or_else(|| no_such_session(session_id))
+    }
+
     /// The horizon roll's fill of a group that just got new sessions (`rota:auto`).
     pub(crate) async fn auto_fill(
         &self,
         conn: &mut store::Conn,
         group: &Group,
+        new_sessions: &[i64],
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         if !rota_store::settings(&mut *conn, group.id).await?.auto_fill {
             return Ok(());
         }
-        fill_group(conn, group, self.horizon_end(now), now).await?;
+        fill_group(conn, group, self.horizon_end(now), Some(new_sessions), now).await?;
         Ok(())
     }
 }

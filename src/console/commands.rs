@@ -5,8 +5,11 @@
 use crate::app::catalogue::{self, Command, Kind};
 use crate::app::groups::{GroupCreate, GroupEdit};
 use crate::app::meetings::MeetingAdd;
+use crate::app::rota::{Person, RotaButton, RotaSettingsInput};
 use crate::app::setup::SetupInput;
 use crate::app::{Actor, App, AppError, AppResult};
+use crate::domain::rota::SwapApproval;
+use crate::domain::time::parse_date;
 
 use super::parse::CommandLine;
 
@@ -200,6 +203,9 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 .await
         }
         "click" => {
+            if let Some(button) = RotaButton::parse(&o.required("button")) {
+                return app.rota_click(actor, session(o)?, button).await;
+            }
             let click = crate::app::rsvp::Click::parse(&o.required("button"))?;
             app.click(actor, &o.required("session"), click).await
         }
@@ -208,6 +214,106 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
         "attendance mark" => {
             app.attendance_mark(actor, &o.required("session"), &o.required("users"))
                 .await
+        }
+        path if path.starts_with("rota ") => dispatch_rota(app, actor, o).await,
+        other => Err(AppError::invalid(format!(
+            "/{other} isn't available in the console yet."
+        ))),
+    }
+}
+
+// ----- the facilitator rota -----
+
+/// A session as typed: `12` or `#12`.
+fn session(o: &Options<'_>) -> Result<i64, AppError> {
+    let typed = o.required("session");
+    typed
+        .trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| {
+            AppError::invalid(format!(
+                "\"{}\" isn't a session number. Use the number shown in lists, like session:12.",
+                typed.trim()
+            ))
+        })
+}
+
+/// A person as typed in the console: a name, the same one `/as user:` takes.
+fn person(o: &Options<'_>) -> Person {
+    let name = o.required("user").trim().to_string();
+    Person {
+        user_id: format!("console:{}", name.to_lowercase()),
+        name,
+        member: true,
+    }
+}
+
+fn date(o: &Options<'_>, name: &str) -> Result<chrono::NaiveDate, AppError> {
+    Ok(parse_date(&o.required(name))?)
+}
+
+fn weeks(o: &Options<'_>) -> Result<Option<u32>, AppError> {
+    Ok(o.int("weeks")?.and_then(|w| u32::try_from(w).ok()))
+}
+
+/// The rota's commands, kept together so they move as one block.
+async fn dispatch_rota(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
+    match o.command.path {
+        "rota facilitator add" => {
+            let lead = o.yes_no("lead")?.unwrap_or(false);
+            app.rota_facilitator_add(
+                actor,
+                &o.required("group"),
+                person(o),
+                lead,
+                o.int("monthly_cap")?,
+            )
+            .await
+        }
+        "rota facilitator remove" => {
+            app.rota_facilitator_remove(actor, &o.required("group"), person(o))
+                .await
+        }
+        "rota show" => app.rota_show(actor, &o.required("group"), weeks(o)?).await,
+        "rota mine" => app.rota_mine(actor).await,
+        "rota away" => {
+            let (from, to) = (date(o, "from")?, date(o, "to")?);
+            app.rota_away(actor, from, to, o.text("group").as_deref()).await
+        }
+        "rota back" => app.rota_back(actor).await,
+        "rota fill" => app.rota_fill(actor, &o.required("group"), weeks(o)?).await,
+        "rota assign" => {
+            let force = o.yes_no("force")?.unwrap_or(false);
+            app.rota_assign(actor, session(o)?, person(o), force).await
+        }
+        "rota unassign" => app.rota_unassign(actor, session(o)?, person(o)).await,
+        "rota swap" => app.rota_swap(actor, session(o)?).await,
+        "rota take" => app.rota_take(actor, session(o)?).await,
+        "rota confirm" => app.rota_confirm(actor, session(o)?).await,
+        "rota decline" => app.rota_decline(actor, session(o)?).await,
+        "rota settings" => {
+            let swap_approval = o
+                .choice("swap_approval")
+                .map(|typed| typed.parse::<SwapApproval>())
+                .transpose()
+                .map_err(AppError::Invalid)?;
+            let input = RotaSettingsInput {
+                group: o.required("group"),
+                auto_fill: o.yes_no("auto")?,
+                swap_approval,
+                rota_channel: o.text("rota_channel").map(|c| {
+                    let c = c.trim().to_string();
+                    (!c.eq_ignore_ascii_case("none") && !c.is_empty()).then_some(c)
+                }),
+            };
+            app.rota_settings(actor, input).await
+        }
+        "rota me" => {
+            let show = o.yes_no("show_name")?.unwrap_or(true);
+            app.rota_me(actor, show).await
         }
         other => Err(AppError::invalid(format!(
             "/{other} isn't available in the console yet."

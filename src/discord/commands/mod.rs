@@ -3,6 +3,7 @@
 pub mod group;
 pub mod meeting;
 pub mod reminders;
+pub mod rota;
 pub mod rsvp;
 pub mod schedule;
 pub mod setup;
