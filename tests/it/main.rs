@@ -6,6 +6,7 @@ mod support;
 
 mod console;
 mod discord;
+mod discord_rota;
 mod discord_rsvp;
 mod engine;
 mod engine_discord;
