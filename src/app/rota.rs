@@ -14,8 +14,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::job::{
-    duty_notice_key, gap_alert_edit_key, gap_alert_key, open_shift_key, rota_note_key, JobKind, JobState,
-    PlannedJob,
+    duty_notice_key, gap_alert_dm_key, gap_alert_edit_key, gap_alert_key, open_shift_key, rota_note_key,
+    JobKind, JobState, PlannedJob,
 };
 use crate::domain::role::{Action, Role};
 use crate::domain::rota::{
@@ -327,7 +327,7 @@ pub(crate) async fn fill_group(
     for (session_id, _) in &plan.gaps {
         if let Some(shift) = by_id.get(session_id) {
             planned.extend(
-                gap_alerts(shift.starts_at, *session_id, now)
+                gap_alerts(shift.starts_at, *session_id, &loaded.pool, now)
                     .into_iter()
                     .map(|job| (Some(*session_id), job)),
             );
@@ -363,7 +363,14 @@ fn duty_notice(starts_at: DateTime<Utc>, session_id: i64, user: &str, now: DateT
 /// A session's gap alerts: one per step whose window (from its time to the next
 /// step's) has not passed, due at its time or now. Each is sent at most once; at
 /// sending it checks the gap is still there.
-fn gap_alerts(starts_at: DateTime<Utc>, session_id: i64, now: DateTime<Utc>) -> Vec<PlannedJob> {
+/// The pool hears by DM at the same steps (each member who could take it, as
+/// checked when it is sent).
+fn gap_alerts(
+    starts_at: DateTime<Utc>,
+    session_id: i64,
+    pool: &[PoolMember],
+    now: DateTime<Utc>,
+) -> Vec<PlannedJob> {
     let mut planned = Vec::new();
     for (i, (step, before)) in GAP_ALERT_STEPS.iter().enumerate() {
         let window_end = GAP_ALERT_STEPS
@@ -372,14 +379,23 @@ fn gap_alerts(starts_at: DateTime<Utc>, session_id: i64, now: DateTime<Utc>) -> 
         if now >= window_end {
             continue;
         }
+        let due_at = (starts_at - *before).max(now);
         planned.push(PlannedJob {
             kind: JobKind::GapAlert,
             dedupe_key: gap_alert_key(session_id, step),
             target: None,
             payload: (*step).to_string(),
-            due_at: (starts_at - *before).max(now),
+            due_at,
             expires_at: Some(starts_at),
         });
+        planned.extend(pool.iter().map(|member| PlannedJob {
+            kind: JobKind::GapAlertDm,
+            dedupe_key: gap_alert_dm_key(session_id, step, &member.user_id),
+            target: Some(member.user_id.clone()),
+            payload: (*step).to_string(),
+            due_at,
+            expires_at: Some(starts_at),
+        }));
     }
     planned
 }
@@ -397,7 +413,8 @@ async fn settle_session(
     let held = rota_store::holders(&mut *conn, session.id).await?.len() as u32;
     let community = &session.community_id;
     if held < needed && session.starts_at > now {
-        for job in gap_alerts(session.starts_at, session.id, now) {
+        let pool = rota_store::pool(&mut *conn, session.group_id).await?;
+        for job in gap_alerts(session.starts_at, session.id, &pool, now) {
             jobs::upsert(&mut *conn, community, Some(session.id), &job, now).await?;
         }
     }
@@ -1484,10 +1501,26 @@ impl App {
         new_sessions: &[i64],
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        if !rota_store::settings(&mut *conn, group.id).await?.auto_fill {
+        if rota_store::settings(&mut *conn, group.id).await?.auto_fill {
+            fill_group(conn, group, self.horizon_end(now), Some(new_sessions), now).await?;
             return Ok(());
         }
-        fill_group(conn, group, self.horizon_end(now), Some(new_sessions), now).await?;
+        // Filled by hand: the new sessions still raise gap alerts while short.
+        let pool = rota_store::pool(&mut *conn, group.id).await?;
+        if pool.is_empty() || group.facilitators_needed == 0 {
+            return Ok(());
+        }
+        let mut planned = Vec::new();
+        for session_id in new_sessions {
+            if let Some(session) = sessions::get(&mut *conn, *session_id).await? {
+                planned.extend(
+                    gap_alerts(session.starts_at, *session_id, &pool, now)
+                        .into_iter()
+                        .map(|job| (Some(*session_id), job)),
+                );
+            }
+        }
+        jobs::upsert_many(&mut *conn, &group.community_id, &planned, now).await?;
         Ok(())
     }
 }

@@ -36,6 +36,8 @@ pub enum JobKind {
     OpenShiftDm,
     /// A session short of facilitators, in the community's alerts channel.
     GapAlert,
+    /// The same gap alert by DM to a pool member who could take the place.
+    GapAlertDm,
     /// A posted gap alert redrawn (to say the gap closed).
     GapAlertEdit,
     /// A short rota note by DM (your shift was taken; you have a new shift).
@@ -59,6 +61,7 @@ impl JobKind {
             JobKind::OpenShift => "open-shift",
             JobKind::OpenShiftDm => "open-shift-dm",
             JobKind::GapAlert => "gap-alert",
+            JobKind::GapAlertDm => "gap-alert-dm",
             JobKind::GapAlertEdit => "gap-alert-edit",
             JobKind::RotaNote => "rota-note",
             JobKind::SwapApproval => "swap-approval",
@@ -82,6 +85,7 @@ impl FromStr for JobKind {
             "open-shift" => Ok(JobKind::OpenShift),
             "open-shift-dm" => Ok(JobKind::OpenShiftDm),
             "gap-alert" => Ok(JobKind::GapAlert),
+            "gap-alert-dm" => Ok(JobKind::GapAlertDm),
             "gap-alert-edit" => Ok(JobKind::GapAlertEdit),
             "rota-note" => Ok(JobKind::RotaNote),
             "swap-approval" => Ok(JobKind::SwapApproval),
@@ -204,6 +208,11 @@ pub fn duty_notice_key(session_id: i64, user: &str) -> String {
 /// A session's gap alert at one step (`7d`, `2d`).
 pub fn gap_alert_key(session_id: i64, step: &str) -> String {
     format!("gap:{session_id}:{step}")
+}
+
+/// A session's gap alert at one step by DM to one pool member.
+pub fn gap_alert_dm_key(session_id: i64, step: &str, user: &str) -> String {
+    format!("gap:{session_id}:{step}:{user}")
 }
 
 /// The redraw of a posted gap alert.

@@ -559,6 +559,7 @@ fn requests_of(kind: JobKind) -> usize {
         | JobKind::DmPromotion
         | JobKind::DutyNotice
         | JobKind::OpenShiftDm
+        | JobKind::GapAlertDm
         | JobKind::RotaNote => 2,
         _ => 1,
     }

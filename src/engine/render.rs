@@ -65,6 +65,7 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         | JobKind::OpenShift
         | JobKind::OpenShiftDm
         | JobKind::GapAlert
+        | JobKind::GapAlertDm
         | JobKind::GapAlertEdit
         | JobKind::RotaNote
         | JobKind::SwapApproval => super::rota::render(conn, job, &session, now).await,

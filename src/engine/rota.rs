@@ -180,6 +180,29 @@ pub async fn render(
                 reply: gap_reply(session, held, needed),
             })
         }
+        JobKind::GapAlertDm => {
+            let Some(user) = job.target.clone() else {
+                return Ok(Rendered::Skip("The job names no one.".into()));
+            };
+            let (held, needed) = staffing(conn, session).await?;
+            if held >= needed {
+                return Ok(Rendered::Skip(
+                    "The session has the facilitators it needs.".into(),
+                ));
+            }
+            let on_it = rota_store::assignments(&mut *conn, session.id)
+                .await?
+                .iter()
+                .any(|a| a.user_id == user);
+            if on_it {
+                return Ok(Rendered::Skip(
+                    "They are on it already, or said they can't.".into(),
+                ));
+            }
+            let mut reply = gap_reply(session, held, needed);
+            reply.visibility = crate::chat::Visibility::Private;
+            Ok(Rendered::Dm { user, reply })
+        }
         JobKind::GapAlertEdit => {
             let alert = jobs::get_by_key(&mut *conn, &job.payload).await?;
             let Some((channel, message)) = alert.and_then(|a| a.delivered_channel.zip(a.delivered_message))
