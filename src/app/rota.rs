@@ -278,6 +278,21 @@ async fn load_rota(
     })
 }
 
+/// The pool members who could take a place on a session now: not on it, not away,
+/// not at their cap. (Who hears about an open shift or a gap.)
+fn could_take(rota: &Rota<'_>, session_id: i64, pool: &[PoolMember], except: &str) -> Vec<PoolMember> {
+    pool.iter()
+        .filter(|m| m.user_id != except)
+        .filter(|m| {
+            !matches!(
+                check_assign(rota, session_id, &m.user_id),
+                Err(Refusal::Away | Refusal::OverCap { .. } | Refusal::AlreadyOn | Refusal::NotInPool)
+            )
+        })
+        .cloned()
+        .collect()
+}
+
 /// What one fill did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Filled {
@@ -326,8 +341,9 @@ pub(crate) async fn fill_group(
     }
     for (session_id, _) in &plan.gaps {
         if let Some(shift) = by_id.get(session_id) {
+            let hear = could_take(&loaded.rota(group.zone), *session_id, &loaded.pool, "");
             planned.extend(
-                gap_alerts(shift.starts_at, *session_id, &loaded.pool, now)
+                gap_alerts(shift.starts_at, *session_id, &hear, now)
                     .into_iter()
                     .map(|job| (Some(*session_id), job)),
             );
@@ -413,8 +429,14 @@ async fn settle_session(
     let held = rota_store::holders(&mut *conn, session.id).await?.len() as u32;
     let community = &session.community_id;
     if held < needed && session.starts_at > now {
-        let pool = rota_store::pool(&mut *conn, session.group_id).await?;
-        for job in gap_alerts(session.starts_at, session.id, &pool, now) {
+        let hear = match group_store::get(&mut *conn, session.group_id).await? {
+            Some(group) => {
+                let loaded = load_rota(conn, &group, now, session.starts_at + Duration::seconds(1)).await?;
+                could_take(&loaded.rota(group.zone), session.id, &loaded.pool, "")
+            }
+            None => Vec::new(),
+        };
+        for job in gap_alerts(session.starts_at, session.id, &hear, now) {
             jobs::upsert(&mut *conn, community, Some(session.id), &job, now).await?;
         }
     }
@@ -466,21 +488,9 @@ async fn post_offer(
         Some(channel) => vec![(JobKind::OpenShift, channel)],
         None => {
             let loaded = load_rota(conn, group, now, session.starts_at + Duration::seconds(1)).await?;
-            let rota = loaded.rota(group.zone);
-            loaded
-                .pool
-                .iter()
-                .filter(|m| m.user_id != from_user)
-                .filter(|m| {
-                    !matches!(
-                        check_assign(&rota, session.id, &m.user_id),
-                        Err(Refusal::Away
-                            | Refusal::OverCap { .. }
-                            | Refusal::AlreadyOn
-                            | Refusal::NotInPool)
-                    )
-                })
-                .map(|m| (JobKind::OpenShiftDm, m.user_id.clone()))
+            could_take(&loaded.rota(group.zone), session.id, &loaded.pool, from_user)
+                .into_iter()
+                .map(|m| (JobKind::OpenShiftDm, m.user_id))
                 .collect()
         }
     };
@@ -1449,6 +1459,18 @@ async fn hand_over(
     let taker_name = offer.taken_name.clone().unwrap_or_else(|| "A facilitator".into());
     if offer.kind == OfferKind::Swap {
         rota_store::unassign(&mut *conn, session.id, &offer.from_user).await?;
+        let theirs = duty_notice_key(session.id, &offer.from_user);
+        if let Some(notice) = jobs::get_by_key(&mut *conn, &theirs).await? {
+            if notice.state == JobState::Pending {
+                jobs::skip(
+                    &mut *conn,
+                    notice.id,
+                    "Their shift was taken by someone else.",
+                    now,
+                )
+                .await?;
+            }
+        }
     }
     rota_store::assign(&mut *conn, session.id, &taker, How::Swap, now).await?;
     let about = format!("offer:{offer_id}");
