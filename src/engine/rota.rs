@@ -3,11 +3,11 @@
 //! that has closed is not sent. Public posts name no one but facilitators who chose
 //! to be named, and never @mention anyone.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::chat::{Button, MessageRef, Reply, Text, TimeStyle, Tone};
 use crate::domain::job::JobKind;
-use crate::domain::rota::AssignmentState;
+use crate::domain::rota::{month_of, AssignmentState};
 use crate::store::jobs::Job;
 use crate::store::rota::{self as rota_store, OfferState};
 use crate::store::sessions::SessionDetail;
@@ -45,6 +45,44 @@ pub async fn facilitating_line(conn: &mut Conn, session_id: i64) -> Result<Optio
     }
     let n = holders.len();
     Ok(Some(format!("{n} facilitator{}", if n == 1 { "" } else { "s" })))
+}
+
+/// Whether a pool member could still take a place on the session as a DM goes out:
+/// in the pool, not away then, under their monthly cap.
+async fn could_take(
+    conn: &mut Conn,
+    session: &SessionDetail,
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let Some(member) = rota_store::pool_member(&mut *conn, session.group_id, user).await? else {
+        return Ok(false);
+    };
+    let away = rota_store::away_for_group(&mut *conn, &session.community_id, session.group_id, now).await?;
+    if away
+        .iter()
+        .any(|a| a.user_id == user && a.overlaps(session.starts_at, session.ends_at))
+    {
+        return Ok(false);
+    }
+    if let Some(cap) = member.monthly_cap {
+        let month = month_of(session.starts_at, session.zone);
+        let span = Duration::days(32);
+        let held = rota_store::held_between(
+            &mut *conn,
+            session.group_id,
+            session.starts_at - span,
+            session.starts_at + span,
+        )
+        .await?
+        .into_iter()
+        .filter(|(u, at)| u == user && month_of(*at, session.zone) == month)
+        .count();
+        if held >= cap as usize {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// (places held, places needed) of a session.
@@ -151,6 +189,11 @@ pub async fn render(
                     if holds {
                         return Ok(Rendered::Skip("They already hold a place on it.".into()));
                     }
+                    if !could_take(conn, session, &user, now).await? {
+                        return Ok(Rendered::Skip(
+                            "They are away then, or at their monthly cap.".into(),
+                        ));
+                    }
                     reply.visibility = crate::chat::Visibility::Private;
                     Ok(Rendered::Dm { user, reply })
                 }
@@ -197,6 +240,11 @@ pub async fn render(
             if on_it {
                 return Ok(Rendered::Skip(
                     "They are on it already, or said they can't.".into(),
+                ));
+            }
+            if !could_take(conn, session, &user, now).await? {
+                return Ok(Rendered::Skip(
+                    "They are away then, or at their monthly cap.".into(),
                 ));
             }
             let mut reply = gap_reply(session, held, needed);
