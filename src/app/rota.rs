@@ -14,8 +14,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::job::{
-    duty_notice_key, gap_alert_dm_key, gap_alert_edit_key, gap_alert_key, open_shift_key, rota_note_key,
-    JobKind, JobState, PlannedJob,
+    duty_notice_key, gap_alert_dm_key, gap_alert_edit_key, gap_alert_key, open_shift_key,
+    open_shift_key_prefix, rota_note_key, JobKind, JobState, PlannedJob,
 };
 use crate::domain::role::{Action, Role};
 use crate::domain::rota::{
@@ -1473,6 +1473,8 @@ async fn hand_over(
         }
     }
     rota_store::assign(&mut *conn, session.id, &taker, How::Swap, now).await?;
+    let offer_posts = open_shift_key_prefix(offer_id);
+    jobs::skip_pending_with_prefix(&mut *conn, session.id, &offer_posts, "The shift was taken.", now).await?;
     let about = format!("offer:{offer_id}");
     let planned = vec![
         (

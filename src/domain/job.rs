@@ -222,7 +222,12 @@ pub fn gap_alert_edit_key(session_id: i64, step: &str) -> String {
 
 /// An offer's post (`step` empty) or reminder (`3d`, `1d`) to a channel or a member.
 pub fn open_shift_key(offer_id: i64, step: &str, to: &str) -> String {
-    format!("offer:{offer_id}:{step}:{to}")
+    format!("{}{step}:{to}", open_shift_key_prefix(offer_id))
+}
+
+/// What every post and reminder of one offer's key starts with.
+pub fn open_shift_key_prefix(offer_id: i64) -> String {
+    format!("offer:{offer_id}:")
 }
 
 /// A rota note about an offer or assignment to one person.

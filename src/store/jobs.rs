@@ -250,6 +250,29 @@ pub async fn skip_pending_for_session(
     Ok(done.rows_affected())
 }
 
+/// Skips a session's pending jobs of one kind whose keys start with `key_prefix`
+/// (an offer's posts and reminders, once it is taken).
+pub async fn skip_pending_with_prefix(
+    db: impl SqliteExecutor<'_>,
+    session_id: i64,
+    key_prefix: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE job SET state = 'skipped', last_error = ?, updated_at = ?
+         WHERE session_id = ? AND state = 'pending' AND substr(dedupe_key, 1, length(?)) = ?",
+    )
+    .bind(reason)
+    .bind(to_unix(now))
+    .bind(session_id)
+    .bind(key_prefix)
+    .bind(key_prefix)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Skips every pending job of a group's sessions (the group was archived).
 pub async fn skip_pending_for_group(
     db: impl SqliteExecutor<'_>,
