@@ -85,7 +85,7 @@ async fn main() {
     let spread: (i64, i64) = sqlx::query_as(
         "SELECT MIN(n), MAX(n) FROM (SELECT f.group_id, f.user_id, COUNT(a.session_id) AS n
              FROM rota_facilitator f LEFT JOIN rota_assignment a ON a.user_id = f.user_id
-             GROUP BY f.group_id, f.user_id)",
+             WHERE NOT f.lead GROUP BY f.group_id, f.user_id)",
     )
     .fetch_one(&pool)
     .await

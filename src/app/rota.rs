@@ -27,7 +27,7 @@ use crate::domain::time::{resolve_local, Tz};
 use crate::store::groups::{self as group_store, Group};
 use crate::store::rota::{self as rota_store, OfferKind, OfferState, PoolMember, RotaSettings};
 use crate::store::sessions::{self, SessionDetail};
-use crate::store::{self, communities, jobs, StoreError};
+use crate::store::{self, audit, communities, jobs, StoreError};
 
 use super::jobs::redraw_card;
 use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
@@ -1526,7 +1526,22 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         if rota_store::settings(&mut *conn, group.id).await?.auto_fill {
-            fill_group(conn, group, self.horizon_end(now), Some(new_sessions), now).await?;
+            let filled = fill_group(conn, group, self.horizon_end(now), Some(new_sessions), now).await?;
+            if filled.assigned > 0 || !filled.gaps.is_empty() {
+                // hearth itself made the change: the audit says so.
+                let entry = audit::AuditEntry {
+                    actor: "hearth".into(),
+                    action: "rota.autofill".into(),
+                    target: format!("group:{}", group.id),
+                    detail: Some(format!(
+                        "{} places filled, {} sessions short",
+                        filled.assigned,
+                        filled.gaps.len()
+                    )),
+                    at: now,
+                };
+                audit::record(&mut *conn, &group.community_id, &entry).await?;
+            }
             return Ok(());
         }
         // Filled by hand: the new sessions still raise gap alerts while short.

@@ -345,3 +345,46 @@ async fn a_gap_alert_is_edited_to_say_so_when_someone_takes_the_place() {
     assert!(edited.contains("Gap closed"), "{edited}");
     world.stop().await;
 }
+
+#[tokio::test]
+async fn the_duty_notice_comes_by_dm_three_days_before_and_its_buttons_work_there() {
+    let mut world = World::with_pool(&[&ash(), &bo()]).await;
+    world.run().await;
+    // Session 1 is Wednesday 4 March, 18:30 GMT: its notice is due on Sunday at 18:30.
+    world
+        .clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 1, 18, 31, 0).unwrap());
+    world.run().await;
+
+    let notices = world.fake.dms_to(ash().user_id());
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        embed_text(&notices[0]).contains("Your shift"),
+        "{}",
+        embed_text(&notices[0])
+    );
+    assert_eq!(custom_ids(&notices[0]), ["rota-confirm:1", "rota-decline:1"]);
+    let in_dm = Actor::dm(51, "ash");
+    let confirmed = world
+        .fake
+        .push_button(&in_dm, id_of(&notices[0]), "rota-confirm:1")
+        .await;
+    let not_yours = world
+        .command(&bo(), SlashCommand::new("rota confirm").string("session", "1"))
+        .await;
+
+    assert!(!is_problem(&confirmed), "{confirmed:?}");
+    assert!(confirmed.embed_text().contains("Confirmed"), "{confirmed:?}");
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM rota_assignment WHERE session_id = 1 AND user_id = '51'")
+            .fetch_one(world.app.pool())
+            .await
+            .expect("ash's shift");
+    assert_eq!(state, "confirmed");
+    assert!(is_problem(&not_yours), "{not_yours:?}");
+    assert!(
+        not_yours.embed_text().contains("isn't one of your shifts"),
+        "{not_yours:?}"
+    );
+    world.stop().await;
+}
