@@ -59,6 +59,8 @@ pub(crate) async fn sync_session_jobs(
             .await?
             .ok_or_else(|| AppError::internal(&StoreError::Corrupt("session without group".into())))?;
         let offsets = parse_offsets(&group.reminder_offsets).map_err(|e| AppError::internal(&e))?;
+        // Its rota's messages (duty notices, gap alerts) follow the session's time.
+        super::rota::resync_session(conn, &session, &group, now).await?;
         if session.plan_jobs_at.is_some() {
             // Not planned yet: plan them now if the session has come (or been moved,
             // or its group's lead or reminders changed) into the window; otherwise

@@ -460,6 +460,47 @@ async fn settle_session(
     Ok(())
 }
 
+/// Keeps a session's rota messages in step after it moved (or its group changed):
+/// its holders' duty notices and, if it is short, its gap alerts are re-timed.
+pub(crate) async fn resync_session(
+    conn: &mut store::Conn,
+    session: &SessionDetail,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if session.starts_at <= now {
+        return Ok(());
+    }
+    let loaded = load_rota(conn, group, now, session.starts_at + Duration::seconds(1)).await?;
+    if loaded.pool.is_empty() {
+        return Ok(());
+    }
+    let holders: Vec<String> = rota_store::holders(&mut *conn, session.id)
+        .await?
+        .into_iter()
+        .map(|h| h.user_id)
+        .collect();
+    let mut planned: Vec<(Option<i64>, PlannedJob)> = holders
+        .iter()
+        .map(|user| {
+            (
+                Some(session.id),
+                duty_notice(session.starts_at, session.id, user, now),
+            )
+        })
+        .collect();
+    if (holders.len() as u32) < group.facilitators_needed {
+        let hear = could_take(&loaded.rota(group.zone), session.id, &loaded.pool, "");
+        planned.extend(
+            gap_alerts(session.starts_at, session.id, &hear, now)
+                .into_iter()
+                .map(|job| (Some(session.id), job)),
+        );
+    }
+    jobs::upsert_many(&mut *conn, &group.community_id, &planned, now).await?;
+    Ok(())
+}
+
 /// A short DM about the rota to one person.
 fn note(session: &SessionDetail, about: &str, user: &str, text: String, now: DateTime<Utc>) -> PlannedJob {
     PlannedJob {

@@ -521,3 +521,23 @@ async fn a_declined_shift_nobody_takes_raises_one_gap_alert_at_7_days_and_one_at
     assert!(lead1 <= Duration::days(2) && lead1 > Duration::days(1), "{lead1}");
     assert!(about_third[0].text.contains("Facilitator needed"));
 }
+
+#[tokio::test]
+async fn moving_a_session_moves_its_duty_notices_with_it() {
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash"]).await;
+    let first = first_session(&t).await;
+
+    t.app
+        .meeting_move(&coordinator(), &first.to_string(), "2026-03-05 18:30")
+        .await
+        .expect("move");
+
+    let due: i64 = sqlx::query_scalar("SELECT due_at FROM job WHERE kind = 'duty-notice' AND session_id = ?")
+        .bind(first)
+        .fetch_one(&t.pool)
+        .await
+        .expect("the duty notice");
+    let moved = Utc.with_ymd_and_hms(2026, 3, 5, 18, 30, 0).unwrap() - Duration::days(3);
+    assert_eq!(due, moved.timestamp());
+}
