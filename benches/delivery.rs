@@ -40,7 +40,7 @@ fn coordinator() -> Actor {
 /// times at 19:00 on 3 March, 100 twice: 500 reminders due at 18:00:00.
 async fn seed(app: &App, fake: &FakeDiscord) {
     let setup = hearth::app::setup::SetupInput {
-        timezone: Some("Europe/London".into()),
+        timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
         ..Default::default()
     };
     app.setup(&coordinator(), setup).await.unwrap();
@@ -53,15 +53,17 @@ async fn seed(app: &App, fake: &FakeDiscord) {
             name: name.clone(),
             channel: channel.to_string(),
             // Cards go up at 18:30, after the burst.
-            announce: Some("30m".into()),
+            announce: Some(hearth::app::input::duration("30m").unwrap()),
             ..Default::default()
         };
         app.group_create(&coordinator(), group).await.unwrap();
-        app.reminders_set(&coordinator(), &name, "1h").await.unwrap();
+        app.reminders_set(&coordinator(), &name, &hearth::app::input::offsets("1h").unwrap())
+            .await
+            .unwrap();
         for _ in 0..(if i < 100 { 3 } else { 2 }) {
             let meeting = hearth::app::meetings::MeetingAdd {
                 group: name.clone(),
-                when: "2026-03-03 19:00".into(),
+                when: hearth::app::input::when("2026-03-03 19:00").unwrap(),
                 ..Default::default()
             };
             app.meeting_add(&coordinator(), meeting).await.unwrap();

@@ -89,7 +89,7 @@ async fn roll(app: &App, label: &str) {
             let mut waits = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let setup = SetupInput {
-                    timezone: Some("Europe/London".into()),
+                    timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
                     ..Default::default()
                 };
                 let t = Instant::now();

@@ -90,7 +90,13 @@ async fn main() {
         clock.advance(Duration::seconds(1));
         let actor = member(i);
         let t = Instant::now();
-        let answered = app.click(&actor, "1", Click::Rsvp(answer_of(i))).await;
+        let answered = app
+            .click(
+                &actor,
+                hearth::app::input::SessionId(1),
+                Click::Rsvp(answer_of(i)),
+            )
+            .await;
         samples.push(t.elapsed().as_secs_f64() * 1e3);
         if answered.is_err() {
             refused += 1;

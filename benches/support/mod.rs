@@ -39,7 +39,7 @@ pub async fn seeded_app(path: &Path, clock: Arc<dyn Clock>, capacity: Option<i64
     store::migrate(&pool).await.unwrap();
     let app = App::new(pool, clock, AppSettings::default());
     let setup = hearth::app::setup::SetupInput {
-        timezone: Some("Europe/London".into()),
+        timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
         ..Default::default()
     };
     app.setup(&coordinator(), setup).await.unwrap();
@@ -52,7 +52,7 @@ pub async fn seeded_app(path: &Path, clock: Arc<dyn Clock>, capacity: Option<i64
     app.group_create(&coordinator(), group).await.unwrap();
     let meeting = hearth::app::meetings::MeetingAdd {
         group: "Bench".into(),
-        when,
+        when: hearth::app::input::when(&when).unwrap(),
         ..Default::default()
     };
     app.meeting_add(&coordinator(), meeting).await.unwrap();

@@ -145,13 +145,13 @@ const SPAN: Kind = Kind::Word { example: "7d" };
 
 /// The options `/group create` and `/group edit` share, after their first ones.
 macro_rules! group_settings {
-    ($($first:expr),* ; $capacity:literal, $needed:literal, $privacy:literal, $announce:literal) => {
+    ($($first:expr),* ; $capacity:literal, $places:expr, $needed:literal, $privacy:literal, $announce:literal) => {
         &[
             $($first,)*
             opt("timezone", "Its time zone (default: the community's)", ZONE),
             opt("kind", "Scheduled meetings or a drop-in", Kind::Choice(KINDS)),
             opt("description", "A sentence about the group", Kind::Text(Field::Description)),
-            opt("capacity", $capacity, Kind::Int { min: 1, max: 10_000 }),
+            opt("capacity", $capacity, $places),
             opt("facilitators_needed", $needed, Kind::Int { min: 0, max: 20 }),
             opt("privacy", $privacy, Kind::Choice(PRIVACY)),
             opt("announce", $announce, SPAN),
@@ -207,6 +207,7 @@ pub const COMMANDS: &[Command] = &[
             req("name", "The group's name, e.g. Tuesday Circle", Kind::Text(Field::GroupName)),
             req("channel", "Where its cards and reminders are posted", Kind::Channel);
             "Places per session (leave out for no limit)",
+            Kind::Int { min: 1, max: 10_000 },
             "Facilitators each session needs (default 1)",
             "Who sees who is coming (default headcount)",
             "How long before each session its card goes up, e.g. 7d (default) or 2d"
@@ -220,7 +221,8 @@ pub const COMMANDS: &[Command] = &[
             req("group", "The group", GROUP),
             opt("name", "A new name", Kind::Text(Field::GroupName)),
             opt("channel", "A new channel", Kind::Channel);
-            "Places per session",
+            "Places per session, or none for no limit",
+            Kind::Word { example: "12" },
             "Facilitators each session needs",
             "Who sees who is coming",
             "How long before each session its card goes up, e.g. 7d or 2d"

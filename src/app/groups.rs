@@ -4,12 +4,12 @@ use chrono::Duration;
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::group::{
-    parse_capacity, parse_channel, parse_facilitators_needed, GroupKind, GroupName, Privacy,
+    parse_capacity, parse_channel, parse_facilitators_needed, CapacityChange, GroupKind, GroupName, Privacy,
 };
 use crate::domain::recurrence::Recurrence;
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
-use crate::domain::time::{parse_zone, Tz};
+use crate::domain::time::Tz;
 use crate::store::{self, communities, groups as group_store, series as series_store, sessions};
 
 use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
@@ -19,14 +19,14 @@ use super::{authorize, find_group, record_audit, require_active, Actor, App, App
 pub struct GroupCreate {
     pub name: String,
     pub channel: String,
-    pub timezone: Option<String>,
-    pub kind: Option<String>,
+    pub timezone: Option<Tz>,
+    pub kind: Option<GroupKind>,
     pub description: Option<String>,
     pub capacity: Option<i64>,
     pub facilitators_needed: Option<i64>,
-    pub privacy: Option<String>,
-    /// How long before each session its card is posted: `7d` (default), `2d`, `12h`.
-    pub announce: Option<String>,
+    pub privacy: Option<Privacy>,
+    /// How long before each session its card is posted: 7 days by default.
+    pub announce: Option<Duration>,
 }
 
 /// The options of `/group edit`: the group, then whatever changes.
@@ -35,14 +35,15 @@ pub struct GroupEdit {
     pub group: String,
     pub name: Option<String>,
     pub channel: Option<String>,
-    pub timezone: Option<String>,
-    pub kind: Option<String>,
+    pub timezone: Option<Tz>,
+    pub kind: Option<GroupKind>,
     pub description: Option<String>,
-    pub capacity: Option<i64>,
+    /// New places per session, or `NoLimit` to take the limit away.
+    pub capacity: Option<CapacityChange>,
     pub facilitators_needed: Option<i64>,
-    pub privacy: Option<String>,
-    /// How long before each session its card is posted: `7d` (default), `2d`, `12h`.
-    pub announce: Option<String>,
+    pub privacy: Option<Privacy>,
+    /// How long before each session its card is posted: 7 days by default.
+    pub announce: Option<Duration>,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -57,15 +58,15 @@ impl App {
         authorize(actor, Action::Organise, "create groups")?;
         let name = GroupName::parse(&input.name)?;
         let channel = parse_channel(&input.channel)?;
-        let kind = input.kind.as_deref().map(str::parse::<GroupKind>).transpose()?;
-        let privacy = input.privacy.as_deref().map(str::parse::<Privacy>).transpose()?;
+        let kind = input.kind;
+        let privacy = input.privacy;
         let capacity = input.capacity.map(parse_capacity).transpose()?;
         let needed = input
             .facilitators_needed
             .map(parse_facilitators_needed)
             .transpose()?;
-        let zone = input.timezone.as_deref().map(parse_zone).transpose()?;
-        let announce = input.announce.as_deref().map(parse_announce).transpose()?;
+        let zone = input.timezone;
+        let announce = input.announce.map(announce_minutes).transpose()?;
 
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
@@ -148,14 +149,14 @@ impl App {
         }
         let zone_changed = match input.timezone {
             Some(zone) => {
-                fields.zone = parse_zone(&zone)?;
+                fields.zone = zone;
                 changed.push("time zone");
                 fields.zone != group.zone
             }
             None => false,
         };
         if let Some(kind) = input.kind {
-            fields.kind = kind.parse()?;
+            fields.kind = kind;
             changed.push("kind");
         }
         if let Some(description) = input.description {
@@ -163,7 +164,8 @@ impl App {
             changed.push("description");
         }
         if let Some(capacity) = input.capacity {
-            fields.capacity = Some(parse_capacity(capacity)?);
+            // Taking the limit away lets everyone on a waitlist in, as below.
+            fields.capacity = capacity.capacity();
             changed.push("capacity");
         }
         if let Some(needed) = input.facilitators_needed {
@@ -171,11 +173,11 @@ impl App {
             changed.push("facilitators needed");
         }
         if let Some(privacy) = input.privacy {
-            fields.privacy = privacy.parse()?;
+            fields.privacy = privacy;
             changed.push("privacy");
         }
         if let Some(announce) = input.announce {
-            fields.announce_lead_minutes = parse_announce(&announce)?;
+            fields.announce_lead_minutes = announce_minutes(announce)?;
             changed.push("announce");
         }
         if changed.is_empty() {
@@ -311,9 +313,19 @@ impl App {
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
         require_active(&group)?;
+        // Each upcoming session ends as its series' would: its card is redrawn without
+        // buttons, its jobs are dropped, and members counting on it are told. Before
+        // the group is archived, so the notices are still queued.
+        let ending = sessions::future_of_group(&mut *tx, group.id, now).await?;
+        for id in &ending {
+            sessions::end(&mut *tx, *id, sessions::ARCHIVED_NOTE).await?;
+            super::jobs::sync_session_jobs(&mut tx, *id, true, now).await?;
+        }
+        if let Some(first) = ending.first() {
+            super::jobs::announce_end(&mut tx, *first, now).await?;
+        }
+        let cancelled = ending.len();
         group_store::archive(&mut *tx, group.id, now).await?;
-        let cancelled =
-            sessions::cancel_future_of_group(&mut *tx, group.id, now, "The group has been archived.").await?;
         record_audit(
             &mut tx,
             actor,
@@ -341,9 +353,8 @@ impl App {
 const DEFAULT_ANNOUNCE_MINUTES: i64 = 7 * 24 * 60;
 
 /// How long before a session its card is posted: 5 minutes to 30 days.
-fn parse_announce(typed: &str) -> Result<i64, AppError> {
-    let lead = crate::domain::time::parse_duration(typed)?;
-    if lead < chrono::Duration::minutes(5) || lead > chrono::Duration::days(30) {
+fn announce_minutes(lead: Duration) -> Result<i64, AppError> {
+    if lead < Duration::minutes(5) || lead > Duration::days(30) {
         return Err(AppError::invalid(
             "announce: is how long before each session its card goes up, from 5m to 30d (like 7d or 2d).",
         ));

@@ -287,7 +287,8 @@ impl App {
         self.apply_wanted(conn, series, &group, zone, &wanted, now).await
     }
 
-    /// The sessions a series' rule has from `now` to the horizon, in `zone`.
+    /// The sessions a series' rule has from `now` to the horizon, in `zone`; those
+    /// after the series' end are marked `past_end`.
     fn wanted_sessions(
         &self,
         series: &Series,
@@ -300,11 +301,11 @@ impl App {
         Ok(recurrence
             .occurrences(zone, now, self.horizon_end(now), MAX_OCCURRENCES)
             .into_iter()
-            .filter(|o| series.ended_after.is_none_or(|last| o.local_date <= last))
             .map(|o| WantedSession {
                 local_date: o.local_date,
                 starts_at: o.starts_at,
                 ends_at: o.starts_at + duration,
+                past_end: series.ended_after.is_some_and(|last| o.local_date > last),
             })
             .collect())
     }
@@ -350,6 +351,20 @@ impl App {
         }
         for id in &plan.remove {
             sessions::delete(&mut *conn, *id).await?;
+            jobs::sync_session_jobs(conn, *id, true, now).await?;
+        }
+        // Past the series' end: cancelled as `/meeting cancel` would, answers kept.
+        for id in &plan.end {
+            sessions::end(&mut *conn, *id, sessions::ENDED_NOTE).await?;
+            jobs::sync_session_jobs(conn, *id, true, now).await?;
+        }
+        if let Some(first) = plan.end.first() {
+            jobs::announce_end(conn, *first, now).await?;
+        }
+        // Reached again: back as they were, with their answers and their jobs.
+        for (id, session) in &plan.restore {
+            sessions::restore(&mut *conn, *id, session.starts_at, session.ends_at, now).await?;
+            store::jobs::revive_for_session(&mut *conn, *id, jobs::SERIES_ENDED, now).await?;
             jobs::sync_session_jobs(conn, *id, true, now).await?;
         }
         Ok(plan.insert.len())
@@ -416,7 +431,7 @@ mod tests {
         store::migrate(&pool).await.unwrap();
         let app = App::new(pool, Arc::new(clock.clone()), AppSettings::default());
         let zone = SetupInput {
-            timezone: Some("Europe/London".into()),
+            timezone: Some(crate::app::input::zone("Europe/London").unwrap()),
             ..Default::default()
         };
         app.setup(&coordinator(), zone).await.unwrap();
@@ -429,8 +444,8 @@ mod tests {
             app.group_create(&coordinator(), group).await.unwrap();
             let weekly = MeetingAdd {
                 group: name.into(),
-                when: "2026-03-10 18:30".into(),
-                repeat: Some("weekly".into()),
+                when: crate::app::input::when("2026-03-10 18:30").unwrap(),
+                repeat: Some(crate::app::input::repeat("weekly").unwrap()),
                 ..Default::default()
             };
             app.meeting_add(&coordinator(), weekly).await.unwrap();
@@ -473,16 +488,20 @@ mod tests {
         let first = roll_alone(&app, &work[0]).await;
         // The first group is committed and the lock is free: a command on the second
         // group goes through (with one connection, a held transaction would stall it).
-        app.meeting_end(&coordinator(), "2", Some("2026-04-07"))
-            .await
-            .unwrap();
+        app.meeting_end(
+            &coordinator(),
+            crate::app::input::SeriesId(2),
+            Some(crate::app::input::date("2026-04-07").unwrap()),
+        )
+        .await
+        .unwrap();
         let second = roll_alone(&app, &work[1]).await;
 
         assert_eq!(first, Some(4));
         assert_eq!(second, Some(0), "the end was kept");
         let past_end = count(
             &app,
-            "SELECT COUNT(*) FROM session WHERE series_id = 2 AND local_date > '2026-04-07'",
+            "SELECT COUNT(*) FROM session WHERE series_id = 2 AND local_date > '2026-04-07' AND ended = 0",
         )
         .await;
         assert_eq!(past_end, 0);

@@ -23,6 +23,10 @@ use crate::store::{self, jobs, sessions, StoreError};
 
 use super::AppError;
 
+/// Why an ended session's jobs were set aside: they come back with it if its series
+/// is extended again.
+pub(crate) const SERIES_ENDED: &str = "The series ended before this session.";
+
 /// Why a reminder was set aside when its group's reminder times changed.
 const REMINDER_TIMES_CHANGED: &str = "The group's reminder times changed.";
 
@@ -41,18 +45,19 @@ pub(crate) async fn sync_session_jobs(
     };
     let community = session.community_id.clone();
     if session.status == SessionStatus::Cancelled {
-        let reason = "The session was cancelled.";
+        let reason = if session.ended {
+            SERIES_ENDED
+        } else {
+            "The session was cancelled."
+        };
         jobs::skip_pending_for_session(&mut *conn, session_id, reason, now).await?;
-        if session.starts_at > now && !session.group_archived {
-            let notice = PlannedJob {
-                kind: JobKind::Cancellation,
-                dedupe_key: cancellation_key(session_id),
-                target: None,
-                payload: String::new(),
-                due_at: now,
-                expires_at: Some(session.starts_at),
-            };
-            jobs::upsert(&mut *conn, &community, Some(session_id), &notice, now).await?;
+        // A session ended with its series gets a notice (and so DMs to those going)
+        // only if members may be counting on it: its card is up or someone is going.
+        // The rest of a long series' horizon ends quietly, not one post per week.
+        let counted_on =
+            !session.ended || session.going > 0 || sessions::card(&mut *conn, session_id).await?.is_some();
+        if counted_on {
+            queue_cancellation(conn, &session, now).await?;
         }
     } else {
         let group = group_store::get(&mut *conn, session.group_id)
@@ -101,6 +106,43 @@ pub(crate) async fn sync_session_jobs(
     }
     if redraw {
         redraw_card(conn, &community, session_id, session.ends_at, now).await?;
+    }
+    Ok(())
+}
+
+/// Queues the one channel notice that a session won't happen (and, as it goes out,
+/// the DMs to those going who asked for them), unless it has started or its group is
+/// archived.
+async fn queue_cancellation(
+    conn: &mut store::Conn,
+    session: &sessions::SessionDetail,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if session.starts_at <= now || session.group_archived {
+        return Ok(());
+    }
+    let notice = PlannedJob {
+        kind: JobKind::Cancellation,
+        dedupe_key: cancellation_key(session.id),
+        target: None,
+        payload: String::new(),
+        due_at: now,
+        expires_at: Some(session.starts_at),
+    };
+    jobs::upsert(&mut *conn, &session.community_id, Some(session.id), &notice, now).await?;
+    Ok(())
+}
+
+/// Tells the channel that a series (or group) ends, through the notice of its first
+/// session that won't happen: "no more sessions of this series after it". Later
+/// ended sessions get their own notice only if someone was counting on them.
+pub(crate) async fn announce_end(
+    conn: &mut store::Conn,
+    first_ended: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if let Some(session) = sessions::get(&mut *conn, first_ended).await? {
+        queue_cancellation(conn, &session, now).await?;
     }
     Ok(())
 }

@@ -1,32 +1,32 @@
 //! `/meeting add|list|cancel|move|end` and `/schedule`: series, their sessions, and
 //! single-session exceptions.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate, NaiveDateTime, Weekday};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::recurrence::{End, Recurrence, RecurrenceSpec, Repeat};
 use crate::domain::role::Action;
 use crate::domain::session::SessionStatus;
 use crate::domain::text::{self, Field};
-use crate::domain::time::{format_local, gap_note, parse_date, parse_duration, parse_when, resolve_local};
+use crate::domain::time::{format_local, gap_note, resolve_local};
 use crate::store::{self, series as series_store, sessions, sessions::SessionDetail};
 
-use super::{
-    authorize, find_group, parse_ref, record_audit, require_active, Actor, App, AppError, AppResult,
-};
+use super::input::{SeriesId, SessionId};
+use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
 
 /// The options of `/meeting add`.
 #[derive(Debug, Clone, Default)]
 pub struct MeetingAdd {
     pub group: String,
-    /// The first session, local wall time in the group's zone: `2026-12-01 18:30`.
-    pub when: String,
-    pub repeat: Option<String>,
-    pub days: Option<String>,
+    /// The first session, local wall time in the group's zone.
+    pub when: NaiveDateTime,
+    pub repeat: Option<Repeat>,
+    /// Weekdays of a weekly series.
+    pub days: Option<Vec<Weekday>>,
     /// Every N weeks, with `repeat:weekly`.
     pub every: Option<i64>,
-    pub duration: Option<String>,
-    pub until: Option<String>,
+    pub duration: Option<Duration>,
+    pub until: Option<NaiveDate>,
     pub count: Option<i64>,
     pub location: Option<String>,
     pub rrule: Option<String>,
@@ -41,11 +41,11 @@ const MAX_DURATION_HOURS: i64 = 24;
 impl App {
     pub async fn meeting_add(&self, actor: &Actor, input: MeetingAdd) -> AppResult {
         authorize(actor, Action::Organise, "add meetings")?;
-        let start_local = parse_when(&input.when)?;
+        let start_local = input.when;
         let spec = recurrence_spec(&input)?;
         let recurrence = Recurrence::build(start_local, &spec)?;
-        let duration = match input.duration.as_deref() {
-            Some(text) => parse_duration(text)?,
+        let duration = match input.duration {
+            Some(duration) => duration,
             None => Duration::minutes(i64::from(self.settings().default_duration_minutes)),
         };
         if duration > Duration::hours(MAX_DURATION_HOURS) {
@@ -100,8 +100,11 @@ impl App {
         .collect::<Vec<_>>();
         // Beyond the horizon is fine (its sessions appear as the date comes closer);
         // a rule with no future session at all is a mistake.
+        // The rule's first session is `when:` itself; only once that has passed is the
+        // next one searched for (a one-off years ahead has no other).
         let first_ahead = match upcoming.first() {
             Some(session) => Some(session.starts_at),
+            None if first_at >= now => Some(first_at),
             None => recurrence
                 .occurrences(group.zone, now, now + Duration::days(FAR_AHEAD_DAYS), 1)
                 .first()
@@ -129,16 +132,18 @@ impl App {
             format!("{} meets {}", group.name, recurrence.describe()),
         )
         .line(format!(
-            "Series {series_id}: at {} {} for {} min{}.",
+            "Series {series_id}: at {} {} for {} min.",
             start_local.format("%H:%M"),
             group.zone.name(),
             duration.num_minutes(),
+        ))
+        // "Where:", as on the cards: reads for a room, an address and a link alike.
+        .lines(
             series
                 .location
                 .as_deref()
-                .map(|l| format!(" at {l}"))
-                .unwrap_or_default()
-        ));
+                .map(|l| Text::from(format!("Where: {l}"))),
+        );
         if !upcoming.is_empty() {
             reply = reply
                 .line(Text::new().strong("Next sessions:"))
@@ -216,9 +221,14 @@ impl App {
         Ok(reply)
     }
 
-    pub async fn meeting_cancel(&self, actor: &Actor, session: &str, reason: Option<String>) -> AppResult {
+    pub async fn meeting_cancel(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+        reason: Option<String>,
+    ) -> AppResult {
         authorize(actor, Action::Organise, "cancel sessions")?;
-        let id = parse_ref(session, "session", "12")?;
+        let id = session.0;
         let reason = match &reason {
             Some(typed) => text::clean(Field::Reason, typed)?.map(text::Clean::into_string),
             None => None,
@@ -254,10 +264,9 @@ impl App {
         Ok(reply)
     }
 
-    pub async fn meeting_move(&self, actor: &Actor, session: &str, when: &str) -> AppResult {
+    pub async fn meeting_move(&self, actor: &Actor, session: SessionId, local: NaiveDateTime) -> AppResult {
         authorize(actor, Action::Organise, "move sessions")?;
-        let id = parse_ref(session, "session", "12")?;
-        let local = parse_when(when)?;
+        let id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let found = changeable_session(&mut tx, actor, id, now).await?;
@@ -269,8 +278,20 @@ impl App {
             )));
         }
         let ends_at = starts_at + (found.ends_at - found.starts_at);
-        let note = format!("Moved from {}", format_local(found.starts_at, found.zone));
-        sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
+        // The time its series gives it: moved back there, it is simply on again, and a
+        // second move says where it was first meant to be, not where it was last.
+        let series = series_store::get(&mut *tx, found.series_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::internal(&store::StoreError::Corrupt("session without series".into()))
+            })?;
+        let own_time = resolve_local(found.zone, found.local_date.and_time(series.start_local.time()));
+        if starts_at == own_time {
+            sessions::move_back(&mut *tx, id, starts_at, ends_at).await?;
+        } else {
+            let note = format!("Moved from {}", format_local(own_time, found.zone));
+            sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
+        }
         super::jobs::sync_session_jobs(&mut tx, id, true, now).await?;
         record_audit(
             &mut tx,
@@ -302,10 +323,9 @@ impl App {
         )
     }
 
-    pub async fn meeting_end(&self, actor: &Actor, series: &str, after: Option<&str>) -> AppResult {
+    pub async fn meeting_end(&self, actor: &Actor, series: SeriesId, after: Option<NaiveDate>) -> AppResult {
         authorize(actor, Action::Organise, "end a series")?;
-        let id = parse_ref(series, "series", "3")?;
-        let after = after.map(parse_date).transpose()?;
+        let id = series.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let not_found = || {
@@ -323,18 +343,46 @@ impl App {
         require_active(&group)?;
         let today = now.with_timezone(&group.zone).date_naive();
         let last = after.unwrap_or(today);
-        if last < series.start_local.date() {
+        let starts = series.start_local.date();
+        let started = resolve_local(group.zone, series.start_local) <= now;
+        if last < starts && started {
             return Err(AppError::invalid(format!(
-                "Series {id} starts on {}, so it can't end before then.",
+                "Series {id} started on {}, so it can't end before then.",
                 series.start_local.format("%-d %b %Y")
             )));
         }
+        if last < starts {
+            // Ended before its first session: it never happens. With nobody counting
+            // on it, it goes altogether, as if never added; otherwise its sessions end
+            // as any ended series' do (cards redrawn, those going told, answers kept).
+            if !series_store::in_use(&mut *tx, id).await? {
+                series_store::remove(&mut tx, id, "The series was removed before it started.", now).await?;
+                record_audit(&mut tx, actor, "series.remove", format!("series:{id}"), None, now).await?;
+                self.commit(tx).await?;
+                return Ok(
+                    Reply::private(Tone::Done, format!("Removed series {id} of {}", group.name)).line(format!(
+                        "It hadn't started (its first session was to be on {}) and nobody had answered, so it is gone, with its sessions.",
+                        starts.format("%a %-d %b %Y")
+                    )),
+                );
+            }
+        }
+        let never_starts = last < starts;
+        let last = if never_starts {
+            starts.pred_opt().unwrap_or(starts)
+        } else {
+            last
+        };
         series_store::set_ended_after(&mut *tx, id, last).await?;
         let series = series_store::Series {
             ended_after: Some(last),
             ..series
         };
+        let ended_before = sessions::count_ended(&mut *tx, id, now).await?;
         self.materialise(&mut tx, &series, group.zone, now).await?;
+        let ended_now = sessions::count_ended(&mut *tx, id, now).await?;
+        let restored = ended_before.saturating_sub(ended_now);
+        let newly_ended = ended_now.saturating_sub(ended_before);
         record_audit(
             &mut tx,
             actor,
@@ -345,12 +393,35 @@ impl App {
         )
         .await?;
         self.commit(tx).await?;
-        Ok(
-            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(format!(
-                "Its last session is on or before {}; later ones are removed.",
-                last.format("%a %-d %b %Y")
-            )),
-        )
+        let mut reply =
+            Reply::private(Tone::Done, format!("Series {id} of {} ends", group.name)).line(if never_starts {
+                format!(
+                    "It hadn't started: none of its sessions will happen (the first was to be on {}).",
+                    starts.format("%a %-d %b %Y")
+                )
+            } else {
+                format!(
+                    "Its last session is on or before {}; later ones won't happen.",
+                    last.format("%a %-d %b %Y")
+                )
+            });
+        if newly_ended > 0 {
+            reply =
+                reply.line(format!(
+                "The channel is told, and members going who get DMs are told by DM. Their answers are kept: \
+                 /meeting end series:{id} with a later after: brings {} back as {} {}.",
+                if newly_ended == 1 { "that session" } else { "those sessions" },
+                if newly_ended == 1 { "it" } else { "they" },
+                if newly_ended == 1 { "was" } else { "were" },
+            ));
+        }
+        if restored > 0 {
+            reply = reply.line(match restored {
+                1 => "1 session that had ended is back, with the answers members gave.".to_string(),
+                n => format!("{n} sessions that had ended are back, with the answers members gave."),
+            });
+        }
+        Ok(reply)
     }
 
     /// Every group's upcoming sessions: the community's directory.
@@ -394,16 +465,12 @@ impl App {
 /// The recurrence options, checked for combinations that make no sense.
 fn recurrence_spec(input: &MeetingAdd) -> Result<RecurrenceSpec, AppError> {
     // Without repeat:, days: or every: imply weekly; a raw rrule: stands alone.
-    let repeat = match input.repeat.as_deref() {
-        Some(text) => text.parse::<Repeat>()?,
+    let repeat = match input.repeat {
+        Some(repeat) => repeat,
         None if input.days.is_some() || input.every.is_some() => Repeat::Weekly,
         None => Repeat::Once,
     };
-    let days = input
-        .days
-        .as_deref()
-        .map(crate::domain::recurrence::parse_weekdays)
-        .transpose()?;
+    let days = input.days.clone();
     let every_weeks = input
         .every
         .map(|n| {
@@ -413,13 +480,13 @@ fn recurrence_spec(input: &MeetingAdd) -> Result<RecurrenceSpec, AppError> {
                 .ok_or_else(|| AppError::invalid("every: is a number of weeks from 1 to 52, like every:3."))
         })
         .transpose()?;
-    let end = match (input.until.as_deref(), input.count) {
+    let end = match (input.until, input.count) {
         (Some(_), Some(_)) => {
             return Err(AppError::invalid(
                 "Give until: or count:, not both: a series ends on a date or after a number of sessions.",
             ))
         }
-        (Some(until), None) => End::Until(parse_date(until)?),
+        (Some(until), None) => End::Until(until),
         (None, Some(count)) => {
             let count = u32::try_from(count).ok().filter(|c| *c >= 1).ok_or_else(|| {
                 AppError::invalid("count: is how many sessions the series has, so it must be at least 1.")

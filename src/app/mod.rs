@@ -6,6 +6,7 @@ pub mod catalogue;
 mod error;
 pub mod groups;
 mod horizon;
+pub mod input;
 mod jobs;
 pub mod lookup;
 pub mod meetings;
@@ -193,20 +194,4 @@ async fn record_audit(
     };
     audit::record(conn, &actor.community_id, &entry).await?;
     Ok(())
-}
-
-/// Parses a session reference as printed on cards and lists: `#12` or `12`.
-fn parse_ref(typed: &str, what: &str, example: &str) -> Result<i64, AppError> {
-    typed
-        .trim()
-        .trim_start_matches('#')
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| {
-            AppError::invalid(format!(
-                "\"{}\" isn't a {what} number. Use the number shown in lists, like {what}:{example}.",
-                typed.trim()
-            ))
-        })
 }

@@ -3,17 +3,17 @@
 use chrono::Duration;
 
 use crate::chat::{Reply, Tone};
-use crate::domain::reminder::{format_offsets, parse_offsets};
+use crate::domain::reminder::{format_offsets, Offset};
 use crate::domain::role::Action;
 use crate::store::{self, groups as group_store, members, sessions};
 
-use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
+use super::{authorize, find_group, record_audit, require_active, Actor, App, AppResult};
 
 impl App {
-    pub async fn reminders_set(&self, actor: &Actor, group: &str, offsets: &str) -> AppResult {
+    /// `offsets` empty: no reminders.
+    pub async fn reminders_set(&self, actor: &Actor, group: &str, offsets: &[Offset]) -> AppResult {
         authorize(actor, Action::Organise, "change reminder times")?;
-        let offsets = parse_offsets(offsets)?;
-        let stored = format_offsets(&offsets);
+        let stored = format_offsets(offsets);
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
@@ -47,16 +47,7 @@ impl App {
         .line("Reminders in the channel show how many are coming, never who."))
     }
 
-    pub async fn reminders_dm(&self, actor: &Actor, on: &str) -> AppResult {
-        let on = match on.trim().to_ascii_lowercase().as_str() {
-            "on" | "yes" | "true" => true,
-            "off" | "no" | "false" => false,
-            other => {
-                return Err(AppError::invalid(format!(
-                    "\"{other}\" isn't on or off. Use /reminders dm on, or /reminders dm off."
-                )))
-            }
-        };
+    pub async fn reminders_dm(&self, actor: &Actor, on: bool) -> AppResult {
         let mut tx = store::begin_write(self.pool()).await?;
         members::set_dm_reminders(&mut *tx, &actor.community_id, &actor.user_id, on).await?;
         self.commit(tx).await?;

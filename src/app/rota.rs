@@ -29,6 +29,7 @@ use crate::store::rota::{self as rota_store, OfferKind, OfferState, PoolMember, 
 use crate::store::sessions::{self, SessionDetail};
 use crate::store::{self, audit, communities, jobs, StoreError};
 
+use super::input::SessionId;
 use super::jobs::redraw_card;
 use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
 
@@ -988,7 +989,14 @@ impl App {
     /// `/rota assign session: user: [force:]` — by hand; a fill never moves it.
     /// Someone away or at their cap is refused with the reason, unless a coordinator
     /// says `force:yes` (audited).
-    pub async fn rota_assign(&self, actor: &Actor, session_id: i64, user: Person, force: bool) -> AppResult {
+    pub async fn rota_assign(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+        user: Person,
+        force: bool,
+    ) -> AppResult {
+        let session_id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let (session, group) = rota_session(&mut tx, actor, session_id).await?;
@@ -1063,7 +1071,8 @@ impl App {
     }
 
     /// `/rota unassign session: user:` — the place is open again.
-    pub async fn rota_unassign(&self, actor: &Actor, session_id: i64, user: Person) -> AppResult {
+    pub async fn rota_unassign(&self, actor: &Actor, session: SessionId, user: Person) -> AppResult {
+        let session_id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let (session, group) = rota_session(&mut tx, actor, session_id).await?;
@@ -1094,7 +1103,8 @@ impl App {
     }
 
     /// `/rota swap session:` — offers my shift to the pool; it stays mine until taken.
-    pub async fn rota_swap(&self, actor: &Actor, session_id: i64) -> AppResult {
+    pub async fn rota_swap(&self, actor: &Actor, session: SessionId) -> AppResult {
+        let session_id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let (session, group) = rota_session(&mut tx, actor, session_id).await?;
@@ -1143,7 +1153,8 @@ impl App {
     /// Take shift (the button, or `/rota take session:`): the first to press it has
     /// it. An offer is taken by one conditional update, so of many simultaneous
     /// clicks exactly one wins; the others are told kindly.
-    pub async fn rota_take(&self, actor: &Actor, session_id: i64) -> AppResult {
+    pub async fn rota_take(&self, actor: &Actor, session: SessionId) -> AppResult {
+        let session_id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let (session, group) = rota_session(&mut tx, actor, session_id).await?;
@@ -1269,7 +1280,8 @@ impl App {
     }
 
     /// Approve (a coordinator's button on a take waiting for approval).
-    pub async fn rota_approve(&self, actor: &Actor, session_id: i64) -> AppResult {
+    pub async fn rota_approve(&self, actor: &Actor, session: SessionId) -> AppResult {
+        let session_id = session.0;
         authorize(actor, Action::Organise, "approve swaps")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
@@ -1307,7 +1319,8 @@ impl App {
     }
 
     /// `/rota confirm session:` (or the duty notice's Confirm).
-    pub async fn rota_confirm(&self, actor: &Actor, session_id: i64) -> AppResult {
+    pub async fn rota_confirm(&self, actor: &Actor, session: SessionId) -> AppResult {
+        let session_id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let (session, group) = rota_session(&mut tx, actor, session_id).await?;
@@ -1341,7 +1354,8 @@ impl App {
     }
 
     /// `/rota decline session:` (or Can't do it): the place goes to the pool, as a swap.
-    pub async fn rota_decline(&self, actor: &Actor, session_id: i64) -> AppResult {
+    pub async fn rota_decline(&self, actor: &Actor, session: SessionId) -> AppResult {
+        let session_id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let (session, group) = rota_session(&mut tx, actor, session_id).await?;
@@ -1364,7 +1378,8 @@ impl App {
     }
 
     /// A rota button on a post or DM.
-    pub async fn rota_click(&self, actor: &Actor, session_id: i64, button: RotaButton) -> AppResult {
+    pub async fn rota_click(&self, actor: &Actor, session: SessionId, button: RotaButton) -> AppResult {
+        let session_id = session;
         match button {
             RotaButton::Take => self.rota_take(actor, session_id).await,
             RotaButton::Confirm => self.rota_confirm(actor, session_id).await,
@@ -1550,7 +1565,8 @@ async fn hand_over(
 impl App {
     /// The community a session belongs to: for a button pressed in a DM, where the
     /// platform says no server.
-    pub async fn community_of_session(&self, session_id: i64) -> Result<String, AppError> {
+    pub async fn community_of_session(&self, session: SessionId) -> Result<String, AppError> {
+        let session_id = session.0;
         let mut conn = self.pool().acquire().await.map_err(StoreError::from)?;
         sessions::get(&mut *conn, session_id)
             .await?

@@ -15,9 +15,10 @@ use crate::store::rsvps::Loaded;
 use crate::store::sessions::SessionDetail;
 use crate::store::{self, rsvps, sessions};
 
+use super::input::SessionId;
 use super::jobs::redraw_card;
 use super::rota::actor_in_group;
-use super::{authorize, parse_ref, record_audit, Actor, App, AppError, AppResult};
+use super::{authorize, record_audit, Actor, App, AppError, AppResult};
 
 /// How early before a session "I'm here" works.
 const CHECK_IN_EARLY: Duration = Duration::minutes(15);
@@ -45,26 +46,24 @@ impl Click {
     }
 
     /// Splits a card button id into the click and its session: `rsvp-going:12`.
-    pub fn parse_id(id: &str) -> Result<(Click, String), AppError> {
+    pub fn parse_id(id: &str) -> Result<(Click, SessionId), AppError> {
         let (button, session) = id.split_once(':').ok_or_else(|| {
             AppError::invalid("That button is from an older card; please use /rsvp instead.")
         })?;
-        Ok((Click::parse(button)?, session.to_string()))
+        Ok((Click::parse(button)?, super::input::session(session)?))
     }
 }
 
 impl App {
     /// `/rsvp session: state: [every:]` — `every` answers "going" for every later
     /// session of the series too; any one can still be changed.
-    pub async fn rsvp(&self, actor: &Actor, session: &str, state: &str, every: bool) -> AppResult {
-        let state = RsvpState::parse_choice(state).map_err(|e| AppError::Invalid(e.0))?;
-        let id = parse_ref(session, "session", "12")?;
-        self.answer(actor, id, state, every).await
+    pub async fn rsvp(&self, actor: &Actor, session: SessionId, state: RsvpState, every: bool) -> AppResult {
+        self.answer(actor, session.0, state, every).await
     }
 
     /// A click on a card button (or `/click session: button:`).
-    pub async fn click(&self, actor: &Actor, session: &str, click: Click) -> AppResult {
-        let id = parse_ref(session, "session", "12")?;
+    pub async fn click(&self, actor: &Actor, session: SessionId, click: Click) -> AppResult {
+        let id = session.0;
         match click {
             Click::Rsvp(state) => self.answer(actor, id, state, false).await,
             Click::Here => self.check_in(actor, id).await,
@@ -221,6 +220,7 @@ impl App {
                 continue;
             };
             let status = match (state, session.status) {
+                (_, SessionStatus::Cancelled) if session.ended => "won't happen".to_string(),
                 (_, SessionStatus::Cancelled) => "cancelled".to_string(),
                 (RsvpState::Waitlisted, _) => format!("waitlist number {}", position.unwrap_or(1)),
                 (state, _) => state.as_str().replace('-', " "),
@@ -239,8 +239,8 @@ impl App {
 
     /// `/attendance show session:` — names, for facilitators and coordinators (and
     /// for everyone in a `public` group). Always private to the person asking.
-    pub async fn attendance_show(&self, actor: &Actor, session: &str) -> AppResult {
-        let id = parse_ref(session, "session", "12")?;
+    pub async fn attendance_show(&self, actor: &Actor, session: SessionId) -> AppResult {
+        let id = session.0;
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let session = community_session(&mut conn, actor, id).await?;
         let privacy = session.privacy;
@@ -286,8 +286,8 @@ impl App {
 
     /// `/attendance mark session: users:` — after (or during) a session. `users` are
     /// names as they answered, or Discord mentions/ids, separated by commas.
-    pub async fn attendance_mark(&self, actor: &Actor, session: &str, users: &str) -> AppResult {
-        let id = parse_ref(session, "session", "12")?;
+    pub async fn attendance_mark(&self, actor: &Actor, session: SessionId, users: &str) -> AppResult {
+        let id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let session = community_session(&mut tx, actor, id).await?;
@@ -301,7 +301,7 @@ impl App {
         text::clean(Field::People, users)?;
         let answers = rsvps::list(&mut *tx, id).await?;
         let mut marked = Vec::new();
-        let mut unknown = Vec::new();
+        let mut walk_ins = Vec::new();
         for typed in users.split([',', ';']).map(str::trim).filter(|t| !t.is_empty()) {
             let mention = typed
                 .trim_start_matches("<@")
@@ -320,17 +320,17 @@ impl App {
                     rsvps::mark_attended(&mut *tx, id, mention, mention, now).await?;
                     marked.push(format!("<@{mention}>"));
                 }
-                None => unknown.push(typed.to_string()),
+                // Someone who came without answering first: recorded by the name typed,
+                // and listed apart in the reply so a misspelt name is seen at once.
+                None => {
+                    let name = walk_in_name(typed)?;
+                    let user = format!("walk-in:{}", name.to_lowercase());
+                    rsvps::mark_attended(&mut *tx, id, &user, &name, now).await?;
+                    walk_ins.push(name);
+                }
             }
         }
-        if !unknown.is_empty() {
-            return Err(AppError::invalid(format!(
-                "I couldn't match {} to anyone who answered for session #{id}; nothing was marked. Use the names \
-                 shown by /attendance show, or mention them.",
-                unknown.join(", ")
-            )));
-        }
-        if marked.is_empty() {
+        if marked.is_empty() && walk_ins.is_empty() {
             return Err(AppError::invalid(
                 "Who attended? List them like users:\"Sam, Kit\".",
             ));
@@ -340,16 +340,37 @@ impl App {
             actor,
             "attendance.mark",
             format!("session:{id}"),
-            Some(format!("{} people", marked.len())),
+            Some(format!("{} people", marked.len() + walk_ins.len())),
             now,
         )
         .await?;
         self.commit(tx).await?;
-        Ok(
-            Reply::private(Tone::Done, format!("Attendance for {} #{id}", session.group_name))
-                .line(format!("Marked as attended: {}.", marked.join(", "))),
-        )
+        let mut reply = Reply::private(Tone::Done, format!("Attendance for {} #{id}", session.group_name));
+        if !marked.is_empty() {
+            reply = reply.line(format!("Marked as attended: {}.", marked.join(", ")));
+        }
+        if !walk_ins.is_empty() {
+            reply = reply.line(format!(
+                "Walk-ins (they hadn't answered), recorded by name: {}. If a name is misspelt, it \
+                 was not matched to anyone who answered: /attendance show lists their names.",
+                walk_ins.join(", ")
+            ));
+        }
+        Ok(reply)
     }
+}
+
+/// The longest walk-in name kept, as for other names.
+const MAX_WALK_IN_NAME: usize = 64;
+
+/// A walk-in's name as typed, checked: plain text of at most 64 characters.
+fn walk_in_name(typed: &str) -> Result<String, AppError> {
+    if typed.chars().any(char::is_control) || typed.chars().count() > MAX_WALK_IN_NAME {
+        return Err(AppError::invalid(format!(
+            "A walk-in's name can be up to {MAX_WALK_IN_NAME} characters of plain text; nothing was marked."
+        )));
+    }
+    Ok(typed.to_string())
 }
 
 /// A session of the asker's community, whatever its state.

@@ -4,7 +4,7 @@
 use crate::chat::{Reply, Text, Tone};
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
-use crate::domain::time::parse_zone;
+use crate::domain::time::Tz;
 use crate::store::{self, communities};
 
 use super::{authorize, record_audit, Actor, App, AppError, AppResult};
@@ -12,7 +12,7 @@ use super::{authorize, record_audit, Actor, App, AppError, AppResult};
 /// The options of `/setup`; each one left out keeps its current value.
 #[derive(Debug, Clone, Default)]
 pub struct SetupInput {
-    pub timezone: Option<String>,
+    pub timezone: Option<Tz>,
     pub coordinator_role: Option<String>,
     pub alerts_channel: Option<String>,
     pub support_text: Option<String>,
@@ -22,7 +22,7 @@ pub struct SetupInput {
 impl App {
     pub async fn setup(&self, actor: &Actor, input: SetupInput) -> AppResult {
         authorize(actor, Action::Organise, "change the community's settings")?;
-        let timezone = input.timezone.as_deref().map(parse_zone).transpose()?;
+        let timezone = input.timezone;
         let support_text = match &input.support_text {
             Some(typed) => text::clean(Field::SupportText, typed)?,
             None => None,

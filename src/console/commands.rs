@@ -4,12 +4,11 @@
 
 use crate::app::catalogue::{self, Command, Kind};
 use crate::app::groups::{GroupCreate, GroupEdit};
+use crate::app::input::{self, SessionId};
 use crate::app::meetings::MeetingAdd;
 use crate::app::rota::{Person, RotaButton, RotaSettingsInput};
 use crate::app::setup::SetupInput;
 use crate::app::{Actor, App, AppError, AppResult};
-use crate::domain::rota::SwapApproval;
-use crate::domain::time::parse_date;
 
 use super::parse::CommandLine;
 
@@ -101,6 +100,16 @@ impl<'a> Options<'a> {
         }
     }
 
+    /// An option read into its type by one of [`input`]'s readers.
+    pub fn read<T>(&self, name: &str, read: fn(&str) -> Result<T, AppError>) -> Result<Option<T>, AppError> {
+        input::optional(self.text(name).as_deref(), read)
+    }
+
+    /// The command's `session:`.
+    pub fn session(&self) -> Result<SessionId, AppError> {
+        input::session(&self.required("session"))
+    }
+
     /// A choice as typed, lower-cased, for its parser.
     pub fn choice(&self, name: &str) -> Option<String> {
         self.text(name).map(|v| v.trim().to_ascii_lowercase())
@@ -112,12 +121,12 @@ pub fn find(path: &[String]) -> Option<&'static Command> {
     catalogue::find(&path.join(" "))
 }
 
-/// Runs one checked command through the app.
+/// Runs one checked command through the app, each option read into its type.
 pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
     match o.command.path {
         "setup" => {
             let input = SetupInput {
-                timezone: o.text("timezone"),
+                timezone: o.read("timezone", input::zone)?,
                 coordinator_role: o.text("coordinator_role"),
                 alerts_channel: o.text("alerts_channel"),
                 support_text: o.text("support_text"),
@@ -129,13 +138,13 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
             let input = GroupCreate {
                 name: o.required("name"),
                 channel: o.required("channel"),
-                timezone: o.text("timezone"),
-                kind: o.text("kind"),
+                timezone: o.read("timezone", input::zone)?,
+                kind: o.read("kind", input::kind)?,
                 description: o.text("description"),
                 capacity: o.int("capacity")?,
                 facilitators_needed: o.int("facilitators_needed")?,
-                privacy: o.text("privacy"),
-                announce: o.text("announce"),
+                privacy: o.read("privacy", input::privacy)?,
+                announce: o.read("announce", input::duration)?,
             };
             app.group_create(actor, input).await
         }
@@ -144,13 +153,13 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 group: o.required("group"),
                 name: o.text("name"),
                 channel: o.text("channel"),
-                timezone: o.text("timezone"),
-                kind: o.text("kind"),
+                timezone: o.read("timezone", input::zone)?,
+                kind: o.read("kind", input::kind)?,
                 description: o.text("description"),
-                capacity: o.int("capacity")?,
+                capacity: o.read("capacity", input::capacity_change)?,
                 facilitators_needed: o.int("facilitators_needed")?,
-                privacy: o.text("privacy"),
-                announce: o.text("announce"),
+                privacy: o.read("privacy", input::privacy)?,
+                announce: o.read("announce", input::duration)?,
             };
             app.group_edit(actor, input).await
         }
@@ -160,12 +169,12 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
         "meeting add" => {
             let input = MeetingAdd {
                 group: o.required("group"),
-                when: o.required("when"),
-                repeat: o.text("repeat"),
-                days: o.text("days"),
+                when: input::when(&o.required("when"))?,
+                repeat: o.read("repeat", input::repeat)?,
+                days: o.read("days", input::weekdays)?,
                 every: o.int("every")?,
-                duration: o.text("duration"),
-                until: o.text("until"),
+                duration: o.read("duration", input::duration)?,
+                until: o.read("until", input::date)?,
                 count: o.int("count")?,
                 location: o.text("location"),
                 rrule: o.text("rrule"),
@@ -176,43 +185,41 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
             app.meeting_list(actor, o.text("group").as_deref(), o.int("weeks")?)
                 .await
         }
-        "meeting cancel" => {
-            app.meeting_cancel(actor, &o.required("session"), o.text("reason"))
-                .await
-        }
+        "meeting cancel" => app.meeting_cancel(actor, o.session()?, o.text("reason")).await,
         "meeting move" => {
-            app.meeting_move(actor, &o.required("session"), &o.required("when"))
-                .await
+            let when = input::when(&o.required("when"))?;
+            app.meeting_move(actor, o.session()?, when).await
         }
         "meeting end" => {
-            app.meeting_end(actor, &o.required("series"), o.text("after").as_deref())
+            let series = input::series(&o.required("series"))?;
+            app.meeting_end(actor, series, o.read("after", input::date)?)
                 .await
         }
         "schedule" => app.schedule(actor, o.int("days")?).await,
         "reminders set" => {
-            app.reminders_set(actor, &o.required("group"), &o.required("offsets"))
-                .await
+            let offsets = input::offsets(&o.required("offsets"))?;
+            app.reminders_set(actor, &o.required("group"), &offsets).await
         }
-        "reminders dm on" => app.reminders_dm(actor, "on").await,
-        "reminders dm off" => app.reminders_dm(actor, "off").await,
+        "reminders dm on" => app.reminders_dm(actor, true).await,
+        "reminders dm off" => app.reminders_dm(actor, false).await,
         "status" => app.status(actor).await,
         "support" => app.support(actor).await,
         "rsvp" => {
+            let state = input::answer(&o.required("state"))?;
             let every = o.yes_no("every")?.unwrap_or(false);
-            app.rsvp(actor, &o.required("session"), &o.required("state"), every)
-                .await
+            app.rsvp(actor, o.session()?, state, every).await
         }
         "click" => {
             if let Some(button) = RotaButton::parse(&o.required("button")) {
-                return app.rota_click(actor, session(o)?, button).await;
+                return app.rota_click(actor, o.session()?, button).await;
             }
             let click = crate::app::rsvp::Click::parse(&o.required("button"))?;
-            app.click(actor, &o.required("session"), click).await
+            app.click(actor, o.session()?, click).await
         }
         "my sessions" => app.my_sessions(actor).await,
-        "attendance show" => app.attendance_show(actor, &o.required("session")).await,
+        "attendance show" => app.attendance_show(actor, o.session()?).await,
         "attendance mark" => {
-            app.attendance_mark(actor, &o.required("session"), &o.required("users"))
+            app.attendance_mark(actor, o.session()?, &o.required("users"))
                 .await
         }
         path if path.starts_with("rota ") => dispatch_rota(app, actor, o).await,
@@ -223,23 +230,6 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
 }
 
 // ----- the facilitator rota -----
-
-/// A session as typed: `12` or `#12`.
-fn session(o: &Options<'_>) -> Result<i64, AppError> {
-    let typed = o.required("session");
-    typed
-        .trim()
-        .trim_start_matches('#')
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| {
-            AppError::invalid(format!(
-                "\"{}\" isn't a session number. Use the number shown in lists, like session:12.",
-                typed.trim()
-            ))
-        })
-}
 
 /// A person as typed in the console: a name, the same one `/as user:` takes.
 fn person(o: &Options<'_>) -> Person {
@@ -252,7 +242,7 @@ fn person(o: &Options<'_>) -> Person {
 }
 
 fn date(o: &Options<'_>, name: &str) -> Result<chrono::NaiveDate, AppError> {
-    Ok(parse_date(&o.required(name))?)
+    input::date(&o.required(name))
 }
 
 fn weeks(o: &Options<'_>) -> Result<Option<u32>, AppError> {
@@ -287,19 +277,15 @@ async fn dispatch_rota(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
         "rota fill" => app.rota_fill(actor, &o.required("group"), weeks(o)?).await,
         "rota assign" => {
             let force = o.yes_no("force")?.unwrap_or(false);
-            app.rota_assign(actor, session(o)?, person(o), force).await
+            app.rota_assign(actor, o.session()?, person(o), force).await
         }
-        "rota unassign" => app.rota_unassign(actor, session(o)?, person(o)).await,
-        "rota swap" => app.rota_swap(actor, session(o)?).await,
-        "rota take" => app.rota_take(actor, session(o)?).await,
-        "rota confirm" => app.rota_confirm(actor, session(o)?).await,
-        "rota decline" => app.rota_decline(actor, session(o)?).await,
+        "rota unassign" => app.rota_unassign(actor, o.session()?, person(o)).await,
+        "rota swap" => app.rota_swap(actor, o.session()?).await,
+        "rota take" => app.rota_take(actor, o.session()?).await,
+        "rota confirm" => app.rota_confirm(actor, o.session()?).await,
+        "rota decline" => app.rota_decline(actor, o.session()?).await,
         "rota settings" => {
-            let swap_approval = o
-                .choice("swap_approval")
-                .map(|typed| typed.parse::<SwapApproval>())
-                .transpose()
-                .map_err(AppError::Invalid)?;
+            let swap_approval = o.read("swap_approval", input::swap_approval)?;
             let input = RotaSettingsInput {
                 group: o.required("group"),
                 auto_fill: o.yes_no("auto")?,

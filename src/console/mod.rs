@@ -304,9 +304,15 @@ impl Console {
             ));
         }
         self.advance_to(&clock, new_now).await?;
+        // In the community's zone, with its abbreviation (GMT, BST), as every other time
+        // the console prints.
+        let zone = self.community_zone().await?;
         Ok(Reply::private(
             crate::chat::Tone::Info,
-            format!("The time is now {}", new_now.format("%a %-d %b %Y %H:%M UTC")),
+            format!(
+                "The time is now {}",
+                crate::domain::time::format_local(new_now, zone)
+            ),
         ))
     }
 

@@ -198,7 +198,7 @@ async fn on_event(
         match crate::app::rsvp::Click::parse_id(&click.data.custom_id) {
             Ok((button, session)) => {
                 match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
-                    Ok(actor) => app.click(&actor, &session, button).await,
+                    Ok(actor) => app.click(&actor, session, button).await,
                     Err(error) => Err(error),
                 }
             }
@@ -228,7 +228,7 @@ async fn rota_click(
     button: crate::app::rota::RotaButton,
     session: &str,
 ) -> AppResult {
-    let session_id = session.parse::<i64>().map_err(|_| {
+    let session_id = crate::app::input::session(session).map_err(|_| {
         crate::app::AppError::invalid("That button is from an older message; please use /rota instead.")
     })?;
     let actor = match click.guild_id {

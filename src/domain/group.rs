@@ -122,6 +122,50 @@ impl FromStr for Privacy {
     }
 }
 
+/// A change to a group's places (`/group edit capacity:`): a number, or `none` to
+/// take the limit away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapacityChange {
+    Places(u32),
+    NoLimit,
+}
+
+impl CapacityChange {
+    /// The capacity the group has after the change.
+    pub fn capacity(self) -> Option<u32> {
+        match self {
+            CapacityChange::Places(places) => Some(places),
+            CapacityChange::NoLimit => None,
+        }
+    }
+}
+
+impl std::str::FromStr for CapacityChange {
+    type Err = GroupRuleError;
+
+    fn from_str(typed: &str) -> Result<Self, Self::Err> {
+        let typed = typed.trim();
+        if matches!(
+            typed.to_ascii_lowercase().as_str(),
+            "none" | "no limit" | "unlimited"
+        ) {
+            return Ok(CapacityChange::NoLimit);
+        }
+        let number: i64 = typed.parse().map_err(|_| {
+            GroupRuleError(format!(
+                "capacity: is a number of places, like capacity:12, or capacity:none for no limit; \"{typed}\" is neither."
+            ))
+        })?;
+        if number < 1 {
+            return Err(GroupRuleError(
+                "Capacity is the number of places, so it must be at least 1. Use capacity:none for no limit."
+                    .into(),
+            ));
+        }
+        parse_capacity(number).map(CapacityChange::Places)
+    }
+}
+
 /// How many people a session holds, when it is limited.
 pub fn parse_capacity(value: i64) -> Result<u32, GroupRuleError> {
     if value < 1 {
@@ -188,6 +232,20 @@ mod tests {
         assert_eq!("Headcount".parse::<Privacy>(), Ok(Privacy::Headcount));
         assert!("secret".parse::<Privacy>().unwrap_err().0.contains("headcount"));
         assert_eq!("drop-in".parse::<GroupKind>(), Ok(GroupKind::DropIn));
+    }
+
+    #[test]
+    fn a_capacity_can_be_taken_away_with_none() {
+        assert_eq!("none".parse::<CapacityChange>(), Ok(CapacityChange::NoLimit));
+        assert_eq!(
+            " No limit ".parse::<CapacityChange>(),
+            Ok(CapacityChange::NoLimit)
+        );
+        assert_eq!("12".parse::<CapacityChange>(), Ok(CapacityChange::Places(12)));
+        let zero = "0".parse::<CapacityChange>().unwrap_err().0;
+        assert!(zero.contains("capacity:none"), "{zero}");
+        let word = "lots".parse::<CapacityChange>().unwrap_err().0;
+        assert!(word.contains("capacity:none"), "{word}");
     }
 
     #[test]

@@ -559,15 +559,126 @@ fn last_weekday_of_month(date: NaiveDate) -> NaiveDate {
     last
 }
 
-/// Makes a user-facing sentence fragment from an rrule crate error: its inner
-/// message, without the crate's "RRule parsing error:" prefix or a final full stop.
+/// The rrule crate reads a 0 in these parts as no value at all (BYMONTHDAY=0 became
+/// the 1st), so a typed rule with one is refused, saying what the numbers mean. Only
+/// typed rules: one stored before this check keeps working as it did.
+fn refuse_zero_positions(parts: &RuleParts) -> Result<(), RecurrenceError> {
+    for key in ["BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYSETPOS"] {
+        let zero = parts
+            .get(key)
+            .is_some_and(|value| value.split(',').any(|item| item.trim_start_matches('-') == "0"));
+        if zero {
+            return Err(RecurrenceError::BadRule(format!(
+                "{key} can't be 0: its numbers count from 1 at the start, or from -1 back from the end (-1 is the last)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Says in plain words what is wrong with a rule the rrule crate refused, and how to
+/// put it right: a fragment that follows "That rrule isn't one I can read: ". The
+/// crate's own messages (`not allowed outside the range: -4..=5`) are for programmers.
 fn rrule_detail(err: &rrule::RRuleError) -> String {
-    let detail = match err {
-        rrule::RRuleError::ParserError(inner) => inner.to_string(),
-        rrule::RRuleError::ValidationError(inner) => inner.to_string(),
-        rrule::RRuleError::IterError(inner) => inner.clone(),
+    use rrule::{Frequency, ParseError as P, ValidationError as V};
+    let period = |freq: &Frequency| match freq {
+        Frequency::Yearly => "year",
+        Frequency::Monthly => "month",
+        Frequency::Weekly => "week",
+        _ => "period",
     };
-    detail.trim_end_matches('.').to_owned()
+    let time_of_day =
+        || "the time of day comes from when:, so please leave BYHOUR, BYMINUTE and BYSECOND out".to_owned();
+    match err {
+        rrule::RRuleError::ValidationError(inner) => match inner {
+            V::InvalidFieldValueRangeWithFreq {
+                field,
+                value,
+                freq,
+                start_idx,
+                end_idx,
+            } if field == "BYDAY" => format!(
+                "in BYDAY, {value} before a day can't be used: the number says which one in the {}, from 1 to {end_idx} (1MO is the first Monday), or from -1 to {start_idx} counting back from the end (-1FR is the last Friday)",
+                period(freq)
+            ),
+            V::InvalidFieldValueRange {
+                field,
+                value,
+                start_idx,
+                end_idx,
+            }
+            | V::InvalidFieldValueRangeWithFreq {
+                field,
+                value,
+                start_idx,
+                end_idx,
+                ..
+            } => format!("{field}={value} is out of range: it can be from {start_idx} to {end_idx}"),
+            V::InvalidFieldValue { field, value } => {
+                format!("{field} can't be {value}; please choose another value")
+ }
+            V::BySetPosWithoutByRule => "BYSETPOS picks among the days another part gives, so it needs a                 BYDAY or BYMONTHDAY as well, like FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=1"
+                .to_owned(),
+            V::InvalidByRuleAndFrequency { by_rule, freq } => format!(
+                "{by_rule} can't be used with FREQ={}; please leave it out or choose another FREQ",
+                freq.to_string().to_uppercase()
+ ),
+            V::UntilBeforeStart { .. } => "its UNTIL is before the first session; please give an UNTIL                 after when:"
+                .to_owned(),
+            V::TooBigInterval(interval) => {
+                format!("INTERVAL={interval} is more than a series can repeat by; please give a smaller INTERVAL")
+            }
+            V::StartYearOutOfRange(year) => {
+                format!("a series can't start in {year}; please give a when: before 2100")
+            }
+            V::UnableToGenerateTimeset => time_of_day(),
+            _ => "its UNTIL can't be read; please write it as a date, like UNTIL=20261231".to_owned(),
+        },
+        rrule::RRuleError::ParserError(inner) => match inner {
+            P::InvalidFrequency(value) => {
+                format!("FREQ={value} isn't a frequency; please use DAILY, WEEKLY, MONTHLY or YEARLY")
+            }
+            P::InvalidWeekday(value) => format!(
+                "\"{value}\" isn't a day; days are MO, TU, WE, TH, FR, SA and SU, with a number before for which one in the month (1MO is the first Monday, -1FR the last Friday)"
+            ),
+            P::InvalidWeekdayStart(value) => {
+                format!("WKST={value} isn't a day; please use MO, TU, WE, TH, FR, SA or SU")
+            }
+            P::InvalidInterval(value) => {
+                format!("INTERVAL={value} needs to be a whole number, like INTERVAL=2 for every other one")
+            }
+            P::InvalidCount(value) => {
+                format!("COUNT={value} needs to be a whole number of sessions, like COUNT=10")
+            }
+            P::InvalidByMonthDay(value) => format!(
+                "BYMONTHDAY={value} needs days of the month from 1 to 31, or -1 to -31 counting back from the end (-1 is the last day), like BYMONTHDAY=15"
+            ),
+            P::InvalidByMonth(value) => {
+                format!("BYMONTH={value} needs month numbers from 1 to 12, like BYMONTH=1,7")
+            }
+            P::InvalidByWeekNo(value) => {
+                format!("BYWEEKNO={value} needs week numbers from 1 to 53, or -1 to -53 from the end")
+            }
+            P::InvalidByYearDay(value) => {
+                format!("BYYEARDAY={value} needs days of the year from 1 to 366, or -1 to -366 from the end")
+            }
+            P::InvalidBySetPos(value) => {
+                format!("BYSETPOS={value} needs whole numbers, like BYSETPOS=1 for the first or -1 for the last")
+            }
+            P::InvalidByHour(_) | P::InvalidByMinute(_) | P::InvalidBySecond(_) => time_of_day(),
+            P::InvalidDateTime { value, property } => format!(
+                "{property}={value} isn't a date I can read; please write it like 20261231"
+            ),
+            P::InvalidDateTimeFormat(value) => {
+                format!("{value} isn't a date I can read; please write it like 20261231")
+            }
+            P::DuplicateProperty(name) => format!("{name} appears more than once"),
+            _ => "please write it as NAME=VALUE parts separated by ;, like FREQ=WEEKLY;BYDAY=TU".to_owned(),
+        },
+        rrule::RRuleError::IterError(_) => {
+            "its sessions can't be worked out; please check it, or use repeat: and days: instead".to_owned()
+        }
+    }
 }
 
 /// A checked meeting series: the first session's local wall time and the RRULE.
@@ -608,6 +719,7 @@ impl Recurrence {
                     return Err(RecurrenceError::RawRuleWithRepeat);
                 }
                 let parts = RuleParts::parse(raw)?;
+                refuse_zero_positions(&parts)?;
                 let ends = parts.get("UNTIL").is_some() || parts.get("COUNT").is_some();
                 if ends && spec.end != End::Never {
                     return Err(RecurrenceError::RawRuleHasEnd);
@@ -1337,6 +1449,50 @@ mod tests {
             Recurrence::from_stored(series.start(), "FREQ=NEVER"),
             Err(RecurrenceError::BadRule(_))
         ));
+    }
+
+    #[test]
+    fn a_rule_the_rrule_crate_refuses_is_explained_in_plain_words_with_the_fix() {
+        let refused = |rule: &str, start: NaiveDateTime| {
+            let spec = RecurrenceSpec {
+                rrule: Some(rule.into()),
+                ..RecurrenceSpec::default()
+            };
+            Recurrence::build(start, &spec).expect_err(rule).to_string()
+        };
+        let tuesday = at(2026, 12, 1, 18, 30);
+        let cases = [
+            (
+                "FREQ=MONTHLY;BYDAY=99TU",
+                "the number says which one in the month, from 1 to 5",
+            ),
+            (
+                "FREQ=MONTHLY;BYMONTHDAY=40",
+                "BYMONTHDAY=40 needs days of the month from 1 to 31",
+            ),
+            (
+                "FREQ=FORTNIGHTLY",
+                "FREQ=FORTNIGHTLY isn't a frequency; please use DAILY, WEEKLY",
+            ),
+            ("FREQ=WEEKLY;BYDAY=TUE", "\"TUE\" isn't a day; days are MO, TU"),
+            (
+                "FREQ=WEEKLY;INTERVAL=two",
+                "INTERVAL=TWO needs to be a whole number",
+            ),
+            ("FREQ=DAILY;BYWEEKNO=1", "BYWEEKNO can't be used with FREQ=DAILY"),
+            (
+                "FREQ=MONTHLY;BYMONTHDAY=0",
+                "BYMONTHDAY can't be 0: its numbers count from 1",
+            ),
+            ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=0", "BYSETPOS can't be 0"),
+        ];
+        for (rule, expected) in cases {
+            let said = refused(rule, tuesday);
+            assert!(said.contains(expected), "{rule}: {said}");
+            for jargon in ["..=", "`", "not allowed outside"] {
+                assert!(!said.contains(jargon), "{rule}: {said}");
+            }
+        }
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl Offset {
         if let Some(days) = text.strip_suffix('d') {
             let days: u32 = days.parse().map_err(|_| unreadable())?;
             let offset = Offset::Days(days);
-            offset.check()?;
+            offset.check(input.trim())?;
             return Ok(offset);
         }
         let mut minutes: u32 = 0;
@@ -68,7 +68,7 @@ impl Offset {
             return Err(unreadable());
         }
         let offset = Offset::Minutes(minutes);
-        offset.check()?;
+        offset.check(input.trim())?;
         Ok(offset)
     }
 
@@ -79,11 +79,12 @@ impl Offset {
         }
     }
 
-    fn check(self) -> Result<(), OffsetError> {
+    /// Checks the range; the refusal shows the offset as it was `typed`.
+    fn check(self, typed: &str) -> Result<(), OffsetError> {
         let minutes = self.approximate_minutes();
         if minutes < u64::from(Self::MIN_MINUTES) || minutes > u64::from(Self::MAX_MINUTES) {
             return Err(OffsetError(format!(
-                "A reminder can go out from 1 minute to 30 days before a session; {self} is outside that."
+                "A reminder can go out from 1 minute to 30 days before a session; {typed} is outside that."
             )));
         }
         Ok(())
@@ -105,7 +106,7 @@ impl fmt::Display for Offset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Offset::Days(d) => write!(f, "{d}d"),
-            Offset::Minutes(m) if m % 60 == 0 => write!(f, "{}h", m / 60),
+            Offset::Minutes(m) if m > 0 && m % 60 == 0 => write!(f, "{}h", m / 60),
             Offset::Minutes(m) if m > 60 => write!(f, "{}h{}m", m / 60, m % 60),
             Offset::Minutes(m) => write!(f, "{m}m"),
         }
@@ -189,6 +190,17 @@ mod tests {
             format_offsets(&parse_offsets("1h,1d,90m").unwrap()),
             "1d,1h30m,1h"
         );
+    }
+
+    #[test]
+    fn a_zero_minute_offset_is_refused_in_the_unit_it_was_typed_in() {
+        let said = Offset::parse("0m").unwrap_err().to_string();
+        assert!(said.contains("0m is outside that"), "{said}");
+        assert!(!said.contains("0h"), "{said}");
+        let said = Offset::parse("0h").unwrap_err().to_string();
+        assert!(said.contains("0h is outside that"), "{said}");
+        let said = Offset::parse("45d").unwrap_err().to_string();
+        assert!(said.contains("45d is outside that"), "{said}");
     }
 
     #[test]

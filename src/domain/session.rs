@@ -65,14 +65,21 @@ pub struct StoredSession {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub status: SessionStatus,
+    /// Cancelled because its series ended before it: it comes back, answers and all,
+    /// if the series is extended past it again.
+    pub ended: bool,
 }
 
-/// A session the rule wants.
+/// A date the rule has: a session it wants, or (`past_end`) one it would have but for
+/// the series' end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WantedSession {
     pub local_date: NaiveDate,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    /// After the series' last date (`/meeting end`): not to be held, but its stored
+    /// session is kept (ended), not removed.
+    pub past_end: bool,
 }
 
 /// What to change in the store to bring a series' sessions in line with its rule.
@@ -83,11 +90,19 @@ pub struct MaterialisePlan {
     pub retime: Vec<(i64, WantedSession)>,
     /// Dates the rule no longer has.
     pub remove: Vec<i64>,
+    /// Sessions after the series' new end: cancelled and marked ended, answers kept.
+    pub end: Vec<i64>,
+    /// Ended sessions the series reaches again: back to scheduled, at these instants.
+    pub restore: Vec<(i64, WantedSession)>,
 }
 
 impl MaterialisePlan {
     pub fn is_empty(&self) -> bool {
-        self.insert.is_empty() && self.retime.is_empty() && self.remove.is_empty()
+        self.insert.is_empty()
+            && self.retime.is_empty()
+            && self.remove.is_empty()
+            && self.end.is_empty()
+            && self.restore.is_empty()
     }
 }
 
@@ -95,7 +110,9 @@ impl MaterialisePlan {
 ///
 /// Only sessions that have not started by `now` are touched: the past is history.
 /// Exceptions (cancelled, moved) are left as they are while their date is still in
-/// the rule; a date the rule no longer has is removed whatever its status.
+/// the rule; a date the rule no longer has is removed whatever its status. A date
+/// past the series' end is not inserted, and its stored session is ended rather
+/// than removed, so that extending the series again brings it back with its answers.
 pub fn plan_materialisation(
     stored: &[StoredSession],
     wanted: &[WantedSession],
@@ -107,8 +124,16 @@ pub fn plan_materialisation(
 
     for want in wanted.iter().filter(|w| w.starts_at >= now) {
         match by_date.get(&want.local_date) {
+            None if want.past_end => {}
             None => plan.insert.push(want.clone()),
             Some(existing) if existing.starts_at < now => {}
+            Some(existing) if want.past_end => {
+                // One a person cancelled stays as they left it.
+                if existing.status != SessionStatus::Cancelled {
+                    plan.end.push(existing.id);
+                }
+            }
+            Some(existing) if existing.ended => plan.restore.push((existing.id, want.clone())),
             Some(existing) if existing.status.is_exception() => {}
             Some(existing) => {
                 if existing.starts_at != want.starts_at || existing.ends_at != want.ends_at {
@@ -143,6 +168,7 @@ mod tests {
             local_date: date(day),
             starts_at: at(day, hour),
             ends_at: at(day, hour) + Duration::minutes(90),
+            past_end: false,
         }
     }
 
@@ -153,6 +179,7 @@ mod tests {
             starts_at: at(day, hour),
             ends_at: at(day, hour) + Duration::minutes(90),
             status,
+            ended: false,
         }
     }
 
@@ -195,5 +222,42 @@ mod tests {
         let stored = [stored(7, 8, 18, SessionStatus::Cancelled)];
         let plan = plan_materialisation(&stored, &[wanted(8, 17)], at(1, 0));
         assert!(plan.is_empty(), "{plan:?}");
+    }
+
+    #[test]
+    fn a_session_past_the_series_end_is_ended_not_removed_and_comes_back_when_extended() {
+        let past_end = WantedSession {
+            past_end: true,
+            ..wanted(8, 18)
+        };
+        let plan = plan_materialisation(
+            &[stored(7, 8, 18, SessionStatus::Scheduled)],
+            &[past_end],
+            at(1, 0),
+        );
+        assert_eq!(
+            (plan.end.clone(), plan.remove.clone()),
+            (vec![7], vec![]),
+            "{plan:?}"
+        );
+
+        let ended = StoredSession {
+            ended: true,
+            ..stored(7, 8, 18, SessionStatus::Cancelled)
+        };
+        let plan = plan_materialisation(&[ended], &[wanted(8, 18)], at(1, 0));
+        assert_eq!(plan.restore, vec![(7, wanted(8, 18))]);
+        assert!(plan.insert.is_empty(), "{plan:?}");
+    }
+
+    #[test]
+    fn a_session_a_person_cancelled_stays_cancelled_through_an_end_and_an_extension() {
+        let past_end = WantedSession {
+            past_end: true,
+            ..wanted(8, 18)
+        };
+        let cancelled = [stored(7, 8, 18, SessionStatus::Cancelled)];
+        assert!(plan_materialisation(&cancelled, &[past_end], at(1, 0)).is_empty());
+        assert!(plan_materialisation(&cancelled, &[wanted(8, 18)], at(1, 0)).is_empty());
     }
 }

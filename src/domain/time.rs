@@ -7,7 +7,7 @@
 //! the hour that is skipped in spring and the hour that happens twice in autumn.
 //! Nothing here reads the clock: `now`, where needed, is always a parameter.
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use thiserror::Error;
 
 pub use chrono_tz::Tz;
@@ -293,7 +293,14 @@ pub enum WhenError {
     /// In the right form, but no such day exists (`2026-02-30`).
     #[error("\"{0}\" isn't a real date. Please check the day and month, for example 2026-12-01.")]
     NoSuchDate(String),
+    /// A real date, but further ahead than anything hearth plans (`9999-12-31`).
+    #[error("\"{0}\" is further ahead than hearth plans. Please pick a date before 2100; a series that goes on needs no until: at all.")]
+    TooFarAhead(String),
 }
+
+/// Dates from this year on are refused: no group plans that far, and a typed
+/// `9999-12-31` (meaning "never") would otherwise find no sessions and say so.
+pub const LAST_YEAR_EXCLUSIVE: i32 = 2100;
 
 const WHEN_FORMATS: [&str; 4] = [
     "%Y-%m-%d %H:%M",
@@ -310,6 +317,9 @@ pub fn parse_when(input: &str) -> Result<NaiveDateTime, WhenError> {
     let mut impossible = false;
     for format in WHEN_FORMATS {
         match NaiveDateTime::parse_from_str(trimmed, format) {
+            Ok(at) if at.year() >= LAST_YEAR_EXCLUSIVE => {
+                return Err(WhenError::TooFarAhead(trimmed.to_owned()))
+            }
             Ok(at) => return Ok(at),
             Err(err) => impossible |= err.kind() == chrono::format::ParseErrorKind::OutOfRange,
         }
@@ -324,13 +334,17 @@ pub fn parse_when(input: &str) -> Result<NaiveDateTime, WhenError> {
 /// Reads a date typed as `2026-12-01`.
 pub fn parse_date(input: &str) -> Result<NaiveDate, WhenError> {
     let trimmed = input.trim();
-    NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map_err(|err| {
+    let date = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map_err(|err| {
         if err.kind() == chrono::format::ParseErrorKind::OutOfRange {
             WhenError::NoSuchDate(trimmed.to_owned())
         } else {
             WhenError::NotADate(trimmed.to_owned())
         }
-    })
+    })?;
+    if date.year() >= LAST_YEAR_EXCLUSIVE {
+        return Err(WhenError::TooFarAhead(trimmed.to_owned()));
+    }
+    Ok(date)
 }
 
 /// Why a length of time could not be read.

@@ -32,10 +32,18 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     let Some(session) = sessions::get(&mut *conn, session_id).await? else {
         return Ok(Rendered::Skip("The session no longer exists.".into()));
     };
-    if session.group_archived {
+    let cancelled = session.status == SessionStatus::Cancelled;
+    // Archiving a group ends its sessions: their notices and card redraws still go.
+    let says_it_is_off = matches!(
+        job.kind,
+        JobKind::Cancellation | JobKind::DmCancellation | JobKind::CardEdit
+    );
+    if session.group_archived && !(cancelled && says_it_is_off) {
         return Ok(Rendered::Skip("The group was archived.".into()));
     }
-    let cancelled = session.status == SessionStatus::Cancelled;
+    if !cancelled && matches!(job.kind, JobKind::Cancellation | JobKind::DmCancellation) {
+        return Ok(Rendered::Skip("The session is going ahead after all.".into()));
+    }
     match job.kind {
         JobKind::Cancellation => Ok(Rendered::Post {
             channel: session.channel.clone(),
@@ -140,8 +148,13 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
                 .as_deref()
                 .map(|r| format!(" {r}"))
                 .unwrap_or_default();
+            let off = if session.ended {
+                "This session won't happen."
+            } else {
+                "This session is cancelled."
+            };
             return Ok(reply
-                .line(format!("This session is cancelled.{reason}"))
+                .line(format!("{off}{reason}"))
                 .line(format!("Session #{}", session.id)));
         }
         SessionStatus::Moved => {
@@ -239,13 +252,27 @@ fn promotion(session: &SessionDetail) -> Reply {
 }
 
 fn cancellation(session: &SessionDetail) -> Reply {
-    let mut reply = Reply::public(Tone::Info, format!("{}: session cancelled", session.group_name)).line(
+    let (title, after) = if session.group_archived {
+        ("session won't happen", " won't happen: the group has closed.")
+    } else if session.ended {
+        (
+            "session won't happen",
+            " won't happen: there are no more sessions of this series after it.",
+        )
+    } else {
+        (
+            "session cancelled",
+            " is cancelled. The group carries on as usual after that.",
+        )
+    };
+    let mut reply = Reply::public(Tone::Info, format!("{}: {title}", session.group_name)).line(
         Text::new()
             .plain("The session on ")
             .time(session.starts_at, session.zone, TimeStyle::Full)
-            .plain(" is cancelled. The group carries on as usual after that."),
+            .plain(after),
     );
-    if let Some(reason) = &session.note {
+    // An archived group's sessions say why in the line above.
+    if let Some(reason) = session.note.as_ref().filter(|_| !session.group_archived) {
         reply = reply.line(format!("Reason: {reason}"));
     }
     reply

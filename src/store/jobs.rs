@@ -250,8 +250,8 @@ pub async fn skip_pending_for_session(
     Ok(done.rows_affected())
 }
 
-/// Skips a session's pending jobs of one kind whose keys start with `key_prefix`
-/// (an offer's posts and reminders, once it is taken).
+/// Skips a session's pending jobs whose keys start with `key_prefix` (an offer's
+/// posts and reminders, once it is taken).
 pub async fn skip_pending_with_prefix(
     db: impl SqliteExecutor<'_>,
     session_id: i64,
@@ -268,6 +268,26 @@ pub async fn skip_pending_with_prefix(
     .bind(session_id)
     .bind(key_prefix)
     .bind(key_prefix)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Puts back every job of a session that was skipped for `reason` (an ended session
+/// its series reaches again); returns how many.
+pub async fn revive_for_session(
+    db: impl SqliteExecutor<'_>,
+    session_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE job SET state = 'pending', last_error = NULL, next_attempt_at = NULL, updated_at = ?
+         WHERE session_id = ? AND state = 'skipped' AND last_error = ?",
+    )
+    .bind(to_unix(now))
+    .bind(session_id)
+    .bind(reason)
     .execute(db)
     .await?;
     Ok(done.rows_affected())

@@ -122,3 +122,50 @@ pub async fn set_ended_after(
         .await?;
     Ok(())
 }
+
+/// Whether anyone could be counting on a series: a member answered one of its
+/// sessions, chose it as a regular, or one of its cards is posted.
+pub async fn in_use(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, StoreError> {
+    let used: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM rsvp r JOIN session s ON s.id = r.session_id WHERE s.series_id = ?1)
+             OR EXISTS (SELECT 1 FROM session WHERE series_id = ?1 AND card_message IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM series_rsvp WHERE series_id = ?1)",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?;
+    Ok(used)
+}
+
+/// Removes a series and its sessions outright, setting their waiting jobs aside with
+/// `reason`: only for a series that has not started and that no one is counting on
+/// (see [`in_use`]).
+pub async fn remove(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE job SET state = 'skipped', last_error = ?, updated_at = ?
+         WHERE state = 'pending' AND session_id IN (SELECT id FROM session WHERE series_id = ?)",
+    )
+    .bind(reason)
+    .bind(to_unix(now))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM session WHERE series_id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM series_rsvp WHERE series_id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM series WHERE id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -30,6 +30,8 @@ pub struct SessionDetail {
     pub zone: Tz,
     pub location: Option<String>,
     pub group_archived: bool,
+    /// Cancelled because its series ended before it (`/meeting end`).
+    pub ended: bool,
     /// The group's attendee privacy and places, which every card and reminder needs.
     pub privacy: Privacy,
     pub capacity: Option<u32>,
@@ -44,7 +46,7 @@ macro_rules! detail_columns {
     () => {
         "s.id, s.series_id, s.local_date, s.starts_at, s.ends_at, s.status, s.note,
          g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
-         r.location, g.archived_at, g.privacy, g.capacity, s.plan_jobs_at,
+         r.location, g.archived_at, g.privacy, g.capacity, s.plan_jobs_at, s.ended,
          (SELECT COUNT(*) FROM rsvp WHERE rsvp.session_id = s.id AND rsvp.state = 'going') AS going"
     };
 }
@@ -101,6 +103,7 @@ pub(super) fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreErr
         zone: parse_zone(row.try_get("timezone")?)?,
         location: row.try_get("location")?,
         group_archived: archived_at.is_some(),
+        ended: row.try_get("ended")?,
         privacy: parse_enum("privacy", row.try_get("privacy")?)?,
         plan_jobs_at: row
             .try_get::<Option<i64>, _>("plan_jobs_at")?
@@ -123,7 +126,8 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<SessionD
 }
 
 /// Sessions of a community that end after `from` and start before `to`, in time
-/// order; one group's only when `group_id` is given. Archived groups are left out.
+/// order; one group's only when `group_id` is given. Archived groups, and sessions
+/// after the end of their series, are left out.
 pub async fn upcoming(
     db: impl SqliteExecutor<'_>,
     community_id: &str,
@@ -134,7 +138,7 @@ pub async fn upcoming(
     let rows = sqlx::query(concat!(
         detail_select!(),
         "WHERE g.community_id = ? AND (? IS NULL OR g.id = ?) AND g.archived_at IS NULL
-           AND s.ends_at > ? AND s.starts_at < ?
+           AND s.ended = 0 AND s.ends_at > ? AND s.starts_at < ?
          ORDER BY s.starts_at, g.name_key, s.id"
     ))
     .bind(community_id)
@@ -154,7 +158,7 @@ pub async fn for_series_from(
     from_date: NaiveDate,
 ) -> Result<Vec<StoredSession>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, local_date, starts_at, ends_at, status FROM session
+        "SELECT id, local_date, starts_at, ends_at, status, ended FROM session
          WHERE series_id = ? AND local_date >= ? ORDER BY local_date",
     )
     .bind(series_id)
@@ -174,7 +178,7 @@ pub async fn for_groups_from(
     from_date: NaiveDate,
 ) -> Result<Vec<(i64, StoredSession)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT s.series_id, s.id, s.local_date, s.starts_at, s.ends_at, s.status
+        "SELECT s.series_id, s.id, s.local_date, s.starts_at, s.ends_at, s.status, s.ended
          FROM series r JOIN session s ON s.series_id = r.id
          WHERE r.group_id BETWEEN ? AND ? AND s.local_date >= ?
          ORDER BY s.series_id, s.local_date",
@@ -196,6 +200,7 @@ fn stored_from_row(row: &SqliteRow) -> Result<StoredSession, StoreError> {
         starts_at: from_unix(row.try_get("starts_at")?)?,
         ends_at: from_unix(row.try_get("ends_at")?)?,
         status: parse_enum("session status", row.try_get("status")?)?,
+        ended: row.try_get("ended")?,
     })
 }
 
@@ -279,6 +284,65 @@ pub async fn cancel(db: impl SqliteExecutor<'_>, id: i64, reason: Option<&str>) 
     Ok(())
 }
 
+/// The note an ended session shows on its card and in its notice.
+pub const ENDED_NOTE: &str = "The series has ended.";
+
+/// The note of a session whose group was archived.
+pub const ARCHIVED_NOTE: &str = "The group has been archived.";
+
+/// Ends one session because its series (or group) ended before it, with `note` as
+/// the reason: cancelled, and marked so that extending the series brings it back.
+/// Its answers are kept.
+pub async fn end(db: impl SqliteExecutor<'_>, id: i64, note: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE session SET status = 'cancelled', note = ?, ended = 1, plan_jobs_at = NULL WHERE id = ?",
+    )
+    .bind(note)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// How many sessions of a series, not yet started, are ended by its series' end.
+pub async fn count_ended(
+    db: impl SqliteExecutor<'_>,
+    series_id: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM session WHERE series_id = ? AND ended = 1 AND starts_at >= ?",
+    )
+    .bind(series_id)
+    .bind(to_unix(now))
+    .fetch_one(db)
+    .await?;
+    usize::try_from(n).map_err(|_| StoreError::Corrupt(format!("ended count {n}")))
+}
+
+/// Brings back an ended session its series reaches again, at the rule's instants,
+/// with its jobs to be planned from now (`plan_jobs_at`).
+pub async fn restore(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    plan_jobs_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE session SET status = 'scheduled', note = NULL, ended = 0, starts_at = ?, ends_at = ?,
+             plan_jobs_at = ?
+         WHERE id = ? AND ended = 1",
+    )
+    .bind(to_unix(starts_at))
+    .bind(to_unix(ends_at))
+    .bind(to_unix(plan_jobs_at))
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Moves one session to another time; its key (the rule's date) stays.
 pub async fn move_to(
     db: impl SqliteExecutor<'_>,
@@ -297,24 +361,42 @@ pub async fn move_to(
     Ok(())
 }
 
-/// Cancels every session of a group that has not started (archiving the group).
-pub async fn cancel_future_of_group(
+/// Puts a moved session back at the time its series gives it: scheduled again, with
+/// no move note.
+pub async fn move_back(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE session SET status = 'scheduled', starts_at = ?, ends_at = ?, note = NULL WHERE id = ?",
+    )
+    .bind(to_unix(starts_at))
+    .bind(to_unix(ends_at))
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The sessions of a group that have not started and are not cancelled, earliest
+/// first (archiving the group ends each).
+pub async fn future_of_group(
     db: impl SqliteExecutor<'_>,
     group_id: i64,
     now: DateTime<Utc>,
-    reason: &str,
-) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE session SET status = 'cancelled', note = ?, plan_jobs_at = NULL
-         WHERE starts_at >= ? AND status != 'cancelled'
-           AND series_id IN (SELECT id FROM series WHERE group_id = ?)",
+) -> Result<Vec<i64>, StoreError> {
+    let ids = sqlx::query_scalar(
+        "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id
+         WHERE r.group_id = ? AND s.starts_at >= ? AND s.status != 'cancelled'
+         ORDER BY s.starts_at, s.id",
     )
-    .bind(reason)
-    .bind(to_unix(now))
     .bind(group_id)
-    .execute(db)
+    .bind(to_unix(now))
+    .fetch_all(db)
     .await?;
-    Ok(done.rows_affected())
+    Ok(ids)
 }
 
 /// Sets when the roll should plan a session's jobs; `None` once they are planned.

@@ -120,6 +120,15 @@ fn the_simulated_clock_only_moves_with_clock_commands() {
 }
 
 #[test]
+fn the_clock_shows_the_communitys_zone_as_every_other_time_does() {
+    let script = "/setup timezone:Europe/London\n/clock advance by:3d\n";
+    let output = run_console(&["--strict", "--clock", "2026-03-01T09:00:00Z"], script);
+    let out = stdout(&output);
+    assert!(out.contains("The time is now Wed 4 Mar 2026 09:00 GMT"), "{out}");
+    assert!(!out.contains("UTC"), "{out}");
+}
+
+#[test]
 fn a_database_survives_a_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("keep.db");

@@ -60,9 +60,13 @@ async fn day_reminders_keep_wall_time_and_hour_reminders_are_exact_across_the_sp
         "once",
     )
     .await;
-    app.reminders_set(&coordinator(), "Sunday Circle", "1d,24h,1h")
-        .await
-        .unwrap();
+    app.reminders_set(
+        &coordinator(),
+        "Sunday Circle",
+        &hearth::app::input::offsets("1d,24h,1h").unwrap(),
+    )
+    .await
+    .unwrap();
 
     let (_chat, mut deliveries) = start_engine(&app, clock);
     let first = next(&mut deliveries).await;
@@ -109,9 +113,13 @@ async fn a_moved_sessions_reminders_move_with_it_and_show_the_new_time() {
         "once",
     )
     .await;
-    app.meeting_move(&coordinator(), "1", "2026-03-05 19:00")
-        .await
-        .unwrap();
+    app.meeting_move(
+        &coordinator(),
+        hearth::app::input::SessionId(1),
+        hearth::app::input::when("2026-03-05 19:00").unwrap(),
+    )
+    .await
+    .unwrap();
 
     let (_chat, mut deliveries) = start_engine(&app, clock);
     let day_before = next(&mut deliveries).await;
@@ -139,9 +147,13 @@ async fn a_cancelled_session_gets_one_notice_and_no_reminders() {
         "weekly",
     )
     .await;
-    app.meeting_cancel(&coordinator(), "1", Some("Room flooded".into()))
-        .await
-        .unwrap();
+    app.meeting_cancel(
+        &coordinator(),
+        hearth::app::input::SessionId(1),
+        Some("Room flooded".into()),
+    )
+    .await
+    .unwrap();
 
     let (_chat, mut deliveries) = start_engine(&app, clock);
     let notice = next(&mut deliveries).await;
@@ -179,17 +191,30 @@ async fn members_going_who_opted_in_get_a_dm_and_closed_dms_are_recorded_not_los
         "once",
     )
     .await;
-    app.reminders_set(&coordinator(), "Circle", "1h").await.unwrap();
+    app.reminders_set(
+        &coordinator(),
+        "Circle",
+        &hearth::app::input::offsets("1h").unwrap(),
+    )
+    .await
+    .unwrap();
     let (sam, kit, lee) = (
         crate::support::actor("Sam", hearth::domain::role::Role::Member),
         crate::support::actor("Kit", hearth::domain::role::Role::Member),
         member(),
     );
     for who in [&sam, &kit, &lee] {
-        app.rsvp(who, "1", "going", false).await.unwrap();
+        app.rsvp(
+            who,
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
     }
-    app.reminders_dm(&sam, "on").await.unwrap();
-    app.reminders_dm(&kit, "on").await.unwrap();
+    app.reminders_dm(&sam, true).await.unwrap();
+    app.reminders_dm(&kit, true).await.unwrap();
 
     let (chat, mut deliveries) = start_engine(&app, clock);
     chat.closed_dms.lock().unwrap().insert(kit.user_id.clone());
@@ -253,9 +278,13 @@ async fn after_an_outage(
         "once",
     )
     .await;
-    app.reminders_set(&coordinator(), "Circle", offsets)
-        .await
-        .unwrap();
+    app.reminders_set(
+        &coordinator(),
+        "Circle",
+        &hearth::app::input::offsets(offsets).unwrap(),
+    )
+    .await
+    .unwrap();
 
     clock.set(back_at);
     let (chat, deliveries) = RecordingChat::new(Arc::new(clock.clone()));
@@ -316,11 +345,17 @@ async fn a_job_that_cannot_be_read_fails_alone_and_the_other_twenty_are_delivere
         "once",
     )
     .await;
-    app.reminders_set(&coordinator(), "Circle", "1h").await.unwrap();
+    app.reminders_set(
+        &coordinator(),
+        "Circle",
+        &hearth::app::input::offsets("1h").unwrap(),
+    )
+    .await
+    .unwrap();
     for _ in 0..20 {
         let meeting = hearth::app::meetings::MeetingAdd {
             group: "Circle".into(),
-            when: "2026-03-03 19:00".into(),
+            when: hearth::app::input::when("2026-03-03 19:00").unwrap(),
             ..Default::default()
         };
         app.meeting_add(&coordinator(), meeting).await.unwrap();

@@ -61,9 +61,13 @@ async fn a_crash_between_post_and_sent_mark_still_delivers_every_job_exactly_onc
     let clock = ManualClock::new(utc(2026, 3, 3, 12, 0));
     let app = app_on_file(&db, clock.clone()).await;
     group_with_meeting(&app, "Europe/London", "Circle", "300", "2026-03-03 18:30", "once").await;
-    app.reminders_set(&coordinator(), "Circle", "90m,1h,30m")
-        .await
-        .unwrap();
+    app.reminders_set(
+        &coordinator(),
+        "Circle",
+        &hearth::app::input::offsets("90m,1h,30m").unwrap(),
+    )
+    .await
+    .unwrap();
     clock.set(utc(2026, 3, 3, 18, 20));
 
     // First run: the first post (the session's card) reaches Discord, then the process dies.
@@ -157,7 +161,7 @@ async fn reminders_due_at_six(
     let (app, clock) = crate::support::spawn_app_on_tokio_time(dir, utc(2026, 3, 3, 9, 0)).await;
     let coordinator = coordinator();
     let setup = hearth::app::setup::SetupInput {
-        timezone: Some("Europe/London".into()),
+        timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
         ..Default::default()
     };
     app.setup(&coordinator, setup).await.unwrap();
@@ -167,15 +171,17 @@ async fn reminders_due_at_six(
         let group = hearth::app::groups::GroupCreate {
             name: name.clone(),
             channel: channel.to_string(),
-            announce: Some("30m".into()),
+            announce: Some(hearth::app::input::duration("30m").unwrap()),
             ..Default::default()
         };
         app.group_create(&coordinator, group).await.unwrap();
-        app.reminders_set(&coordinator, &name, "1h").await.unwrap();
+        app.reminders_set(&coordinator, &name, &hearth::app::input::offsets("1h").unwrap())
+            .await
+            .unwrap();
         for _ in 0..meetings(*channel) {
             let meeting = hearth::app::meetings::MeetingAdd {
                 group: name.clone(),
-                when: "2026-03-03 19:00".into(),
+                when: hearth::app::input::when("2026-03-03 19:00").unwrap(),
                 ..Default::default()
             };
             app.meeting_add(&coordinator, meeting).await.unwrap();

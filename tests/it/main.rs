@@ -15,5 +15,6 @@ mod meetings;
 mod readme;
 mod rota;
 mod rsvp;
+mod series_end;
 mod signposting;
 mod startup;

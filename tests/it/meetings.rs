@@ -10,8 +10,8 @@ use crate::support::{coordinator, march_first, member, spawn_app, text, TestApp}
 fn add(when: &str, repeat: Option<&str>) -> MeetingAdd {
     MeetingAdd {
         group: "Tuesday Circle".into(),
-        when: when.into(),
-        repeat: repeat.map(String::from),
+        when: hearth::app::input::when(when).unwrap(),
+        repeat: repeat.map(|r| hearth::app::input::repeat(r).unwrap()),
         ..Default::default()
     }
 }
@@ -91,12 +91,7 @@ async fn a_one_off_in_the_past_is_refused_and_nothing_is_written() {
 
 #[tokio::test]
 async fn a_malformed_when_shows_the_expected_form() {
-    let t = circle().await;
-    let refused = t
-        .app
-        .meeting_add(&coordinator(), add("next tuesday", None))
-        .await
-        .unwrap_err();
+    let refused = hearth::app::input::when("next tuesday").unwrap_err();
     assert!(refused.to_string().contains("2026-12-01 18:30"), "{refused}");
 }
 
@@ -104,7 +99,7 @@ async fn a_malformed_when_shows_the_expected_form() {
 async fn until_before_the_start_and_a_count_of_zero_are_refused() {
     let t = circle().await;
     let mut early = add("2026-03-10 18:30", Some("weekly"));
-    early.until = Some("2026-03-01".into());
+    early.until = Some(hearth::app::input::date("2026-03-01").unwrap());
     let mut zero = add("2026-03-10 18:30", Some("weekly"));
     zero.count = Some(0);
 
@@ -150,7 +145,7 @@ async fn cancelling_one_session_keeps_the_series_and_shows_the_reason() {
     t.app
         .meeting_cancel(
             &coordinator(),
-            &format!("#{first}"),
+            hearth::app::input::SessionId(first),
             Some("Room unavailable".into()),
         )
         .await
@@ -160,7 +155,7 @@ async fn cancelling_one_session_keeps_the_series_and_shows_the_reason() {
     assert!(list.contains("CANCELLED: Room unavailable"), "{list}");
     assert!(t
         .app
-        .meeting_cancel(&coordinator(), &first.to_string(), None)
+        .meeting_cancel(&coordinator(), hearth::app::input::SessionId(first), None)
         .await
         .unwrap_err()
         .to_string()
@@ -177,7 +172,11 @@ async fn moving_a_session_changes_only_that_date() {
     let before = t.sessions().await;
 
     t.app
-        .meeting_move(&coordinator(), &before[1].0.to_string(), "2026-03-18 19:00")
+        .meeting_move(
+            &coordinator(),
+            hearth::app::input::SessionId(before[1].0),
+            hearth::app::input::when("2026-03-18 19:00").unwrap(),
+        )
         .await
         .unwrap();
 
@@ -189,19 +188,107 @@ async fn moving_a_session_changes_only_that_date() {
 }
 
 #[tokio::test]
+async fn a_session_moved_back_to_its_own_time_no_longer_says_moved_from() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    let id = hearth::app::input::SessionId(session_on(&t, "2026-03-17").await);
+    t.app
+        .meeting_move(
+            &coordinator(),
+            id,
+            hearth::app::input::when("2026-03-18 19:00").unwrap(),
+        )
+        .await
+        .unwrap();
+    t.app
+        .meeting_move(
+            &coordinator(),
+            id,
+            hearth::app::input::when("2026-03-19 19:00").unwrap(),
+        )
+        .await
+        .unwrap();
+    let twice = text(&t.app.meeting_list(&member(), None, Some(4)).await.unwrap());
+    assert!(
+        twice.contains("Moved from Tue 17 Mar 2026 18:30 GMT"),
+        "a second move names the time it was meant to be: {twice}"
+    );
+
+    t.app
+        .meeting_move(
+            &coordinator(),
+            id,
+            hearth::app::input::when("2026-03-17 18:30").unwrap(),
+        )
+        .await
+        .unwrap();
+
+    let list = text(&t.app.meeting_list(&member(), None, Some(4)).await.unwrap());
+    assert!(!list.contains("Moved"), "{list}");
+    let status: String = sqlx::query_scalar("SELECT status FROM session WHERE local_date = '2026-03-17'")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "scheduled");
+}
+
+#[tokio::test]
+async fn a_series_with_a_room_says_where_it_is_not_at_it() {
+    let t = circle().await;
+    let added = MeetingAdd {
+        location: Some("Community room".into()),
+        ..add("2026-03-10 18:30", Some("weekly"))
+    };
+
+    let said = text(&t.app.meeting_add(&coordinator(), added).await.unwrap());
+
+    assert!(said.contains("Where: Community room"), "{said}");
+    assert!(!said.contains("at Community room"), "{said}");
+}
+
+#[tokio::test]
+async fn a_date_like_9999_12_31_is_refused_with_the_year_to_stay_before_not_no_sessions() {
+    // Both adapters read dates and times with these readers, before any use-case.
+    let far_until = hearth::app::input::date("9999-12-31").unwrap_err().to_string();
+    let far_when = hearth::app::input::when("9999-12-31 18:30")
+        .unwrap_err()
+        .to_string();
+
+    for said in [&far_until, &far_when] {
+        assert!(said.contains("before 2100"), "{said}");
+        assert!(!said.contains("no sessions"), "{said}");
+    }
+}
+
+#[tokio::test]
+async fn a_one_off_years_ahead_is_added_and_says_when_it_is() {
+    let t = circle().await;
+
+    let said = text(
+        &t.app
+            .meeting_add(&coordinator(), add("2099-12-31 18:30", None))
+            .await
+            .unwrap(),
+    );
+
+    assert!(said.contains("The first is on"), "{said}");
+    assert!(said.contains("2099"), "{said}");
+}
+
+#[tokio::test]
 async fn an_unknown_session_number_says_where_to_find_one() {
     let t = circle().await;
     let refused = t
         .app
-        .meeting_cancel(&coordinator(), "999", None)
+        .meeting_cancel(&coordinator(), hearth::app::input::SessionId(999), None)
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("/meeting list"), "{refused}");
-    let refused = t
-        .app
-        .meeting_cancel(&coordinator(), "tuesday", None)
-        .await
-        .unwrap_err();
+    // A number that isn't one is refused as it is read, by either adapter.
+    let refused = hearth::app::input::session("tuesday").unwrap_err();
     assert!(refused.to_string().contains("session:12"), "{refused}");
 }
 
@@ -219,7 +306,7 @@ async fn changing_the_groups_zone_keeps_session_ids_and_local_times() {
             &coordinator(),
             GroupEdit {
                 group: "Tuesday Circle".into(),
-                timezone: Some("America/New_York".into()),
+                timezone: Some(hearth::app::input::zone("America/New_York").unwrap()),
                 ..Default::default()
             },
         )
@@ -237,7 +324,7 @@ async fn changing_the_groups_zone_keeps_session_ids_and_local_times() {
 }
 
 #[tokio::test]
-async fn ending_a_series_removes_later_sessions_and_keeps_earlier_ids() {
+async fn ending_a_series_ends_later_sessions_and_keeps_earlier_ids() {
     let t = circle().await;
     t.app
         .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
@@ -246,12 +333,91 @@ async fn ending_a_series_removes_later_sessions_and_keeps_earlier_ids() {
     let before = t.sessions().await;
 
     t.app
-        .meeting_end(&coordinator(), "1", Some("2026-03-24"))
+        .meeting_end(
+            &coordinator(),
+            hearth::app::input::SeriesId(1),
+            Some(hearth::app::input::date("2026-03-24").unwrap()),
+        )
         .await
         .unwrap();
 
-    let after = t.sessions().await;
+    let after: Vec<(i64, i64, String)> =
+        sqlx::query_as("SELECT id, starts_at, local_date FROM session WHERE ended = 0 ORDER BY local_date")
+            .fetch_all(&t.pool)
+            .await
+            .unwrap();
     assert_eq!(after, before[..3].to_vec());
+    let ended: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM session WHERE ended = 1 AND status = 'cancelled'")
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        ended as usize,
+        before.len() - 3,
+        "later ones are kept, ended, with their answers"
+    );
+}
+
+#[tokio::test]
+async fn ending_a_series_that_has_not_started_removes_it_with_its_sessions_and_jobs() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    assert!(t.count("job").await > 0);
+
+    let said = text(
+        &t.app
+            .meeting_end(&coordinator(), hearth::app::input::SeriesId(1), None)
+            .await
+            .unwrap(),
+    );
+
+    assert!(said.contains("Removed series 1"), "{said}");
+    assert_eq!((t.count("series").await, t.count("session").await), (0, 0));
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE state = 'pending'")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0, "nothing of it is left to post");
+    let list = text(&t.app.meeting_list(&member(), None, Some(12)).await.unwrap());
+    assert!(list.contains("No sessions"), "{list}");
+}
+
+#[tokio::test]
+async fn a_series_not_started_that_members_answered_is_ended_not_removed_and_keeps_their_answers() {
+    let t = circle().await;
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", Some("weekly")))
+        .await
+        .unwrap();
+    t.app
+        .rsvp(
+            &member(),
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
+
+    let said = text(
+        &t.app
+            .meeting_end(&coordinator(), hearth::app::input::SeriesId(1), None)
+            .await
+            .unwrap(),
+    );
+
+    assert!(said.contains("It hadn't started"), "{said}");
+    assert_eq!(t.count("series").await, 1);
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM session WHERE ended = 0")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(live, 0, "none of its sessions will happen");
+    assert_eq!(t.count("rsvp").await, 1, "Mo's answer is kept");
 }
 
 #[tokio::test]
@@ -429,7 +595,11 @@ async fn a_thirty_day_reminder_is_planned_before_it_is_due() {
         .unwrap();
 
     t.app
-        .reminders_set(&coordinator(), "Tuesday Circle", "30d,1h")
+        .reminders_set(
+            &coordinator(),
+            "Tuesday Circle",
+            &hearth::app::input::offsets("30d,1h").unwrap(),
+        )
         .await
         .unwrap();
 
@@ -462,7 +632,11 @@ async fn a_session_moved_into_the_job_window_gets_its_jobs_at_once() {
     let id = session_on(&t, "2026-04-14").await;
 
     t.app
-        .meeting_move(&coordinator(), &id.to_string(), "2026-03-05 18:30")
+        .meeting_move(
+            &coordinator(),
+            hearth::app::input::SessionId(id),
+            hearth::app::input::when("2026-03-05 18:30").unwrap(),
+        )
         .await
         .unwrap();
 
@@ -480,7 +654,11 @@ async fn a_new_series_after_an_ended_one_gets_its_own_sessions_cards_and_reminde
         .unwrap();
     let first = t.sessions().await;
     t.app
-        .meeting_end(&coordinator(), "1", Some("2026-03-10"))
+        .meeting_end(
+            &coordinator(),
+            hearth::app::input::SeriesId(1),
+            Some(hearth::app::input::date("2026-03-10").unwrap()),
+        )
         .await
         .unwrap();
 
@@ -495,7 +673,7 @@ async fn a_new_series_after_an_ended_one_gets_its_own_sessions_cards_and_reminde
     let new: Vec<i64> = sessions
         .iter()
         .map(|(id, _, _)| *id)
-        .filter(|id| *id != first[0].0)
+        .filter(|id| first.iter().all(|(old, _, _)| old != id))
         .collect();
     assert!(!new.is_empty());
     assert!(
@@ -576,17 +754,87 @@ async fn a_coordinator_can_turn_a_groups_reminders_off_and_on_again() {
 
     let off = crate::support::text(
         &t.app
-            .reminders_set(&coordinator(), "Tuesday Circle", "none")
+            .reminders_set(
+                &coordinator(),
+                "Tuesday Circle",
+                &hearth::app::input::offsets("none").unwrap(),
+            )
             .await
             .unwrap(),
     );
     let none_left = waiting().await;
     t.app
-        .reminders_set(&coordinator(), "Tuesday Circle", "24h,1h")
+        .reminders_set(
+            &coordinator(),
+            "Tuesday Circle",
+            &hearth::app::input::offsets("24h,1h").unwrap(),
+        )
         .await
         .unwrap();
 
     assert!(off.starts_with("No reminders for Tuesday Circle"), "{off}");
     assert_eq!(none_left, 0, "the waiting reminders were set aside");
     assert_eq!(waiting().await, 2, "and come back when asked");
+}
+
+#[tokio::test]
+async fn control_characters_and_overlong_text_are_refused_by_the_one_text_rule_and_nothing_is_written() {
+    let t = circle().await;
+    let mut escape = add("2026-03-10 18:30", None);
+    escape.location = Some("Room 2\u{1b}[2J".into());
+    let refused = t
+        .app
+        .meeting_add(&coordinator(), escape)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("escape character"), "{refused}");
+
+    let mut long = add("2026-03-10 18:30", None);
+    long.location = Some("x".repeat(10_000));
+    let refused = t
+        .app
+        .meeting_add(&coordinator(), long)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("at most 200"), "{refused}");
+    assert_eq!(t.count("series").await, 0, "nothing was written");
+
+    t.app
+        .meeting_add(&coordinator(), add("2026-03-10 18:30", None))
+        .await
+        .unwrap();
+    let first = t.sessions().await[0].0;
+    let nul = t
+        .app
+        .meeting_cancel(
+            &coordinator(),
+            hearth::app::input::SessionId(first),
+            Some("ill\0".into()),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(nul.contains("NUL"), "{nul}");
+    // A flag is one character to a reader: 64 of them make a name of 64.
+    let flags = GroupEdit {
+        group: "Tuesday Circle".into(),
+        name: Some("🇬🇧".repeat(64)),
+        ..Default::default()
+    };
+    t.app.group_edit(&coordinator(), flags).await.unwrap();
+
+    let description = GroupEdit {
+        group: "🇬🇧".repeat(64),
+        description: Some("tab\there".into()),
+        ..Default::default()
+    };
+    let tab = t
+        .app
+        .group_edit(&coordinator(), description)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(tab.contains("a tab"), "{tab}");
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use hearth::app::input::SessionId;
 use hearth::app::rota::Person;
 use hearth::app::{Actor, App};
 use hearth::clock::{Clock, ManualClock};
@@ -37,7 +38,7 @@ async fn weekly_group(app: &App, needed: i64, names: &[&str]) {
     app.setup(
         &cora,
         hearth::app::setup::SetupInput {
-            timezone: Some("Europe/London".into()),
+            timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
             alerts_channel: Some("#alerts".into()),
             ..Default::default()
         },
@@ -64,8 +65,8 @@ async fn weekly_group(app: &App, needed: i64, names: &[&str]) {
         &cora,
         hearth::app::meetings::MeetingAdd {
             group: "Tuesday Circle".into(),
-            when: "2026-03-03 18:30".into(),
-            repeat: Some("weekly".into()),
+            when: hearth::app::input::when("2026-03-03 18:30").unwrap(),
+            repeat: Some(hearth::app::input::Repeat::Weekly),
             ..Default::default()
         },
     )
@@ -126,7 +127,7 @@ async fn filling_twice_changes_nothing_and_a_manual_assignment_is_never_moved() 
     }
     let first = first_session(&t).await;
     t.app
-        .rota_assign(&cora, first, person("Bo"), false)
+        .rota_assign(&cora, SessionId(first), person("Bo"), false)
         .await
         .expect("assign");
 
@@ -175,16 +176,18 @@ async fn ten_simultaneous_takes_make_exactly_one_new_assignee() {
         .fetch_one(app.pool())
         .await
         .unwrap();
-    app.rota_assign(&cora, session, person("F0"), false)
+    app.rota_assign(&cora, SessionId(session), person("F0"), false)
         .await
         .expect("assign");
-    app.rota_swap(&facilitator("F0"), session).await.expect("offer");
+    app.rota_swap(&facilitator("F0"), SessionId(session))
+        .await
+        .expect("offer");
 
     let mut takes = tokio::task::JoinSet::new();
     for name in &refs[1..] {
         let app = app.clone();
         let who = facilitator(name);
-        takes.spawn(async move { app.rota_take(&who, session).await });
+        takes.spawn(async move { app.rota_take(&who, SessionId(session)).await });
     }
     let results = takes.join_all().await;
 
@@ -209,12 +212,20 @@ async fn an_offer_stays_with_the_offerer_until_taken_and_both_are_told() {
     let other = if offerer == "Ash" { "Bo" } else { "Ash" };
 
     t.app
-        .rota_swap(&facilitator(&offerer), first)
+        .rota_swap(&facilitator(&offerer), SessionId(first))
         .await
         .expect("offer");
     assert_eq!(holders(&t.pool, first).await, on, "still theirs until taken");
-    let own = t.app.rota_take(&facilitator(&offerer), first).await.unwrap_err();
-    let taken = t.app.rota_take(&facilitator(other), first).await.expect("take");
+    let own = t
+        .app
+        .rota_take(&facilitator(&offerer), SessionId(first))
+        .await
+        .unwrap_err();
+    let taken = t
+        .app
+        .rota_take(&facilitator(other), SessionId(first))
+        .await
+        .expect("take");
 
     assert!(own.to_string().contains("your own offer"), "{own}");
     assert!(text(&taken).contains("The shift is yours"), "{}", text(&taken));
@@ -249,20 +260,31 @@ async fn with_coordinator_approval_a_take_waits_for_approve() {
     let offerer = on[0].trim_start_matches("user:").to_string();
     let other = if offerer == "Ash" { "Bo" } else { "Ash" };
     t.app
-        .rota_swap(&facilitator(&offerer), first)
+        .rota_swap(&facilitator(&offerer), SessionId(first))
         .await
         .expect("offer");
 
-    let waiting = t.app.rota_take(&facilitator(other), first).await.expect("take");
+    let waiting = t
+        .app
+        .rota_take(&facilitator(other), SessionId(first))
+        .await
+        .expect("take");
     assert!(
         text(&waiting).contains("coordinator approves"),
         "{}",
         text(&waiting)
     );
     assert_eq!(holders(&t.pool, first).await, on);
-    let refused = t.app.rota_approve(&facilitator(other), first).await.unwrap_err();
+    let refused = t
+        .app
+        .rota_approve(&facilitator(other), SessionId(first))
+        .await
+        .unwrap_err();
     assert!(refused.to_string().contains("coordinator"), "{refused}");
-    t.app.rota_approve(&cora, first).await.expect("approve");
+    t.app
+        .rota_approve(&cora, SessionId(first))
+        .await
+        .expect("approve");
     assert_eq!(holders(&t.pool, first).await, [format!("user:{other}")]);
 }
 
@@ -332,10 +354,14 @@ async fn bad_rota_input_is_refused_with_a_sentence_and_nothing_changes() {
         )
         .await
         .unwrap_err();
-    let not_yours = t.app.rota_confirm(&facilitator("Bo"), first).await.unwrap_err();
+    let not_yours = t
+        .app
+        .rota_confirm(&facilitator("Bo"), SessionId(first))
+        .await
+        .unwrap_err();
     let member_assigns = t
         .app
-        .rota_assign(&facilitator("Mo"), first, person("Ash"), false)
+        .rota_assign(&facilitator("Mo"), SessionId(first), person("Ash"), false)
         .await
         .unwrap_err();
 
@@ -381,12 +407,12 @@ async fn assigning_someone_away_or_at_their_cap_needs_a_coordinators_force_which
 
     let refused = t
         .app
-        .rota_assign(&cora, first, person("Ash"), false)
+        .rota_assign(&cora, SessionId(first), person("Ash"), false)
         .await
         .unwrap_err();
     let forced = t
         .app
-        .rota_assign(&cora, first, person("Ash"), true)
+        .rota_assign(&cora, SessionId(first), person("Ash"), true)
         .await
         .expect("forced");
 
@@ -400,12 +426,12 @@ async fn assigning_someone_away_or_at_their_cap_needs_a_coordinators_force_which
     assert_eq!(audited, 1);
     let sessions = t.sessions().await;
     t.app
-        .rota_assign(&cora, sessions[1].0, person("Bo"), false)
+        .rota_assign(&cora, SessionId(sessions[1].0), person("Bo"), false)
         .await
         .expect("Bo's one shift in March");
     let over = t
         .app
-        .rota_assign(&cora, sessions[2].0, person("Bo"), false)
+        .rota_assign(&cora, SessionId(sessions[2].0), person("Bo"), false)
         .await
         .unwrap_err();
     assert!(over.to_string().contains("monthly cap"), "{over}");
@@ -422,13 +448,21 @@ async fn a_started_or_cancelled_session_cannot_be_taken() {
     let sessions = t.sessions().await;
     let (first, second) = (sessions[0].0, sessions[1].0);
     t.app
-        .meeting_cancel(&cora, &second.to_string(), None)
+        .meeting_cancel(&cora, SessionId(second), None)
         .await
         .expect("cancel");
-    let cancelled = t.app.rota_take(&facilitator("Cy"), second).await.unwrap_err();
+    let cancelled = t
+        .app
+        .rota_take(&facilitator("Cy"), SessionId(second))
+        .await
+        .unwrap_err();
     t.clock
         .set(Utc.timestamp_opt(sessions[0].1, 0).unwrap() + Duration::minutes(5));
-    let started = t.app.rota_take(&facilitator("Cy"), first).await.unwrap_err();
+    let started = t
+        .app
+        .rota_take(&facilitator("Cy"), SessionId(first))
+        .await
+        .unwrap_err();
 
     assert!(cancelled.to_string().contains("was cancelled"), "{cancelled}");
     assert!(started.to_string().contains("already started"), "{started}");
@@ -440,14 +474,8 @@ async fn a_facilitator_in_the_pool_sees_names_and_a_member_does_not() {
     weekly_group(&t.app, 1, &["Ash"]).await;
     let first = first_session(&t).await;
 
-    let facilitator_sees = t
-        .app
-        .attendance_show(&facilitator("Ash"), &first.to_string())
-        .await;
-    let member_sees = t
-        .app
-        .attendance_show(&facilitator("Mo"), &first.to_string())
-        .await;
+    let facilitator_sees = t.app.attendance_show(&facilitator("Ash"), SessionId(first)).await;
+    let member_sees = t.app.attendance_show(&facilitator("Mo"), SessionId(first)).await;
 
     assert!(facilitator_sees.is_ok(), "{facilitator_sees:?}");
     assert!(member_sees.unwrap_err().to_string().contains("facilitator"));
@@ -494,7 +522,7 @@ async fn a_declined_shift_nobody_takes_raises_one_gap_alert_at_7_days_and_one_at
     let mut engine = Engine::new(t.pool.clone(), chat, clock, t.app.jobs_changed()).unpaced();
 
     t.app
-        .rota_decline(&facilitator("Ash"), third)
+        .rota_decline(&facilitator("Ash"), SessionId(third))
         .await
         .expect("decline");
     let mut alerts: Vec<Delivery> = Vec::new();
@@ -529,7 +557,11 @@ async fn moving_a_session_moves_its_duty_notices_with_it() {
     let first = first_session(&t).await;
 
     t.app
-        .meeting_move(&coordinator(), &first.to_string(), "2026-03-05 18:30")
+        .meeting_move(
+            &coordinator(),
+            SessionId(first),
+            hearth::app::input::when("2026-03-05 18:30").unwrap(),
+        )
         .await
         .expect("move");
 

@@ -11,6 +11,8 @@ use hearth::domain::role::Role;
 use hearth::domain::rsvp::RsvpState;
 use hearth::store::rsvps;
 
+use hearth::domain::group::CapacityChange;
+
 use crate::support::{actor, app_on_file, coordinator, group_with_meeting, march_first, spawn_app, text};
 
 fn person(i: usize) -> Actor {
@@ -30,8 +32,8 @@ async fn group(app: &App, capacity: Option<i64>, privacy: &str) {
     .await;
     let edit = hearth::app::groups::GroupEdit {
         group: "Circle".into(),
-        capacity,
-        privacy: Some(privacy.into()),
+        capacity: capacity.map(|c| CapacityChange::Places(u32::try_from(c).unwrap())),
+        privacy: Some(hearth::app::input::privacy(privacy).unwrap()),
         ..Default::default()
     };
     app.group_edit(&coordinator(), edit).await.unwrap();
@@ -47,7 +49,14 @@ async fn two_hundred_simultaneous_clicks_fill_ten_places_in_order_and_the_waitli
     let clicks: Vec<_> = (0..200)
         .map(|i| {
             let app = app.clone();
-            tokio::spawn(async move { app.click(&person(i), "1", Click::Rsvp(RsvpState::Going)).await })
+            tokio::spawn(async move {
+                app.click(
+                    &person(i),
+                    hearth::app::input::SessionId(1),
+                    Click::Rsvp(RsvpState::Going),
+                )
+                .await
+            })
         })
         .collect();
     for click in clicks {
@@ -76,9 +85,13 @@ async fn two_hundred_simultaneous_clicks_fill_ten_places_in_order_and_the_waitli
             user_id: leaving.user_id.clone(),
             ..person(0)
         };
-        app.click(&who, "1", Click::Rsvp(RsvpState::NotGoing))
-            .await
-            .unwrap();
+        app.click(
+            &who,
+            hearth::app::input::SessionId(1),
+            Click::Rsvp(RsvpState::NotGoing),
+        )
+        .await
+        .unwrap();
     }
 
     let after = rsvps::list(app.pool(), 1).await.unwrap();
@@ -103,13 +116,21 @@ async fn a_waitlist_too_long_for_one_write_statement_still_moves_up_in_order() {
     group(&t.app, Some(1), "headcount").await;
     for i in 0..520 {
         t.app
-            .click(&person(i), "1", Click::Rsvp(RsvpState::Going))
+            .click(
+                &person(i),
+                hearth::app::input::SessionId(1),
+                Click::Rsvp(RsvpState::Going),
+            )
             .await
             .unwrap();
     }
 
     t.app
-        .click(&person(0), "1", Click::Rsvp(RsvpState::NotGoing))
+        .click(
+            &person(0),
+            hearth::app::input::SessionId(1),
+            Click::Rsvp(RsvpState::NotGoing),
+        )
         .await
         .unwrap();
 
@@ -152,7 +173,11 @@ async fn the_same_answer_again_leaves_the_card_alone_and_a_new_one_redraws_it() 
             .map(|job| job.state)
     };
     t.app
-        .click(&ana, "1", Click::Rsvp(RsvpState::Going))
+        .click(
+            &ana,
+            hearth::app::input::SessionId(1),
+            Click::Rsvp(RsvpState::Going),
+        )
         .await
         .unwrap();
     t.clock.advance(Duration::seconds(3));
@@ -161,12 +186,20 @@ async fn the_same_answer_again_leaves_the_card_alone_and_a_new_one_redraws_it() 
 
     let again = t
         .app
-        .click(&ana, "1", Click::Rsvp(RsvpState::Going))
+        .click(
+            &ana,
+            hearth::app::input::SessionId(1),
+            Click::Rsvp(RsvpState::Going),
+        )
         .await
         .unwrap();
     let after_again = edit_state().await;
     t.app
-        .click(&ana, "1", Click::Rsvp(RsvpState::Maybe))
+        .click(
+            &ana,
+            hearth::app::input::SessionId(1),
+            Click::Rsvp(RsvpState::Maybe),
+        )
         .await
         .unwrap();
 
@@ -184,7 +217,12 @@ async fn names_appear_only_where_the_privacy_table_allows() {
         group(&t.app, None, privacy).await;
         for name in ["Ana", "Ben"] {
             t.app
-                .rsvp(&actor(name, Role::Member), "1", "going", false)
+                .rsvp(
+                    &actor(name, Role::Member),
+                    hearth::app::input::SessionId(1),
+                    hearth::domain::rsvp::RsvpState::Going,
+                    false,
+                )
                 .await
                 .unwrap();
         }
@@ -243,7 +281,10 @@ async fn names_appear_only_where_the_privacy_table_allows() {
         assert!(reminders >= 1, "{privacy}: the reminders went out");
 
         for role in [Role::Member, Role::Facilitator, Role::Coordinator] {
-            let shown = t.app.attendance_show(&actor("Viewer", role), "1").await;
+            let shown = t
+                .app
+                .attendance_show(&actor("Viewer", role), hearth::app::input::SessionId(1))
+                .await;
             let allowed = role != Role::Member || privacy == "public";
             match shown {
                 Ok(reply) => {
@@ -266,16 +307,31 @@ async fn maybe_and_cant_never_take_or_block_a_place() {
     group(&t.app, Some(1), "headcount").await;
 
     t.app
-        .rsvp(&actor("Ana", Role::Member), "1", "maybe", false)
+        .rsvp(
+            &actor("Ana", Role::Member),
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Maybe,
+            false,
+        )
         .await
         .unwrap();
     t.app
-        .rsvp(&actor("Ben", Role::Member), "1", "cant", false)
+        .rsvp(
+            &actor("Ben", Role::Member),
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::NotGoing,
+            false,
+        )
         .await
         .unwrap();
     let going = t
         .app
-        .rsvp(&actor("Cy", Role::Member), "1", "going", false)
+        .rsvp(
+            &actor("Cy", Role::Member),
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
         .await
         .unwrap();
 
@@ -288,20 +344,55 @@ async fn answers_to_cancelled_past_unknown_or_archived_sessions_are_refused_and_
     group(&t.app, None, "headcount").await;
     let ana = actor("Ana", Role::Member);
     t.app
-        .meeting_cancel(&coordinator(), "2", Some("Holiday".into()))
+        .meeting_cancel(
+            &coordinator(),
+            hearth::app::input::SessionId(2),
+            Some("Holiday".into()),
+        )
         .await
         .unwrap();
 
-    let cancelled = t.app.rsvp(&ana, "2", "going", false).await.unwrap_err();
+    let cancelled = t
+        .app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(2),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap_err();
     let unknown = t
         .app
-        .click(&ana, "999", Click::Rsvp(RsvpState::Going))
+        .click(
+            &ana,
+            hearth::app::input::SessionId(999),
+            Click::Rsvp(RsvpState::Going),
+        )
         .await
         .unwrap_err();
     t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 18, 31, 0).unwrap());
-    let started = t.app.rsvp(&ana, "1", "going", false).await.unwrap_err();
+    let started = t
+        .app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap_err();
     t.app.group_archive(&coordinator(), "Circle").await.unwrap();
-    let archived = t.app.rsvp(&ana, "3", "going", false).await.unwrap_err();
+    let archived = t
+        .app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(3),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap_err();
 
     assert!(
         cancelled.to_string().contains("cancelled (Holiday)"),
@@ -322,8 +413,24 @@ async fn a_regular_goes_to_every_session_and_can_still_change_one() {
     group(&t.app, None, "headcount").await;
     let ana = actor("Ana", Role::Member);
 
-    t.app.rsvp(&ana, "1", "going", true).await.unwrap();
-    t.app.rsvp(&ana, "2", "cant", false).await.unwrap();
+    t.app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            true,
+        )
+        .await
+        .unwrap();
+    t.app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(2),
+            hearth::domain::rsvp::RsvpState::NotGoing,
+            false,
+        )
+        .await
+        .unwrap();
     t.clock.advance(Duration::weeks(4));
     t.app.roll_horizon().await.unwrap();
 
@@ -343,21 +450,47 @@ async fn members_check_in_during_a_session_and_facilitators_mark_attendance_afte
     let t = spawn_app(march_first()).await;
     group(&t.app, None, "headcount").await;
     let (ana, ben) = (actor("Ana", Role::Member), actor("Ben", Role::Member));
-    t.app.rsvp(&ana, "1", "going", false).await.unwrap();
-    t.app.rsvp(&ben, "1", "maybe", false).await.unwrap();
+    t.app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
+    t.app
+        .rsvp(
+            &ben,
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Maybe,
+            false,
+        )
+        .await
+        .unwrap();
 
-    let early = t.app.click(&ana, "1", Click::Here).await.unwrap_err();
-    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 18, 40, 0).unwrap());
-    t.app.click(&ana, "1", Click::Here).await.unwrap();
-    let refused = t.app.attendance_mark(&ana, "1", "Ben").await.unwrap_err();
-    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 21, 0, 0).unwrap());
-    let unknown = t
+    let early = t
         .app
-        .attendance_mark(&actor("Fay", Role::Facilitator), "1", "Ben, Zed")
+        .click(&ana, hearth::app::input::SessionId(1), Click::Here)
         .await
         .unwrap_err();
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 18, 40, 0).unwrap());
     t.app
-        .attendance_mark(&actor("Fay", Role::Facilitator), "1", "ben")
+        .click(&ana, hearth::app::input::SessionId(1), Click::Here)
+        .await
+        .unwrap();
+    let refused = t
+        .app
+        .attendance_mark(&ana, hearth::app::input::SessionId(1), "Ben")
+        .await
+        .unwrap_err();
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 21, 0, 0).unwrap());
+    t.app
+        .attendance_mark(
+            &actor("Fay", Role::Facilitator),
+            hearth::app::input::SessionId(1),
+            "ben",
+        )
         .await
         .unwrap();
 
@@ -368,12 +501,96 @@ async fn members_check_in_during_a_session_and_facilitators_mark_attendance_afte
         "{early}"
     );
     assert!(refused.to_string().contains("facilitator"), "{refused}");
-    assert!(
-        unknown.to_string().contains("Zed") && unknown.to_string().contains("nothing was marked"),
-        "{unknown}"
-    );
     let counts = rsvps::counts(&t.pool, 1).await.unwrap();
     assert_eq!(counts.attended, 2);
+}
+
+#[tokio::test]
+async fn taking_a_groups_capacity_away_lets_everyone_on_the_waitlist_in() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, Some(1), "headcount").await;
+    t.app
+        .rsvp(
+            &actor("Ana", Role::Member),
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
+    t.app
+        .rsvp(
+            &actor("Ben", Role::Member),
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
+    t.app
+        .rsvp(
+            &actor("Cy", Role::Member),
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rsvps::counts(&t.pool, 1).await.unwrap().waitlisted, 2);
+
+    let edit = hearth::app::groups::GroupEdit {
+        group: "Circle".into(),
+        capacity: Some("none".parse().unwrap()),
+        ..Default::default()
+    };
+    let said = text(&t.app.group_edit(&coordinator(), edit).await.unwrap());
+
+    assert!(said.contains("Places: no limit"), "{said}");
+    let counts = rsvps::counts(&t.pool, 1).await.unwrap();
+    assert_eq!((counts.going, counts.waitlisted), (3, 0));
+}
+
+#[tokio::test]
+async fn a_walk_in_who_never_answered_can_be_marked_as_attended_by_name() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, None, "headcount").await;
+    let fay = actor("Fay", Role::Facilitator);
+    t.app
+        .rsvp(
+            &actor("Ana", Role::Member),
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 21, 0, 0).unwrap());
+
+    let said = text(
+        &t.app
+            .attendance_mark(&fay, hearth::app::input::SessionId(1), "Ana, Zed")
+            .await
+            .unwrap(),
+    );
+    t.app
+        .attendance_mark(&fay, hearth::app::input::SessionId(1), "zed")
+        .await
+        .unwrap();
+
+    assert!(said.contains("Marked as attended: Ana."), "{said}");
+    assert!(
+        said.contains("Walk-ins (they hadn't answered), recorded by name: Zed."),
+        "{said}"
+    );
+    let counts = rsvps::counts(&t.pool, 1).await.unwrap();
+    assert_eq!(counts.attended, 2, "Zed once, though marked twice");
+    let list = text(
+        &t.app
+            .attendance_show(&fay, hearth::app::input::SessionId(1))
+            .await
+            .unwrap(),
+    );
+    assert!(list.contains("Zed ✓"), "{list}");
 }
 
 /// Answers while the card is on its way to Discord (so there is no card yet to
@@ -392,7 +609,12 @@ impl hearth::chat::ChatPort for AnswerWhilePosting {
     ) -> hearth::chat::ChatFuture<'a, hearth::chat::MessageRef> {
         Box::pin(async move {
             self.app
-                .rsvp(&actor("Ana", Role::Member), "1", "going", false)
+                .rsvp(
+                    &actor("Ana", Role::Member),
+                    hearth::app::input::SessionId(1),
+                    hearth::domain::rsvp::RsvpState::Going,
+                    false,
+                )
                 .await
                 .expect("Ana answers");
             self.inner.post(channel, message, nonce).await
@@ -463,10 +685,35 @@ async fn going_every_week_from_session_three_leaves_the_earlier_sessions_as_they
     let t = spawn_app(march_first()).await;
     group(&t.app, Some(1), "headcount").await;
     let (ana, ben) = (actor("Ana", Role::Member), actor("Ben", Role::Member));
-    t.app.rsvp(&ben, "1", "going", false).await.unwrap();
-    t.app.rsvp(&ana, "2", "maybe", false).await.unwrap();
+    t.app
+        .rsvp(
+            &ben,
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
+    t.app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(2),
+            hearth::domain::rsvp::RsvpState::Maybe,
+            false,
+        )
+        .await
+        .unwrap();
 
-    let reply = t.app.rsvp(&ana, "3", "going", true).await.unwrap();
+    let reply = t
+        .app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(3),
+            hearth::domain::rsvp::RsvpState::Going,
+            true,
+        )
+        .await
+        .unwrap();
 
     let answer = |session: i64| {
         let pool = t.pool.clone();
@@ -492,17 +739,25 @@ async fn a_member_refused_the_list_is_told_to_ask_a_facilitator_of_the_group_not
 
     let refused = t
         .app
-        .attendance_show(&actor("Mo", Role::Member), "1")
+        .attendance_show(&actor("Mo", Role::Member), hearth::app::input::SessionId(1))
         .await
         .unwrap_err();
     let marking = t
         .app
-        .attendance_mark(&actor("Mo", Role::Member), "1", "Ana")
+        .attendance_mark(
+            &actor("Mo", Role::Member),
+            hearth::app::input::SessionId(1),
+            "Ana",
+        )
         .await
         .unwrap_err();
     let organising = t
         .app
-        .meeting_cancel(&actor("Fay", Role::Facilitator), "1", None)
+        .meeting_cancel(
+            &actor("Fay", Role::Facilitator),
+            hearth::app::input::SessionId(1),
+            None,
+        )
         .await
         .unwrap_err();
 
@@ -527,10 +782,23 @@ async fn checking_in_after_a_session_ended_says_it_ended_not_see_you_there() {
     let t = spawn_app(march_first()).await;
     group(&t.app, None, "headcount").await;
     let ana = actor("Ana", Role::Member);
-    t.app.rsvp(&ana, "1", "going", false).await.unwrap();
+    t.app
+        .rsvp(
+            &ana,
+            hearth::app::input::SessionId(1),
+            hearth::domain::rsvp::RsvpState::Going,
+            false,
+        )
+        .await
+        .unwrap();
     t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 23, 0, 0).unwrap());
 
-    let late = t.app.click(&ana, "1", Click::Here).await.unwrap_err().to_string();
+    let late = t
+        .app
+        .click(&ana, hearth::app::input::SessionId(1), Click::Here)
+        .await
+        .unwrap_err()
+        .to_string();
 
     assert!(late.contains("Session #1 has ended"), "{late}");
     assert!(!late.contains("See you there"), "{late}");

@@ -3,6 +3,8 @@
 use poise::serenity_prelude as serenity;
 
 use crate::app::groups::{GroupCreate, GroupEdit};
+use crate::app::input;
+use crate::app::input::{GroupKind, Privacy};
 use crate::discord::{autocomplete, respond, Context, Error};
 
 use super::channel_ref;
@@ -15,11 +17,11 @@ pub enum KindChoice {
     DropIn,
 }
 
-impl KindChoice {
-    fn as_str(self) -> &'static str {
-        match self {
-            KindChoice::Meeting => "meeting",
-            KindChoice::DropIn => "drop-in",
+impl From<KindChoice> for GroupKind {
+    fn from(choice: KindChoice) -> Self {
+        match choice {
+            KindChoice::Meeting => GroupKind::Meeting,
+            KindChoice::DropIn => GroupKind::DropIn,
         }
     }
 }
@@ -34,12 +36,12 @@ pub enum PrivacyChoice {
     Public,
 }
 
-impl PrivacyChoice {
-    fn as_str(self) -> &'static str {
-        match self {
-            PrivacyChoice::Headcount => "headcount",
-            PrivacyChoice::Private => "private",
-            PrivacyChoice::Public => "public",
+impl From<PrivacyChoice> for Privacy {
+    fn from(choice: PrivacyChoice) -> Self {
+        match choice {
+            PrivacyChoice::Headcount => Privacy::Headcount,
+            PrivacyChoice::Private => Privacy::Private,
+            PrivacyChoice::Public => Privacy::Public,
         }
     }
 }
@@ -72,21 +74,20 @@ pub async fn create(
     privacy: Option<PrivacyChoice>,
     announce: Option<String>,
 ) -> Result<(), Error> {
-    let input = GroupCreate {
-        name,
-        channel: channel_ref(channel),
-        timezone,
-        kind: kind.map(|k| k.as_str().to_string()),
-        description,
-        capacity,
-        facilitators_needed,
-        privacy: privacy.map(|p| p.as_str().to_string()),
-        announce,
-    };
-    respond(
-        ctx,
-        |app, actor| async move { app.group_create(&actor, input).await },
-    )
+    respond(ctx, |app, actor| async move {
+        let input = GroupCreate {
+            name,
+            channel: channel_ref(channel),
+            timezone: input::optional(timezone.as_deref(), input::zone)?,
+            kind: kind.map(GroupKind::from),
+            description,
+            capacity,
+            facilitators_needed,
+            privacy: privacy.map(Privacy::from),
+            announce: input::optional(announce.as_deref(), input::duration)?,
+        };
+        app.group_create(&actor, input).await
+    })
     .await
 }
 
@@ -100,31 +101,28 @@ pub async fn edit(
     #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
     kind: Option<KindChoice>,
     #[max_length = 300] description: Option<String>,
-    #[min = 1]
-    #[max = 10_000]
-    capacity: Option<i64>,
+    capacity: Option<String>,
     #[min = 0]
     #[max = 20]
     facilitators_needed: Option<i64>,
     privacy: Option<PrivacyChoice>,
     announce: Option<String>,
 ) -> Result<(), Error> {
-    let input = GroupEdit {
-        group,
-        name,
-        channel: channel.map(channel_ref),
-        timezone,
-        kind: kind.map(|k| k.as_str().to_string()),
-        description,
-        capacity,
-        facilitators_needed,
-        privacy: privacy.map(|p| p.as_str().to_string()),
-        announce,
-    };
-    respond(
-        ctx,
-        |app, actor| async move { app.group_edit(&actor, input).await },
-    )
+    respond(ctx, |app, actor| async move {
+        let input = GroupEdit {
+            group,
+            name,
+            channel: channel.map(channel_ref),
+            timezone: input::optional(timezone.as_deref(), input::zone)?,
+            kind: kind.map(GroupKind::from),
+            description,
+            capacity: input::optional(capacity.as_deref(), input::capacity_change)?,
+            facilitators_needed,
+            privacy: privacy.map(Privacy::from),
+            announce: input::optional(announce.as_deref(), input::duration)?,
+        };
+        app.group_edit(&actor, input).await
+    })
     .await
 }
 

@@ -1,5 +1,7 @@
 //! `/meeting add|list|cancel|move|end`.
 
+use crate::app::input;
+use crate::app::input::Repeat;
 use crate::app::meetings::MeetingAdd;
 use crate::discord::{autocomplete, respond, Context, Error};
 
@@ -19,15 +21,15 @@ pub enum RepeatChoice {
     MonthlyDate,
 }
 
-impl RepeatChoice {
-    fn as_str(self) -> &'static str {
-        match self {
-            RepeatChoice::Once => "once",
-            RepeatChoice::Weekly => "weekly",
-            RepeatChoice::Fortnightly => "fortnightly",
-            RepeatChoice::MonthlyWeekday => "monthly-weekday",
-            RepeatChoice::MonthlyLastWeekday => "monthly-last-weekday",
-            RepeatChoice::MonthlyDate => "monthly-date",
+impl From<RepeatChoice> for Repeat {
+    fn from(choice: RepeatChoice) -> Self {
+        match choice {
+            RepeatChoice::Once => Repeat::Once,
+            RepeatChoice::Weekly => Repeat::Weekly,
+            RepeatChoice::Fortnightly => Repeat::Fortnightly,
+            RepeatChoice::MonthlyWeekday => Repeat::MonthlyWeekday,
+            RepeatChoice::MonthlyLastWeekday => Repeat::MonthlyLastWeekday,
+            RepeatChoice::MonthlyDate => Repeat::MonthlyDate,
         }
     }
 }
@@ -61,22 +63,21 @@ pub async fn add(
     #[max_length = 200] location: Option<String>,
     #[max_length = 200] rrule: Option<String>,
 ) -> Result<(), Error> {
-    let input = MeetingAdd {
-        group,
-        when,
-        repeat: repeat.map(|r| r.as_str().to_string()),
-        days,
-        every,
-        duration,
-        until,
-        count,
-        location,
-        rrule,
-    };
-    respond(
-        ctx,
-        |app, actor| async move { app.meeting_add(&actor, input).await },
-    )
+    respond(ctx, |app, actor| async move {
+        let input = MeetingAdd {
+            group,
+            when: input::when(&when)?,
+            repeat: repeat.map(Repeat::from),
+            days: input::optional(days.as_deref(), input::weekdays)?,
+            every,
+            duration: input::optional(duration.as_deref(), input::duration)?,
+            until: input::optional(until.as_deref(), input::date)?,
+            count,
+            location,
+            rrule,
+        };
+        app.meeting_add(&actor, input).await
+    })
     .await
 }
 
@@ -101,7 +102,8 @@ pub async fn cancel(
     #[max_length = 300] reason: Option<String>,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.meeting_cancel(&actor, &session, reason).await
+        app.meeting_cancel(&actor, input::session(&session)?, reason)
+            .await
     })
     .await
 }
@@ -113,16 +115,18 @@ pub async fn move_(
     when: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.meeting_move(&actor, &session, &when).await
+        app.meeting_move(&actor, input::session(&session)?, input::when(&when)?)
+            .await
     })
     .await
 }
 
 #[poise::command(slash_command, guild_only)]
 pub async fn end(ctx: Context<'_>, #[min = 1] series: i64, after: Option<String>) -> Result<(), Error> {
-    let series = series.to_string();
     respond(ctx, |app, actor| async move {
-        app.meeting_end(&actor, &series, after.as_deref()).await
+        let after = input::optional(after.as_deref(), input::date)?;
+        app.meeting_end(&actor, input::series_number(series)?, after)
+            .await
     })
     .await
 }

@@ -1,5 +1,6 @@
 //! `/reminders set` and `/reminders dm on|off`.
 
+use crate::app::input;
 use crate::discord::{autocomplete, respond, Context, Error};
 
 #[poise::command(slash_command, guild_only, subcommands("set", "dm"), subcommand_required)]
@@ -14,7 +15,8 @@ pub async fn set(
     offsets: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.reminders_set(&actor, &group, &offsets).await
+        app.reminders_set(&actor, &group, &input::offsets(&offsets)?)
+            .await
     })
     .await
 }
@@ -28,7 +30,7 @@ pub async fn dm(_ctx: Context<'_>) -> Result<(), Error> {
 pub async fn on(ctx: Context<'_>) -> Result<(), Error> {
     respond(
         ctx,
-        |app, actor| async move { app.reminders_dm(&actor, "on").await },
+        |app, actor| async move { app.reminders_dm(&actor, true).await },
     )
     .await
 }
@@ -37,7 +39,7 @@ pub async fn on(ctx: Context<'_>) -> Result<(), Error> {
 pub async fn off(ctx: Context<'_>) -> Result<(), Error> {
     respond(
         ctx,
-        |app, actor| async move { app.reminders_dm(&actor, "off").await },
+        |app, actor| async move { app.reminders_dm(&actor, false).await },
     )
     .await
 }

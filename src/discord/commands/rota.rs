@@ -6,11 +6,10 @@
 
 use poise::serenity_prelude as serenity;
 
+use crate::app::input;
+use crate::app::input::SwapApproval;
 use crate::app::rota::{Person, RotaSettingsInput};
-use crate::app::AppError;
 use crate::discord::{autocomplete, respond, Context, Error};
-use crate::domain::rota::SwapApproval;
-use crate::domain::time::parse_date;
 
 use super::channel_ref;
 
@@ -38,22 +37,6 @@ fn person(ctx: Context<'_>, user: &serenity::User) -> Person {
         name,
         member: member.is_some(),
     }
-}
-
-/// A session as typed or picked: `12` or `#12`.
-fn session_id(typed: &str) -> Result<i64, AppError> {
-    typed
-        .trim()
-        .trim_start_matches('#')
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| {
-            AppError::invalid(format!(
-                "\"{}\" isn't a session number. Use the number shown in lists, like session:12.",
-                typed.trim()
-            ))
-        })
 }
 
 fn weeks(weeks: Option<i64>) -> Option<u32> {
@@ -153,7 +136,7 @@ pub async fn away(
     #[autocomplete = "autocomplete::group"] group: Option<String>,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        let (from, to) = (parse_date(&from)?, parse_date(&to)?);
+        let (from, to) = (input::date(&from)?, input::date(&to)?);
         app.rota_away(&actor, from, to, group.as_deref()).await
     })
     .await
@@ -187,7 +170,7 @@ pub async fn assign(
 ) -> Result<(), Error> {
     let person = person(ctx, &user);
     respond(ctx, |app, actor| async move {
-        app.rota_assign(&actor, session_id(&session)?, person, force.unwrap_or(false))
+        app.rota_assign(&actor, input::session(&session)?, person, force.unwrap_or(false))
             .await
     })
     .await
@@ -201,7 +184,7 @@ pub async fn unassign(
 ) -> Result<(), Error> {
     let person = person(ctx, &user);
     respond(ctx, |app, actor| async move {
-        app.rota_unassign(&actor, session_id(&session)?, person).await
+        app.rota_unassign(&actor, input::session(&session)?, person).await
     })
     .await
 }
@@ -212,7 +195,7 @@ pub async fn swap(
     #[autocomplete = "autocomplete::session"] session: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.rota_swap(&actor, session_id(&session)?).await
+        app.rota_swap(&actor, input::session(&session)?).await
     })
     .await
 }
@@ -223,7 +206,7 @@ pub async fn take(
     #[autocomplete = "autocomplete::session"] session: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.rota_take(&actor, session_id(&session)?).await
+        app.rota_take(&actor, input::session(&session)?).await
     })
     .await
 }
@@ -234,7 +217,7 @@ pub async fn confirm(
     #[autocomplete = "autocomplete::session"] session: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.rota_confirm(&actor, session_id(&session)?).await
+        app.rota_confirm(&actor, input::session(&session)?).await
     })
     .await
 }
@@ -245,7 +228,7 @@ pub async fn decline(
     #[autocomplete = "autocomplete::session"] session: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.rota_decline(&actor, session_id(&session)?).await
+        app.rota_decline(&actor, input::session(&session)?).await
     })
     .await
 }

@@ -1,6 +1,8 @@
 //! `/rsvp`, `/my sessions`, `/attendance show|mark` — the keyboard (and
 //! screen-reader) route to what the card buttons do, and the facilitators' lists.
 
+use crate::app::input;
+use crate::app::input::RsvpState;
 use crate::discord::{autocomplete, respond, Context, Error};
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -13,12 +15,12 @@ pub enum AnswerChoice {
     Cant,
 }
 
-impl AnswerChoice {
-    fn as_str(self) -> &'static str {
-        match self {
-            AnswerChoice::Going => "going",
-            AnswerChoice::Maybe => "maybe",
-            AnswerChoice::Cant => "cant",
+impl From<AnswerChoice> for RsvpState {
+    fn from(choice: AnswerChoice) -> Self {
+        match choice {
+            AnswerChoice::Going => RsvpState::Going,
+            AnswerChoice::Maybe => RsvpState::Maybe,
+            AnswerChoice::Cant => RsvpState::NotGoing,
         }
     }
 }
@@ -32,7 +34,8 @@ pub async fn rsvp(
 ) -> Result<(), Error> {
     let every = every.unwrap_or(false);
     respond(ctx, |app, actor| async move {
-        app.rsvp(&actor, &session, state.as_str(), every).await
+        app.rsvp(&actor, input::session(&session)?, state.into(), every)
+            .await
     })
     .await
 }
@@ -58,7 +61,7 @@ pub async fn show(
     #[autocomplete = "autocomplete::session"] session: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.attendance_show(&actor, &session).await
+        app.attendance_show(&actor, input::session(&session)?).await
     })
     .await
 }
@@ -70,7 +73,8 @@ pub async fn mark(
     #[max_length = 1000] users: String,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
-        app.attendance_mark(&actor, &session, &users).await
+        app.attendance_mark(&actor, input::session(&session)?, &users)
+            .await
     })
     .await
 }

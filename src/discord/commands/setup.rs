@@ -2,6 +2,7 @@
 
 use poise::serenity_prelude as serenity;
 
+use crate::app::input;
 use crate::app::setup::SetupInput;
 use crate::discord::{autocomplete, respond, Context, Error};
 
@@ -18,12 +19,15 @@ pub async fn setup(
     #[max = 3650]
     retention_days: Option<i64>,
 ) -> Result<(), Error> {
-    let input = SetupInput {
-        timezone,
-        coordinator_role: coordinator_role.map(|r| r.get().to_string()),
-        alerts_channel: alerts_channel.map(channel_ref),
-        support_text,
-        retention_days,
-    };
-    respond(ctx, |app, actor| async move { app.setup(&actor, input).await }).await
+    respond(ctx, |app, actor| async move {
+        let input = SetupInput {
+            timezone: input::optional(timezone.as_deref(), input::zone)?,
+            coordinator_role: coordinator_role.map(|r| r.get().to_string()),
+            alerts_channel: alerts_channel.map(channel_ref),
+            support_text,
+            retention_days,
+        };
+        app.setup(&actor, input).await
+    })
+    .await
 }

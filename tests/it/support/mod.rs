@@ -59,7 +59,7 @@ impl TestApp {
             .setup(
                 &coordinator(),
                 hearth::app::setup::SetupInput {
-                    timezone: Some(zone.into()),
+                    timezone: Some(hearth::app::input::zone(zone).unwrap()),
                     ..Default::default()
                 },
             )
@@ -157,7 +157,7 @@ pub async fn group_with_meeting(app: &App, zone: &str, name: &str, channel: &str
     app.setup(
         &coordinator,
         hearth::app::setup::SetupInput {
-            timezone: Some(zone.into()),
+            timezone: Some(hearth::app::input::zone(zone).unwrap()),
             ..Default::default()
         },
     )
@@ -177,8 +177,8 @@ pub async fn group_with_meeting(app: &App, zone: &str, name: &str, channel: &str
         &coordinator,
         hearth::app::meetings::MeetingAdd {
             group: name.into(),
-            when: when.into(),
-            repeat: Some(repeat.into()),
+            when: hearth::app::input::when(when).unwrap(),
+            repeat: Some(hearth::app::input::repeat(repeat).unwrap()),
             ..Default::default()
         },
     )
