@@ -243,11 +243,12 @@ pub fn fill(rota: &Rota<'_>, served: &HashMap<String, Served>) -> FillPlan {
                 .filter(|f| !must_be_lead || f.lead)
                 .filter(|f| hard_rules(f, &shift, rota.away, rota.zone, &months).is_ok())
                 .min_by(|a, b| {
-                    let (ca, cb) = (count[a.user_id.as_str()], count[b.user_id.as_str()]);
-                    // ca / wa < cb / wb, without division.
-                    (ca * weight(b))
-                        .cmp(&(cb * weight(a)))
-                        .then_with(|| last[a.user_id.as_str()].cmp(&last[b.user_id.as_str()]))
+                    let shifts = |f: &Facilitator| count.get(f.user_id.as_str()).copied().unwrap_or(0);
+                    let latest = |f: &Facilitator| last.get(f.user_id.as_str()).copied().flatten();
+                    // shifts(a) / weight(a) < shifts(b) / weight(b), without division.
+                    (shifts(a) * weight(b))
+                        .cmp(&(shifts(b) * weight(a)))
+                        .then_with(|| latest(a).cmp(&latest(b)))
                         .then_with(|| a.user_id.cmp(&b.user_id))
                 });
             let Some(pick) = pick else {
