@@ -14,8 +14,8 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::job::{
-    duty_notice_key, gap_alert_dm_key, gap_alert_edit_key, gap_alert_key, open_shift_key,
-    open_shift_key_prefix, rota_note_key, JobKind, JobState, PlannedJob,
+    duty_notice_key, gap_alert_dm_key, gap_alert_key, gap_alert_key_prefix, open_shift_key,
+    open_shift_key_prefix, redraw_key, rota_note_key, JobKind, JobState, PlannedJob,
 };
 use crate::domain::role::{Action, Role};
 use crate::domain::rota::{
@@ -441,22 +441,11 @@ async fn settle_session(
             jobs::upsert(&mut *conn, community, Some(session.id), &job, now).await?;
         }
     }
-    for (step, _) in GAP_ALERT_STEPS {
-        let sent = jobs::get_by_key(&mut *conn, &gap_alert_key(session.id, step))
-            .await?
-            .is_some_and(|job| job.state == JobState::Sent);
-        if sent {
-            let edit = PlannedJob {
-                kind: JobKind::GapAlertEdit,
-                dedupe_key: gap_alert_edit_key(session.id, step),
-                target: None,
-                payload: gap_alert_key(session.id, step),
-                due_at: now,
-                expires_at: Some(session.ends_at.max(now) + Duration::hours(1)),
-            };
-            jobs::rearm(&mut *conn, community, Some(session.id), &edit, now).await?;
-        }
-    }
+    // Alerts already out (in the channel, and by DM) are redrawn: to say the gap
+    // closed, or that it is open again.
+    let posted =
+        jobs::sent_keys_with_prefix(&mut *conn, session.id, &gap_alert_key_prefix(session.id)).await?;
+    redraw_posts(conn, session, JobKind::GapAlertEdit, &posted, now).await?;
     redraw_card(conn, community, session.id, session.ends_at, now).await?;
     Ok(())
 }
@@ -499,6 +488,29 @@ pub(crate) async fn resync_session(
         );
     }
     jobs::upsert_many(&mut *conn, &group.community_id, &planned, now).await?;
+    Ok(())
+}
+
+/// Asks for rota messages already out (their jobs' keys) to be redrawn from current
+/// data, a moment from now.
+async fn redraw_posts(
+    conn: &mut store::Conn,
+    session: &SessionDetail,
+    kind: JobKind,
+    posted: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for key in posted {
+        let edit = PlannedJob {
+            kind,
+            dedupe_key: redraw_key(key),
+            target: None,
+            payload: key.clone(),
+            due_at: now,
+            expires_at: Some(session.ends_at.max(now) + Duration::hours(1)),
+        };
+        jobs::rearm(&mut *conn, &session.community_id, Some(session.id), &edit, now).await?;
+    }
     Ok(())
 }
 
@@ -1531,6 +1543,9 @@ async fn hand_over(
     rota_store::assign(&mut *conn, session.id, &taker, How::Swap, now).await?;
     let offer_posts = open_shift_key_prefix(offer_id);
     jobs::skip_pending_with_prefix(&mut *conn, session.id, &offer_posts, "The shift was taken.", now).await?;
+    // Its posts already out lose their Take button and say it is covered.
+    let posted = jobs::sent_keys_with_prefix(&mut *conn, session.id, &offer_posts).await?;
+    redraw_posts(conn, session, JobKind::OpenShiftEdit, &posted, now).await?;
     let about = format!("offer:{offer_id}");
     let planned = vec![
         (

@@ -40,6 +40,8 @@ pub enum JobKind {
     GapAlertDm,
     /// A posted gap alert redrawn (to say the gap closed).
     GapAlertEdit,
+    /// A posted open shift redrawn once it is taken (its Take button goes).
+    OpenShiftEdit,
     /// A short rota note by DM (your shift was taken; you have a new shift).
     RotaNote,
     /// A take waiting for a coordinator, in the alerts channel, with Approve.
@@ -63,6 +65,7 @@ impl JobKind {
             JobKind::GapAlert => "gap-alert",
             JobKind::GapAlertDm => "gap-alert-dm",
             JobKind::GapAlertEdit => "gap-alert-edit",
+            JobKind::OpenShiftEdit => "open-shift-edit",
             JobKind::RotaNote => "rota-note",
             JobKind::SwapApproval => "swap-approval",
         }
@@ -87,6 +90,7 @@ impl FromStr for JobKind {
             "gap-alert" => Ok(JobKind::GapAlert),
             "gap-alert-dm" => Ok(JobKind::GapAlertDm),
             "gap-alert-edit" => Ok(JobKind::GapAlertEdit),
+            "open-shift-edit" => Ok(JobKind::OpenShiftEdit),
             "rota-note" => Ok(JobKind::RotaNote),
             "swap-approval" => Ok(JobKind::SwapApproval),
             other => Err(format!("unknown job kind {other:?}")),
@@ -215,9 +219,15 @@ pub fn gap_alert_dm_key(session_id: i64, step: &str, user: &str) -> String {
     format!("gap:{session_id}:{step}:{user}")
 }
 
-/// The redraw of a posted gap alert.
-pub fn gap_alert_edit_key(session_id: i64, step: &str) -> String {
-    format!("gap-edit:{session_id}:{step}")
+/// What every gap alert of a session (in the channel and by DM) has its key start with.
+pub fn gap_alert_key_prefix(session_id: i64) -> String {
+    format!("gap:{session_id}:")
+}
+
+/// The redraw of a posted rota message (a gap alert or an open shift), by the key of
+/// the job that posted it.
+pub fn redraw_key(posted_key: &str) -> String {
+    format!("redraw:{posted_key}")
 }
 
 /// An offer's post (`step` empty) or reminder (`3d`, `1d`) to a channel or a member.

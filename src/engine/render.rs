@@ -75,6 +75,7 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         | JobKind::GapAlert
         | JobKind::GapAlertDm
         | JobKind::GapAlertEdit
+        | JobKind::OpenShiftEdit
         | JobKind::RotaNote
         | JobKind::SwapApproval => super::rota::render(conn, job, &session, now).await,
         JobKind::Card => Ok(Rendered::Post {

@@ -112,7 +112,7 @@ pub async fn render(
     session: &SessionDetail,
     now: DateTime<Utc>,
 ) -> Result<Rendered, StoreError> {
-    if now >= session.starts_at && job.kind != JobKind::GapAlertEdit {
+    if now >= session.starts_at && !matches!(job.kind, JobKind::GapAlertEdit | JobKind::OpenShiftEdit) {
         return Ok(Rendered::Skip("The session has started.".into()));
     }
     match job.kind {
@@ -271,6 +271,21 @@ pub async fn render(
             } else {
                 gap_reply(session, held, needed)
             };
+            Ok(Rendered::Edit {
+                at: MessageRef { channel, message },
+                reply,
+            })
+        }
+        JobKind::OpenShiftEdit => {
+            let posted = jobs::get_by_key(&mut *conn, &job.payload).await?;
+            let Some((channel, message)) = posted.and_then(|p| p.delivered_channel.zip(p.delivered_message))
+            else {
+                return Ok(Rendered::Skip("The open shift was never posted.".into()));
+            };
+            let reply = Reply::public(Tone::Done, format!("Shift taken: {}", session.group_name))
+                .line(when(session))
+                .line("Someone has taken this shift. Thank you.")
+                .line(format!("Session #{}", session.id));
             Ok(Rendered::Edit {
                 at: MessageRef { channel, message },
                 reply,

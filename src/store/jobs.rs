@@ -273,6 +273,26 @@ pub async fn skip_pending_with_prefix(
     Ok(done.rows_affected())
 }
 
+/// The keys of a session's jobs that were sent and whose keys start with
+/// `key_prefix`: the posts a later change should redraw.
+pub async fn sent_keys_with_prefix(
+    db: impl SqliteExecutor<'_>,
+    session_id: i64,
+    key_prefix: &str,
+) -> Result<Vec<String>, StoreError> {
+    let keys = sqlx::query_scalar(
+        "SELECT dedupe_key FROM job
+         WHERE session_id = ? AND state = 'sent' AND substr(dedupe_key, 1, length(?)) = ?
+         ORDER BY id",
+    )
+    .bind(session_id)
+    .bind(key_prefix)
+    .bind(key_prefix)
+    .fetch_all(db)
+    .await?;
+    Ok(keys)
+}
+
 /// Puts back every job of a session that was skipped for `reason` (an ended session
 /// its series reaches again); returns how many.
 pub async fn revive_for_session(
