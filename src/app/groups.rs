@@ -123,10 +123,12 @@ impl App {
     }
 
     pub async fn group_edit(&self, actor: &Actor, input: GroupEdit) -> AppResult {
-        authorize(actor, Action::Organise, "edit groups")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, &input.group).await?;
+        // A lead of the group's rota may edit it too.
+        let acting = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
+        authorize(&acting, Action::Organise, "edit groups")?;
         require_active(&group)?;
         let mut fields = group_store::GroupFields::from(&group);
         let mut changed = Vec::new();

@@ -122,6 +122,25 @@ pub(crate) async fn actor_in_group(
     })
 }
 
+/// The actor as a group-level edit of `group_id` sees them: a lead of its pool may
+/// make that group's edits (cancel or move its sessions, its settings and reminder
+/// times), as the design's permission table says; everyone else as they are.
+pub(crate) async fn organiser_in_group(
+    conn: &mut store::Conn,
+    actor: &Actor,
+    group_id: i64,
+) -> Result<Actor, AppError> {
+    let standing = standing(conn, actor, group_id).await?;
+    Ok(Actor {
+        role: if standing.lead {
+            Role::Coordinator
+        } else {
+            standing.role
+        },
+        ..actor.clone()
+    })
+}
+
 /// Coordinators, and a group's leads for their own group, manage its rota.
 async fn require_manager(
     conn: &mut store::Conn,

@@ -206,7 +206,10 @@ async fn an_offer_is_posted_with_take_shift_and_one_click_takes_it_and_redraws_t
     let post = world.fake.message(id_of(&posts[0])).expect("the offer is live");
     assert!(embed_text(&post).contains("Shift taken"), "{}", embed_text(&post));
     assert!(custom_ids(&post).is_empty(), "its Take button is gone");
-    let late = world.fake.push_button(&coordinator(), id_of(&posts[0]), "rota-take:1").await;
+    let late = world
+        .fake
+        .push_button(&coordinator(), id_of(&posts[0]), "rota-take:1")
+        .await;
     assert!(is_problem(&late), "{late:?}");
     let told = world.fake.dms_to(ash().user_id());
     assert!(

@@ -573,3 +573,34 @@ async fn moving_a_session_moves_its_duty_notices_with_it() {
     let moved = Utc.with_ymd_and_hms(2026, 3, 5, 18, 30, 0).unwrap() - Duration::days(3);
     assert_eq!(due, moved.timestamp());
 }
+
+#[tokio::test]
+async fn a_lead_may_cancel_their_groups_sessions_and_set_its_reminders_but_a_facilitator_may_not() {
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Bo"]).await;
+    t.app
+        .rota_facilitator_add(&coordinator(), "Tuesday Circle", person("Ash"), true, None)
+        .await
+        .expect("a lead");
+    let sessions = t.sessions().await;
+
+    let by_facilitator = t
+        .app
+        .meeting_cancel(&facilitator("Bo"), SessionId(sessions[1].0), None)
+        .await;
+    let by_lead = t
+        .app
+        .meeting_cancel(&facilitator("Ash"), SessionId(sessions[1].0), None)
+        .await;
+    let offsets = hearth::app::input::offsets("1d").unwrap();
+    let reminders = t
+        .app
+        .reminders_set(&facilitator("Ash"), "Tuesday Circle", &offsets)
+        .await;
+    let fill = t.app.rota_fill(&facilitator("Ash"), "Tuesday Circle", None).await;
+
+    assert!(by_facilitator.unwrap_err().to_string().contains("coordinator"));
+    assert!(by_lead.is_ok(), "{by_lead:?}");
+    assert!(reminders.is_ok(), "{reminders:?}");
+    assert!(fill.is_ok(), "{fill:?}");
+}
