@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
+use crate::domain::group::parse_channel;
 use crate::domain::job::{
     duty_notice_key, gap_alert_dm_key, gap_alert_key, gap_alert_key_prefix, open_shift_key,
     open_shift_key_prefix, redraw_key, rota_note_key, JobKind, JobState, PlannedJob,
@@ -1434,7 +1435,7 @@ impl App {
             settings.swap_approval = approval;
         }
         if let Some(channel) = input.rota_channel {
-            settings.rota_channel = channel;
+            settings.rota_channel = channel.as_deref().map(parse_channel).transpose()?;
         }
         rota_store::save_settings(&mut *tx, group.id, &settings).await?;
         let shown = format!(
