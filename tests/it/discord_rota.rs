@@ -396,3 +396,57 @@ async fn the_duty_notice_comes_by_dm_three_days_before_and_its_buttons_work_ther
     );
     world.stop().await;
 }
+
+#[tokio::test]
+async fn ten_simultaneous_take_clicks_on_an_open_shift_make_one_new_facilitator() {
+    let mut world = World::with_pool(&[&ash()]).await;
+    let takers: Vec<Actor> = (0..10u64)
+        .map(|i| Actor::member(700 + i, &format!("taker{i}")))
+        .collect();
+    for taker in &takers {
+        world.fake.add_member(
+            FakeDiscord::GUILD_ID,
+            taker.user_id(),
+            &format!("taker{}", taker.user_id() - 700),
+            &[],
+        );
+        let added = world
+            .command(
+                &coordinator(),
+                SlashCommand::new("rota facilitator add")
+                    .string("group", "Wednesday Circle")
+                    .user("user", taker.user_id()),
+            )
+            .await;
+        assert!(!is_problem(&added), "{added:?}");
+    }
+    world
+        .command(&ash(), SlashCommand::new("rota swap").string("session", "1"))
+        .await;
+    world.run().await;
+    let offer = id_of(&world.fake.messages_in(ROTA)[0]);
+
+    let mut clicks = tokio::task::JoinSet::new();
+    for taker in takers {
+        let fake = world.fake.clone();
+        clicks.spawn(async move { fake.push_button(&taker, offer, "rota-take:1").await });
+    }
+    let answers = clicks.join_all().await;
+    world.after_seconds(3).await;
+
+    let won: Vec<&Answer> = answers.iter().filter(|a| !is_problem(a)).collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    assert!(answers.iter().all(|a| a.ephemeral));
+    for lost in answers.iter().filter(|a| is_problem(a)) {
+        assert!(lost.embed_text().contains("just taken"), "{lost:?}");
+    }
+    let holders: Vec<String> = sqlx::query_scalar(
+        "SELECT user_id FROM rota_assignment WHERE session_id = 1 AND state != 'declined'",
+    )
+    .fetch_all(world.app.pool())
+    .await
+    .expect("holders");
+    assert_eq!(holders.len(), 1, "{holders:?}");
+    assert_ne!(holders[0], ash().user_id().to_string());
+    world.stop().await;
+}
