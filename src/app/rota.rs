@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, NaiveTime, Utc};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::group::parse_channel;
@@ -865,7 +865,7 @@ impl App {
             return Err(AppError::invalid(format!(
                 "to: ({to}) is before from: ({from}). Give the first and last days you're away, like \
                  from:{from} to:{}.",
-                from + Duration::days(6)
+                from.checked_add_days(Days::new(6)).unwrap_or(from)
             )));
         }
         let now = self.now();
@@ -879,7 +879,12 @@ impl App {
             None => self.community_zone(&mut tx, &actor.community_id).await?,
         };
         let from_at = resolve_local(zone, from.and_time(NaiveTime::MIN));
-        let to_at = resolve_local(zone, (to + Duration::days(1)).and_time(NaiveTime::MIN));
+        let day_after = to.succ_opt().ok_or_else(|| {
+            AppError::invalid(
+                "That last day is further ahead than I can count. Try a date in the next few years.",
+            )
+        })?;
+        let to_at = resolve_local(zone, day_after.and_time(NaiveTime::MIN));
         if to_at <= now {
             return Err(AppError::invalid(
                 "Those days have passed already. Time away is for days still to come.",
