@@ -59,6 +59,8 @@ pub(crate) async fn sync_session_jobs(
         if counted_on {
             queue_cancellation(conn, &session, now).await?;
         }
+        // Its open shifts and gap alerts already out say it is off.
+        super::rota::session_cancelled(conn, &session, now).await?;
     } else {
         let group = group_store::get(&mut *conn, session.group_id)
             .await?

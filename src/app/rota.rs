@@ -470,6 +470,28 @@ async fn settle_session(
     Ok(())
 }
 
+/// A session was cancelled (or ended with its series): its offers are withdrawn and
+/// its open shifts and gap alerts already out are redrawn to say it is off.
+pub(crate) async fn session_cancelled(
+    conn: &mut store::Conn,
+    session: &SessionDetail,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut posted =
+        jobs::sent_keys_with_prefix(&mut *conn, session.id, &gap_alert_key_prefix(session.id)).await?;
+    let gap_posts = posted.len();
+    for offer in rota_store::live_offers(&mut *conn, session.id).await? {
+        posted.extend(
+            jobs::sent_keys_with_prefix(&mut *conn, session.id, &open_shift_key_prefix(offer.id)).await?,
+        );
+        rota_store::withdraw_offers(&mut *conn, session.id, &offer.from_user, now).await?;
+    }
+    let (gaps, offers) = posted.split_at(gap_posts);
+    redraw_posts(conn, session, JobKind::GapAlertEdit, gaps, now).await?;
+    redraw_posts(conn, session, JobKind::OpenShiftEdit, offers, now).await?;
+    Ok(())
+}
+
 /// Keeps a session's rota messages in step after it moved (or its group changed):
 /// its holders' duty notices and, if it is short, its gap alerts are re-timed.
 pub(crate) async fn resync_session(

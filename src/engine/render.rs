@@ -36,7 +36,11 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     // Archiving a group ends its sessions: their notices and card redraws still go.
     let says_it_is_off = matches!(
         job.kind,
-        JobKind::Cancellation | JobKind::DmCancellation | JobKind::CardEdit
+        JobKind::Cancellation
+            | JobKind::DmCancellation
+            | JobKind::CardEdit
+            | JobKind::GapAlertEdit
+            | JobKind::OpenShiftEdit
     );
     if session.group_archived && !(cancelled && says_it_is_off) {
         return Ok(Rendered::Skip("The group was archived.".into()));
@@ -68,14 +72,14 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
                 "The card isn't posted yet; it will show the latest when it is.".into(),
             )),
         },
+        // A cancelled session's open shifts and gap alerts say so, and lose their Take.
+        JobKind::GapAlertEdit | JobKind::OpenShiftEdit => super::rota::render(conn, job, &session, now).await,
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
         JobKind::DutyNotice
         | JobKind::OpenShift
         | JobKind::OpenShiftDm
         | JobKind::GapAlert
         | JobKind::GapAlertDm
-        | JobKind::GapAlertEdit
-        | JobKind::OpenShiftEdit
         | JobKind::RotaNote
         | JobKind::SwapApproval => super::rota::render(conn, job, &session, now).await,
         JobKind::Card => Ok(Rendered::Post {

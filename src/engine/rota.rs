@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::chat::{Button, MessageRef, Reply, Text, TimeStyle, Tone};
 use crate::domain::job::JobKind;
 use crate::domain::rota::{month_of, AssignmentState};
+use crate::domain::session::SessionStatus;
 use crate::store::jobs::Job;
 use crate::store::rota::{self as rota_store, OfferState};
 use crate::store::sessions::SessionDetail;
@@ -114,6 +115,22 @@ pub async fn render(
 ) -> Result<Rendered, StoreError> {
     if now >= session.starts_at && !matches!(job.kind, JobKind::GapAlertEdit | JobKind::OpenShiftEdit) {
         return Ok(Rendered::Skip("The session has started.".into()));
+    }
+    if session.status == SessionStatus::Cancelled {
+        // Only redraws reach here for a cancelled session: of an open shift or gap alert.
+        let posted = jobs::get_by_key(&mut *conn, &job.payload).await?;
+        let Some((channel, message)) = posted.and_then(|p| p.delivered_channel.zip(p.delivered_message))
+        else {
+            return Ok(Rendered::Skip("It was never posted.".into()));
+        };
+        let reply = Reply::public(Tone::Info, format!("No longer needed: {}", session.group_name))
+            .line(when(session))
+            .line("This session is cancelled, so this shift is no longer needed.")
+            .line(format!("Session #{}", session.id));
+        return Ok(Rendered::Edit {
+            at: MessageRef { channel, message },
+            reply,
+        });
     }
     match job.kind {
         JobKind::DutyNotice => {

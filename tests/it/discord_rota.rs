@@ -450,3 +450,33 @@ async fn ten_simultaneous_take_clicks_on_an_open_shift_make_one_new_facilitator(
     assert_ne!(holders[0], ash().user_id().to_string());
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_cancelled_sessions_gap_alert_says_so_and_its_take_button_is_refused_kindly() {
+    let mut world = World::with_pool(&[&ash()]).await;
+    world.run().await;
+    world
+        .command(&ash(), SlashCommand::new("rota decline").string("session", "2"))
+        .await;
+    world
+        .clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 4, 19, 0, 0).unwrap());
+    world.run().await;
+    let alert = id_of(&world.fake.messages_in(ALERTS)[0]);
+
+    let cancelled = world
+        .command(
+            &coordinator(),
+            SlashCommand::new("meeting cancel").string("session", "2"),
+        )
+        .await;
+    world.after_seconds(3).await;
+    let take = world.fake.push_button(&ash(), alert, "rota-take:2").await;
+
+    assert!(!is_problem(&cancelled), "{cancelled:?}");
+    let shown = embed_text(&world.fake.message(alert).expect("the alert is live"));
+    assert!(shown.contains("No longer needed"), "{shown}");
+    assert!(is_problem(&take) && take.ephemeral, "{take:?}");
+    assert!(take.embed_text().contains("was cancelled"), "{take:?}");
+    world.stop().await;
+}
