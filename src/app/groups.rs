@@ -196,9 +196,10 @@ impl App {
         }
         if changed
             .iter()
-            .any(|c| ["capacity", "privacy", "name", "announce"].contains(c))
+            .any(|c| ["capacity", "privacy", "name", "announce", "facilitators needed"].contains(c))
         {
-            // More places may let the waitlist in; cards show the new settings.
+            // More places may let the waitlist in; cards show the new settings; sessions
+            // now short of facilitators get their gap alerts.
             let horizon = self.horizon_end(now);
             for session in
                 sessions::upcoming(&mut *tx, &actor.community_id, Some(group.id), now, horizon).await?

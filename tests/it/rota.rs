@@ -604,3 +604,25 @@ async fn a_lead_may_cancel_their_groups_sessions_and_set_its_reminders_but_a_fac
     assert!(reminders.is_ok(), "{reminders:?}");
     assert!(fill.is_ok(), "{fill:?}");
 }
+
+#[tokio::test]
+async fn needing_more_facilitators_plans_gap_alerts_for_the_sessions_now_short() {
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash"]).await;
+    let before = t.count("job WHERE kind = 'gap-alert'").await;
+
+    t.app
+        .group_edit(
+            &coordinator(),
+            hearth::app::groups::GroupEdit {
+                group: "Tuesday Circle".into(),
+                facilitators_needed: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("edit");
+
+    assert_eq!(before, 0);
+    assert!(t.count("job WHERE kind = 'gap-alert'").await >= 2);
+}
