@@ -1009,13 +1009,13 @@ impl App {
             .unwrap_or(self.settings().horizon_weeks)
             .clamp(1, self.settings().horizon_weeks.max(1));
         let until = now + Duration::weeks(i64::from(weeks));
-        let filled = fill_group(&mut tx, &group, until, None, now).await?;
         if rota_store::pool(&mut *tx, group.id).await?.is_empty() {
             return Err(AppError::invalid(format!(
                 "{} has no facilitators to fill its rota with yet. Add them with /rota facilitator add group:\"{}\" user:…",
                 group.name, group.name
             )));
         }
+        let filled = fill_group(&mut tx, &group, until, None, now).await?;
         record_audit(
             &mut tx,
             actor,
