@@ -1682,3 +1682,58 @@ impl App {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn starts() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 17, 18, 30, 0).unwrap()
+    }
+
+    fn dues(now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>)> {
+        gap_alerts(starts(), 2, &[], now)
+            .into_iter()
+            .map(|job| (job.payload, job.due_at))
+            .collect()
+    }
+
+    #[test]
+    fn a_gap_weeks_ahead_is_alerted_at_7_days_and_at_2_days() {
+        let now = starts() - Duration::weeks(3);
+        assert_eq!(
+            dues(now),
+            [
+                ("7d".to_string(), starts() - Duration::days(7)),
+                ("2d".to_string(), starts() - Duration::days(2))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_gap_found_inside_a_step_is_alerted_now_for_that_step_and_later_for_the_next() {
+        let now = starts() - Duration::days(5);
+        assert_eq!(
+            dues(now),
+            [
+                ("7d".to_string(), now),
+                ("2d".to_string(), starts() - Duration::days(2))
+            ]
+        );
+        let late = starts() - Duration::hours(20);
+        assert_eq!(dues(late), [("2d".to_string(), late)]);
+    }
+
+    #[test]
+    fn rota_buttons_are_read_from_their_ids_and_the_consoles_words() {
+        assert_eq!(
+            RotaButton::parse_id("rota-take:12"),
+            Some((RotaButton::Take, "12".to_string()))
+        );
+        assert_eq!(RotaButton::parse_id("rsvp-going:12"), None);
+        assert_eq!(RotaButton::parse("decline"), Some(RotaButton::Decline));
+        assert_eq!(RotaButton::parse("going"), None);
+    }
+}
