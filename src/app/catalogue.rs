@@ -220,7 +220,10 @@ pub const COMMANDS: &[Command] = &[
         options: group_settings!(
             req("group", "The group", GROUP),
             opt("name", "A new name", Kind::Text(Field::GroupName)),
-            opt("channel", "A new channel", Kind::Channel);
+            opt("channel", "A new channel", Kind::Channel),
+            opt("rota", "Fill new sessions from the pool as they are added (default yes)", Kind::YesNo),
+            opt("swap_approval", "Whether a take waits for a coordinator", Kind::Choice(SWAP_APPROVALS)),
+            opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel);
             "Places per session, or none for no limit",
             Kind::Word { example: "12" },
             "Facilitators each session needs",

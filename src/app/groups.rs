@@ -44,6 +44,8 @@ pub struct GroupEdit {
     pub privacy: Option<Privacy>,
     /// How long before each session its card is posted: 7 days by default.
     pub announce: Option<Duration>,
+    /// Its rota: auto-fill, swap approval, where open shifts are posted.
+    pub rota: super::rota::RotaChanges,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -182,6 +184,7 @@ impl App {
             fields.announce_lead_minutes = announce_minutes(announce)?;
             changed.push("announce");
         }
+        changed.extend(super::rota::apply_rota_changes(&mut tx, &group, &input.rota).await?);
         if changed.is_empty() {
             return Err(AppError::invalid(
                 "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",

@@ -84,6 +84,46 @@ pub struct RotaSettingsInput {
     pub rota_channel: Option<Option<String>>,
 }
 
+/// The rota settings `/group edit` can change too (`rota:`, `swap_approval:`,
+/// `rota_channel:`), as `/rota settings` does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RotaChanges {
+    pub auto_fill: Option<bool>,
+    pub swap_approval: Option<SwapApproval>,
+    /// A channel, or `none` to go back to DMs.
+    pub rota_channel: Option<String>,
+}
+
+/// Applies `/group edit`'s rota settings in its transaction; returns what changed.
+pub(crate) async fn apply_rota_changes(
+    conn: &mut store::Conn,
+    group: &Group,
+    changes: &RotaChanges,
+) -> Result<Vec<&'static str>, AppError> {
+    let mut changed = Vec::new();
+    if *changes == RotaChanges::default() {
+        return Ok(changed);
+    }
+    let mut settings = rota_store::settings(&mut *conn, group.id).await?;
+    if let Some(auto) = changes.auto_fill {
+        settings.auto_fill = auto;
+        changed.push("rota");
+    }
+    if let Some(approval) = changes.swap_approval {
+        settings.swap_approval = approval;
+        changed.push("swap approval");
+    }
+    if let Some(channel) = &changes.rota_channel {
+        settings.rota_channel = match channel.trim() {
+            c if c.eq_ignore_ascii_case("none") => None,
+            c => Some(parse_channel(c)?),
+        };
+        changed.push("rota channel");
+    }
+    rota_store::save_settings(&mut *conn, group.id, &settings).await?;
+    Ok(changed)
+}
+
 /// An actor's standing in one group, from the stored pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Standing {

@@ -6,7 +6,7 @@ use crate::app::catalogue::{self, Command, Kind};
 use crate::app::groups::{GroupCreate, GroupEdit};
 use crate::app::input::{self, SessionId};
 use crate::app::meetings::MeetingAdd;
-use crate::app::rota::{Person, RotaButton, RotaSettingsInput};
+use crate::app::rota::{Person, RotaButton, RotaChanges, RotaSettingsInput};
 use crate::app::setup::SetupInput;
 use crate::app::{Actor, App, AppError, AppResult};
 
@@ -160,6 +160,11 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 facilitators_needed: o.int("facilitators_needed")?,
                 privacy: o.read("privacy", input::privacy)?,
                 announce: o.read("announce", input::duration)?,
+                rota: RotaChanges {
+                    auto_fill: o.yes_no("rota")?,
+                    swap_approval: o.read("swap_approval", input::swap_approval)?,
+                    rota_channel: o.text("rota_channel"),
+                },
             };
             app.group_edit(actor, input).await
         }

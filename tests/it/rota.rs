@@ -626,3 +626,46 @@ async fn needing_more_facilitators_plans_gap_alerts_for_the_sessions_now_short()
     assert_eq!(before, 0);
     assert!(t.count("job WHERE kind = 'gap-alert'").await >= 2);
 }
+
+#[tokio::test]
+async fn group_edit_sets_the_rota_channel_and_swap_approval_too() {
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash", "Bo"]).await;
+
+    let edited = t
+        .app
+        .group_edit(
+            &coordinator(),
+            hearth::app::groups::GroupEdit {
+                group: "Tuesday Circle".into(),
+                rota: hearth::app::rota::RotaChanges {
+                    rota_channel: Some("#rota".into()),
+                    swap_approval: Some(hearth::app::input::SwapApproval::Coordinator),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("edit");
+    let first = first_session(&t).await;
+    let on = holders(&t.pool, first).await;
+    t.app
+        .rota_swap(&facilitator(on[0].trim_start_matches("user:")), SessionId(first))
+        .await
+        .expect("offer");
+
+    assert!(
+        text(&edited).contains("swap approval, rota channel"),
+        "{}",
+        text(&edited)
+    );
+    let offer_to: Vec<String> = sqlx::query_scalar("SELECT target FROM job WHERE kind = 'open-shift'")
+        .fetch_all(&t.pool)
+        .await
+        .unwrap();
+    assert!(
+        offer_to.iter().all(|t| t == "#rota") && !offer_to.is_empty(),
+        "{offer_to:?}"
+    );
+}

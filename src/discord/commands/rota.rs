@@ -21,6 +21,15 @@ pub enum ApprovalChoice {
     Coordinator,
 }
 
+impl From<ApprovalChoice> for SwapApproval {
+    fn from(choice: ApprovalChoice) -> Self {
+        match choice {
+            ApprovalChoice::None => SwapApproval::None,
+            ApprovalChoice::Coordinator => SwapApproval::Coordinator,
+        }
+    }
+}
+
 /// A user option as a person: named as the server shows them, and a member only if
 /// Discord resolved them as one of this server's members.
 fn person(ctx: Context<'_>, user: &serenity::User) -> Person {
@@ -244,10 +253,7 @@ pub async fn settings(
     let input = RotaSettingsInput {
         group,
         auto_fill: auto,
-        swap_approval: swap_approval.map(|choice| match choice {
-            ApprovalChoice::None => SwapApproval::None,
-            ApprovalChoice::Coordinator => SwapApproval::Coordinator,
-        }),
+        swap_approval: swap_approval.map(Into::into),
         rota_channel: rota_channel.map(|c| Some(channel_ref(c))),
     };
     respond(
