@@ -66,8 +66,6 @@ pub(crate) async fn sync_session_jobs(
             .await?
             .ok_or_else(|| AppError::internal(&StoreError::Corrupt("session without group".into())))?;
         let offsets = parse_offsets(&group.reminder_offsets).map_err(|e| AppError::internal(&e))?;
-        // Its rota's messages (duty notices, gap alerts) follow the session's time.
-        super::rota::resync_session(conn, &session, &group, now).await?;
         if session.plan_jobs_at.is_some() {
             // Not planned yet: plan them now if the session has come (or been moved,
             // or its group's lead or reminders changed) into the window; otherwise
@@ -82,6 +80,9 @@ pub(crate) async fn sync_session_jobs(
                 return Ok(());
             }
         }
+        // Its rota's messages (duty notices, gap alerts) follow the session's time, now
+        // that its jobs are planned.
+        super::rota::resync_session(conn, &session, &group, now).await?;
         let planned = plan_scheduled(
             group.zone,
             group.announce_lead_minutes,
@@ -240,6 +241,9 @@ pub(crate) async fn plan_jobs_entering_window(
     }
     let ids: Vec<i64> = due.iter().map(|s| s.id).collect();
     sessions::mark_jobs_planned(&mut *conn, &ids).await?;
+    // Their rota's messages (duty notices, gap alerts) are planned with them.
+    let wanting: Vec<i64> = due.iter().filter(|s| !s.needs_none).map(|s| s.id).collect();
+    super::rota::plan_entering_window(conn, &wanting, now).await?;
     Ok((ids.len(), queued))
 }
 

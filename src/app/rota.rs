@@ -277,6 +277,9 @@ fn shift_of(row: &rota_store::ShiftRow, needed: u32) -> Shift {
 /// A group's rota as the domain wants it, loaded once.
 struct Loaded {
     pool: Vec<PoolMember>,
+    /// Sessions whose jobs are planned (inside the job window): only these get their
+    /// duty notices and gap alerts now; the others get them as they enter it.
+    planned: std::collections::HashSet<i64>,
     facilitators: Vec<Facilitator>,
     away: Vec<rota::Away>,
     shifts: Vec<Shift>,
@@ -306,6 +309,7 @@ async fn load_rota(
     if pool.is_empty() {
         return Ok(Loaded {
             pool,
+            planned: Default::default(),
             facilitators: Vec::new(),
             away: Vec::new(),
             shifts: Vec::new(),
@@ -318,6 +322,11 @@ async fn load_rota(
     let shifts = rows
         .iter()
         .map(|r| shift_of(r, group.facilitators_needed))
+        .collect();
+    let planned = rows
+        .iter()
+        .filter(|r| r.jobs_planned)
+        .map(|r| r.session_id)
         .collect();
     let mut served: HashMap<String, Served> = HashMap::new();
     let mut month_before: HashMap<(String, (i32, u32)), u32> = HashMap::new();
@@ -332,6 +341,7 @@ async fn load_rota(
     Ok(Loaded {
         facilitators: facilitators_of(&pool),
         pool,
+        planned,
         away,
         shifts,
         served,
@@ -393,6 +403,9 @@ pub(crate) async fn fill_group(
     let by_id: HashMap<i64, &Shift> = loaded.shifts.iter().map(|s| (s.session_id, s)).collect();
     let mut planned = Vec::new();
     for (session_id, user) in &plan.assign {
+        if !loaded.planned.contains(session_id) {
+            continue;
+        }
         if let Some(shift) = by_id.get(session_id) {
             planned.push((
                 Some(*session_id),
@@ -401,6 +414,9 @@ pub(crate) async fn fill_group(
         }
     }
     for (session_id, _) in &plan.gaps {
+        if !loaded.planned.contains(session_id) {
+            continue;
+        }
         if let Some(shift) = by_id.get(session_id) {
             let hear = could_take(&loaded.rota(group.zone), *session_id, &loaded.pool, "");
             planned.extend(
@@ -435,6 +451,45 @@ fn duty_notice(starts_at: DateTime<Utc>, session_id: i64, user: &str, now: DateT
         due_at: (starts_at - DUTY_NOTICE_BEFORE).max(now),
         expires_at: Some(starts_at),
     }
+}
+
+/// A holder's duty notice, once the session's jobs are planned (before then, it is
+/// planned with them as the session enters the job window).
+async fn queue_duty_notice(
+    conn: &mut store::Conn,
+    session: &SessionDetail,
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if session.plan_jobs_at.is_some() {
+        return Ok(());
+    }
+    let job = duty_notice(session.starts_at, session.id, user, now);
+    jobs::upsert(&mut *conn, &session.community_id, Some(session.id), &job, now).await?;
+    Ok(())
+}
+
+/// Plans the rota messages of sessions whose jobs have just been planned (they entered
+/// the job window), in the caller's transaction. Sessions of groups without a pool
+/// cost one query.
+pub(crate) async fn plan_entering_window(
+    conn: &mut store::Conn,
+    session_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for id in session_ids {
+        let Some(session) = sessions::get(&mut *conn, *id).await? else {
+            continue;
+        };
+        if session.status == SessionStatus::Cancelled || session.group_archived {
+            continue;
+        }
+        let Some(group) = group_store::get(&mut *conn, session.group_id).await? else {
+            continue;
+        };
+        resync_session(conn, &session, &group, now).await?;
+    }
+    Ok(())
 }
 
 /// A session's gap alerts: one per step whose window (from its time to the next
@@ -489,7 +544,7 @@ async fn settle_session(
         .map_or(0, |g| g.facilitators_needed);
     let held = rota_store::holders(&mut *conn, session.id).await?.len() as u32;
     let community = &session.community_id;
-    if held < needed && session.starts_at > now {
+    if held < needed && session.starts_at > now && session.plan_jobs_at.is_none() {
         let hear = match group_store::get(&mut *conn, session.group_id).await? {
             Some(group) => {
                 let loaded = load_rota(conn, &group, now, session.starts_at + Duration::seconds(1)).await?;
@@ -532,8 +587,9 @@ pub(crate) async fn session_cancelled(
     Ok(())
 }
 
-/// Keeps a session's rota messages in step after it moved (or its group changed):
-/// its holders' duty notices and, if it is short, its gap alerts are re-timed.
+/// Plans (or re-times) the rota messages of a session whose jobs are planned: its
+/// holders' duty notices and, if it is short, its gap alerts. Called as its jobs are
+/// planned (it entered the job window) and when it moves or its group changes.
 pub(crate) async fn resync_session(
     conn: &mut store::Conn,
     session: &SessionDetail,
@@ -1132,14 +1188,7 @@ impl App {
             }
         };
         rota_store::assign(&mut *tx, session_id, &user.user_id, How::Manual, now).await?;
-        jobs::upsert(
-            &mut *tx,
-            &group.community_id,
-            Some(session_id),
-            &duty_notice(session.starts_at, session_id, &user.user_id, now),
-            now,
-        )
-        .await?;
+        queue_duty_notice(&mut tx, &session, &user.user_id, now).await?;
         settle_session(&mut tx, &session, now).await?;
         record_audit(
             &mut tx,
@@ -1354,14 +1403,7 @@ impl App {
             return Err(already_taken());
         }
         rota_store::assign(&mut *tx, session_id, &actor.user_id, How::Swap, now).await?;
-        jobs::upsert(
-            &mut *tx,
-            &group.community_id,
-            Some(session_id),
-            &duty_notice(session.starts_at, session_id, &actor.user_id, now),
-            now,
-        )
-        .await?;
+        queue_duty_notice(&mut tx, &session, &actor.user_id, now).await?;
         settle_session(&mut tx, &session, now).await?;
         record_audit(
             &mut tx,
@@ -1655,12 +1697,9 @@ async fn hand_over(
                 now,
             ),
         ),
-        (
-            Some(session.id),
-            duty_notice(session.starts_at, session.id, &taker, now),
-        ),
     ];
     jobs::upsert_many(&mut *conn, &session.community_id, &planned, now).await?;
+    queue_duty_notice(conn, session, &taker, now).await?;
     settle_session(conn, session, now).await
 }
 
@@ -1710,7 +1749,10 @@ impl App {
         }
         let mut planned = Vec::new();
         for session_id in new_sessions {
-            if let Some(session) = sessions::get(&mut *conn, *session_id).await? {
+            if let Some(session) = sessions::get(&mut *conn, *session_id)
+                .await?
+                .filter(|s| s.plan_jobs_at.is_none())
+            {
                 planned.extend(
                     gap_alerts(session.starts_at, *session_id, &pool, now)
                         .into_iter()

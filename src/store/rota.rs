@@ -224,6 +224,8 @@ pub struct ShiftRow {
     pub session_id: i64,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    /// Its jobs are planned (it is inside the job window): its rota messages may be too.
+    pub jobs_planned: bool,
     pub assignments: Vec<Assignment>,
 }
 
@@ -236,7 +238,7 @@ pub async fn shifts(
     to: DateTime<Utc>,
 ) -> Result<Vec<ShiftRow>, StoreError> {
     let rows = sqlx::query(
-        "SELECT s.id, s.starts_at, s.ends_at, a.user_id, a.state, a.how
+        "SELECT s.id, s.starts_at, s.ends_at, s.plan_jobs_at IS NULL AS jobs_planned, a.user_id, a.state, a.how
          FROM session s
          JOIN series r ON r.id = s.series_id
          LEFT JOIN rota_assignment a ON a.session_id = s.id
@@ -256,6 +258,7 @@ pub async fn shifts(
                 session_id: id,
                 starts_at: from_unix(row.try_get("starts_at")?)?,
                 ends_at: from_unix(row.try_get("ends_at")?)?,
+                jobs_planned: row.try_get("jobs_planned")?,
                 assignments: Vec::new(),
             });
         }

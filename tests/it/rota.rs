@@ -530,6 +530,9 @@ async fn a_declined_shift_nobody_takes_raises_one_gap_alert_at_7_days_and_one_at
     while at < starts {
         at += Duration::hours(6);
         t.clock.set(at);
+        // As `hearth serve` does every 6 hours: sessions entering the job window get
+        // their jobs (and their rota's gap alerts) then.
+        t.app.roll_horizon().await.expect("roll");
         engine.run_until_idle().await.expect("dispatch");
         while let Ok(d) = deliveries.try_recv() {
             if d.to == "#alerts" {
@@ -668,4 +671,19 @@ async fn group_edit_sets_the_rota_channel_and_swap_approval_too() {
         offer_to.iter().all(|t| t == "#rota") && !offer_to.is_empty(),
         "{offer_to:?}"
     );
+}
+
+#[tokio::test]
+async fn duty_notices_are_planned_as_sessions_enter_the_job_window_not_twelve_weeks_ahead() {
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash"]).await;
+    let assigned = t.count("rota_assignment").await;
+    let notices = t.count("job WHERE kind = 'duty-notice'").await;
+
+    t.clock.set(sunday() + Duration::days(7));
+    t.app.roll_horizon().await.expect("roll");
+
+    assert!(assigned >= 12, "{assigned}");
+    assert_eq!(notices, 2, "only this week's and next week's sessions");
+    assert_eq!(t.count("job WHERE kind = 'duty-notice'").await, 3);
 }
