@@ -486,7 +486,10 @@ impl Engine {
         if !interrupted.is_empty() {
             let mut tx = store::begin_write_on(conn).await?;
             for job in interrupted {
-                let idempotent = job.kind == JobKind::CardEdit.as_str();
+                // Edits redraw from current data: doing one twice shows nothing twice.
+                let idempotent = [JobKind::CardEdit, JobKind::GapAlertEdit, JobKind::OpenShiftEdit]
+                    .iter()
+                    .any(|kind| job.kind == kind.as_str());
                 let age = job.attempted_at_ms.map(|at| Duration::milliseconds(now_ms - at));
                 // Before this column existed an interrupted job has no attempt time:
                 // as before, it is re-posted with its nonce.
