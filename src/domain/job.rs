@@ -227,8 +227,11 @@ pub fn gap_alert_key_prefix(session_id: i64) -> String {
 /// The redraw of a posted rota message (a gap alert or an open shift), by the key of
 /// the job that posted it.
 pub fn redraw_key(posted_key: &str) -> String {
-    format!("redraw:{posted_key}")
+    format!("{REDRAW_PREFIX}{posted_key}")
 }
+
+/// What a redraw's key starts with, before the key of the job whose post it edits.
+pub const REDRAW_PREFIX: &str = "redraw:";
 
 /// An offer's post (`step` empty) or reminder (`3d`, `1d`) to a channel or a member.
 pub fn open_shift_key(offer_id: i64, step: &str, to: &str) -> String {

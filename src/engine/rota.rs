@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::chat::{Button, MessageRef, Reply, Text, TimeStyle, Tone};
-use crate::domain::job::JobKind;
+use crate::domain::job::{JobKind, REDRAW_PREFIX};
 use crate::domain::rota::{month_of, AssignmentState};
 use crate::domain::session::SessionStatus;
 use crate::store::jobs::Job;
@@ -15,6 +15,12 @@ use crate::store::sessions::SessionDetail;
 use crate::store::{communities, groups, jobs, Conn, StoreError};
 
 use super::render::Rendered;
+
+/// The key of the job whose post a redraw edits. Read from the redraw's own key, not
+/// its payload: re-arming a redraw while it is being sent uses the payload as a flag.
+fn posted_key(job: &Job) -> &str {
+    job.dedupe_key.strip_prefix(REDRAW_PREFIX).unwrap_or(&job.payload)
+}
 
 /// The buttons' ids: what a click sends back.
 pub fn take_button(session_id: i64) -> Button {
@@ -118,7 +124,7 @@ pub async fn render(
     }
     if session.status == SessionStatus::Cancelled {
         // Only redraws reach here for a cancelled session: of an open shift or gap alert.
-        let posted = jobs::get_by_key(&mut *conn, &job.payload).await?;
+        let posted = jobs::get_by_key(&mut *conn, posted_key(job)).await?;
         let Some((channel, message)) = posted.and_then(|p| p.delivered_channel.zip(p.delivered_message))
         else {
             return Ok(Rendered::Skip("It was never posted.".into()));
@@ -269,7 +275,7 @@ pub async fn render(
             Ok(Rendered::Dm { user, reply })
         }
         JobKind::GapAlertEdit => {
-            let alert = jobs::get_by_key(&mut *conn, &job.payload).await?;
+            let alert = jobs::get_by_key(&mut *conn, posted_key(job)).await?;
             let Some((channel, message)) = alert.and_then(|a| a.delivered_channel.zip(a.delivered_message))
             else {
                 return Ok(Rendered::Skip("The gap alert was never posted.".into()));
@@ -294,7 +300,7 @@ pub async fn render(
             })
         }
         JobKind::OpenShiftEdit => {
-            let posted = jobs::get_by_key(&mut *conn, &job.payload).await?;
+            let posted = jobs::get_by_key(&mut *conn, posted_key(job)).await?;
             let Some((channel, message)) = posted.and_then(|p| p.delivered_channel.zip(p.delivered_message))
             else {
                 return Ok(Rendered::Skip("The open shift was never posted.".into()));
