@@ -48,6 +48,8 @@ pub enum Kind {
     Channel,
     /// A role (its id in the console).
     Role,
+    /// A member (a name in the console, a user picker on Discord).
+    User,
 }
 
 /// One allowed value of a [`Kind::Choice`].
@@ -109,8 +111,16 @@ pub const BUTTONS: &[Choice] = &[
     choice("maybe", "Maybe"),
     choice("cant", "Can't make it"),
     choice("here", "I'm here"),
+    choice("take", "Take shift"),
+    choice("confirm", "Confirm"),
+    choice("decline", "Can't do it"),
     choice("approve", "Approve"),
     choice("reject", "Reject"),
+];
+
+pub const SWAP_APPROVALS: &[Choice] = &[
+    choice("none", "none: the first to take a shift has it"),
+    choice("coordinator", "coordinator: a coordinator approves each take"),
 ];
 
 /// What `at:` takes in `/prompts schedule`.
@@ -218,7 +228,10 @@ pub const COMMANDS: &[Command] = &[
         options: group_settings!(
             req("group", "The group", GROUP),
             opt("name", "A new name", Kind::Text(Field::GroupName)),
-            opt("channel", "A new channel", Kind::Channel);
+            opt("channel", "A new channel", Kind::Channel),
+            opt("rota", "Fill new sessions from the pool as they are added (default yes)", Kind::YesNo),
+            opt("swap_approval", "Whether a take waits for a coordinator", Kind::Choice(SWAP_APPROVALS)),
+            opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel);
             "Places per session, or none for no limit",
             Kind::Word { example: "12" },
             "Facilitators each session needs",
@@ -379,11 +392,16 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         path: "click",
-        summary: "Press a button: a card's going, maybe, cant, here; a review's approve, reject",
+        summary:
+            "Press a button: going, maybe, cant, here; take, confirm, decline; approve, reject (prompt:)",
         on_discord: false,
         options: &[
             req("button", "The button", Kind::Choice(BUTTONS)),
-            opt("session", "The session, for a card's buttons", SESSION),
+            opt(
+                "session",
+                "The session, for a card's or a shift's buttons",
+                SESSION,
+            ),
             opt("prompt", "The submitted prompt, for a review's buttons", PROMPT),
         ],
     },
@@ -523,6 +541,160 @@ pub const COMMANDS: &[Command] = &[
         on_discord: true,
         options: &[],
     },
+    // ----- the facilitator rota (issue 10) -----
+    Command {
+        path: "rota facilitator add",
+        summary: "Add someone to a group's pool of facilitators",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            req("user", "The facilitator", Kind::User),
+            opt("lead", "A lead may manage this group's rota", Kind::YesNo),
+            opt(
+                "monthly_cap",
+                "At most this many shifts a month (leave out for no cap)",
+                Kind::Int { min: 1, max: 31 },
+            ),
+        ],
+    },
+    Command {
+        path: "rota facilitator remove",
+        summary: "Take someone out of a group's pool (their shifts to come go back to the pool)",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            req("user", "The facilitator", Kind::User),
+        ],
+    },
+    Command {
+        path: "rota show",
+        summary: "Who facilitates each session of a group, and the gaps",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            opt(
+                "weeks",
+                "How many weeks ahead (default 4)",
+                Kind::Int { min: 1, max: 12 },
+            ),
+        ],
+    },
+    Command {
+        path: "rota mine",
+        summary: "Your shifts to come, and your time away",
+        on_discord: true,
+        options: &[],
+    },
+    Command {
+        path: "rota away",
+        summary: "Time away: you won't be put on the rota, and shifts then go back to the pool",
+        on_discord: true,
+        options: &[
+            req("from", "Your first day away, e.g. 2026-12-01", DATE),
+            req("to", "Your last day away, e.g. 2026-12-14", DATE),
+            opt("group", "Only this group (default: every group)", GROUP),
+        ],
+    },
+    Command {
+        path: "rota back",
+        summary: "End your time away now",
+        on_discord: true,
+        options: &[],
+    },
+    Command {
+        path: "rota fill",
+        summary: "Share out a group's open shifts fairly (filling twice changes nothing)",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            opt(
+                "weeks",
+                "How many weeks ahead (default 12)",
+                Kind::Int { min: 1, max: 12 },
+            ),
+        ],
+    },
+    Command {
+        path: "rota assign",
+        summary: "Put a facilitator on a session by hand (a fill never moves it)",
+        on_discord: true,
+        options: &[
+            req("session", "The session", SESSION),
+            req("user", "The facilitator", Kind::User),
+            opt(
+                "force",
+                "Coordinators: even if they are away or at their cap (audited)",
+                Kind::YesNo,
+            ),
+        ],
+    },
+    Command {
+        path: "rota unassign",
+        summary: "Take a facilitator off a session; the place is open again",
+        on_discord: true,
+        options: &[
+            req("session", "The session", SESSION),
+            req("user", "The facilitator", Kind::User),
+        ],
+    },
+    Command {
+        path: "rota swap",
+        summary: "Offer your shift to the pool (it stays yours until someone takes it)",
+        on_discord: true,
+        options: &[req("session", "The session", SESSION)],
+    },
+    Command {
+        path: "rota take",
+        summary: "Take an open shift (the first to take it has it)",
+        on_discord: true,
+        options: &[req("session", "The session", SESSION)],
+    },
+    Command {
+        path: "rota confirm",
+        summary: "Confirm you'll facilitate a session",
+        on_discord: true,
+        options: &[req("session", "The session", SESSION)],
+    },
+    Command {
+        path: "rota decline",
+        summary: "Say you can't do a shift; it goes to the pool",
+        on_discord: true,
+        options: &[req("session", "The session", SESSION)],
+    },
+    Command {
+        path: "rota settings",
+        summary: "A group's rota: auto-fill, swap approval, where open shifts are posted",
+        on_discord: true,
+        options: &[
+            req("group", "The group", GROUP),
+            opt(
+                "auto",
+                "Fill new sessions from the pool as they are added (default yes)",
+                Kind::YesNo,
+            ),
+            opt(
+                "swap_approval",
+                "Whether a take waits for a coordinator",
+                Kind::Choice(SWAP_APPROVALS),
+            ),
+            opt(
+                "rota_channel",
+                "Where open shifts are posted (default: DMs to the pool)",
+                Kind::Channel,
+            ),
+        ],
+    },
+    Command {
+        path: "rota me",
+        summary: "Whether cards name you as a facilitator",
+        on_discord: true,
+        options: &[req(
+            "show_name",
+            "Show my name on cards of sessions I facilitate",
+            Kind::YesNo,
+        )],
+    },
+    // ----- end of the rota -----
     Command {
         path: "as",
         summary: "Who types next (without role:, the role they last had; someone new is a member)",
@@ -606,6 +778,7 @@ impl Kind {
             Kind::Choice(choices) => choices.iter().map(|c| c.value).collect::<Vec<_>>().join("|"),
             Kind::Channel => "#channel".into(),
             Kind::Role => "ROLE_ID".into(),
+            Kind::User => "Sam".into(),
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct GroupEdit {
     pub privacy: Option<Privacy>,
     /// How long before each session its card is posted: 7 days by default.
     pub announce: Option<Duration>,
+    /// Its rota: auto-fill, swap approval, where open shifts are posted.
+    pub rota: super::rota::RotaChanges,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -123,10 +125,12 @@ impl App {
     }
 
     pub async fn group_edit(&self, actor: &Actor, input: GroupEdit) -> AppResult {
-        authorize(actor, Action::Organise, "edit groups")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, &input.group).await?;
+        // A lead of the group's rota may edit it too.
+        let acting = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
+        authorize(&acting, Action::Organise, "edit groups")?;
         require_active(&group)?;
         let mut fields = group_store::GroupFields::from(&group);
         let mut changed = Vec::new();
@@ -180,6 +184,7 @@ impl App {
             fields.announce_lead_minutes = announce_minutes(announce)?;
             changed.push("announce");
         }
+        changed.extend(super::rota::apply_rota_changes(&mut tx, &group, &input.rota).await?);
         if changed.is_empty() {
             return Err(AppError::invalid(
                 "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",
@@ -194,9 +199,10 @@ impl App {
         }
         if changed
             .iter()
-            .any(|c| ["capacity", "privacy", "name", "announce"].contains(c))
+            .any(|c| ["capacity", "privacy", "name", "announce", "facilitators needed"].contains(c))
         {
-            // More places may let the waitlist in; cards show the new settings.
+            // More places may let the waitlist in; cards show the new settings; sessions
+            // now short of facilitators get their gap alerts.
             let horizon = self.horizon_end(now);
             for session in
                 sessions::upcoming(&mut *tx, &actor.community_id, Some(group.id), now, horizon).await?

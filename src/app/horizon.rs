@@ -343,6 +343,8 @@ impl App {
             for id in &ids {
                 rsvp::apply_regulars(conn, &regulars, *id, now).await?;
             }
+            // New sessions of a group with `rota:auto` are filled from its pool.
+            self.auto_fill(conn, group, &ids, now).await?;
         }
         for (id, session) in &plan.retime {
             sessions::retime(&mut *conn, *id, session.starts_at, session.ends_at).await?;

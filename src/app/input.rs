@@ -13,6 +13,7 @@ use crate::domain::time;
 pub use crate::domain::group::{CapacityChange, GroupKind, Privacy};
 pub use crate::domain::recurrence::Repeat;
 pub use crate::domain::reminder::Offset;
+pub use crate::domain::rota::SwapApproval;
 pub use crate::domain::rsvp::RsvpState;
 pub use crate::domain::time::Tz;
 
@@ -166,6 +167,11 @@ pub fn weekdays(typed: &str) -> Result<Vec<chrono::Weekday>, AppError> {
 /// A capacity change: a number of places, or `none` (also "no limit") for no limit.
 pub fn capacity_change(typed: &str) -> Result<CapacityChange, AppError> {
     Ok(typed.parse()?)
+}
+
+/// none or coordinator: whether a rota take waits for a coordinator.
+pub fn swap_approval(typed: &str) -> Result<SwapApproval, AppError> {
+    typed.parse().map_err(AppError::Invalid)
 }
 
 /// An optional value read by `read`.

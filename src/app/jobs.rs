@@ -59,6 +59,8 @@ pub(crate) async fn sync_session_jobs(
         if counted_on {
             queue_cancellation(conn, &session, now).await?;
         }
+        // Its open shifts and gap alerts already out say it is off.
+        super::rota::session_cancelled(conn, &session, now).await?;
     } else {
         let group = group_store::get(&mut *conn, session.group_id)
             .await?
@@ -78,6 +80,9 @@ pub(crate) async fn sync_session_jobs(
                 return Ok(());
             }
         }
+        // Its rota's messages (duty notices, gap alerts) follow the session's time, now
+        // that its jobs are planned.
+        super::rota::resync_session(conn, &session, &group, now).await?;
         let planned = plan_scheduled(
             group.zone,
             group.announce_lead_minutes,
@@ -236,6 +241,9 @@ pub(crate) async fn plan_jobs_entering_window(
     }
     let ids: Vec<i64> = due.iter().map(|s| s.id).collect();
     sessions::mark_jobs_planned(&mut *conn, &ids).await?;
+    // Their rota's messages (duty notices, gap alerts) are planned with them.
+    let wanting: Vec<i64> = due.iter().filter(|s| !s.needs_none).map(|s| s.id).collect();
+    super::rota::plan_entering_window(conn, &wanting, now).await?;
     Ok((ids.len(), queued))
 }
 

@@ -227,7 +227,6 @@ impl App {
         session: SessionId,
         reason: Option<String>,
     ) -> AppResult {
-        authorize(actor, Action::Organise, "cancel sessions")?;
         let id = session.0;
         let reason = match &reason {
             Some(typed) => text::clean(Field::Reason, typed)?.map(text::Clean::into_string),
@@ -236,6 +235,9 @@ impl App {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let found = changeable_session(&mut tx, actor, id, now).await?;
+        // A lead of the group's rota may cancel its sessions too.
+        let acting = super::rota::organiser_in_group(&mut tx, actor, found.group_id).await?;
+        authorize(&acting, Action::Organise, "cancel sessions")?;
         sessions::cancel(&mut *tx, id, reason.as_deref()).await?;
         super::jobs::sync_session_jobs(&mut tx, id, true, now).await?;
         record_audit(
@@ -265,11 +267,13 @@ impl App {
     }
 
     pub async fn meeting_move(&self, actor: &Actor, session: SessionId, local: NaiveDateTime) -> AppResult {
-        authorize(actor, Action::Organise, "move sessions")?;
         let id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let found = changeable_session(&mut tx, actor, id, now).await?;
+        // A lead of the group's rota may move its sessions too.
+        let acting = super::rota::organiser_in_group(&mut tx, actor, found.group_id).await?;
+        authorize(&acting, Action::Organise, "move sessions")?;
         let starts_at = resolve_local(found.zone, local);
         if starts_at < now {
             return Err(AppError::invalid(format!(

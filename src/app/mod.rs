@@ -12,6 +12,7 @@ pub mod lookup;
 pub mod meetings;
 pub mod prompts;
 pub mod reminders;
+pub mod rota;
 pub mod rsvp;
 pub mod setup;
 pub mod status;

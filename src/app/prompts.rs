@@ -318,7 +318,7 @@ impl App {
         prompt_store::ensure_deck(&mut *tx, group.id, seed_for(group.id)).await?;
         let stored = input.timing.as_stored();
         prompt_store::set_schedule(&mut *tx, group.id, &stored, input.thread, now).await?;
-        jobs::skip_pending_with_prefix(&mut *tx, &prompt_key_prefix(group.id), SCHEDULE_CHANGED, now).await?;
+        jobs::skip_pending_keyed(&mut *tx, &prompt_key_prefix(group.id), SCHEDULE_CHANGED, now).await?;
         let next = queue_next_tick(&mut tx, &group, &input.timing, now).await?;
         let detail = format!("{stored}{}", if input.thread { " thread" } else { "" });
         record_audit(
@@ -379,7 +379,7 @@ impl App {
         prompt_store::set_paused(&mut *tx, group.id, paused, now).await?;
         let mut next = None;
         if paused {
-            jobs::skip_pending_with_prefix(&mut *tx, &prompt_key_prefix(group.id), PAUSED, now).await?;
+            jobs::skip_pending_keyed(&mut *tx, &prompt_key_prefix(group.id), PAUSED, now).await?;
         } else {
             let timing = Timing::from_stored(&schedule.timing).map_err(|e| AppError::internal(&e))?;
             next = queue_next_tick(&mut tx, &group, &timing, now).await?;

@@ -12,11 +12,13 @@ use super::{authorize, find_group, record_audit, require_active, Actor, App, App
 impl App {
     /// `offsets` empty: no reminders.
     pub async fn reminders_set(&self, actor: &Actor, group: &str, offsets: &[Offset]) -> AppResult {
-        authorize(actor, Action::Organise, "change reminder times")?;
         let stored = format_offsets(offsets);
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
+        // A lead of the group's rota may set its reminder times too.
+        let acting = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
+        authorize(&acting, Action::Organise, "change reminder times")?;
         require_active(&group)?;
         group_store::set_reminder_offsets(&mut *tx, group.id, &stored).await?;
         let horizon = now + Duration::weeks(i64::from(self.settings().horizon_weeks));

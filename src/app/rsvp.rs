@@ -17,6 +17,7 @@ use crate::store::{self, rsvps, sessions};
 
 use super::input::SessionId;
 use super::jobs::redraw_card;
+use super::rota::actor_in_group;
 use super::{authorize, record_audit, Actor, App, AppError, AppResult};
 
 /// How early before a session "I'm here" works.
@@ -244,7 +245,9 @@ impl App {
         let session = community_session(&mut conn, actor, id).await?;
         let privacy = session.privacy;
         if privacy != Privacy::Public {
-            authorize(actor, Action::Facilitate, "see who is coming")?;
+            // A facilitator in the group's pool sees names, whatever the adapter said.
+            let seen_as = actor_in_group(&mut conn, actor, session.group_id).await?;
+            authorize(&seen_as, Action::Facilitate, "see who is coming")?;
         }
         let answers = rsvps::list(&mut *conn, id).await?;
         let names = |wanted: RsvpState| -> String {
@@ -284,11 +287,12 @@ impl App {
     /// `/attendance mark session: users:` — after (or during) a session. `users` are
     /// names as they answered, or Discord mentions/ids, separated by commas.
     pub async fn attendance_mark(&self, actor: &Actor, session: SessionId, users: &str) -> AppResult {
-        authorize(actor, Action::Facilitate, "mark attendance")?;
         let id = session.0;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let session = community_session(&mut tx, actor, id).await?;
+        let seen_as = actor_in_group(&mut tx, actor, session.group_id).await?;
+        authorize(&seen_as, Action::Facilitate, "mark attendance")?;
         if now < session.starts_at - CHECK_IN_EARLY {
             return Err(AppError::invalid(format!(
                 "Session #{id} hasn't started yet; mark attendance during or after it."

@@ -6,7 +6,7 @@ use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::job::JobState;
 use crate::domain::role::Action;
 use crate::domain::time::Tz;
-use crate::store::{self, communities, jobs};
+use crate::store::{self, communities, jobs, rota};
 
 use super::{authorize, Actor, App, AppResult};
 
@@ -55,6 +55,21 @@ impl App {
                     .plain(" (")
                     .time(job.updated_at, zone, TimeStyle::Relative)
                     .plain(")"),
+            );
+        }
+        let horizon = now + Duration::weeks(i64::from(self.settings().horizon_weeks));
+        let gaps = rota::gaps(&mut *conn, &actor.community_id, now, horizon).await?;
+        reply = reply.line(Text::new().strong(if gaps.is_empty() {
+            "No rota gaps: every session ahead has the facilitators it needs."
+        } else {
+            "Rota gaps (sessions short of facilitators):"
+        }));
+        for gap in &gaps {
+            reply = reply.line(
+                Text::new()
+                    .plain(format!("#{} {} · ", gap.session_id, gap.group_name))
+                    .time(gap.starts_at, zone, TimeStyle::Full)
+                    .plain(format!(" · {} of {} facilitators", gap.held, gap.needed)),
             );
         }
         reply = reply.lines(super::prompts::status_lines(&mut conn, &actor.community_id, zone, now).await?);

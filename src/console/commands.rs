@@ -7,6 +7,7 @@ use crate::app::groups::{GroupCreate, GroupEdit};
 use crate::app::input::{self, SessionId};
 use crate::app::meetings::MeetingAdd;
 use crate::app::prompts::{PromptSchedule, Review};
+use crate::app::rota::{Person, RotaButton, RotaChanges, RotaSettingsInput};
 use crate::app::setup::SetupInput;
 use crate::app::{Actor, App, AppError, AppResult};
 
@@ -160,6 +161,11 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 facilitators_needed: o.int("facilitators_needed")?,
                 privacy: o.read("privacy", input::privacy)?,
                 announce: o.read("announce", input::duration)?,
+                rota: RotaChanges {
+                    auto_fill: o.yes_no("rota")?,
+                    swap_approval: o.read("swap_approval", input::swap_approval)?,
+                    rota_channel: o.text("rota_channel"),
+                },
             };
             app.group_edit(actor, input).await
         }
@@ -210,19 +216,24 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
             app.rsvp(actor, o.session()?, state, every).await
         }
         "click" => {
-            if let Some(review) = Review::parse(&o.required("button")) {
-                let Some(prompt) = o.read("prompt", input::prompt)? else {
+            // A review's Approve / Reject name a prompt; every other button a session.
+            if o.text("prompt").is_some() {
+                let Some(review) = Review::parse(&o.required("button")) else {
                     return Err(AppError::invalid(
-                        "Which prompt? A review's buttons need prompt:, like /click prompt:4 button:approve.",
+                        "A review's buttons are approve and reject, like /click prompt:4 button:approve.",
                     ));
                 };
+                let prompt = input::prompt(&o.required("prompt"))?;
                 return app.prompts_review_click(actor, prompt, review).await;
             }
             if o.text("session").is_none() {
                 return Err(AppError::invalid(format!(
-                    "/click needs session: for a card's buttons. Usage: {}",
+                    "/click needs session: for a card's or a shift's buttons (or prompt: for a review's). Usage: {}",
                     o.command.usage()
                 )));
+            }
+            if let Some(button) = RotaButton::parse(&o.required("button")) {
+                return app.rota_click(actor, o.session()?, button).await;
             }
             let click = crate::app::rsvp::Click::parse(&o.required("button"))?;
             app.click(actor, o.session()?, click).await
@@ -233,6 +244,85 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
         "attendance mark" => {
             app.attendance_mark(actor, o.session()?, &o.required("users"))
                 .await
+        }
+        path if path.starts_with("rota ") => dispatch_rota(app, actor, o).await,
+        other => Err(AppError::invalid(format!(
+            "/{other} isn't available in the console yet."
+        ))),
+    }
+}
+
+// ----- the facilitator rota -----
+
+/// A person as typed in the console: a name, the same one `/as user:` takes.
+fn person(o: &Options<'_>) -> Person {
+    let name = o.required("user").trim().to_string();
+    Person {
+        user_id: format!("console:{}", name.to_lowercase()),
+        name,
+        member: true,
+    }
+}
+
+fn date(o: &Options<'_>, name: &str) -> Result<chrono::NaiveDate, AppError> {
+    input::date(&o.required(name))
+}
+
+fn weeks(o: &Options<'_>) -> Result<Option<u32>, AppError> {
+    Ok(o.int("weeks")?.and_then(|w| u32::try_from(w).ok()))
+}
+
+/// The rota's commands, kept together so they move as one block.
+async fn dispatch_rota(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
+    match o.command.path {
+        "rota facilitator add" => {
+            let lead = o.yes_no("lead")?.unwrap_or(false);
+            app.rota_facilitator_add(
+                actor,
+                &o.required("group"),
+                person(o),
+                lead,
+                o.int("monthly_cap")?,
+            )
+            .await
+        }
+        "rota facilitator remove" => {
+            app.rota_facilitator_remove(actor, &o.required("group"), person(o))
+                .await
+        }
+        "rota show" => app.rota_show(actor, &o.required("group"), weeks(o)?).await,
+        "rota mine" => app.rota_mine(actor).await,
+        "rota away" => {
+            let (from, to) = (date(o, "from")?, date(o, "to")?);
+            app.rota_away(actor, from, to, o.text("group").as_deref()).await
+        }
+        "rota back" => app.rota_back(actor).await,
+        "rota fill" => app.rota_fill(actor, &o.required("group"), weeks(o)?).await,
+        "rota assign" => {
+            let force = o.yes_no("force")?.unwrap_or(false);
+            app.rota_assign(actor, o.session()?, person(o), force).await
+        }
+        "rota unassign" => app.rota_unassign(actor, o.session()?, person(o)).await,
+        "rota swap" => app.rota_swap(actor, o.session()?).await,
+        "rota take" => app.rota_take(actor, o.session()?).await,
+        "rota confirm" => app.rota_confirm(actor, o.session()?).await,
+        "rota decline" => app.rota_decline(actor, o.session()?).await,
+        "rota settings" => {
+            let swap_approval = o.read("swap_approval", input::swap_approval)?;
+            let input = RotaSettingsInput {
+                group: o.required("group"),
+                auto_fill: o.yes_no("auto")?,
+                swap_approval,
+                rota_channel: o.text("rota_channel").map(|c| {
+                    let c = c.trim().to_string();
+                    (!c.eq_ignore_ascii_case("none") && !c.is_empty()).then_some(c)
+                }),
+            };
+            app.rota_settings(actor, input).await
+        }
+        "rota me" => {
+            let show = o.yes_no("show_name")?.unwrap_or(true);
+            app.rota_me(actor, show).await
         }
         other => Err(AppError::invalid(format!(
             "/{other} isn't available in the console yet."

@@ -42,7 +42,7 @@ fn render_buttons(buttons: &[Button]) -> String {
     let mut session = "";
     for button in buttons {
         if let Some((action, id)) = button.id.split_once(':') {
-            words.push(action.trim_start_matches("rsvp-"));
+            words.push(action.trim_start_matches("rsvp-").trim_start_matches("rota-"));
             session = id;
         }
     }

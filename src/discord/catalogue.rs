@@ -27,8 +27,14 @@ fn describe_one(command: &mut poise::Command<Data, Error>, prefix: &str) {
         }
         return;
     }
-    let names: Vec<String> = command.subcommands.iter().map(|c| c.name.to_string()).collect();
-    command.description = Some(format!("/{path}: {}", names.join(", ")).into());
+    let mut names: Vec<String> = command.subcommands.iter().map(|c| c.name.to_string()).collect();
+    // Discord takes at most 100 characters: a long list (/rota) ends with "…".
+    let mut description = format!("/{path}: {}", names.join(", "));
+    while description.chars().count() > 100 && names.len() > 1 {
+        names.pop();
+        description = format!("/{path}: {}, …", names.join(", "));
+    }
+    command.description = Some(description.into());
     for sub in &mut command.subcommands {
         describe_one(sub, &format!("{path} "));
     }
@@ -78,6 +84,7 @@ mod tests {
             Kind::YesNo => 5,
             Kind::Channel => 7,
             Kind::Role => 8,
+            Kind::User => 6,
         }
     }
 
@@ -140,7 +147,7 @@ mod tests {
                         ));
                     }
                 }
-                Kind::Word { .. } | Kind::YesNo | Kind::Channel | Kind::Role => {}
+                Kind::Word { .. } | Kind::YesNo | Kind::Channel | Kind::Role | Kind::User => {}
             }
         }
         problems

@@ -59,6 +59,7 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::rsvp::rsvp(),
         commands::rsvp::my(),
         commands::rsvp::attendance(),
+        commands::rota::rota(),
         commands::prompts::prompts(),
     ];
     catalogue::describe(&mut commands);
@@ -192,11 +193,14 @@ async fn on_event(
     };
     let app = &framework.user_data.app;
     let review = crate::app::prompts::Review::parse_button(&click.data.custom_id);
+    let rota = crate::app::rota::RotaButton::parse_id(&click.data.custom_id);
     let result = if let Some((review, prompt)) = review {
         match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
             Ok(actor) => app.prompts_review_click(&actor, prompt, review).await,
             Err(error) => Err(error),
         }
+    } else if let Some((button, session)) = rota {
+        rota_click(app, click, button, &session).await
     } else {
         match crate::app::rsvp::Click::parse_id(&click.data.custom_id) {
             Ok((button, session)) => {
@@ -220,6 +224,37 @@ async fn on_event(
         )
         .await?;
     Ok(())
+}
+
+/// A rota button: in the server (Take shift on a post) as the member who clicked;
+/// in a DM (a duty notice's Confirm / Can't do it, an open shift) as a member of the
+/// session's community, which the app finds from the session.
+async fn rota_click(
+    app: &App,
+    click: &serenity::ComponentInteraction,
+    button: crate::app::rota::RotaButton,
+    session: &str,
+) -> AppResult {
+    let session_id = crate::app::input::session(session).map_err(|_| {
+        crate::app::AppError::invalid("That button is from an older message; please use /rota instead.")
+    })?;
+    let actor = match click.guild_id {
+        Some(_) => actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await?,
+        None => {
+            let community_id = app.community_of_session(session_id).await?;
+            Actor {
+                community_id,
+                user_id: click.user.id.get().to_string(),
+                name: click
+                    .user
+                    .global_name
+                    .clone()
+                    .unwrap_or_else(|| click.user.name.clone()),
+                role: Role::Member,
+            }
+        }
+    };
+    app.rota_click(&actor, session_id, button).await
 }
 
 /// Runs a use-case as the person asking and answers with its reply; a refusal or an

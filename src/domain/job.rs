@@ -28,6 +28,24 @@ pub enum JobKind {
     CardEdit,
     /// "A place opened up: you're going", to a member promoted from the waitlist.
     DmPromotion,
+    /// A facilitator's DM before their shift, with Confirm / Can't do it.
+    DutyNotice,
+    /// "Open shift" in the group's rota channel, with a Take shift button.
+    OpenShift,
+    /// The same, by DM to a pool member who is free (groups without a rota channel).
+    OpenShiftDm,
+    /// A session short of facilitators, in the community's alerts channel.
+    GapAlert,
+    /// The same gap alert by DM to a pool member who could take the place.
+    GapAlertDm,
+    /// A posted gap alert redrawn (to say the gap closed).
+    GapAlertEdit,
+    /// A posted open shift redrawn once it is taken (its Take button goes).
+    OpenShiftEdit,
+    /// A short rota note by DM (your shift was taken; you have a new shift).
+    RotaNote,
+    /// A take waiting for a coordinator, in the alerts channel, with Approve.
+    SwapApproval,
     /// A check-in prompt in a group's channel (one tick of its schedule).
     Prompt,
     /// A note to the alerts channel about a group's prompts (its deck is empty).
@@ -47,6 +65,15 @@ impl JobKind {
             JobKind::Card => "card",
             JobKind::CardEdit => "card-edit",
             JobKind::DmPromotion => "dm-promotion",
+            JobKind::DutyNotice => "duty-notice",
+            JobKind::OpenShift => "open-shift",
+            JobKind::OpenShiftDm => "open-shift-dm",
+            JobKind::GapAlert => "gap-alert",
+            JobKind::GapAlertDm => "gap-alert-dm",
+            JobKind::GapAlertEdit => "gap-alert-edit",
+            JobKind::OpenShiftEdit => "open-shift-edit",
+            JobKind::RotaNote => "rota-note",
+            JobKind::SwapApproval => "swap-approval",
             JobKind::Prompt => "prompt",
             JobKind::PromptNote => "prompt-note",
             JobKind::DmPromptApproved => "dm-prompt-approved",
@@ -66,6 +93,15 @@ impl FromStr for JobKind {
             "card" => Ok(JobKind::Card),
             "card-edit" => Ok(JobKind::CardEdit),
             "dm-promotion" => Ok(JobKind::DmPromotion),
+            "duty-notice" => Ok(JobKind::DutyNotice),
+            "open-shift" => Ok(JobKind::OpenShift),
+            "open-shift-dm" => Ok(JobKind::OpenShiftDm),
+            "gap-alert" => Ok(JobKind::GapAlert),
+            "gap-alert-dm" => Ok(JobKind::GapAlertDm),
+            "gap-alert-edit" => Ok(JobKind::GapAlertEdit),
+            "open-shift-edit" => Ok(JobKind::OpenShiftEdit),
+            "rota-note" => Ok(JobKind::RotaNote),
+            "swap-approval" => Ok(JobKind::SwapApproval),
             "prompt" => Ok(JobKind::Prompt),
             "prompt-note" => Ok(JobKind::PromptNote),
             "dm-prompt-approved" => Ok(JobKind::DmPromptApproved),
@@ -178,6 +214,50 @@ pub fn card_moment_key(session_id: i64, moment: &str) -> String {
 /// `seq` tells one promotion from a later one of the same member.
 pub fn promotion_key(session_id: i64, user: &str, seq: i64) -> String {
     format!("promoted:{session_id}:{user}:{seq}")
+}
+
+/// A facilitator's duty notice for a session.
+pub fn duty_notice_key(session_id: i64, user: &str) -> String {
+    format!("duty:{session_id}:{user}")
+}
+
+/// A session's gap alert at one step (`7d`, `2d`).
+pub fn gap_alert_key(session_id: i64, step: &str) -> String {
+    format!("gap:{session_id}:{step}")
+}
+
+/// A session's gap alert at one step by DM to one pool member.
+pub fn gap_alert_dm_key(session_id: i64, step: &str, user: &str) -> String {
+    format!("gap:{session_id}:{step}:{user}")
+}
+
+/// What every gap alert of a session (in the channel and by DM) has its key start with.
+pub fn gap_alert_key_prefix(session_id: i64) -> String {
+    format!("gap:{session_id}:")
+}
+
+/// The redraw of a posted rota message (a gap alert or an open shift), by the key of
+/// the job that posted it.
+pub fn redraw_key(posted_key: &str) -> String {
+    format!("{REDRAW_PREFIX}{posted_key}")
+}
+
+/// What a redraw's key starts with, before the key of the job whose post it edits.
+pub const REDRAW_PREFIX: &str = "redraw:";
+
+/// An offer's post (`step` empty) or reminder (`3d`, `1d`) to a channel or a member.
+pub fn open_shift_key(offer_id: i64, step: &str, to: &str) -> String {
+    format!("{}{step}:{to}", open_shift_key_prefix(offer_id))
+}
+
+/// What every post and reminder of one offer's key starts with.
+pub fn open_shift_key_prefix(offer_id: i64) -> String {
+    format!("offer:{offer_id}:")
+}
+
+/// A rota note about an offer or assignment to one person.
+pub fn rota_note_key(about: &str, user: &str) -> String {
+    format!("rota-note:{about}:{user}")
 }
 
 /// How long card edits wait so a burst of clicks becomes one edit.

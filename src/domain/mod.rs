@@ -7,6 +7,7 @@
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
+//! - [`rota`]: the facilitator rota: hard rules and the fair, deterministic fill.
 //! - [`rsvp`]: answers, capacity and the waitlist; a click decided whole.
 //! - [`reminder`]: reminder offsets and when each reminder is due.
 //! - [`prompt`]: check-in prompts, the shuffle bag that rotates a deck, the default deck.
@@ -18,6 +19,7 @@ pub mod job;
 pub mod prompt;
 pub mod reminder;
 pub mod role;
+pub mod rota;
 pub mod rsvp;
 pub mod session;
 pub mod text;

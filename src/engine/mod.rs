@@ -21,6 +21,7 @@
 pub mod pacing;
 pub mod prompts;
 pub mod render;
+pub mod rota;
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
@@ -497,7 +498,10 @@ impl Engine {
         if !interrupted.is_empty() {
             let mut tx = store::begin_write_on(conn).await?;
             for job in interrupted {
-                let idempotent = job.kind == JobKind::CardEdit.as_str();
+                // Edits redraw from current data: doing one twice shows nothing twice.
+                let idempotent = [JobKind::CardEdit, JobKind::GapAlertEdit, JobKind::OpenShiftEdit]
+                    .iter()
+                    .any(|kind| job.kind == kind.as_str());
                 let age = job.attempted_at_ms.map(|at| Duration::milliseconds(now_ms - at));
                 // Before this column existed an interrupted job has no attempt time:
                 // as before, it is re-posted with its nonce.
@@ -565,7 +569,14 @@ impl Engine {
 /// Requests a job makes of Discord: a DM opens the member's DM channel first.
 fn requests_of(kind: JobKind) -> usize {
     match kind {
-        JobKind::DmReminder | JobKind::DmCancellation | JobKind::DmPromotion | JobKind::DmPromptApproved => 2,
+        JobKind::DmReminder
+        | JobKind::DmCancellation
+        | JobKind::DmPromotion
+        | JobKind::DutyNotice
+        | JobKind::OpenShiftDm
+        | JobKind::GapAlertDm
+        | JobKind::RotaNote
+        | JobKind::DmPromptApproved => 2,
         // A post and, with thread:yes, its thread.
         JobKind::Prompt => 2,
         _ => 1,

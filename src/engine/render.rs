@@ -56,7 +56,11 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     // Archiving a group ends its sessions: their notices and card redraws still go.
     let says_it_is_off = matches!(
         job.kind,
-        JobKind::Cancellation | JobKind::DmCancellation | JobKind::CardEdit
+        JobKind::Cancellation
+            | JobKind::DmCancellation
+            | JobKind::CardEdit
+            | JobKind::GapAlertEdit
+            | JobKind::OpenShiftEdit
     );
     if session.group_archived && !(cancelled && says_it_is_off) {
         return Ok(Rendered::Skip("The group was archived.".into()));
@@ -88,10 +92,19 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
                 "The card isn't posted yet; it will show the latest when it is.".into(),
             )),
         },
+        // A cancelled session's open shifts and gap alerts say so, and lose their Take.
+        JobKind::GapAlertEdit | JobKind::OpenShiftEdit => super::rota::render(conn, job, &session, now).await,
         JobKind::Prompt | JobKind::PromptNote | JobKind::DmPromptApproved => {
             Ok(Rendered::Skip("Prompt jobs are rendered above.".into()))
         }
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
+        JobKind::DutyNotice
+        | JobKind::OpenShift
+        | JobKind::OpenShiftDm
+        | JobKind::GapAlert
+        | JobKind::GapAlertDm
+        | JobKind::RotaNote
+        | JobKind::SwapApproval => super::rota::render(conn, job, &session, now).await,
         JobKind::Card => Ok(Rendered::Post {
             channel: session.channel.clone(),
             reply: card(conn, &session, now).await?,
@@ -207,6 +220,11 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         if !names.is_empty() {
             reply = reply.line(format!("Going: {}", names.join(", ")));
         }
+    }
+    // Facilitators' names are the only names a headcount group's card carries, and
+    // only when every one of them chose to be named.
+    if let Some(line) = super::rota::facilitating_line(conn, session.id).await? {
+        reply = reply.line(line);
     }
     reply = reply.line(format!("Session #{}", session.id));
     let id = session.id;

@@ -250,6 +250,49 @@ pub async fn skip_pending_for_session(
     Ok(done.rows_affected())
 }
 
+/// Skips a session's pending jobs whose keys start with `key_prefix` (an offer's
+/// posts and reminders, once it is taken).
+pub async fn skip_pending_with_prefix(
+    db: impl SqliteExecutor<'_>,
+    session_id: i64,
+    key_prefix: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE job SET state = 'skipped', last_error = ?, updated_at = ?
+         WHERE session_id = ? AND state = 'pending' AND substr(dedupe_key, 1, length(?)) = ?",
+    )
+    .bind(reason)
+    .bind(to_unix(now))
+    .bind(session_id)
+    .bind(key_prefix)
+    .bind(key_prefix)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The keys of a session's jobs that were sent and whose keys start with
+/// `key_prefix`: the posts a later change should redraw.
+pub async fn sent_keys_with_prefix(
+    db: impl SqliteExecutor<'_>,
+    session_id: i64,
+    key_prefix: &str,
+) -> Result<Vec<String>, StoreError> {
+    let keys = sqlx::query_scalar(
+        "SELECT dedupe_key FROM job
+         WHERE session_id = ? AND state = 'sent' AND substr(dedupe_key, 1, length(?)) = ?
+         ORDER BY id",
+    )
+    .bind(session_id)
+    .bind(key_prefix)
+    .bind(key_prefix)
+    .fetch_all(db)
+    .await?;
+    Ok(keys)
+}
+
 /// Puts back every job of a session that was skipped for `reason` (an ended session
 /// its series reaches again); returns how many.
 pub async fn revive_for_session(
@@ -292,7 +335,7 @@ pub async fn skip_pending_for_group(
 
 /// Skips every pending job whose key starts with `prefix` (a group's queued prompt
 /// ticks, when its schedule changes or pauses). Returns how many.
-pub async fn skip_pending_with_prefix(
+pub async fn skip_pending_keyed(
     db: impl SqliteExecutor<'_>,
     prefix: &str,
     reason: &str,

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod jobs;
 pub mod members;
 pub mod prompts;
+pub mod rota;
 pub mod rsvps;
 pub mod series;
 pub mod sessions;

@@ -6,6 +6,7 @@ mod support;
 
 mod console;
 mod discord;
+mod discord_rota;
 mod discord_rsvp;
 mod engine;
 mod engine_discord;
@@ -13,6 +14,7 @@ mod groups;
 mod meetings;
 mod prompts;
 mod readme;
+mod rota;
 mod rsvp;
 mod series_end;
 mod signposting;

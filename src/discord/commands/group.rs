@@ -98,6 +98,9 @@ pub async fn edit(
     #[autocomplete = "autocomplete::group"] group: String,
     #[max_length = 64] name: Option<String>,
     #[channel_types("Text", "News")] channel: Option<serenity::ChannelId>,
+    rota: Option<bool>,
+    swap_approval: Option<super::rota::ApprovalChoice>,
+    #[channel_types("Text", "News")] rota_channel: Option<serenity::ChannelId>,
     #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
     kind: Option<KindChoice>,
     #[max_length = 300] description: Option<String>,
@@ -120,6 +123,11 @@ pub async fn edit(
             facilitators_needed,
             privacy: privacy.map(Privacy::from),
             announce: input::optional(announce.as_deref(), input::duration)?,
+            rota: crate::app::rota::RotaChanges {
+                auto_fill: rota,
+                swap_approval: swap_approval.map(Into::into),
+                rota_channel: rota_channel.map(channel_ref),
+            },
         };
         app.group_edit(&actor, input).await
     })

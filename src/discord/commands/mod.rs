@@ -4,6 +4,7 @@ pub mod group;
 pub mod meeting;
 pub mod prompts;
 pub mod reminders;
+pub mod rota;
 pub mod rsvp;
 pub mod schedule;
 pub mod setup;
