@@ -90,7 +90,6 @@ impl App {
         prompt: &str,
         content_note: Option<&str>,
     ) -> AppResult {
-        authorize(actor, Action::Facilitate, "add prompts to a deck")?;
         let prompt = text::clean_required(
             Field::Prompt,
             prompt,
@@ -103,6 +102,8 @@ impl App {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
+        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "add prompts to a deck")?;
         require_active(&group)?;
         prompt_store::ensure_deck(&mut *tx, group.id, seed_for(group.id)).await?;
         let new = NewPrompt {
@@ -185,7 +186,8 @@ impl App {
                 reply = reply.line(format!("#{} {}{note}", prompt.id, prompt.text));
             }
         }
-        if !pending.is_empty() && actor.role.may(Action::Facilitate) {
+        let seen = super::rota::actor_in_group(&mut conn, actor, group.id).await?;
+        if !pending.is_empty() && seen.role.may(Action::Facilitate) {
             reply = reply.line(format!(
                 "{} waiting for review: /prompts review group:\"{}\"",
                 pending.len(),
@@ -197,10 +199,11 @@ impl App {
 
     /// `/prompts retire`: the prompt leaves the deck (and the current round).
     pub async fn prompts_retire(&self, actor: &Actor, prompt: PromptId) -> AppResult {
-        authorize(actor, Action::Facilitate, "retire prompts")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let (found, group) = find_prompt(&mut tx, actor, prompt).await?;
+        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "retire prompts")?;
         if found.state == PromptState::Retired {
             return Err(AppError::invalid(format!(
                 "Prompt #{} is already retired.",
@@ -236,10 +239,11 @@ impl App {
 
     /// `/prompts use-default yes|no`: hearth's own deck joins the group's, or leaves it.
     pub async fn prompts_use_default(&self, actor: &Actor, group: &str, on: bool) -> AppResult {
-        authorize(actor, Action::Facilitate, "change a prompt deck")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
+        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "change a prompt deck")?;
         require_active(&group)?;
         prompt_store::ensure_deck(&mut *tx, group.id, seed_for(group.id)).await?;
         prompt_store::set_use_default(&mut *tx, group.id, on).await?;
@@ -310,10 +314,11 @@ impl App {
 
     /// `/prompts schedule`: when the group's prompts are posted; queues the next one.
     pub async fn prompts_schedule(&self, actor: &Actor, input: PromptSchedule) -> AppResult {
-        authorize(actor, Action::Organise, "schedule check-in prompts")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, &input.group).await?;
+        let seen = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Organise, "schedule check-in prompts")?;
         require_active(&group)?;
         prompt_store::ensure_deck(&mut *tx, group.id, seed_for(group.id)).await?;
         let stored = input.timing.as_stored();
@@ -355,10 +360,11 @@ impl App {
 
     /// `/prompts pause` and `/prompts resume`.
     pub async fn prompts_pause(&self, actor: &Actor, group: &str, paused: bool) -> AppResult {
-        authorize(actor, Action::Facilitate, "pause or resume check-in prompts")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
+        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "pause or resume check-in prompts")?;
         require_active(&group)?;
         let Some(schedule) = prompt_store::schedule(&mut *tx, group.id).await? else {
             return Err(AppError::invalid(format!(
@@ -407,10 +413,11 @@ impl App {
 
     /// `/prompts now`: one prompt posted straight away, from the same rotation.
     pub async fn prompts_now(&self, actor: &Actor, group: &str) -> AppResult {
-        authorize(actor, Action::Facilitate, "post a prompt now")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, group).await?;
+        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "post a prompt now")?;
         require_active(&group)?;
         if prompt_store::approved_ids(&mut *tx, group.id).await?.is_empty() {
             return Err(AppError::invalid(format!(
@@ -503,9 +510,10 @@ impl App {
 
     /// `/prompts review`: pending submissions, each with Approve / Reject.
     pub async fn prompts_review(&self, actor: &Actor, group: &str) -> AppResult {
-        authorize(actor, Action::Facilitate, "review submitted prompts")?;
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let group = find_group(&mut conn, &actor.community_id, group).await?;
+        let seen = super::rota::actor_in_group(&mut conn, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "review submitted prompts")?;
         let pending = prompt_store::list(&mut *conn, group.id, PromptState::Pending).await?;
         if pending.is_empty() {
             return Ok(Reply::private(
@@ -544,10 +552,11 @@ impl App {
     /// The Approve / Reject buttons of a review. A member pressing one, or a second
     /// press after the first, changes nothing and says why.
     pub async fn prompts_review_click(&self, actor: &Actor, prompt: PromptId, review: Review) -> AppResult {
-        authorize(actor, Action::Facilitate, "approve or reject submitted prompts")?;
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let (found, group) = find_prompt(&mut tx, actor, prompt).await?;
+        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "approve or reject submitted prompts")?;
         let to = match review {
             Review::Approve => PromptState::Approved,
             Review::Reject => PromptState::Retired,

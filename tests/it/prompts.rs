@@ -521,6 +521,52 @@ mod session_start {
     }
 
     #[tokio::test]
+    async fn a_member_of_the_groups_rota_pool_reviews_its_prompts_as_a_facilitator() {
+        let t = spawn_app(utc(2026, 3, 2, 9, 0)).await;
+        group_with_meeting(
+            &t.app,
+            "Europe/London",
+            "Circle",
+            "#circle",
+            "2026-03-03 18:30",
+            "weekly",
+        )
+        .await;
+        let cora = coordinator();
+        let fen = crate::support::actor("Fen", hearth::domain::role::Role::Member);
+        let mo = crate::support::member();
+        t.app
+            .prompts_submit(&mo, "Circle", "What made you smile?", None)
+            .await
+            .expect("submitted");
+        let before = t.app.prompts_review(&fen, "Circle").await;
+        assert!(before.is_err(), "not yet in the pool");
+        let person = hearth::app::rota::Person {
+            user_id: fen.user_id.clone(),
+            name: fen.name.clone(),
+            member: true,
+        };
+        t.app
+            .rota_facilitator_add(&cora, "Circle", person, false, None)
+            .await
+            .expect("in the pool");
+        let review = t
+            .app
+            .prompts_review(&fen, "Circle")
+            .await
+            .expect("a facilitator of Circle");
+        assert_eq!(review.buttons.len(), 2);
+        t.app
+            .prompts_review_click(
+                &fen,
+                input::prompt("1").expect("read"),
+                hearth::app::prompts::Review::Approve,
+            )
+            .await
+            .expect("approved");
+    }
+
+    #[tokio::test]
     async fn now_posts_at_once_from_the_same_rotation_and_retired_or_default_off_prompts_never_come_up() {
         let t = spawn_app(utc(2026, 3, 2, 9, 0)).await;
         group_with_meeting(
