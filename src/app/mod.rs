@@ -2,7 +2,9 @@
 //! domain rules, runs its writes in one transaction and returns a [`Reply`] that an
 //! adapter renders. Discord and the console call the same functions.
 
+pub mod audit_trail;
 pub mod catalogue;
+mod chart;
 mod error;
 pub mod groups;
 mod horizon;
@@ -10,8 +12,11 @@ pub mod input;
 mod jobs;
 pub mod lookup;
 pub mod meetings;
+pub mod privacy;
 pub mod prompts;
 pub mod reminders;
+pub mod report;
+pub mod retention;
 pub mod rota;
 pub mod rsvp;
 pub mod setup;

@@ -44,6 +44,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     match job.kind {
         JobKind::Prompt => return super::prompts::render_prompt(conn, job, now).await,
         JobKind::PromptNote | JobKind::DmPromptApproved => return Ok(super::prompts::render_note(job)),
+        JobKind::Alert => return Ok(super::alerts::render(job)),
+        JobKind::Retention => return Ok(Rendered::Skip("A retention run posts nothing.".into())),
         _ => {}
     }
     let Some(session_id) = job.session_id else {
@@ -94,9 +96,11 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         },
         // A cancelled session's open shifts and gap alerts say so, and lose their Take.
         JobKind::GapAlertEdit | JobKind::OpenShiftEdit => super::rota::render(conn, job, &session, now).await,
-        JobKind::Prompt | JobKind::PromptNote | JobKind::DmPromptApproved => {
-            Ok(Rendered::Skip("Prompt jobs are rendered above.".into()))
-        }
+        JobKind::Prompt
+        | JobKind::PromptNote
+        | JobKind::DmPromptApproved
+        | JobKind::Alert
+        | JobKind::Retention => Ok(Rendered::Skip("These jobs are rendered above.".into())),
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
         JobKind::DutyNotice
         | JobKind::OpenShift

@@ -2,6 +2,7 @@
 
 pub mod group;
 pub mod meeting;
+pub mod privacy;
 pub mod prompts;
 pub mod reminders;
 pub mod rota;
