@@ -208,13 +208,11 @@ pub fn looks_member_bearing(table: &str, column: &str) -> bool {
         "author",
         "owner",
         "person",
-        "who",
         "lane",
         "dedupe_key",
         "detail",
         "payload",
         "submitter",
-        "facilitator",
     ];
     words.iter().any(|w| column.contains(w))
 }

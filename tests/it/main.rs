@@ -12,6 +12,7 @@ mod engine;
 mod engine_discord;
 mod groups;
 mod meetings;
+mod privacy;
 mod prompts;
 mod readme;
 mod rota;
