@@ -21,10 +21,7 @@ pub async fn raise(
     about: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let Some(channel) = communities::get(&mut *conn, community_id)
-        .await?
-        .and_then(|c| c.alerts_channel)
-    else {
+    let Some(channel) = communities::alerts_channel(&mut *conn, community_id).await? else {
         return Ok(());
     };
     let job = PlannedJob {

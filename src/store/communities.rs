@@ -46,6 +46,17 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Communi
     .transpose()
 }
 
+/// Where the community's alerts go, read alone: an alert about a failure must not
+/// depend on the rest of the row being readable.
+pub async fn alerts_channel(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<String>, StoreError> {
+    let channel: Option<Option<String>> =
+        sqlx::query_scalar("SELECT alerts_channel FROM community WHERE id = ?")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(channel.flatten())
+}
+
 /// Makes sure the community row exists, so groups can refer to it.
 pub async fn ensure(db: impl SqliteExecutor<'_>, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO community (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")

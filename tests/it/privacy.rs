@@ -660,3 +660,259 @@ async fn a_long_audit_trail_comes_in_pages() {
     assert!(first.contains("/audit page:2"), "{first}");
     assert!(second.contains("Page 2 of"), "{second}");
 }
+
+// ----- retention on paused time, and alerts -----
+
+/// Moves paused tokio time (which the app's clock follows) on to `at`, stopping at
+/// each job's due time, and lets the dispatcher run what fell due at each stop.
+async fn step_to(
+    clock: &std::sync::Arc<dyn hearth::clock::Clock>,
+    engine: &mut hearth::engine::Engine,
+    at: chrono::DateTime<Utc>,
+) {
+    engine.run_until_idle().await.expect("the dispatcher runs");
+    while clock.now() < at {
+        let now = clock.now();
+        let next = engine
+            .next_due()
+            .await
+            .unwrap()
+            .filter(|due| *due > now)
+            .unwrap_or(at);
+        let step = next.min(at) - now;
+        tokio::time::advance(step.to_std().expect("a step ahead")).await;
+        engine.run_until_idle().await.expect("the dispatcher runs");
+    }
+}
+
+#[tokio::test]
+async fn the_retention_run_on_day_366_purges_what_is_366_days_old_and_nothing_younger() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock) = crate::support::spawn_app_on_tokio_time(
+        dir.path(),
+        Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap(),
+    )
+    .await;
+    let cora = coordinator();
+    app.setup(
+        &cora,
+        SetupInput {
+            timezone: Some(input::zone("Europe/London").unwrap()),
+            audit_retention_days: Some(366),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.group_create(
+        &cora,
+        hearth::app::groups::GroupCreate {
+            name: "Circle".into(),
+            channel: "#circle".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for when in ["2026-03-02 18:30", "2026-03-03 18:30"] {
+        app.meeting_add(
+            &cora,
+            hearth::app::meetings::MeetingAdd {
+                group: "Circle".into(),
+                when: input::when(when).unwrap(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let (chat, _deliveries) = crate::support::recording_chat::RecordingChat::new(clock.clone());
+    let engine = hearth::engine::Engine::new(app.pool().clone(), chat, clock.clone(), app.jobs_changed());
+    let mut engine = engine;
+    step_to(
+        &clock,
+        &mut engine,
+        Utc.with_ymd_and_hms(2026, 3, 3, 20, 0, 0).unwrap(),
+    )
+    .await;
+    app.attendance_mark(&cora, session(1), "Alder, Birch")
+        .await
+        .unwrap();
+    app.attendance_mark(&cora, session(2), "Cedar").await.unwrap();
+    let report = || app.report(&cora, date("2026-03-01"), date("2026-03-31"), None);
+    let before = report().await.unwrap();
+    let answers = || async {
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT session_id FROM rsvp ORDER BY session_id")
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
+        rows
+    };
+
+    // Day 366 of the first session (2 March 18:30 GMT): the run at 03:00 on 3 March 2027.
+    step_to(
+        &clock,
+        &mut engine,
+        Utc.with_ymd_and_hms(2027, 3, 3, 2, 59, 0).unwrap(),
+    )
+    .await;
+    assert_eq!(answers().await, [1, 1, 2], "nothing is purged a day early");
+    step_to(
+        &clock,
+        &mut engine,
+        Utc.with_ymd_and_hms(2027, 3, 3, 4, 0, 0).unwrap(),
+    )
+    .await;
+
+    assert_eq!(
+        answers().await,
+        [2],
+        "the session 366 days old is purged, the younger one is not"
+    );
+    let status = text(&app.status(&cora).await.unwrap());
+    assert!(
+        status.contains("removed 2 answers, 0 shifts, 0 old messages and 4 audit entries"),
+        "{status}"
+    );
+    step_to(
+        &clock,
+        &mut engine,
+        Utc.with_ymd_and_hms(2027, 3, 4, 4, 0, 0).unwrap(),
+    )
+    .await;
+    assert_eq!(answers().await, Vec::<i64>::new(), "the next day, the next one");
+    let after = report().await.unwrap();
+    assert_eq!(
+        file(&after, "csv"),
+        file(&before, "csv"),
+        "the counts per session stay"
+    );
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM retention_run WHERE error IS NULL")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(runs, 368, "once a day, from 1 March 2026 to 4 March 2027");
+}
+
+/// A group in `#circle` with a meeting tomorrow, the alerts channel `#alerts`, and an
+/// engine on a hand-moved clock posting through a recording chat.
+async fn alerting() -> (
+    TestApp,
+    hearth::engine::Engine,
+    std::sync::Arc<crate::support::recording_chat::RecordingChat>,
+    tokio::sync::mpsc::UnboundedReceiver<crate::support::recording_chat::Delivery>,
+) {
+    let t = spawn_app(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()).await;
+    crate::support::group_with_meeting(
+        &t.app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-02 18:30",
+        "weekly",
+    )
+    .await;
+    t.app
+        .setup(
+            &coordinator(),
+            SetupInput {
+                alerts_channel: Some("#alerts".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (chat, deliveries) =
+        crate::support::recording_chat::RecordingChat::new(std::sync::Arc::new(t.clock.clone()));
+    let engine = hearth::engine::Engine::new(
+        t.pool.clone(),
+        chat.clone(),
+        std::sync::Arc::new(t.clock.clone()),
+        t.app.jobs_changed(),
+    );
+    (t, engine, chat, deliveries)
+}
+
+fn posts_to(
+    deliveries: &mut tokio::sync::mpsc::UnboundedReceiver<crate::support::recording_chat::Delivery>,
+    to: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Ok(delivery) = deliveries.try_recv() {
+        if delivery.to == to {
+            out.push(delivery.text);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_deleted_channel_is_alerted_to_coordinators_once() {
+    let (t, mut engine, chat, mut deliveries) = alerting().await;
+    chat.gone_channels.lock().unwrap().insert("#circle".into());
+
+    engine.run_until_idle().await.unwrap();
+    t.clock.advance(chrono::Duration::hours(24));
+    engine.run_until_idle().await.unwrap();
+
+    let alerts = posts_to(&mut deliveries, "#alerts");
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        alerts[0].contains("#circle was deleted, or hearth can no longer see it"),
+        "{}",
+        alerts[0]
+    );
+}
+
+#[tokio::test]
+async fn closed_dms_are_alerted_once_and_name_nobody() {
+    let (t, mut engine, chat, mut deliveries) = alerting().await;
+    let sam = actor("Sam", Role::Member);
+    t.app.reminders_dm(&sam, true).await.unwrap();
+    t.app
+        .rsvp(&sam, session(1), RsvpState::Going, false)
+        .await
+        .unwrap();
+    chat.closed_dms.lock().unwrap().insert("user:Sam".into());
+
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 18, 0, 0).unwrap());
+    engine.run_until_idle().await.unwrap();
+
+    let alerts = posts_to(&mut deliveries, "#alerts");
+    assert_eq!(
+        alerts.len(),
+        1,
+        "one alert for the member, not one per reminder: {alerts:?}"
+    );
+    assert!(alerts[0].contains("direct messages are closed"), "{}", alerts[0]);
+    assert!(!alerts[0].contains("Sam"), "{}", alerts[0]);
+}
+
+#[tokio::test]
+async fn a_failed_retention_run_removes_nothing_and_alerts_coordinators() {
+    let (t, mut engine, _chat, mut deliveries) = alerting().await;
+    // A stored value the run can't read makes it fail part way.
+    sqlx::query("UPDATE community SET timezone = 'Not/AZone'")
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    let rows = t.count("rsvp").await;
+
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 3, 0, 0).unwrap());
+    engine.run_until_idle().await.unwrap();
+
+    let alerts = posts_to(&mut deliveries, "#alerts");
+    assert!(
+        alerts.iter().any(|a| a.contains("The retention run failed")),
+        "{alerts:?}"
+    );
+    assert_eq!(t.count("rsvp").await, rows);
+    let (error, next): (Option<String>, i64) = sqlx::query_as(
+        "SELECT (SELECT error FROM retention_run), (SELECT COUNT(*) FROM job WHERE dedupe_key = 'retention:guild-1:2026-03-03')",
+    )
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert!(error.is_some(), "the failure is recorded for /status");
+    assert_eq!(next, 1, "it tries again tomorrow");
+}
