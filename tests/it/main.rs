@@ -6,6 +6,7 @@ mod support;
 
 mod console;
 mod discord;
+mod discord_privacy;
 mod discord_rota;
 mod discord_rsvp;
 mod engine;
