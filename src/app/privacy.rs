@@ -151,6 +151,7 @@ impl App {
         let pseudonym = pseudonym();
         let community = actor.community_id.as_str();
         let mut tx = store::begin_write(self.pool()).await?;
+        let names = registry::known_names(&mut tx, community, user_id).await?;
         let released = release_future_shifts(&mut tx, community, user_id, None, now).await?;
         let upcoming = rsvps::for_user(&mut *tx, community, user_id, now).await?;
         let answers = retention::remove_answers(&mut tx, community, Removal::Member(user_id)).await?;
@@ -163,6 +164,7 @@ impl App {
             }
         }
         registry::delete_pending_submissions(&mut tx, community, user_id).await?;
+        registry::redact_names(&mut tx, community, &names).await?;
         let changed = registry::forget(&mut tx, community, user_id, &pseudonym).await?;
         let total: u64 = changed.iter().map(|(_, n)| n).sum::<u64>() + answers;
         let recorder = if on_behalf {

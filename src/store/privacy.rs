@@ -432,3 +432,51 @@ pub async fn delete_pending_submissions(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// The names a member is shown by in this community: on answers, in pools, on shifts
+/// they took. Read before forgetting, to take them out of sentences kept for others.
+pub async fn known_names(
+    conn: &mut SqliteConnection,
+    community_id: &str,
+    user_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT display_name FROM rsvp WHERE user_id = ?1 AND {rsvp}
+         UNION SELECT display_name FROM series_rsvp WHERE user_id = ?1 AND {series}
+         UNION SELECT display_name FROM rota_facilitator WHERE user_id = ?1 AND {group}
+         UNION SELECT taken_name FROM rota_offer WHERE taken_by = ?1 AND {rsvp}",
+        rsvp = Scope::Session.condition().replace('?', "?2"),
+        series = Scope::Series.condition().replace('?', "?2"),
+        group = Scope::Group.condition().replace('?', "?2"),
+    )))
+    .bind(user_id)
+    .bind(community_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(names
+        .into_iter()
+        .filter(|n| n.trim().chars().count() >= 2)
+        .collect())
+}
+
+/// Takes a forgotten member's names out of the rota notes kept for other members
+/// ("Ash has taken your shift" becomes "A facilitator has taken your shift").
+pub async fn redact_names(
+    conn: &mut SqliteConnection,
+    community_id: &str,
+    names: &[String],
+) -> Result<u64, StoreError> {
+    let mut changed = 0;
+    for name in names {
+        let done = sqlx::query(
+            "UPDATE job SET payload = REPLACE(payload, ?1, 'A facilitator')
+             WHERE community_id = ?2 AND kind = 'rota-note' AND INSTR(payload, ?1) > 0",
+        )
+        .bind(name)
+        .bind(community_id)
+        .execute(&mut *conn)
+        .await?;
+        changed += done.rows_affected();
+    }
+    Ok(changed)
+}

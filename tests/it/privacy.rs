@@ -916,3 +916,55 @@ async fn a_failed_retention_run_removes_nothing_and_alerts_coordinators() {
     assert!(error.is_some(), "the failure is recorded for /status");
     assert_eq!(next, 1, "it tries again tomorrow");
 }
+
+#[tokio::test]
+async fn a_forgotten_facilitators_name_leaves_the_notes_kept_for_others() {
+    let t = spawn_app(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()).await;
+    let cora = coordinator();
+    t.with_group("Circle", "Europe/London").await;
+    t.app
+        .rota_facilitator_add(&cora, "Circle", person("Ash"), false, None)
+        .await
+        .unwrap();
+    t.app
+        .meeting_add(
+            &cora,
+            hearth::app::meetings::MeetingAdd {
+                group: "Circle".into(),
+                when: input::when("2026-03-03 18:30").unwrap(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    t.app
+        .rota_facilitator_add(&cora, "Circle", person("Bo"), false, None)
+        .await
+        .unwrap();
+    t.app
+        .rota_swap(&actor("Ash", Role::Member), session(1))
+        .await
+        .unwrap();
+    t.app
+        .rota_take(&actor("Bo", Role::Member), session(1))
+        .await
+        .unwrap();
+    let notes = || async {
+        let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM job WHERE kind = 'rota-note'")
+            .fetch_all(&t.pool)
+            .await
+            .unwrap();
+        payloads.join("\n")
+    };
+    assert!(
+        notes().await.contains("Bo has taken your shift"),
+        "{}",
+        notes().await
+    );
+
+    t.app.privacy_forget_confirmed(&cora, "user:Bo").await.unwrap();
+
+    let kept = notes().await;
+    assert!(!kept.contains("Bo"), "{kept}");
+    assert!(kept.contains("A facilitator has taken your shift"), "{kept}");
+}
