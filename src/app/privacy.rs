@@ -180,7 +180,9 @@ impl App {
             &recorder,
             "privacy.forget",
             format!("user:{pseudonym}"),
-            Some(format!("{total} rows; {released} shifts to come released")),
+            Some(format!(
+                "rows changed: {total}; shifts to come released: {released}"
+            )),
             now,
         )
         .await?;
