@@ -9,7 +9,7 @@ use crate::domain::role::Action;
 use crate::domain::time::Tz;
 use crate::store::{audit, communities, StoreError};
 
-use super::{authorize, find_group, Actor, App, AppResult};
+use super::{authorize, find_optional_group, Actor, App, AppResult};
 
 /// Entries on one page.
 pub const PAGE: i64 = 15;
@@ -31,10 +31,7 @@ impl App {
             .await?
             .and_then(|c| c.timezone)
             .unwrap_or(Tz::UTC);
-        let group = match group {
-            Some(typed) => Some(find_group(&mut conn, &actor.community_id, typed).await?),
-            None => None,
-        };
+        let group = find_optional_group(&mut conn, &actor.community_id, group).await?;
         let (entries, total) = audit::page(
             &mut conn,
             &actor.community_id,

@@ -172,6 +172,18 @@ async fn find_group(
     )))
 }
 
+/// The group named by an optional `group:`, or `None` when it was left out.
+async fn find_optional_group(
+    conn: &mut store::Conn,
+    community_id: &str,
+    typed: Option<&str>,
+) -> Result<Option<group_store::Group>, AppError> {
+    match typed {
+        Some(typed) => Ok(Some(find_group(conn, community_id, typed).await?)),
+        None => Ok(None),
+    }
+}
+
 /// A group that can still be changed.
 fn require_active(group: &group_store::Group) -> Result<(), AppError> {
     if group.archived {

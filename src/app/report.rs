@@ -15,7 +15,7 @@ use crate::domain::time::resolve_local;
 use crate::store::{communities, reports, StoreError};
 
 use super::chart::{self, Bar};
-use super::{authorize, find_group, Actor, App, AppError, AppResult};
+use super::{authorize, find_optional_group, Actor, App, AppError, AppResult};
 
 impl App {
     pub async fn report(
@@ -29,10 +29,7 @@ impl App {
         check_span(from, to).map_err(AppError::Invalid)?;
         let now = self.now();
         let mut conn = self.pool().acquire().await.map_err(StoreError::from)?;
-        let group = match group {
-            Some(typed) => Some(find_group(&mut conn, &actor.community_id, typed).await?),
-            None => None,
-        };
+        let group = find_optional_group(&mut conn, &actor.community_id, group).await?;
         let suppress = communities::get(&mut *conn, &actor.community_id)
             .await?
             .is_none_or(|c| c.suppress_small_counts);

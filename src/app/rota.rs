@@ -32,7 +32,9 @@ use crate::store::{self, audit, communities, jobs, StoreError};
 
 use super::input::SessionId;
 use super::jobs::redraw_card;
-use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
+use super::{
+    authorize, find_group, find_optional_group, record_audit, require_active, Actor, App, AppError, AppResult,
+};
 
 /// Someone named in a command, as the adapter resolved them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1000,10 +1002,7 @@ impl App {
         }
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
-        let group = match group {
-            Some(typed) => Some(find_group(&mut tx, &actor.community_id, typed).await?),
-            None => None,
-        };
+        let group = find_optional_group(&mut tx, &actor.community_id, group).await?;
         let zone = match &group {
             Some(g) => g.zone,
             None => self.community_zone(&mut tx, &actor.community_id).await?,

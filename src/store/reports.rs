@@ -21,6 +21,25 @@ pub struct Loaded {
     pub kept_attendees: BTreeMap<(i64, String), i64>,
 }
 
+/// Runs a query over a span with its four binds: ?1 community, ?2 group (or NULL),
+/// ?3 and ?4 the span's start and end.
+async fn span_rows(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    community_id: &str,
+    group_id: Option<i64>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<sqlx::sqlite::SqliteRow>, StoreError> {
+    Ok(sqlx::query(sql)
+        .bind(community_id)
+        .bind(group_id)
+        .bind(to_unix(from))
+        .bind(to_unix(to))
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
 pub async fn load(
     conn: &mut SqliteConnection,
     community_id: &str,
@@ -29,7 +48,8 @@ pub async fn load(
     to: DateTime<Utc>,
 ) -> Result<Loaded, StoreError> {
     // A session after its series' end (kept, marked ended) never was planned to happen.
-    let rows = sqlx::query(
+    let rows = span_rows(
+        conn,
         "SELECT s.id, x.group_id, g.name, g.timezone, s.starts_at, s.status, g.facilitators_needed,
              (SELECT COUNT(*) FROM rota_assignment a WHERE a.session_id = s.id
                   AND a.state IN ('assigned', 'confirmed', 'swap-offered')) AS holders,
@@ -40,12 +60,11 @@ pub async fn load(
          WHERE g.community_id = ?1 AND (?2 IS NULL OR x.group_id = ?2)
            AND s.starts_at >= ?3 AND s.starts_at < ?4 AND s.ended = 0
          ORDER BY s.starts_at, s.id",
+        community_id,
+        group_id,
+        from,
+        to,
     )
-    .bind(community_id)
-    .bind(group_id)
-    .bind(to_unix(from))
-    .bind(to_unix(to))
-    .fetch_all(&mut *conn)
     .await?;
     let sessions = rows
         .iter()
@@ -69,20 +88,22 @@ pub async fn load(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    let rows = sqlx::query(concat!(
-        "SELECT r.session_id, r.user_id, ",
-        first_time!(),
-        " AS first_time
+    let rows = span_rows(
+        conn,
+        concat!(
+            "SELECT r.session_id, r.user_id, ",
+            first_time!(),
+            " AS first_time
          FROM rsvp r JOIN session s ON s.id = r.session_id JOIN series x ON x.id = s.series_id
          JOIN meeting_group g ON g.id = x.group_id
          WHERE g.community_id = ?1 AND (?2 IS NULL OR x.group_id = ?2)
            AND s.starts_at >= ?3 AND s.starts_at < ?4 AND r.attended = 1"
-    ))
-    .bind(community_id)
-    .bind(group_id)
-    .bind(to_unix(from))
-    .bind(to_unix(to))
-    .fetch_all(&mut *conn)
+        ),
+        community_id,
+        group_id,
+        from,
+        to,
+    )
     .await?;
     let attendance = rows
         .iter()

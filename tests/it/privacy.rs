@@ -135,11 +135,10 @@ fn the_member_heuristic_finds_the_columns_a_new_table_would_add() {
 
 // ----- a community to forget people in -----
 
-/// A Tuesday group needing one facilitator with Ash in its pool (so each session is
-/// filled as it is added), eight weekly sessions from 3 March 2026 18:30 London, and
-/// the alerts channel #alerts. Sam answers going to every session and asks for DMs;
-/// Kit to the first two; both attend the first, Sam the second too.
-async fn community() -> TestApp {
+/// A community in London with `setup`, the group Circle (one facilitator a session)
+/// with Ash in its pool, and `count` weekly sessions from Tuesday 3 March 2026 18:30,
+/// each filled with Ash as it is added.
+async fn circle_with_ash(setup: SetupInput, count: i64) -> TestApp {
     let t = spawn_app(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()).await;
     let cora = coordinator();
     t.app
@@ -147,8 +146,7 @@ async fn community() -> TestApp {
             &cora,
             SetupInput {
                 timezone: Some(input::zone("Europe/London").unwrap()),
-                alerts_channel: Some("#alerts".into()),
-                ..Default::default()
+                ..setup
             },
         )
         .await
@@ -175,12 +173,29 @@ async fn community() -> TestApp {
                 group: "Circle".into(),
                 when: input::when("2026-03-03 18:30").unwrap(),
                 repeat: Some(input::repeat("weekly").unwrap()),
-                count: Some(8),
+                count: Some(count),
                 ..Default::default()
             },
         )
         .await
         .unwrap();
+    t
+}
+
+/// A Tuesday group needing one facilitator with Ash in its pool (so each session is
+/// filled as it is added), eight weekly sessions from 3 March 2026 18:30 London, and
+/// the alerts channel #alerts. Sam answers going to every session and asks for DMs;
+/// Kit to the first two; both attend the first, Sam the second too.
+async fn community() -> TestApp {
+    let t = circle_with_ash(
+        SetupInput {
+            alerts_channel: Some("#alerts".into()),
+            ..Default::default()
+        },
+        8,
+    )
+    .await;
+    let cora = coordinator();
     let sam = actor("Sam", Role::Member);
     let kit = actor("Kit", Role::Member);
     t.app.reminders_dm(&sam, true).await.unwrap();
@@ -218,7 +233,7 @@ async fn community() -> TestApp {
     t
 }
 
-async fn march_report(t: &TestApp) -> Reply {
+async fn spring_report(t: &TestApp) -> Reply {
     t.app
         .report(&coordinator(), date("2026-03-01"), date("2026-04-30"), None)
         .await
@@ -230,7 +245,7 @@ async fn after_forget_an_export_is_empty_and_the_report_reads_the_same() {
     let t = community().await;
     let cora = coordinator();
     let sam = actor("Sam", Role::Member);
-    let before = march_report(&t).await;
+    let before = spring_report(&t).await;
     let sam_before = export_json(&t.app.privacy_export(&sam, None).await.unwrap());
     let ash_before = export_json(&t.app.privacy_export(&cora, Some(person("Ash"))).await.unwrap());
     assert!(
@@ -298,7 +313,7 @@ async fn after_forget_an_export_is_empty_and_the_report_reads_the_same() {
     let ash_after = export_json(&t.app.privacy_export(&cora, Some(person("Ash"))).await.unwrap());
     assert_eq!(held(&sam_after), Vec::<(String, usize)>::new());
     assert_eq!(held(&ash_after), Vec::<(String, usize)>::new());
-    let after = march_report(&t).await;
+    let after = spring_report(&t).await;
     assert_eq!(text(&after), text(&before));
     assert_eq!(file(&after, "csv"), file(&before, "csv"));
     // Ash's shifts still to come (sessions 3 to 8) are open, and the rota's gap alerts
@@ -433,47 +448,15 @@ async fn retention_of_zero_or_over_ten_years_is_refused_and_nothing_changes() {
 /// 3 Mar Alder, Birch, Cedar; 10 Mar Alder, Birch; 24 Mar Alder, Damson; 31 Mar nobody;
 /// 7 Apr Birch, Elder.
 async fn report_fixture(small_counts_hidden: bool) -> TestApp {
-    let t = spawn_app(Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()).await;
+    let t = circle_with_ash(
+        SetupInput {
+            small_counts_hidden: Some(small_counts_hidden),
+            ..Default::default()
+        },
+        6,
+    )
+    .await;
     let cora = coordinator();
-    t.app
-        .setup(
-            &cora,
-            SetupInput {
-                timezone: Some(input::zone("Europe/London").unwrap()),
-                small_counts_hidden: Some(small_counts_hidden),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    t.app
-        .group_create(
-            &cora,
-            hearth::app::groups::GroupCreate {
-                name: "Circle".into(),
-                channel: "#circle".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    t.app
-        .rota_facilitator_add(&cora, "Circle", person("Ash"), false, None)
-        .await
-        .unwrap();
-    t.app
-        .meeting_add(
-            &cora,
-            hearth::app::meetings::MeetingAdd {
-                group: "Circle".into(),
-                when: input::when("2026-03-03 18:30").unwrap(),
-                repeat: Some(input::repeat("weekly").unwrap()),
-                count: Some(6),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
     t.app.meeting_cancel(&cora, session(3), None).await.unwrap();
     t.app
         .rota_unassign(&cora, session(5), person("Ash"))
@@ -497,11 +480,7 @@ const NAMES: &[&str] = &["Alder", "Birch", "Cedar", "Damson", "Elder", "Ash", "w
 async fn a_report_gives_the_hand_counted_figures_and_names_nobody() {
     let t = report_fixture(false).await;
 
-    let reply = t
-        .app
-        .report(&coordinator(), date("2026-03-01"), date("2026-04-30"), None)
-        .await
-        .unwrap();
+    let reply = spring_report(&t).await;
 
     // March: held 3, 10, 24, 31 (17 cancelled); attendance 3 + 2 + 2 + 0 = 7; people
     // Alder, Birch, Cedar, Damson, each there for the first time; average 7 / 4 = 1.75;
@@ -533,11 +512,7 @@ async fn a_report_gives_the_hand_counted_figures_and_names_nobody() {
 async fn a_report_shows_counts_below_five_as_fewer_than_5_by_default() {
     let t = report_fixture(true).await;
 
-    let reply = t
-        .app
-        .report(&coordinator(), date("2026-03-01"), date("2026-04-30"), None)
-        .await
-        .unwrap();
+    let reply = spring_report(&t).await;
 
     let csv = String::from_utf8(file(&reply, "csv").to_vec()).unwrap();
     assert!(
@@ -584,22 +559,14 @@ async fn a_report_backwards_or_over_three_years_is_refused_and_members_cannot_as
 #[tokio::test]
 async fn forgetting_an_attendee_leaves_the_report_as_it_was() {
     let t = report_fixture(false).await;
-    let before = t
-        .app
-        .report(&coordinator(), date("2026-03-01"), date("2026-04-30"), None)
-        .await
-        .unwrap();
+    let before = spring_report(&t).await;
 
     t.app
         .privacy_forget_confirmed(&coordinator(), "walk-in:birch")
         .await
         .unwrap();
 
-    let after = t
-        .app
-        .report(&coordinator(), date("2026-03-01"), date("2026-04-30"), None)
-        .await
-        .unwrap();
+    let after = spring_report(&t).await;
     assert_eq!(file(&after, "csv"), file(&before, "csv"));
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rsvp WHERE user_id = 'walk-in:birch'")
         .fetch_one(&t.pool)
