@@ -8,6 +8,7 @@ mod console;
 mod discord;
 mod discord_rota;
 mod discord_rsvp;
+mod dropin;
 mod engine;
 mod engine_discord;
 mod groups;

@@ -1,0 +1,399 @@
+//! `/dropin hours|closed|list|status|here|leave`: a drop-in group's opening windows,
+//! its closed days, whether it is open now and who is on duty.
+//!
+//! Each window is stored as a weekly series of the group, so the horizon roll
+//! materialises it as sessions and the rota (fill, swaps, duty notices, gap alerts)
+//! staffs it unchanged; the window row remembers the weekday and wall times typed.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+
+use crate::chat::{Reply, Text, TimeStyle, Tone};
+use crate::domain::dropin::{self, ClosedDay, Hours, Status, Window};
+use crate::domain::group::GroupKind;
+use crate::domain::recurrence::{Recurrence, RecurrenceSpec, Repeat};
+use crate::domain::role::Action;
+use crate::domain::text::{self, Field};
+use crate::store::{self, dropin as dropin_store, groups::Group, series as series_store, sessions};
+
+use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
+
+/// The options of `/dropin hours` that add windows.
+#[derive(Debug, Clone)]
+pub struct DropinHours {
+    pub group: String,
+    pub days: Vec<Weekday>,
+    pub from: NaiveTime,
+    pub to: NaiveTime,
+}
+
+fn require_dropin(group: &Group) -> Result<(), AppError> {
+    if group.kind == GroupKind::DropIn {
+        return Ok(());
+    }
+    Err(AppError::invalid(format!(
+        "{} is a meeting group, not a drop-in. Drop-in hours are for groups made with kind:drop-in.",
+        group.name
+    )))
+}
+
+/// The group's hours and closed days from today (local) on.
+async fn load_hours(
+    conn: &mut store::Conn,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> Result<(Hours, Vec<ClosedDay>), AppError> {
+    let windows = dropin_store::windows(&mut *conn, group.id).await?;
+    let hours = Hours::from_stored(windows.into_iter().map(|w| w.window).collect());
+    let yesterday = now.with_timezone(&group.zone).date_naive() - Duration::days(1);
+    let closed = dropin_store::closed_days(&mut *conn, group.id, yesterday).await?;
+    Ok((hours, closed))
+}
+
+/// The first date on or after `from` that falls on `day`.
+fn next_on(from: NaiveDate, day: Weekday) -> NaiveDate {
+    let ahead =
+        (7 + i64::from(day.num_days_from_monday()) - i64::from(from.weekday().num_days_from_monday())) % 7;
+    from + Duration::days(ahead)
+}
+
+/// The status as one line: open until, closed today, or closed until the next opening.
+pub(crate) fn status_text(status: &Status, zone: chrono_tz::Tz, on_duty: usize) -> Text {
+    match status {
+        Status::Open { until } => Text::new()
+            .strong("Open now")
+            .plain(" until ")
+            .time(*until, zone, TimeStyle::Full)
+            .plain(" (")
+            .time(*until, zone, TimeStyle::Relative)
+            .plain(format!(
+                ") · {on_duty} {} on duty",
+                if on_duty == 1 { "volunteer" } else { "volunteers" }
+            )),
+        Status::ClosedToday { reason, .. } => Text::new().strong(match reason {
+            Some(reason) => format!("Closed today: {reason}"),
+            None => "Closed today".to_string(),
+        }),
+        Status::Closed { next_open: Some(at) } => Text::new()
+            .strong("Closed")
+            .plain(" · next open ")
+            .time(*at, zone, TimeStyle::Full)
+            .plain(" (")
+            .time(*at, zone, TimeStyle::Relative)
+            .plain(")"),
+        Status::Closed { next_open: None } => Text::new().strong("Closed").plain(" · no opening hours set"),
+    }
+}
+
+impl App {
+    /// `/dropin hours group: days: from: to:`: adds a window on each day.
+    pub async fn dropin_hours(&self, actor: &Actor, input: DropinHours) -> AppResult {
+        let mut windows = Vec::new();
+        for day in &input.days {
+            windows.push(Window::new(*day, input.from, input.to)?);
+        }
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let group = find_group(&mut tx, &actor.community_id, &input.group).await?;
+        let seen = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Organise, "set drop-in hours")?;
+        require_active(&group)?;
+        require_dropin(&group)?;
+        let (hours, _) = load_hours(&mut tx, &group, now).await?;
+        let hours = hours.with_added(&windows)?;
+        let today = now.with_timezone(&group.zone).date_naive();
+        for window in &windows {
+            let start_local = next_on(today, window.day).and_time(window.from);
+            let spec = RecurrenceSpec {
+                repeat: Repeat::Weekly,
+                days: Some(vec![window.day]),
+                ..RecurrenceSpec::default()
+            };
+            let recurrence = Recurrence::build(start_local, &spec)?;
+            let new = series_store::NewSeries {
+                group_id: group.id,
+                repeat: Repeat::Weekly.as_str().into(),
+                rrule: recurrence.rule().to_string(),
+                start_local,
+                duration_minutes: window.wall_minutes(),
+                location: None,
+                created_by: actor.user_id.clone(),
+            };
+            let series_id = series_store::insert(&mut *tx, &new, now).await?;
+            dropin_store::insert_window(&mut *tx, group.id, series_id, window).await?;
+            let series = series_store::get(&mut *tx, series_id)
+                .await?
+                .ok_or_else(|| AppError::internal(&store::StoreError::Corrupt("series vanished".into())))?;
+            self.materialise(&mut tx, &series, group.zone, now).await?;
+            record_audit(
+                &mut tx,
+                actor,
+                "dropin.hours",
+                format!("series:{series_id}"),
+                Some(window.describe()),
+                now,
+            )
+            .await?;
+        }
+        self.commit(tx).await?;
+        let mut reply = Reply::private(Tone::Done, format!("{} is open", group.name))
+            .lines(hours.windows().iter().map(|w| Text::from(w.describe())))
+            .line(format!("Times are in {}.", group.zone.name()));
+        if windows.iter().any(Window::crosses_midnight) {
+            reply = reply.line(format!(
+                "{}–{} crosses midnight: it ends the next day.",
+                input.from.format("%H:%M"),
+                input.to.format("%H:%M")
+            ));
+        }
+        Ok(reply)
+    }
+
+    /// `/dropin hours group: clear:yes`: no more windows; sessions ahead end.
+    pub async fn dropin_clear(&self, actor: &Actor, group: &str) -> AppResult {
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let group = find_group(&mut tx, &actor.community_id, group).await?;
+        let seen = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Organise, "clear drop-in hours")?;
+        require_active(&group)?;
+        require_dropin(&group)?;
+        let windows = dropin_store::windows(&mut *tx, group.id).await?;
+        if windows.is_empty() {
+            return Err(AppError::invalid(format!(
+                "{} has no opening hours to clear.",
+                group.name
+            )));
+        }
+        let today = now.with_timezone(&group.zone).date_naive();
+        for stored in &windows {
+            let Some(series) = series_store::get(&mut *tx, stored.series_id).await? else {
+                continue;
+            };
+            let last = today.pred_opt().unwrap_or(today);
+            series_store::set_ended_after(&mut *tx, series.id, last).await?;
+            let series = series_store::Series {
+                ended_after: Some(last),
+                ..series
+            };
+            self.materialise(&mut tx, &series, group.zone, now).await?;
+        }
+        dropin_store::clear_windows(&mut *tx, group.id, now).await?;
+        record_audit(
+            &mut tx,
+            actor,
+            "dropin.clear",
+            format!("group:{}", group.id),
+            None,
+            now,
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(
+            Reply::private(Tone::Done, format!("{} has no opening hours now", group.name))
+                .line("Add new ones with /dropin hours group: days: from: to:."),
+        )
+    }
+
+    /// `/dropin closed group: date: [reason:]`: one day closed.
+    pub async fn dropin_closed(
+        &self,
+        actor: &Actor,
+        group: &str,
+        date: NaiveDate,
+        reason: Option<String>,
+    ) -> AppResult {
+        let reason = match &reason {
+            Some(typed) => text::clean(Field::Reason, typed)?.map(text::Clean::into_string),
+            None => None,
+        };
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let group = find_group(&mut tx, &actor.community_id, group).await?;
+        let seen = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Organise, "close a drop-in for a day")?;
+        require_active(&group)?;
+        require_dropin(&group)?;
+        let windows = dropin_store::windows(&mut *tx, group.id).await?;
+        let hours = Hours::from_stored(windows.iter().map(|w| w.window).collect());
+        if !hours.opens_on(date) {
+            return Err(AppError::invalid(format!(
+                "{} isn't open on {} anyway, so there is nothing to close.",
+                group.name,
+                date.format("%a %-d %b %Y")
+            )));
+        }
+        let today = now.with_timezone(&group.zone).date_naive();
+        if date < today {
+            return Err(AppError::invalid(format!(
+                "{} has passed. Please give today or a day ahead.",
+                date.format("%a %-d %b %Y")
+            )));
+        }
+        let day = ClosedDay {
+            date,
+            reason: reason.clone(),
+        };
+        dropin_store::set_closed_day(&mut *tx, group.id, &day, &actor.user_id, now).await?;
+        for stored in &windows {
+            for session in sessions::for_series_from(&mut *tx, stored.series_id, date).await? {
+                if session.local_date == date {
+                    sessions::cancel(&mut *tx, session.id, reason.as_deref().or(Some("closed"))).await?;
+                    super::jobs::sync_session_jobs(&mut tx, session.id, true, now).await?;
+                }
+            }
+        }
+        record_audit(
+            &mut tx,
+            actor,
+            "dropin.closed",
+            format!("group:{}", group.id),
+            Some(format!("{date} {}", reason.clone().unwrap_or_default())),
+            now,
+        )
+        .await?;
+        self.commit(tx).await?;
+        let mut reply = Reply::private(
+            Tone::Done,
+            format!("{} is closed on {}", group.name, date.format("%a %-d %b %Y")),
+        );
+        if let Some(reason) = reason {
+            reply = reply.line(format!("Reason shown to members: {reason}"));
+        }
+        Ok(reply)
+    }
+
+    /// `/dropin list`: every drop-in group's hours and its status now.
+    pub async fn dropin_list(&self, actor: &Actor) -> AppResult {
+        authorize(actor, Action::Browse, "list drop-ins")?;
+        let now = self.now();
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
+        let groups = store::groups::list(&mut *conn, &actor.community_id, false).await?;
+        let mut reply = Reply::private(Tone::Info, "Drop-ins");
+        let mut any = false;
+        for group in groups
+            .iter()
+            .filter(|g| g.kind == GroupKind::DropIn && !g.archived)
+        {
+            any = true;
+            let (hours, closed) = load_hours(&mut conn, group, now).await?;
+            let on_duty = dropin_store::on_duty(&mut *conn, group.id, now).await?.len();
+            let status = dropin::status(&hours, &closed, group.zone, now);
+            reply = reply.line(
+                Text::new()
+                    .strong(group.name.clone())
+                    .plain(": ")
+                    .then(status_text(&status, group.zone, on_duty)),
+            );
+            if hours.windows().is_empty() {
+                continue;
+            }
+            let windows: Vec<String> = hours.windows().iter().map(Window::describe).collect();
+            reply = reply.line(format!("{} ({})", windows.join(", "), group.zone.name()));
+        }
+        if !any {
+            reply = reply.line("No drop-in groups yet. /group create name: channel: kind:drop-in makes one.");
+        }
+        Ok(reply)
+    }
+
+    /// `/dropin status group:`: open or closed, until when, and who is on duty.
+    pub async fn dropin_status(&self, actor: &Actor, group: &str) -> AppResult {
+        authorize(actor, Action::Browse, "see a drop-in's status")?;
+        let now = self.now();
+        let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
+        let group = find_group(&mut conn, &actor.community_id, group).await?;
+        require_dropin(&group)?;
+        let (hours, closed) = load_hours(&mut conn, &group, now).await?;
+        let duty = dropin_store::on_duty(&mut *conn, group.id, now).await?;
+        let status = dropin::status(&hours, &closed, group.zone, now);
+        let mut reply =
+            Reply::private(Tone::Info, group.name.clone()).line(status_text(&status, group.zone, duty.len()));
+        let named: Vec<&str> = duty
+            .iter()
+            .filter(|stint| stint.show_name)
+            .map(|stint| stint.display_name.as_str())
+            .collect();
+        if !named.is_empty() {
+            reply = reply.line(format!("On duty: {}", named.join(", ")));
+        }
+        Ok(reply)
+    }
+
+    /// `/dropin here group:`: a facilitator of the group starts duty until the window ends.
+    pub async fn dropin_here(&self, actor: &Actor, group: &str) -> AppResult {
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let group = find_group(&mut tx, &actor.community_id, group).await?;
+        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "go on duty at a drop-in")?;
+        require_dropin(&group)?;
+        let (hours, closed) = load_hours(&mut tx, &group, now).await?;
+        let until = match dropin::status(&hours, &closed, group.zone, now) {
+            Status::Open { until } => until,
+            Status::ClosedToday { next_open, .. } | Status::Closed { next_open } => {
+                let next = match next_open {
+                    Some(at) => Text::new()
+                        .plain(" The next window opens ")
+                        .time(at, group.zone, TimeStyle::Full)
+                        .plain("."),
+                    None => Text::new().plain(" It has no opening hours yet."),
+                };
+                return Err(AppError::invalid(
+                    Text::new()
+                        .plain(format!(
+                            "{} isn't open now, so there is no duty to start.",
+                            group.name
+                        ))
+                        .then(next)
+                        .to_plain_string(),
+                ));
+            }
+        };
+        dropin_store::start_duty(&mut tx, group.id, &actor.user_id, &actor.name, now, until).await?;
+        record_audit(
+            &mut tx,
+            actor,
+            "dropin.here",
+            format!("group:{}", group.id),
+            None,
+            now,
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(
+            Reply::private(Tone::Done, format!("You're on duty at {}", group.name)).line(
+                Text::new()
+                    .plain("Until the window closes ")
+                    .time(until, group.zone, TimeStyle::Full)
+                    .plain(", or /dropin leave."),
+            ),
+        )
+    }
+
+    /// `/dropin leave group:`: ends the actor's duty now.
+    pub async fn dropin_leave(&self, actor: &Actor, group: &str) -> AppResult {
+        let now = self.now();
+        let mut tx = store::begin_write(self.pool()).await?;
+        let group = find_group(&mut tx, &actor.community_id, group).await?;
+        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
+        authorize(&seen, Action::Facilitate, "leave duty at a drop-in")?;
+        require_dropin(&group)?;
+        if !dropin_store::end_duty(&mut tx, group.id, &actor.user_id, now).await? {
+            return Err(AppError::invalid(format!(
+                "You aren't on duty at {} now.",
+                group.name
+            )));
+        }
+        record_audit(
+            &mut tx,
+            actor,
+            "dropin.leave",
+            format!("group:{}", group.id),
+            None,
+            now,
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(Reply::private(Tone::Done, format!("You're off duty at {}", group.name)).line("Thank you."))
+    }
+}

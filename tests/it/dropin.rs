@@ -1,0 +1,230 @@
+//! Drop-ins through the app: opening hours as sessions of the group, closed days,
+//! the status, and duty; bad input refused with a sentence and nothing changed.
+
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use hearth::app::dropin::DropinHours;
+use hearth::app::rota::Person;
+use hearth::domain::group::GroupKind;
+use hearth::domain::role::Role;
+
+use crate::support::{actor, coordinator, member, spawn_app, text, TestApp};
+
+fn time(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap()
+}
+
+/// Tuesday 2026-12-01 09:00 UTC, London (GMT): a drop-in "Open Door" with Kit in its pool.
+async fn open_door() -> TestApp {
+    let t = spawn_app(Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()).await;
+    let cora = coordinator();
+    t.app
+        .setup(
+            &cora,
+            hearth::app::setup::SetupInput {
+                timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("setup");
+    t.app
+        .group_create(
+            &cora,
+            hearth::app::groups::GroupCreate {
+                name: "Open Door".into(),
+                channel: "#door".into(),
+                kind: Some(GroupKind::DropIn),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("group create");
+    t.app
+        .rota_facilitator_add(
+            &cora,
+            "Open Door",
+            Person {
+                user_id: "user:Kit".into(),
+                name: "Kit".into(),
+                member: true,
+            },
+            false,
+            None,
+        )
+        .await
+        .expect("pool");
+    t
+}
+
+fn hours(days: Vec<Weekday>, from: NaiveTime, to: NaiveTime) -> DropinHours {
+    DropinHours {
+        group: "Open Door".into(),
+        days,
+        from,
+        to,
+    }
+}
+
+#[tokio::test]
+async fn opening_hours_become_sessions_of_the_group_and_the_status_follows_them() {
+    let t = open_door().await;
+    let reply = t
+        .app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Tue, Weekday::Thu], time(14, 0), time(16, 0)),
+        )
+        .await
+        .expect("hours");
+    assert!(text(&reply).contains("Tue 14:00–16:00"), "{}", text(&reply));
+    let sessions = t.sessions().await;
+    assert!(
+        sessions.len() >= 20,
+        "a horizon of Tuesdays and Thursdays: {sessions:?}"
+    );
+    assert_eq!(sessions[0].2, "2026-12-01");
+
+    let closed = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(closed.contains("Closed · next open"), "{closed}");
+
+    t.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 14, 30, 0).unwrap());
+    let open = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(
+        open.contains("Open now until") && open.contains("0 volunteers on duty"),
+        "{open}"
+    );
+
+    let kit = actor("Kit", Role::Member);
+    t.app.dropin_here(&kit, "Open Door").await.expect("here");
+    let staffed = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(
+        staffed.contains("1 volunteer on duty") && staffed.contains("On duty: Kit"),
+        "{staffed}"
+    );
+
+    t.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 15, 0, 0).unwrap());
+    t.app.dropin_leave(&kit, "Open Door").await.expect("leave");
+    let left = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(left.contains("0 volunteers on duty"), "{left}");
+}
+
+#[tokio::test]
+async fn a_closed_day_cancels_that_days_session_and_says_closed_today() {
+    let t = open_door().await;
+    t.app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Mon], time(14, 0), time(16, 0)),
+        )
+        .await
+        .expect("hours");
+    let date = NaiveDate::from_ymd_opt(2026, 12, 28).unwrap();
+    t.app
+        .dropin_closed(&coordinator(), "Open Door", date, Some("bank holiday".into()))
+        .await
+        .expect("closed");
+    let cancelled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM session WHERE local_date = '2026-12-28' AND status = 'cancelled'",
+    )
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert_eq!(cancelled, 1);
+    t.clock.set(Utc.with_ymd_and_hms(2026, 12, 28, 15, 0, 0).unwrap());
+    let status = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(status.contains("Closed today: bank holiday"), "{status}");
+}
+
+#[tokio::test]
+async fn bad_drop_in_input_is_refused_with_a_sentence_and_nothing_changes() {
+    let t = open_door().await;
+    t.app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Thu], time(14, 0), time(16, 0)),
+        )
+        .await
+        .expect("hours");
+    let windows = t.count("dropin_window").await;
+    let series = t.count("series").await;
+
+    let overlap = t
+        .app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Thu], time(15, 0), time(17, 0)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        overlap.to_string().contains("overlaps Thu 14:00–16:00"),
+        "{overlap}"
+    );
+    let empty = t
+        .app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Fri], time(15, 0), time(15, 0)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        empty.to_string().starts_with("A window needs to: after from:"),
+        "{empty}"
+    );
+    let by_member = t
+        .app
+        .dropin_hours(&member(), hours(vec![Weekday::Fri], time(10, 0), time(12, 0)))
+        .await
+        .unwrap_err();
+    assert!(!by_member.to_string().is_empty());
+    let no_window = t
+        .app
+        .dropin_closed(
+            &coordinator(),
+            "Open Door",
+            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        no_window.to_string().contains("isn't open on Mon 7 Dec 2026"),
+        "{no_window}"
+    );
+    let outside = t
+        .app
+        .dropin_here(&actor("Kit", Role::Member), "Open Door")
+        .await
+        .unwrap_err();
+    assert!(
+        outside.to_string().contains("isn't open now") && outside.to_string().contains("next window opens"),
+        "{outside}"
+    );
+    let not_pool = t.app.dropin_here(&member(), "Open Door").await.unwrap_err();
+    assert!(not_pool.to_string().contains("Only a facilitator"), "{not_pool}");
+
+    assert_eq!(t.count("dropin_window").await, windows);
+    assert_eq!(t.count("series").await, series);
+    assert_eq!(t.count("dropin_closed_day").await, 0);
+    assert_eq!(t.count("dropin_duty").await, 0);
+}
+
+#[tokio::test]
+async fn a_window_past_midnight_is_allowed_and_said() {
+    let t = open_door().await;
+    let reply = t
+        .app
+        .dropin_hours(&coordinator(), hours(vec![Weekday::Fri], time(22, 0), time(2, 0)))
+        .await
+        .expect("hours");
+    assert!(text(&reply).contains("crosses midnight"), "{}", text(&reply));
+    let cleared = t
+        .app
+        .dropin_clear(&coordinator(), "Open Door")
+        .await
+        .expect("clear");
+    assert!(text(&cleared).contains("no opening hours now"));
+    let status = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(status.contains("no opening hours set"), "{status}");
+}
