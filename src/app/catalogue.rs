@@ -145,6 +145,7 @@ const WHEN: Kind = Kind::Word {
 const DATE: Kind = Kind::Word {
     example: "2027-07-01",
 };
+const WALL_TIME: Kind = Kind::Word { example: "14:00" };
 const SPAN: Kind = Kind::Word { example: "7d" };
 const PROMPT: Kind = Kind::Word { example: "4" };
 const CRON: Kind = Kind::Word {
@@ -534,6 +535,61 @@ pub const COMMANDS: &[Command] = &[
         summary: "Submitted prompts waiting for review, with Approve and Reject",
         on_discord: true,
         options: &[req("group", "The group", GROUP)],
+    },
+    // ----- drop-ins (issue 12) -----
+    Command {
+        path: "dropin hours",
+        summary: "A drop-in's opening hours: add a window on some days, or clear them all",
+        on_discord: true,
+        options: &[
+            req("group", "The drop-in group", GROUP),
+            opt(
+                "days",
+                "Days it opens, e.g. mon,thu",
+                Kind::Word { example: "mon,thu" },
+            ),
+            opt("from", "Opening time in the group's zone, e.g. 14:00", WALL_TIME),
+            opt("to", "Closing time; before from: means the next day", WALL_TIME),
+            opt("clear", "yes to clear all the group's hours", Kind::YesNo),
+        ],
+    },
+    Command {
+        path: "dropin closed",
+        summary: "Close a drop-in for one day, e.g. a bank holiday",
+        on_discord: true,
+        options: &[
+            req("group", "The drop-in group", GROUP),
+            req("date", "The day, in the group's zone", DATE),
+            opt(
+                "reason",
+                "Shown to members, e.g. bank holiday",
+                Kind::Text(Field::Reason),
+            ),
+        ],
+    },
+    Command {
+        path: "dropin list",
+        summary: "Every drop-in: its hours and whether it is open now",
+        on_discord: true,
+        options: &[],
+    },
+    Command {
+        path: "dropin status",
+        summary: "Is a drop-in open now, until when, and who is on duty",
+        on_discord: true,
+        options: &[req("group", "The drop-in group", GROUP)],
+    },
+    Command {
+        path: "dropin here",
+        summary: "Start your duty at a drop-in now, until its window closes (facilitators)",
+        on_discord: true,
+        options: &[req("group", "The drop-in group", GROUP)],
+    },
+    Command {
+        path: "dropin leave",
+        summary: "End your duty at a drop-in now",
+        on_discord: true,
+        options: &[req("group", "The drop-in group", GROUP)],
     },
     Command {
         path: "status",

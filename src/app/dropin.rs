@@ -85,6 +85,42 @@ pub(crate) fn status_text(status: &Status, zone: chrono_tz::Tz, on_duty: usize) 
 }
 
 impl App {
+    /// `/dropin hours`: `clear:yes` clears the hours; otherwise `days:`, `from:` and
+    /// `to:` add a window on each day. The console and Discord both come here.
+    pub async fn dropin_hours_command(
+        &self,
+        actor: &Actor,
+        group: String,
+        days: Option<Vec<Weekday>>,
+        from: Option<NaiveTime>,
+        to: Option<NaiveTime>,
+        clear: bool,
+    ) -> AppResult {
+        if clear {
+            if days.is_some() || from.is_some() || to.is_some() {
+                return Err(AppError::invalid(
+                    "Give clear:yes alone, or days:, from: and to: to add hours, not both.",
+                ));
+            }
+            return self.dropin_clear(actor, &group).await;
+        }
+        let (Some(days), Some(from), Some(to)) = (days, from, to) else {
+            return Err(AppError::invalid(
+                "Opening hours need days:, from: and to:, for example days:mon,thu from:14:00 to:16:00 (or clear:yes to clear them).",
+            ));
+        };
+        self.dropin_hours(
+            actor,
+            DropinHours {
+                group,
+                days,
+                from,
+                to,
+            },
+        )
+        .await
+    }
+
     /// `/dropin hours group: days: from: to:`: adds a window on each day.
     pub async fn dropin_hours(&self, actor: &Actor, input: DropinHours) -> AppResult {
         let mut windows = Vec::new();
