@@ -10,6 +10,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::dropin::{self, ClosedDay, Hours, Status, Window};
 use crate::domain::group::GroupKind;
+use crate::domain::job::{dropin_edit_key, dropin_status_key, JobKind, PlannedJob};
 use crate::domain::recurrence::{Recurrence, RecurrenceSpec, Repeat};
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
@@ -54,6 +55,70 @@ fn next_on(from: NaiveDate, day: Weekday) -> NaiveDate {
     let ahead =
         (7 + i64::from(day.num_days_from_monday()) - i64::from(from.weekday().num_days_from_monday())) % 7;
     from + Duration::days(ahead)
+}
+
+/// Why a planned status edit was set aside: the plan was made again.
+const REPLANNED: &str = "The hours or duty changed; the edits were planned again.";
+
+/// Queues the status message's post (once per group) and its edits: one now, for
+/// this change, and one at each boundary over the horizon, each expiring at the next
+/// so that after downtime the status is corrected once, to the present.
+async fn plan_status(
+    conn: &mut store::Conn,
+    group: &Group,
+    horizon_end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (hours, closed) = load_hours(conn, group, now).await?;
+    let group_ref = group.id.to_string();
+    let post = PlannedJob {
+        kind: JobKind::DropinStatus,
+        dedupe_key: dropin_status_key(group.id),
+        target: Some(group.channel.clone()),
+        payload: group_ref.clone(),
+        due_at: now,
+        expires_at: None,
+    };
+    store::jobs::upsert(&mut *conn, &group.community_id, None, &post, now).await?;
+    let prefix = format!("dropin-edit:{}:", group.id);
+    store::jobs::skip_pending_keyed(&mut *conn, &prefix, REPLANNED, now).await?;
+    let boundaries = dropin::boundaries(&hours, &closed, group.zone, now, horizon_end);
+    // This change's own edit, now: a key of its own, so a second change at the same
+    // instant still edits after the first edit was sent.
+    let change_prefix = format!("{prefix}change:{}:", now.timestamp_micros());
+    let earlier = store::jobs::with_prefix(&mut *conn, &change_prefix, 1000)
+        .await?
+        .len();
+    let mut planned = vec![(
+        None,
+        PlannedJob {
+            kind: JobKind::DropinStatusEdit,
+            dedupe_key: format!("{change_prefix}{earlier}"),
+            target: Some(group.channel.clone()),
+            payload: group_ref.clone(),
+            due_at: now,
+            expires_at: boundaries.first().copied(),
+        },
+    )];
+    let mut at = boundaries.iter().copied().peekable();
+    while let Some(due) = at.next() {
+        let key = dropin_edit_key(group.id, due);
+        // An edit set aside by an earlier plan, and still wanted, waits again.
+        store::jobs::revive(&mut *conn, &key, REPLANNED, now).await?;
+        planned.push((
+            None,
+            PlannedJob {
+                kind: JobKind::DropinStatusEdit,
+                dedupe_key: key,
+                target: Some(group.channel.clone()),
+                payload: group_ref.clone(),
+                due_at: due,
+                expires_at: at.peek().copied(),
+            },
+        ));
+    }
+    store::jobs::upsert_many(&mut *conn, &group.community_id, &planned, now).await?;
+    Ok(())
 }
 
 /// The status as one line: open until, closed today, or closed until the next opening.
@@ -170,6 +235,7 @@ impl App {
             )
             .await?;
         }
+        plan_status(&mut tx, &group, self.horizon_end(now), now).await?;
         self.commit(tx).await?;
         let mut reply = Reply::private(Tone::Done, format!("{} is open", group.name))
             .lines(hours.windows().iter().map(|w| Text::from(w.describe())))
@@ -223,6 +289,7 @@ impl App {
             now,
         )
         .await?;
+        plan_status(&mut tx, &group, self.horizon_end(now), now).await?;
         self.commit(tx).await?;
         Ok(
             Reply::private(Tone::Done, format!("{} has no opening hours now", group.name))
@@ -287,6 +354,7 @@ impl App {
             now,
         )
         .await?;
+        plan_status(&mut tx, &group, self.horizon_end(now), now).await?;
         self.commit(tx).await?;
         let mut reply = Reply::private(
             Tone::Done,
@@ -395,6 +463,7 @@ impl App {
             now,
         )
         .await?;
+        plan_status(&mut tx, &group, self.horizon_end(now), now).await?;
         self.commit(tx).await?;
         Ok(
             Reply::private(Tone::Done, format!("You're on duty at {}", group.name)).line(
@@ -429,6 +498,7 @@ impl App {
             now,
         )
         .await?;
+        plan_status(&mut tx, &group, self.horizon_end(now), now).await?;
         self.commit(tx).await?;
         Ok(Reply::private(Tone::Done, format!("You're off duty at {}", group.name)).line("Thank you."))
     }

@@ -52,6 +52,10 @@ pub enum JobKind {
     PromptNote,
     /// "Your prompt was added", to the member who submitted it.
     DmPromptApproved,
+    /// A drop-in group's one status message, posted once.
+    DropinStatus,
+    /// The status message edited to the present, at a boundary or a duty change.
+    DropinStatusEdit,
 }
 
 impl JobKind {
@@ -77,6 +81,8 @@ impl JobKind {
             JobKind::Prompt => "prompt",
             JobKind::PromptNote => "prompt-note",
             JobKind::DmPromptApproved => "dm-prompt-approved",
+            JobKind::DropinStatus => "dropin-status",
+            JobKind::DropinStatusEdit => "dropin-status-edit",
         }
     }
 }
@@ -105,6 +111,8 @@ impl FromStr for JobKind {
             "prompt" => Ok(JobKind::Prompt),
             "prompt-note" => Ok(JobKind::PromptNote),
             "dm-prompt-approved" => Ok(JobKind::DmPromptApproved),
+            "dropin-status" => Ok(JobKind::DropinStatus),
+            "dropin-status-edit" => Ok(JobKind::DropinStatusEdit),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -195,6 +203,16 @@ pub fn cancellation_key(session_id: i64) -> String {
 
 pub fn dm_cancellation_key(session_id: i64, user: &str) -> String {
     format!("{}{user}", dm_key_prefix(JobKind::DmCancellation, session_id, ""))
+}
+
+/// The key of a drop-in group's one status post.
+pub fn dropin_status_key(group_id: i64) -> String {
+    format!("dropin-status:{group_id}")
+}
+
+/// The key of an edit of a drop-in's status at `at` (a boundary or a duty change).
+pub fn dropin_edit_key(group_id: i64, at: DateTime<Utc>) -> String {
+    format!("dropin-edit:{group_id}:{}", at.timestamp())
 }
 
 pub fn card_key(session_id: i64) -> String {

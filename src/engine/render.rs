@@ -44,6 +44,9 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     match job.kind {
         JobKind::Prompt => return super::prompts::render_prompt(conn, job, now).await,
         JobKind::PromptNote | JobKind::DmPromptApproved => return Ok(super::prompts::render_note(job)),
+        JobKind::DropinStatus | JobKind::DropinStatusEdit => {
+            return super::dropin::render(conn, job, now).await
+        }
         _ => {}
     }
     let Some(session_id) = job.session_id else {
@@ -94,9 +97,13 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         },
         // A cancelled session's open shifts and gap alerts say so, and lose their Take.
         JobKind::GapAlertEdit | JobKind::OpenShiftEdit => super::rota::render(conn, job, &session, now).await,
-        JobKind::Prompt | JobKind::PromptNote | JobKind::DmPromptApproved => {
-            Ok(Rendered::Skip("Prompt jobs are rendered above.".into()))
-        }
+        JobKind::Prompt
+        | JobKind::PromptNote
+        | JobKind::DmPromptApproved
+        | JobKind::DropinStatus
+        | JobKind::DropinStatusEdit => Ok(Rendered::Skip(
+            "Prompt and drop-in jobs are rendered above.".into(),
+        )),
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
         JobKind::DutyNotice
         | JobKind::OpenShift

@@ -440,6 +440,7 @@ macro_rules! lane_of_job {
     () => {
         "CASE WHEN j.kind LIKE 'dm-%' THEN 'dm:' || COALESCE(j.target, '')
               WHEN j.kind LIKE 'prompt%' THEN COALESCE(j.target, 'job:' || j.id)
+              WHEN j.kind LIKE 'dropin-%' THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind = 'card-edit' THEN COALESCE(s.card_channel, g.channel, 'job:' || j.id)
               ELSE COALESCE(g.channel, 'job:' || j.id) END"
     };
