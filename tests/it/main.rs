@@ -6,6 +6,7 @@ mod support;
 
 mod console;
 mod discord;
+mod discord_dropin;
 mod discord_rota;
 mod discord_rsvp;
 mod dropin;

@@ -1,0 +1,132 @@
+//! Drop-ins end to end through the fake Discord: the one status message in the
+//! group's channel is edited, never reposted, at the opening and the closing, when a
+//! facilitator says `/dropin here`, and on a bank-holiday closure.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use hearth::app::App;
+use hearth::clock::ManualClock;
+use hearth::discord::chat::DiscordChat;
+use hearth::engine::Engine;
+use serde_json::Value;
+
+use crate::support::app_on_file;
+use crate::support::bot::{colour, Bot, PROBLEM_COLOUR};
+use crate::support::fake_discord::{Actor, FakeDiscord, SlashCommand};
+
+const DOOR: u64 = 401;
+
+fn utc(d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, d, h, mi, 0).unwrap()
+}
+
+fn coordinator() -> Actor {
+    Actor::member(42, "cora").permissions(FakeDiscord::MEMBER_PERMISSIONS | FakeDiscord::MANAGE_GUILD)
+}
+
+fn ash() -> Actor {
+    Actor::member(51, "ash")
+}
+
+fn embed_text(message: &Value) -> String {
+    let embed = &message["embeds"][0];
+    let title = embed["title"].as_str().unwrap_or_default();
+    let description = embed["description"].as_str().unwrap_or_default();
+    format!("{title}\n{description}")
+}
+
+fn is_status(message: &Value) -> bool {
+    let text = embed_text(message);
+    text.contains("Open now") || text.contains("Closed")
+}
+
+#[tokio::test]
+async fn one_status_message_is_edited_at_opening_closing_duty_and_a_bank_holiday() {
+    let fake = Arc::new(FakeDiscord::start().await);
+    fake.add_channel(FakeDiscord::GUILD_ID, DOOR, "door");
+    fake.add_member(FakeDiscord::GUILD_ID, 51, "ash", &[]);
+    fake.add_member(FakeDiscord::GUILD_ID, 42, "cora", &[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Tuesday 1 December 2026, 09:00 GMT.
+    let clock = ManualClock::new(utc(1, 9, 0));
+    let app: App = app_on_file(&dir.path().join("hearth.db"), clock.clone()).await;
+    let bot = Bot::start(&fake, app.clone()).await;
+    let chat = DiscordChat::new("fake-token", Some(fake.base_url())).expect("the HTTP client builds");
+    let mut engine = Engine::new(
+        app.pool().clone(),
+        Arc::new(chat),
+        Arc::new(clock.clone()),
+        app.jobs_changed(),
+    );
+    for command in [
+        SlashCommand::new("setup").string("timezone", "Europe/London"),
+        SlashCommand::new("group create")
+            .string("name", "Open Door")
+            .channel("channel", DOOR)
+            .integer("kind", 1),
+        SlashCommand::new("rota facilitator add")
+            .string("group", "Open Door")
+            .user("user", ash().user_id()),
+        SlashCommand::new("dropin hours")
+            .string("group", "Open Door")
+            .string("days", "tue")
+            .string("from", "14:00")
+            .string("to", "16:00"),
+        SlashCommand::new("dropin closed")
+            .string("group", "Open Door")
+            .string("date", "2026-12-08")
+            .string("reason", "bank holiday"),
+    ] {
+        let answer = fake.push_command(&coordinator(), command).await;
+        assert!(colour(&answer) != Some(PROBLEM_COLOUR), "{answer:?}");
+    }
+    engine.run_until_idle().await.expect("the dispatcher runs");
+    let statuses: Vec<Value> = fake.messages_in(DOOR).into_iter().filter(is_status).collect();
+    assert_eq!(statuses.len(), 1, "{statuses:?}");
+    let status_id: u64 = statuses[0]["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("an id");
+    let shown = |fake: &FakeDiscord| embed_text(&fake.message(status_id).expect("the status is live"));
+    assert!(shown(&fake).contains("Closed** · next open"), "{}", shown(&fake));
+
+    clock.set(utc(1, 14, 0));
+    engine.run_until_idle().await.expect("the dispatcher runs");
+    assert!(
+        shown(&fake).contains("Open now** until") && shown(&fake).contains("0 volunteers on duty"),
+        "{}",
+        shown(&fake)
+    );
+
+    clock.set(utc(1, 14, 20));
+    let here = fake
+        .push_command(
+            &ash(),
+            SlashCommand::new("dropin here").string("group", "Open Door"),
+        )
+        .await;
+    assert!(
+        here.ephemeral && colour(&here) != Some(PROBLEM_COLOUR),
+        "{here:?}"
+    );
+    engine.run_until_idle().await.expect("the dispatcher runs");
+    assert!(shown(&fake).contains("1 volunteer on duty"), "{}", shown(&fake));
+
+    clock.set(utc(1, 16, 0));
+    engine.run_until_idle().await.expect("the dispatcher runs");
+    assert!(shown(&fake).contains("Closed** · next open"), "{}", shown(&fake));
+
+    clock.set(utc(8, 9, 0));
+    engine.run_until_idle().await.expect("the dispatcher runs");
+    assert!(
+        shown(&fake).contains("Closed today: bank holiday"),
+        "{}",
+        shown(&fake)
+    );
+
+    let statuses = fake.messages_in(DOOR).into_iter().filter(is_status).count();
+    assert_eq!(statuses, 1, "one status message, edited, never reposted");
+    bot.stop().await;
+    app.pool().close().await;
+}
