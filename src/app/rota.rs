@@ -1535,18 +1535,18 @@ impl App {
         let mut tx = store::begin_write(self.pool()).await?;
         let group = find_group(&mut tx, &actor.community_id, &input.group).await?;
         require_active(&group)?;
-        authorize(actor, Action::Organise, "change a group's rota settings")?;
-        let mut settings: RotaSettings = rota_store::settings(&mut *tx, group.id).await?;
-        if let Some(auto) = input.auto_fill {
-            settings.auto_fill = auto;
-        }
-        if let Some(approval) = input.swap_approval {
-            settings.swap_approval = approval;
-        }
-        if let Some(channel) = input.rota_channel {
-            settings.rota_channel = channel.as_deref().map(parse_channel).transpose()?;
-        }
-        rota_store::save_settings(&mut *tx, group.id, &settings).await?;
+        // As with /group edit, which takes the same settings: a lead may change them.
+        let acting = organiser_in_group(&mut tx, actor, group.id).await?;
+        authorize(&acting, Action::Organise, "change a group's rota settings")?;
+        let changes = RotaChanges {
+            auto_fill: input.auto_fill,
+            swap_approval: input.swap_approval,
+            rota_channel: input
+                .rota_channel
+                .map(|channel| channel.unwrap_or_else(|| "none".to_string())),
+        };
+        apply_rota_changes(&mut tx, &group, &changes).await?;
+        let settings: RotaSettings = rota_store::settings(&mut *tx, group.id).await?;
         let shown = format!(
             "auto:{} swap_approval:{} rota_channel:{}",
             yes_no(settings.auto_fill),
