@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::dropin::{self, ClosedDay, Hours, Status, Window};
 use crate::domain::group::GroupKind;
-use crate::domain::job::{dropin_edit_key, dropin_status_key, JobKind, PlannedJob};
+use crate::domain::job::{dropin_edit_key, dropin_edit_prefix, dropin_status_key, JobKind, PlannedJob};
 use crate::domain::recurrence::{Recurrence, RecurrenceSpec, Repeat};
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
@@ -80,7 +80,7 @@ async fn plan_status(
         expires_at: None,
     };
     store::jobs::upsert(&mut *conn, &group.community_id, None, &post, now).await?;
-    let prefix = format!("dropin-edit:{}:", group.id);
+    let prefix = dropin_edit_prefix(group.id);
     store::jobs::skip_pending_keyed(&mut *conn, &prefix, REPLANNED, now).await?;
     let boundaries = dropin::boundaries(&hours, &closed, group.zone, now, horizon_end);
     // This change's own edit, now: a key of its own, so a second change at the same
@@ -89,17 +89,27 @@ async fn plan_status(
     let earlier = store::jobs::with_prefix(&mut *conn, &change_prefix, 1000)
         .await?
         .len();
-    let mut planned = vec![(
-        None,
-        PlannedJob {
-            kind: JobKind::DropinStatusEdit,
-            dedupe_key: format!("{change_prefix}{earlier}"),
-            target: Some(group.channel.clone()),
-            payload: group_ref.clone(),
-            due_at: now,
-            expires_at: boundaries.first().copied(),
-        },
-    )];
+    let change = PlannedJob {
+        kind: JobKind::DropinStatusEdit,
+        dedupe_key: format!("{change_prefix}{earlier}"),
+        target: Some(group.channel.clone()),
+        payload: group_ref,
+        due_at: now,
+        expires_at: boundaries.first().copied(),
+    };
+    store::jobs::upsert(&mut *conn, &group.community_id, None, &change, now).await?;
+    queue_boundary_edits(conn, group, &boundaries, now).await
+}
+
+/// Queues an edit of the status at each of `boundaries` (in time order), each
+/// expiring at the next, so that after downtime only the latest one due is sent.
+async fn queue_boundary_edits(
+    conn: &mut store::Conn,
+    group: &Group,
+    boundaries: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut planned = Vec::with_capacity(boundaries.len());
     let mut at = boundaries.iter().copied().peekable();
     while let Some(due) = at.next() {
         let key = dropin_edit_key(group.id, due);
@@ -111,7 +121,7 @@ async fn plan_status(
                 kind: JobKind::DropinStatusEdit,
                 dedupe_key: key,
                 target: Some(group.channel.clone()),
-                payload: group_ref.clone(),
+                payload: group.id.to_string(),
                 due_at: due,
                 expires_at: at.peek().copied(),
             },
@@ -119,6 +129,66 @@ async fn plan_status(
     }
     store::jobs::upsert_many(&mut *conn, &group.community_id, &planned, now).await?;
     Ok(())
+}
+
+/// A drop-in's boundaries from its last planned status edit to `until`, the last
+/// planned one included (planned again, it expires at the first new one); `None`
+/// when there is nothing new, or its hours were never set (no edit was planned).
+async fn further_boundaries(
+    conn: &mut store::Conn,
+    group_id: i64,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<(Group, Vec<DateTime<Utc>>)>, AppError> {
+    let Some(group) = store::groups::get(&mut *conn, group_id).await? else {
+        return Ok(None);
+    };
+    let Some(last) = store::jobs::last_due_with_prefix(&mut *conn, &dropin_edit_prefix(group.id)).await?
+    else {
+        return Ok(None);
+    };
+    if group.archived || last >= until {
+        return Ok(None);
+    }
+    let (hours, closed) = load_hours(conn, &group, now).await?;
+    let boundaries = dropin::boundaries(&hours, &closed, group.zone, last - Duration::seconds(1), until);
+    if boundaries.iter().all(|at| *at <= last) {
+        return Ok(None);
+    }
+    Ok(Some((group, boundaries)))
+}
+
+/// The note a session cancelled for a closed day shows when no reason was given.
+const CLOSED_NOTE: &str = "closed";
+
+/// Of sessions just stored for `group`, cancels those on its closed days (a day closed
+/// before the horizon reached it) and returns their ids: they get no jobs and no
+/// rota, as if `/dropin closed` had found them stored. Nothing for a meeting group.
+pub(super) async fn cancel_on_closed_days(
+    conn: &mut store::Conn,
+    group: &Group,
+    stored: &[(i64, NaiveDate)],
+) -> Result<Vec<i64>, AppError> {
+    let Some(first) = stored.iter().map(|(_, date)| *date).min() else {
+        return Ok(Vec::new());
+    };
+    if group.kind != GroupKind::DropIn {
+        return Ok(Vec::new());
+    }
+    let closed = dropin_store::closed_days(&mut *conn, group.id, first).await?;
+    let mut cancelled = Vec::new();
+    for (id, date) in stored {
+        if let Some(day) = closed.iter().find(|day| day.date == *date) {
+            sessions::cancel(
+                &mut *conn,
+                *id,
+                Some(day.reason.as_deref().unwrap_or(CLOSED_NOTE)),
+            )
+            .await?;
+            cancelled.push(*id);
+        }
+    }
+    Ok(cancelled)
 }
 
 /// The status as one line: open until, closed today, or closed until the next opening.
@@ -150,6 +220,35 @@ pub(crate) fn status_text(status: &Status, zone: chrono_tz::Tz, on_duty: usize) 
 }
 
 impl App {
+    /// Plans each drop-in's status edits on to the horizon, from the last one planned:
+    /// a change plans them only as far as the horizon reached then, and a status left
+    /// without edits would go stale. Run with each horizon roll. Looks without the
+    /// write lock first; only a group with new boundaries gets a short write, which
+    /// looks again under the lock. Returns how many groups it planned further.
+    pub(crate) async fn keep_dropin_status_planned(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let until = self.horizon_end(now);
+        let mut extended = 0;
+        for group_id in dropin_store::active_group_ids(self.pool()).await? {
+            let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
+            if further_boundaries(&mut conn, group_id, until, now)
+                .await?
+                .is_none()
+            {
+                continue;
+            }
+            drop(conn);
+            let mut tx = store::begin_write(self.pool()).await?;
+            let Some((group, boundaries)) = further_boundaries(&mut tx, group_id, until, now).await? else {
+                tx.rollback().await.map_err(store::StoreError::from)?;
+                continue;
+            };
+            queue_boundary_edits(&mut tx, &group, &boundaries, now).await?;
+            self.commit(tx).await?;
+            extended += 1;
+        }
+        Ok(extended)
+    }
+
     /// `/dropin hours`: `clear:yes` clears the hours; otherwise `days:`, `from:` and
     /// `to:` add a window on each day. The console and Discord both come here.
     pub async fn dropin_hours_command(
@@ -340,7 +439,12 @@ impl App {
         for stored in &windows {
             for session in sessions::for_series_from(&mut *tx, stored.series_id, date).await? {
                 if session.local_date == date {
-                    sessions::cancel(&mut *tx, session.id, reason.as_deref().or(Some("closed"))).await?;
+                    sessions::cancel(
+                        &mut *tx,
+                        session.id,
+                        Some(reason.as_deref().unwrap_or(CLOSED_NOTE)),
+                    )
+                    .await?;
                     super::jobs::sync_session_jobs(&mut tx, session.id, true, now).await?;
                 }
             }

@@ -210,9 +210,14 @@ pub fn dropin_status_key(group_id: i64) -> String {
     format!("dropin-status:{group_id}")
 }
 
-/// The key of an edit of a drop-in's status at `at` (a boundary or a duty change).
+/// What every key of an edit of a drop-in's status starts with.
+pub fn dropin_edit_prefix(group_id: i64) -> String {
+    format!("dropin-edit:{group_id}:")
+}
+
+/// The key of an edit of a drop-in's status at a boundary `at`.
 pub fn dropin_edit_key(group_id: i64, at: DateTime<Utc>) -> String {
-    format!("dropin-edit:{group_id}:{}", at.timestamp())
+    format!("{}{}", dropin_edit_prefix(group_id), at.timestamp())
 }
 
 pub fn card_key(session_id: i64) -> String {

@@ -218,3 +218,14 @@ pub async fn on_duty(
         })
         .collect()
 }
+
+/// The ids of every drop-in group not archived, across communities: the horizon roll
+/// keeps each one's status edits planned.
+pub async fn active_group_ids(db: impl SqliteExecutor<'_>) -> Result<Vec<i64>, StoreError> {
+    let ids = sqlx::query_scalar(
+        "SELECT id FROM meeting_group WHERE kind = 'drop-in' AND archived_at IS NULL ORDER BY id",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(ids)
+}

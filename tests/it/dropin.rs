@@ -228,3 +228,129 @@ async fn a_window_past_midnight_is_allowed_and_said() {
     let status = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
     assert!(status.contains("no opening hours set"), "{status}");
 }
+
+/// Advances the clock a week at a time for `weeks`, rolling the horizon each week as
+/// `hearth serve` does.
+async fn roll_weekly(t: &TestApp, weeks: i64) {
+    for _ in 0..weeks {
+        t.clock.advance(chrono::Duration::weeks(1));
+        t.app.roll_horizon().await.expect("roll");
+    }
+}
+
+/// (due, expires) of the status edit planned for the boundary at `at`, if any.
+async fn status_edit_at(t: &TestApp, at: chrono::DateTime<Utc>) -> Option<(i64, Option<i64>)> {
+    sqlx::query_as(
+        "SELECT due_at, expires_at FROM job WHERE kind = 'dropin-status-edit' AND state = 'pending' AND due_at = ?",
+    )
+    .bind(at.timestamp())
+    .fetch_optional(&t.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_status_edits_stay_planned_as_the_horizon_rolls_far_past_twelve_weeks() {
+    let t = open_door().await;
+    t.app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Tue], time(14, 0), time(16, 0)),
+        )
+        .await
+        .expect("hours");
+
+    roll_weekly(&t, 30).await;
+
+    // Now Tuesday 29 June 2027: the horizon reaches late September, in BST.
+    let furthest: i64 = sqlx::query_scalar(
+        "SELECT MAX(due_at) FROM job WHERE kind = 'dropin-status-edit' AND state = 'pending'",
+    )
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert!(
+        furthest >= (hearth::clock::Clock::now(&t.clock) + chrono::Duration::weeks(11)).timestamp(),
+        "edits are planned almost to the horizon, not only to the first 12 weeks"
+    );
+    // Tuesday 10 August 2027, 14:00–16:00 BST: an edit at each, the opening's
+    // expiring at the closing and the closing's at the next Tuesday's opening.
+    let opens = Utc.with_ymd_and_hms(2027, 8, 10, 13, 0, 0).unwrap();
+    let closes = Utc.with_ymd_and_hms(2027, 8, 10, 15, 0, 0).unwrap();
+    let next = Utc.with_ymd_and_hms(2027, 8, 17, 13, 0, 0).unwrap();
+    assert_eq!(
+        status_edit_at(&t, opens).await,
+        Some((opens.timestamp(), Some(closes.timestamp())))
+    );
+    assert_eq!(
+        status_edit_at(&t, closes).await,
+        Some((closes.timestamp(), Some(next.timestamp())))
+    );
+    // Each boundary is planned once, however many rolls passed over it.
+    let doubled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT due_at FROM job WHERE kind = 'dropin-status-edit' AND dedupe_key NOT LIKE '%change%'
+         GROUP BY due_at HAVING COUNT(*) > 1)",
+    )
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert_eq!(doubled, 0);
+
+    t.clock.set(opens);
+    let open = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(open.contains("Open now until"), "{open}");
+}
+
+#[tokio::test]
+async fn a_day_closed_twenty_weeks_ahead_cancels_its_session_when_the_horizon_reaches_it() {
+    let t = open_door().await;
+    t.app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Tue], time(14, 0), time(16, 0)),
+        )
+        .await
+        .expect("hours");
+    let date = NaiveDate::from_ymd_opt(2027, 4, 20).unwrap();
+    t.app
+        .dropin_closed(&coordinator(), "Open Door", date, Some("spring break".into()))
+        .await
+        .expect("closed");
+    assert!(session_on(&t).await.is_none(), "beyond the horizon yet");
+
+    roll_weekly(&t, 12).await;
+
+    let (id, status, note) = session_on(&t).await.expect("materialised by now");
+    assert_eq!(
+        (status.as_str(), note.as_deref()),
+        ("cancelled", Some("spring break"))
+    );
+    let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE session_id = ? AND state = 'pending'")
+        .bind(id)
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs, 0, "no card, reminder or rota message for a closed day");
+    // The week before and after are held as usual.
+    let held: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM session WHERE local_date IN ('2027-04-13', '2027-04-27') AND status = 'scheduled'",
+    )
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert_eq!(held, 2);
+    // The status is edited at the closed day's midnight (BST) and says so that day.
+    let midnight = Utc.with_ymd_and_hms(2027, 4, 19, 23, 0, 0).unwrap();
+    assert!(status_edit_at(&t, midnight).await.is_some());
+    t.clock.set(Utc.with_ymd_and_hms(2027, 4, 20, 14, 30, 0).unwrap());
+    let status = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(status.contains("Closed today: spring break"), "{status}");
+}
+
+/// (id, status, note) of the session on 20 April 2027.
+async fn session_on(t: &TestApp) -> Option<(i64, String, Option<String>)> {
+    sqlx::query_as("SELECT id, status, note FROM session WHERE local_date = '2027-04-20'")
+        .fetch_optional(&t.pool)
+        .await
+        .unwrap()
+}
