@@ -8,12 +8,15 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
-use crate::domain::dropin::{self, ClosedDay, Hours, Status, Window};
+use crate::domain::dropin::{self, ClosedDay, Hours, Opening, Status, Window};
 use crate::domain::group::GroupKind;
-use crate::domain::job::{dropin_edit_key, dropin_edit_prefix, dropin_status_key, JobKind, PlannedJob};
+use crate::domain::job::{
+    dropin_edit_key, dropin_edit_prefix, dropin_late_key, dropin_status_key, JobKind, PlannedJob,
+};
 use crate::domain::recurrence::{Recurrence, RecurrenceSpec, Repeat};
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
+use crate::store::dropin::Duty;
 use crate::store::{self, dropin as dropin_store, groups::Group, series as series_store, sessions};
 
 use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
@@ -37,12 +40,12 @@ fn require_dropin(group: &Group) -> Result<(), AppError> {
     )))
 }
 
-/// The group's hours and closed days from today (local) on.
+/// The group's hours and closed days from yesterday (local) on.
 async fn load_hours(
     conn: &mut store::Conn,
     group: &Group,
     now: DateTime<Utc>,
-) -> Result<(Hours, Vec<ClosedDay>), AppError> {
+) -> Result<(Hours, Vec<ClosedDay>), store::StoreError> {
     let windows = dropin_store::windows(&mut *conn, group.id).await?;
     let hours = Hours::from_stored(windows.into_iter().map(|w| w.window).collect());
     let yesterday = now.with_timezone(&group.zone).date_naive() - Duration::days(1);
@@ -82,7 +85,14 @@ async fn plan_status(
     store::jobs::upsert(&mut *conn, &group.community_id, None, &post, now).await?;
     let prefix = dropin_edit_prefix(group.id);
     store::jobs::skip_pending_keyed(&mut *conn, &prefix, REPLANNED, now).await?;
-    let boundaries = dropin::boundaries(&hours, &closed, group.zone, now, horizon_end);
+    let plan = StatusPlan {
+        group: group.clone(),
+        hours,
+        closed,
+        after: now,
+        until: horizon_end,
+    };
+    let boundaries = plan.queue(conn, now).await?;
     // This change's own edit, now: a key of its own, so a second change at the same
     // instant still edits after the first edit was sent.
     let change_prefix = format!("{prefix}change:{}:", now.timestamp_micros());
@@ -98,48 +108,77 @@ async fn plan_status(
         expires_at: boundaries.first().copied(),
     };
     store::jobs::upsert(&mut *conn, &group.community_id, None, &change, now).await?;
-    queue_boundary_edits(conn, group, &boundaries, now).await
-}
-
-/// Queues an edit of the status at each of `boundaries` (in time order), each
-/// expiring at the next, so that after downtime only the latest one due is sent.
-async fn queue_boundary_edits(
-    conn: &mut store::Conn,
-    group: &Group,
-    boundaries: &[DateTime<Utc>],
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let mut planned = Vec::with_capacity(boundaries.len());
-    let mut at = boundaries.iter().copied().peekable();
-    while let Some(due) = at.next() {
-        let key = dropin_edit_key(group.id, due);
-        // An edit set aside by an earlier plan, and still wanted, waits again.
-        store::jobs::revive(&mut *conn, &key, REPLANNED, now).await?;
-        planned.push((
-            None,
-            PlannedJob {
-                kind: JobKind::DropinStatusEdit,
-                dedupe_key: key,
-                target: Some(group.channel.clone()),
-                payload: group.id.to_string(),
-                due_at: due,
-                expires_at: at.peek().copied(),
-            },
-        ));
-    }
-    store::jobs::upsert_many(&mut *conn, &group.community_id, &planned, now).await?;
     Ok(())
 }
 
-/// A drop-in's boundaries from its last planned status edit to `until`, the last
-/// planned one included (planned again, it expires at the first new one); `None`
-/// when there is nothing new, or its hours were never set (no edit was planned).
-async fn further_boundaries(
+/// What to plan of one drop-in's status over `(after, until]`.
+struct StatusPlan {
+    group: Group,
+    hours: Hours,
+    closed: Vec<ClosedDay>,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+}
+
+impl StatusPlan {
+    /// Queues an edit of the status at each boundary, each expiring at the next, so
+    /// that after downtime only the latest one due is sent; and at each opening's late
+    /// check, the coordinators' alert, which looks when it is sent whether anyone came.
+    /// Returns the boundaries.
+    async fn queue(
+        &self,
+        conn: &mut store::Conn,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, AppError> {
+        let group = &self.group;
+        let boundaries = dropin::boundaries(&self.hours, &self.closed, group.zone, self.after, self.until);
+        let mut planned = Vec::with_capacity(boundaries.len());
+        let mut at = boundaries.iter().copied().peekable();
+        while let Some(due) = at.next() {
+            let key = dropin_edit_key(group.id, due);
+            // An edit set aside by an earlier plan, and still wanted, waits again.
+            store::jobs::revive(&mut *conn, &key, REPLANNED, now).await?;
+            planned.push((
+                None,
+                PlannedJob {
+                    kind: JobKind::DropinStatusEdit,
+                    dedupe_key: key,
+                    target: Some(group.channel.clone()),
+                    payload: group.id.to_string(),
+                    due_at: due,
+                    expires_at: at.peek().copied(),
+                },
+            ));
+        }
+        let checks = dropin::late_checks(&self.hours, &self.closed, group.zone, self.after, self.until);
+        planned.extend(checks.into_iter().map(|(opening, at)| {
+            (
+                None,
+                PlannedJob {
+                    kind: JobKind::DropinLateAlert,
+                    dedupe_key: dropin_late_key(group.id, opening.opens_at),
+                    target: None,
+                    payload: group.id.to_string(),
+                    due_at: at,
+                    expires_at: Some(opening.closes_at),
+                },
+            )
+        }));
+        store::jobs::upsert_many(&mut *conn, &group.community_id, &planned, now).await?;
+        Ok(boundaries)
+    }
+}
+
+/// What is left to plan of a drop-in's status: from its last planned edit to
+/// `until`, the last planned one included (planned again, it expires at the first new
+/// one); `None` when there is nothing new, or its hours were never set (no edit was
+/// planned).
+async fn further_plan(
     conn: &mut store::Conn,
     group_id: i64,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<Option<(Group, Vec<DateTime<Utc>>)>, AppError> {
+) -> Result<Option<StatusPlan>, AppError> {
     let Some(group) = store::groups::get(&mut *conn, group_id).await? else {
         return Ok(None);
     };
@@ -151,11 +190,18 @@ async fn further_boundaries(
         return Ok(None);
     }
     let (hours, closed) = load_hours(conn, &group, now).await?;
-    let boundaries = dropin::boundaries(&hours, &closed, group.zone, last - Duration::seconds(1), until);
+    let after = last - Duration::seconds(1);
+    let boundaries = dropin::boundaries(&hours, &closed, group.zone, after, until);
     if boundaries.iter().all(|at| *at <= last) {
         return Ok(None);
     }
-    Ok(Some((group, boundaries)))
+    Ok(Some(StatusPlan {
+        group,
+        hours,
+        closed,
+        after,
+        until,
+    }))
 }
 
 /// The note a session cancelled for a closed day shows when no reason was given.
@@ -191,9 +237,59 @@ pub(super) async fn cancel_on_closed_days(
     Ok(cancelled)
 }
 
-/// The status as one line: open until, closed today, or closed until the next opening.
-pub(crate) fn status_text(status: &Status, zone: chrono_tz::Tz, on_duty: usize) -> Text {
-    match status {
+/// A drop-in's status at an instant, as every view of it (the status message,
+/// `/dropin status`, `/dropin list`, the late alert) reads it.
+pub(crate) struct StatusNow {
+    pub status: Status,
+    /// Who is on duty now (`/dropin here`).
+    pub on_duty: Vec<Duty>,
+    /// The opening under way, if open.
+    pub opening: Option<Opening>,
+    /// Open for [`dropin::late_after`] with nobody on its rota and nobody on duty.
+    pub late: bool,
+}
+
+/// Reads a drop-in's status at `now`: its hours, closed days, who is on duty, and
+/// whether the opening under way has anyone on its rota.
+pub(crate) async fn status_now(
+    conn: &mut store::Conn,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> Result<StatusNow, store::StoreError> {
+    let (hours, closed) = load_hours(conn, group, now).await?;
+    let on_duty = dropin_store::on_duty(&mut *conn, group.id, now).await?;
+    let opening = dropin::current_opening(&hours, &closed, group.zone, now);
+    let late = match &opening {
+        Some(opening) if on_duty.is_empty() => {
+            let on_rota =
+                match dropin_store::session_opening_at(&mut *conn, group.id, opening.opens_at).await? {
+                    Some(session) => !store::rota::holders(&mut *conn, session).await?.is_empty(),
+                    None => false,
+                };
+            dropin::running_late(opening, on_rota, now)
+        }
+        _ => false,
+    };
+    Ok(StatusNow {
+        status: dropin::status(&hours, &closed, group.zone, now),
+        on_duty,
+        opening,
+        late,
+    })
+}
+
+/// The status as one line: open until (or opening a little late), closed today, or
+/// closed until the next opening.
+pub(crate) fn status_text(now: &StatusNow, zone: chrono_tz::Tz) -> Text {
+    let on_duty = now.on_duty.len();
+    match &now.status {
+        Status::Open { until } if now.late => Text::new()
+            .strong("Opening a little late")
+            .plain(" · sorry for the wait. Open until ")
+            .time(*until, zone, TimeStyle::Full)
+            .plain(" (")
+            .time(*until, zone, TimeStyle::Relative)
+            .plain(")"),
         Status::Open { until } => Text::new()
             .strong("Open now")
             .plain(" until ")
@@ -230,19 +326,16 @@ impl App {
         let mut extended = 0;
         for group_id in dropin_store::active_group_ids(self.pool()).await? {
             let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
-            if further_boundaries(&mut conn, group_id, until, now)
-                .await?
-                .is_none()
-            {
+            if further_plan(&mut conn, group_id, until, now).await?.is_none() {
                 continue;
             }
             drop(conn);
             let mut tx = store::begin_write(self.pool()).await?;
-            let Some((group, boundaries)) = further_boundaries(&mut tx, group_id, until, now).await? else {
+            let Some(plan) = further_plan(&mut tx, group_id, until, now).await? else {
                 tx.rollback().await.map_err(store::StoreError::from)?;
                 continue;
             };
-            queue_boundary_edits(&mut tx, &group, &boundaries, now).await?;
+            plan.queue(&mut tx, now).await?;
             self.commit(tx).await?;
             extended += 1;
         }
@@ -483,14 +576,13 @@ impl App {
             .filter(|g| g.kind == GroupKind::DropIn && !g.archived)
         {
             any = true;
-            let (hours, closed) = load_hours(&mut conn, group, now).await?;
-            let on_duty = dropin_store::on_duty(&mut *conn, group.id, now).await?.len();
-            let status = dropin::status(&hours, &closed, group.zone, now);
+            let (hours, _) = load_hours(&mut conn, group, now).await?;
+            let status = status_now(&mut conn, group, now).await?;
             reply = reply.line(
                 Text::new()
                     .strong(group.name.clone())
                     .plain(": ")
-                    .then(status_text(&status, group.zone, on_duty)),
+                    .then(status_text(&status, group.zone)),
             );
             if hours.windows().is_empty() {
                 continue;
@@ -511,12 +603,10 @@ impl App {
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
         let group = find_group(&mut conn, &actor.community_id, group).await?;
         require_dropin(&group)?;
-        let (hours, closed) = load_hours(&mut conn, &group, now).await?;
-        let duty = dropin_store::on_duty(&mut *conn, group.id, now).await?;
-        let status = dropin::status(&hours, &closed, group.zone, now);
-        let mut reply =
-            Reply::private(Tone::Info, group.name.clone()).line(status_text(&status, group.zone, duty.len()));
-        let named: Vec<&str> = duty
+        let status = status_now(&mut conn, &group, now).await?;
+        let mut reply = Reply::private(Tone::Info, group.name.clone()).line(status_text(&status, group.zone));
+        let named: Vec<&str> = status
+            .on_duty
             .iter()
             .filter(|stint| stint.show_name)
             .map(|stint| stint.display_name.as_str())

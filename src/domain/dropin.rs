@@ -258,23 +258,41 @@ pub enum Status {
     },
 }
 
+/// How long after an opening, with nobody on the rota and nobody on duty, the status
+/// says it is opening a little late and coordinators hear of it.
+pub fn late_after() -> Duration {
+    Duration::minutes(10)
+}
+
+/// The opening under way at `now`, if the drop-in is open.
+pub fn current_opening(hours: &Hours, closed: &[ClosedDay], zone: Tz, now: DateTime<Utc>) -> Option<Opening> {
+    let today = now.with_timezone(&zone).date_naive();
+    // A window that crossed midnight yesterday may still be open.
+    let first = today.pred_opt().unwrap_or(today);
+    hours
+        .openings(zone, first, today, closed)
+        .into_iter()
+        .find(|opening| opening.opens_at <= now && now < opening.closes_at)
+}
+
+/// Whether the opening under way is running late: [`late_after`] or more since it
+/// opened and nobody staffing it (`staffed`: someone on its rota or on duty).
+pub fn running_late(opening: &Opening, staffed: bool, now: DateTime<Utc>) -> bool {
+    !staffed && opening.opens_at + late_after() <= now && now < opening.closes_at
+}
+
 /// Whether the drop-in is open at `now`: open from each window's local start (inclusive)
 /// to its local end (exclusive); otherwise closed today when today (local) is a closed
 /// day, else closed until the next opening.
 pub fn status(hours: &Hours, closed: &[ClosedDay], zone: Tz, now: DateTime<Utc>) -> Status {
-    let today = now.with_timezone(&zone).date_naive();
-    // A window that crossed midnight yesterday may still be open.
-    let first = today.pred_opt().unwrap_or(today);
-    let last = today + Duration::days(LOOK_AHEAD_DAYS);
-    let openings = hours.openings(zone, first, last, closed);
-    if let Some(open) = openings
-        .iter()
-        .find(|opening| opening.opens_at <= now && now < opening.closes_at)
-    {
+    if let Some(open) = current_opening(hours, closed, zone, now) {
         return Status::Open {
             until: open.closes_at,
         };
     }
+    let today = now.with_timezone(&zone).date_naive();
+    let last = today + Duration::days(LOOK_AHEAD_DAYS);
+    let openings = hours.openings(zone, today, last, closed);
     let next_open = openings
         .iter()
         .find(|opening| opening.opens_at > now)
@@ -288,9 +306,50 @@ pub fn status(hours: &Hours, closed: &[ClosedDay], zone: Tz, now: DateTime<Utc>)
     }
 }
 
-/// The instants in `(after, until]` at which the status changes: each opening and
-/// closing, and each local midnight that starts or ends a closed day. The live status
-/// message is edited at exactly these.
+/// The openings that open on a local date from `after`'s (less a day, for a window
+/// past midnight) to `until`'s: a superset of those with an instant in `(after, until]`.
+fn openings_around(
+    hours: &Hours,
+    closed: &[ClosedDay],
+    zone: Tz,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<Opening> {
+    let first = after
+        .with_timezone(&zone)
+        .date_naive()
+        .pred_opt()
+        .unwrap_or(NaiveDate::MIN);
+    let last = until.with_timezone(&zone).date_naive();
+    hours.openings(zone, first, last, closed)
+}
+
+/// The instant an opening may turn out to be running late: [`late_after`] past it,
+/// unless the window is shorter than that.
+fn late_check(opening: &Opening) -> Option<DateTime<Utc>> {
+    let at = opening.opens_at + late_after();
+    (at < opening.closes_at).then_some(at)
+}
+
+/// The openings whose late check ([`late_after`] past opening) falls in
+/// `(after, until]`, with that instant: when to see whether anyone came.
+pub fn late_checks(
+    hours: &Hours,
+    closed: &[ClosedDay],
+    zone: Tz,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<(Opening, DateTime<Utc>)> {
+    openings_around(hours, closed, zone, after, until)
+        .into_iter()
+        .filter_map(|opening| late_check(&opening).map(|at| (opening, at)))
+        .filter(|(_, at)| *at > after && *at <= until)
+        .collect()
+}
+
+/// The instants in `(after, until]` at which the status may change: each opening,
+/// its late check and its closing, and each local midnight that starts or ends a
+/// closed day. The live status message is edited at exactly these.
 pub fn boundaries(
     hours: &Hours,
     closed: &[ClosedDay],
@@ -298,16 +357,16 @@ pub fn boundaries(
     after: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Vec<DateTime<Utc>> {
-    let first = after
-        .with_timezone(&zone)
-        .date_naive()
-        .pred_opt()
-        .unwrap_or(NaiveDate::MIN);
-    let last = until.with_timezone(&zone).date_naive();
-    let mut instants: Vec<DateTime<Utc>> = hours
-        .openings(zone, first, last, closed)
+    let mut instants: Vec<DateTime<Utc>> = openings_around(hours, closed, zone, after, until)
         .iter()
-        .flat_map(|opening| [opening.opens_at, opening.closes_at])
+        .flat_map(|opening| {
+            [
+                Some(opening.opens_at),
+                late_check(opening),
+                Some(opening.closes_at),
+            ]
+        })
+        .flatten()
         .collect();
     for day in closed {
         instants.push(resolve_local(zone, day.date.and_time(NaiveTime::MIN)));
@@ -369,7 +428,7 @@ mod tests {
             opens - Duration::hours(6),
             closes + Duration::hours(6),
         );
-        assert_eq!(edits, vec![opens, closes]);
+        assert_eq!(edits, vec![opens, opens + late_after(), closes]);
     }
 
     #[test]
@@ -483,6 +542,27 @@ mod tests {
             utc(2026, 12, 29, 12, 0),
         );
         assert_eq!(edits, vec![utc(2026, 12, 28, 0, 0), utc(2026, 12, 29, 0, 0)]);
+    }
+
+    #[test]
+    fn an_opening_nobody_staffs_is_running_late_from_ten_minutes_in_until_it_closes() {
+        let london = chrono_tz::Europe::London;
+        let thursday = hours(&[(Weekday::Thu, (14, 0), (16, 0))]);
+        let opens = utc(2026, 12, 3, 14, 0);
+        let opening = current_opening(&thursday, &[], london, opens).expect("open");
+        let minute = Duration::minutes(1);
+        assert!(!running_late(&opening, false, opens + Duration::minutes(9)));
+        assert!(running_late(&opening, false, opens + Duration::minutes(10)));
+        assert!(running_late(&opening, false, utc(2026, 12, 3, 16, 0) - minute));
+        assert!(!running_late(&opening, false, utc(2026, 12, 3, 16, 0)));
+        assert!(!running_late(&opening, true, opens + Duration::minutes(30)));
+        // One check per opening, ten minutes in.
+        let checks = late_checks(&thursday, &[], london, opens - minute, utc(2026, 12, 10, 23, 0));
+        let at: Vec<DateTime<Utc>> = checks.iter().map(|(_, at)| *at).collect();
+        assert_eq!(at, vec![utc(2026, 12, 3, 14, 10), utc(2026, 12, 10, 14, 10)]);
+        // A window shorter than ten minutes is never late.
+        let short = hours(&[(Weekday::Thu, (14, 0), (14, 5))]);
+        assert!(late_checks(&short, &[], london, opens - minute, opens + Duration::hours(1)).is_empty());
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub enum JobKind {
     DropinStatus,
     /// The status message edited to the present, at a boundary or a duty change.
     DropinStatusEdit,
+    /// A drop-in open ten minutes with nobody on its rota or on duty, to coordinators.
+    DropinLateAlert,
 }
 
 impl JobKind {
@@ -83,6 +85,7 @@ impl JobKind {
             JobKind::DmPromptApproved => "dm-prompt-approved",
             JobKind::DropinStatus => "dropin-status",
             JobKind::DropinStatusEdit => "dropin-status-edit",
+            JobKind::DropinLateAlert => "dropin-late-alert",
         }
     }
 }
@@ -113,6 +116,7 @@ impl FromStr for JobKind {
             "dm-prompt-approved" => Ok(JobKind::DmPromptApproved),
             "dropin-status" => Ok(JobKind::DropinStatus),
             "dropin-status-edit" => Ok(JobKind::DropinStatusEdit),
+            "dropin-late-alert" => Ok(JobKind::DropinLateAlert),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -208,6 +212,11 @@ pub fn dm_cancellation_key(session_id: i64, user: &str) -> String {
 /// The key of a drop-in group's one status post.
 pub fn dropin_status_key(group_id: i64) -> String {
     format!("dropin-status:{group_id}")
+}
+
+/// The key of the one alert that a drop-in's opening at `opens_at` is running late.
+pub fn dropin_late_key(group_id: i64, opens_at: DateTime<Utc>) -> String {
+    format!("dropin-late:{group_id}:{}", opens_at.timestamp())
 }
 
 /// What every key of an edit of a drop-in's status starts with.

@@ -2,15 +2,17 @@
 //! sent: the one post, and each edit of it at an opening, a closing, a closed day's
 //! midnight or a duty change. An edit shows the present, so doing one twice (after a
 //! crash) shows nothing twice, and after downtime the unexpired one corrects it once.
+//! Also the coordinators' alert when an opening is running late, sent only if, when it
+//! is due, nobody is on the rota or on duty.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::app::dropin::status_text;
-use crate::chat::{MessageRef, Reply, Tone};
-use crate::domain::dropin::{self, Hours};
+use crate::app::dropin::{status_now, status_text, StatusNow};
+use crate::chat::{MessageRef, Reply, Text, TimeStyle, Tone};
 use crate::domain::job::{dropin_status_key, JobKind};
+use crate::store::groups::Group;
 use crate::store::jobs::Job;
-use crate::store::{dropin as dropin_store, groups, jobs, Conn, StoreError};
+use crate::store::{groups, jobs, Conn, StoreError};
 
 use super::render::Rendered;
 
@@ -24,13 +26,16 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     if group.archived {
         return Ok(Rendered::Skip("The group was archived.".into()));
     }
-    let windows = dropin_store::windows(&mut *conn, group.id).await?;
-    let hours = Hours::from_stored(windows.into_iter().map(|w| w.window).collect());
-    let yesterday = now.with_timezone(&group.zone).date_naive() - Duration::days(1);
-    let closed = dropin_store::closed_days(&mut *conn, group.id, yesterday).await?;
-    let on_duty = dropin_store::on_duty(&mut *conn, group.id, now).await?.len();
-    let status = dropin::status(&hours, &closed, group.zone, now);
-    let reply = Reply::public(Tone::Info, group.name.clone()).line(status_text(&status, group.zone, on_duty));
+    let status = status_now(conn, &group, now).await?;
+    if job.kind == JobKind::DropinLateAlert {
+        return match late_alert(&group, &status) {
+            Some(reply) => super::alerts::post(conn, &group.community_id, reply).await,
+            None => Ok(Rendered::Skip(
+                "Someone is on the rota or on duty, or the drop-in isn't open.".into(),
+            )),
+        };
+    }
+    let reply = Reply::public(Tone::Info, group.name.clone()).line(status_text(&status, group.zone));
     if job.kind == JobKind::DropinStatus {
         return Ok(Rendered::Post {
             channel: group.channel.clone(),
@@ -47,4 +52,25 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
             "The status isn't posted yet; it will show the present when it is.".into(),
         )),
     }
+}
+
+/// What coordinators hear when a drop-in opening is running late; `None` when it
+/// isn't (someone came, or it closed).
+fn late_alert(group: &Group, status: &StatusNow) -> Option<Reply> {
+    let opening = status.opening.filter(|_| status.late)?;
+    Some(
+        Reply::public(Tone::Info, format!("Opening a little late: {}", group.name))
+            .line(
+                Text::new()
+                    .plain("It opened ")
+                    .time(opening.opens_at, group.zone, TimeStyle::Full)
+                    .plain(" (")
+                    .time(opening.opens_at, group.zone, TimeStyle::Relative)
+                    .plain(") with nobody on the rota and nobody checked in yet."),
+            )
+            .line(
+                "Could someone go along, or let members know? A facilitator starts duty with /dropin here; \
+                 the status says it is opening a little late until then.",
+            ),
+    )
 }

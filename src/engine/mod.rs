@@ -18,6 +18,7 @@
 //! the windows the last process was using. A job left `sending` for longer than
 //! Discord keeps nonces is not posted again: see [`NONCE_WINDOW`].
 
+pub mod alerts;
 pub mod dropin;
 pub mod pacing;
 pub mod prompts;

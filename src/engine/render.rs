@@ -44,7 +44,7 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     match job.kind {
         JobKind::Prompt => return super::prompts::render_prompt(conn, job, now).await,
         JobKind::PromptNote | JobKind::DmPromptApproved => return Ok(super::prompts::render_note(job)),
-        JobKind::DropinStatus | JobKind::DropinStatusEdit => {
+        JobKind::DropinStatus | JobKind::DropinStatusEdit | JobKind::DropinLateAlert => {
             return super::dropin::render(conn, job, now).await
         }
         _ => {}
@@ -101,7 +101,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         | JobKind::PromptNote
         | JobKind::DmPromptApproved
         | JobKind::DropinStatus
-        | JobKind::DropinStatusEdit => Ok(Rendered::Skip(
+        | JobKind::DropinStatusEdit
+        | JobKind::DropinLateAlert => Ok(Rendered::Skip(
             "Prompt and drop-in jobs are rendered above.".into(),
         )),
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),

@@ -229,3 +229,21 @@ pub async fn active_group_ids(db: impl SqliteExecutor<'_>) -> Result<Vec<i64>, S
     .await?;
     Ok(ids)
 }
+
+/// The drop-in session (of one of the group's windows) opening at `opens_at`, if it
+/// is stored and not cancelled: whose rota says who is coming.
+pub async fn session_opening_at(
+    db: impl SqliteExecutor<'_>,
+    group_id: i64,
+    opens_at: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    let id = sqlx::query_scalar(
+        "SELECT s.id FROM session s JOIN dropin_window w ON w.series_id = s.series_id
+         WHERE w.group_id = ? AND s.starts_at = ? AND s.status != 'cancelled' ORDER BY s.id LIMIT 1",
+    )
+    .bind(group_id)
+    .bind(to_unix(opens_at))
+    .fetch_optional(db)
+    .await?;
+    Ok(id)
+}

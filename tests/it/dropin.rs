@@ -7,6 +7,7 @@ use hearth::app::rota::Person;
 use hearth::domain::group::GroupKind;
 use hearth::domain::role::Role;
 
+use crate::support::recording_chat::{Delivery, RecordingChat};
 use crate::support::{actor, coordinator, member, spawn_app, text, TestApp};
 
 fn time(h: u32, m: u32) -> NaiveTime {
@@ -273,14 +274,19 @@ async fn the_status_edits_stay_planned_as_the_horizon_rolls_far_past_twelve_week
         furthest >= (hearth::clock::Clock::now(&t.clock) + chrono::Duration::weeks(11)).timestamp(),
         "edits are planned almost to the horizon, not only to the first 12 weeks"
     );
-    // Tuesday 10 August 2027, 14:00–16:00 BST: an edit at each, the opening's
-    // expiring at the closing and the closing's at the next Tuesday's opening.
+    // Tuesday 10 August 2027, 14:00–16:00 BST: an edit at each, and ten minutes in
+    // (to say if it is running late), each expiring at the next.
     let opens = Utc.with_ymd_and_hms(2027, 8, 10, 13, 0, 0).unwrap();
+    let late_check = Utc.with_ymd_and_hms(2027, 8, 10, 13, 10, 0).unwrap();
     let closes = Utc.with_ymd_and_hms(2027, 8, 10, 15, 0, 0).unwrap();
     let next = Utc.with_ymd_and_hms(2027, 8, 17, 13, 0, 0).unwrap();
     assert_eq!(
         status_edit_at(&t, opens).await,
-        Some((opens.timestamp(), Some(closes.timestamp())))
+        Some((opens.timestamp(), Some(late_check.timestamp())))
+    );
+    assert_eq!(
+        status_edit_at(&t, late_check).await,
+        Some((late_check.timestamp(), Some(closes.timestamp())))
     );
     assert_eq!(
         status_edit_at(&t, closes).await,
@@ -353,4 +359,139 @@ async fn session_on(t: &TestApp) -> Option<(i64, String, Option<String>)> {
         .fetch_optional(&t.pool)
         .await
         .unwrap()
+}
+
+/// The dispatcher on the test's clock, recording what it posts.
+fn engine(
+    t: &TestApp,
+) -> (
+    hearth::engine::Engine,
+    tokio::sync::mpsc::UnboundedReceiver<Delivery>,
+) {
+    let clock: std::sync::Arc<dyn hearth::clock::Clock> = std::sync::Arc::new(t.clock.clone());
+    let (chat, deliveries) = RecordingChat::new(clock.clone());
+    let engine = hearth::engine::Engine::new(t.pool.clone(), chat, clock, t.app.jobs_changed());
+    (engine, deliveries)
+}
+
+/// Sets the clock and sends whatever is due; returns the late alerts posted to
+/// `#alerts` (gap alerts go there too).
+async fn alerts_at(
+    t: &TestApp,
+    engine: &mut hearth::engine::Engine,
+    deliveries: &mut tokio::sync::mpsc::UnboundedReceiver<Delivery>,
+    at: chrono::DateTime<Utc>,
+) -> Vec<String> {
+    t.clock.set(at);
+    engine.run_until_idle().await.expect("dispatch");
+    let mut alerts = Vec::new();
+    while let Ok(delivery) = deliveries.try_recv() {
+        if delivery.to == "#alerts" && delivery.text.contains("Opening a little late") {
+            alerts.push(delivery.text);
+        }
+    }
+    alerts
+}
+
+#[tokio::test]
+async fn an_opening_with_nobody_on_the_rota_or_on_duty_says_opening_a_little_late_and_alerts_coordinators_once(
+) {
+    let t = open_door().await;
+    t.app
+        .setup(
+            &coordinator(),
+            hearth::app::setup::SetupInput {
+                alerts_channel: Some("#alerts".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("alerts channel");
+    // Shifts by hand only, so nobody is on the rota unless assigned.
+    t.app
+        .rota_settings(
+            &coordinator(),
+            hearth::app::rota::RotaSettingsInput {
+                group: "Open Door".into(),
+                auto_fill: Some(false),
+                swap_approval: None,
+                rota_channel: None,
+            },
+        )
+        .await
+        .expect("rota settings");
+    t.app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Tue], time(14, 0), time(16, 0)),
+        )
+        .await
+        .expect("hours");
+    let (mut engine, mut deliveries) = engine(&t);
+    let utc = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).unwrap();
+
+    // Tuesday 1 December: nobody comes.
+    assert!(alerts_at(&t, &mut engine, &mut deliveries, utc(1, 14, 9))
+        .await
+        .is_empty());
+    let on_time = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(on_time.contains("Open now until"), "{on_time}");
+    let alerts = alerts_at(&t, &mut engine, &mut deliveries, utc(1, 14, 10)).await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        alerts[0].contains("Opening a little late: Open Door") && alerts[0].contains("nobody on the rota"),
+        "{}",
+        alerts[0]
+    );
+    let late = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(late.contains("Opening a little late"), "{late}");
+    assert!(
+        alerts_at(&t, &mut engine, &mut deliveries, utc(1, 15, 0))
+            .await
+            .is_empty(),
+        "once"
+    );
+
+    // Tuesday 8 December: Kit checks in five minutes after opening.
+    alerts_at(&t, &mut engine, &mut deliveries, utc(8, 14, 5)).await;
+    t.app
+        .dropin_here(&actor("Kit", Role::Member), "Open Door")
+        .await
+        .expect("here");
+    assert!(alerts_at(&t, &mut engine, &mut deliveries, utc(8, 14, 30))
+        .await
+        .is_empty());
+    let staffed = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(
+        staffed.contains("Open now") && staffed.contains("1 volunteer on duty"),
+        "{staffed}"
+    );
+
+    // Tuesday 15 December: Kit is on the rota, not yet checked in: not late.
+    let session = t
+        .sessions()
+        .await
+        .into_iter()
+        .find(|(_, _, date)| date == "2026-12-15")
+        .expect("the session of 15 December")
+        .0;
+    t.app
+        .rota_assign(
+            &coordinator(),
+            hearth::app::input::SessionId(session),
+            Person {
+                user_id: "user:Kit".into(),
+                name: "Kit".into(),
+                member: true,
+            },
+            false,
+        )
+        .await
+        .expect("assign");
+    assert!(alerts_at(&t, &mut engine, &mut deliveries, utc(15, 14, 30))
+        .await
+        .is_empty());
+    t.clock.set(utc(15, 14, 30));
+    let expected = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
+    assert!(!expected.contains("late"), "{expected}");
 }
