@@ -232,7 +232,8 @@ pub const COMMANDS: &[Command] = &[
             opt("channel", "A new channel", Kind::Channel),
             opt("rota", "Fill new sessions from the pool as they are added (default yes)", Kind::YesNo),
             opt("swap_approval", "Whether a take waits for a coordinator", Kind::Choice(SWAP_APPROVALS)),
-            opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel);
+            opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel),
+            opt("answers", "A drop-in's cards offer \"I might come\" (default no: no answers)", Kind::YesNo);
             "Places per session, or none for no limit",
             Kind::Word { example: "12" },
             "Facilitators each session needs",

@@ -204,6 +204,25 @@ async fn further_plan(
     }))
 }
 
+/// `/group edit group: answers:yes|no`: whether a drop-in's cards offer "I might
+/// come". Refused for a meeting group, whose cards always offer Going, Maybe, Can't.
+pub(super) async fn set_answers(
+    conn: &mut store::Conn,
+    group: &Group,
+    kind: GroupKind,
+    answers: bool,
+) -> Result<(), AppError> {
+    if kind != GroupKind::DropIn {
+        return Err(AppError::invalid(format!(
+            "answers: is for drop-ins; {}'s cards always offer Going, Maybe and Can't make it. \
+             To make it a drop-in, add kind:drop-in.",
+            group.name
+        )));
+    }
+    dropin_store::set_answers(&mut *conn, group.id, answers).await?;
+    Ok(())
+}
+
 /// The note a session cancelled for a closed day shows when no reason was given.
 const CLOSED_NOTE: &str = "closed";
 

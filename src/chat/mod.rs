@@ -32,6 +32,8 @@ pub enum TimeStyle {
     Full,
     /// `in 3 days`, `2 hours ago`.
     Relative,
+    /// The time of day alone, `16:00`: the end of a window whose start is shown in full.
+    ClockTime,
 }
 
 /// One piece of a line of text.

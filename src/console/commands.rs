@@ -166,6 +166,7 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                     swap_approval: o.read("swap_approval", input::swap_approval)?,
                     rota_channel: o.text("rota_channel"),
                 },
+                answers: o.yes_no("answers")?,
             };
             app.group_edit(actor, input).await
         }

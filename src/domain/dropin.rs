@@ -10,6 +10,8 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use thiserror::Error;
 
+use super::group::GroupKind;
+use super::rsvp::RsvpState;
 use super::time::{resolve_local, Tz};
 
 /// Minutes in a day and a week, for comparing windows as wall-time intervals.
@@ -380,6 +382,43 @@ pub fn boundaries(
     instants
 }
 
+/// What a session's card lets a member answer before it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    /// A meeting: Going, Maybe, Can't make it.
+    Meeting,
+    /// A drop-in with `answers:yes`: one answer, "I might come" (stored as maybe).
+    MightCome,
+    /// A drop-in with `answers:no` (the default): no answers; just drop in.
+    None,
+}
+
+impl Answers {
+    /// The answers a group's cards offer: by its kind and, for a drop-in, its setting.
+    pub fn of(kind: GroupKind, dropin_answers: bool) -> Answers {
+        match (kind, dropin_answers) {
+            (GroupKind::Meeting, _) => Answers::Meeting,
+            (GroupKind::DropIn, true) => Answers::MightCome,
+            (GroupKind::DropIn, false) => Answers::None,
+        }
+    }
+
+    /// Whether a member may give `state` (taking "I might come" back is "can't").
+    /// `Err` is the sentence that says what they can do instead.
+    pub fn allows(self, state: RsvpState) -> Result<(), String> {
+        match (self, state) {
+            (Answers::Meeting, _) | (Answers::MightCome, RsvpState::Maybe | RsvpState::NotGoing) => Ok(()),
+            (Answers::MightCome, _) => Err(
+                "This is a drop-in, so there are no places to book: you can say you might come (maybe), or just drop in."
+                    .into(),
+            ),
+            (Answers::None, _) => Err(
+                "This is a drop-in: there's no need to say you're coming. Just drop in any time it's open.".into(),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,6 +602,25 @@ mod tests {
         // A window shorter than ten minutes is never late.
         let short = hours(&[(Weekday::Thu, (14, 0), (14, 5))]);
         assert!(late_checks(&short, &[], london, opens - minute, opens + Duration::hours(1)).is_empty());
+    }
+
+    #[test]
+    fn a_drop_in_offers_i_might_come_only_with_answers_yes_and_no_answers_by_default() {
+        assert_eq!(Answers::of(GroupKind::Meeting, true), Answers::Meeting);
+        assert_eq!(Answers::of(GroupKind::DropIn, false), Answers::None);
+        let might = Answers::of(GroupKind::DropIn, true);
+        assert_eq!(might, Answers::MightCome);
+        assert!(might.allows(RsvpState::Maybe).is_ok());
+        assert!(might.allows(RsvpState::NotGoing).is_ok());
+        assert!(might
+            .allows(RsvpState::Going)
+            .unwrap_err()
+            .contains("you might come"));
+        assert!(Answers::None
+            .allows(RsvpState::Maybe)
+            .unwrap_err()
+            .contains("Just drop in"));
+        assert!(Answers::Meeting.allows(RsvpState::Going).is_ok());
     }
 
     #[test]

@@ -247,3 +247,29 @@ pub async fn session_opening_at(
     .await?;
     Ok(id)
 }
+
+/// Whether a drop-in's cards offer "I might come" (`answers:yes`); no by default.
+pub async fn answers(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<bool, StoreError> {
+    let answers: Option<bool> = sqlx::query_scalar("SELECT answers FROM dropin_settings WHERE group_id = ?")
+        .bind(group_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(answers.unwrap_or(false))
+}
+
+/// Sets whether a drop-in's cards offer "I might come".
+pub async fn set_answers(
+    db: impl SqliteExecutor<'_>,
+    group_id: i64,
+    answers: bool,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO dropin_settings (group_id, answers) VALUES (?, ?)
+         ON CONFLICT (group_id) DO UPDATE SET answers = excluded.answers",
+    )
+    .bind(group_id)
+    .bind(answers)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -495,3 +495,76 @@ async fn an_opening_with_nobody_on_the_rota_or_on_duty_says_opening_a_little_lat
     let expected = text(&t.app.dropin_status(&member(), "Open Door").await.expect("status"));
     assert!(!expected.contains("late"), "{expected}");
 }
+
+#[tokio::test]
+async fn a_drop_in_takes_no_answers_by_default_and_only_i_might_come_with_answers_yes() {
+    let t = open_door().await;
+    t.app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Thu], time(14, 0), time(16, 0)),
+        )
+        .await
+        .expect("hours");
+    let session = hearth::app::input::SessionId(t.sessions().await[0].0);
+    let state = |s: &str| s.parse::<hearth::domain::rsvp::RsvpState>().unwrap();
+
+    let none = t
+        .app
+        .rsvp(&member(), session, state("maybe"), false)
+        .await
+        .unwrap_err();
+    assert!(
+        none.to_string().contains("no need to say you're coming"),
+        "{none}"
+    );
+
+    let edit = |answers: bool, group: &str| hearth::app::groups::GroupEdit {
+        group: group.into(),
+        answers: Some(answers),
+        ..Default::default()
+    };
+    let reply = t
+        .app
+        .group_edit(&coordinator(), edit(true, "Open Door"))
+        .await
+        .expect("edit");
+    assert!(text(&reply).contains("I might come"), "{}", text(&reply));
+    let might = t
+        .app
+        .rsvp(&member(), session, state("maybe"), false)
+        .await
+        .expect("maybe");
+    assert!(text(&might).contains("you might come"), "{}", text(&might));
+    let going = t
+        .app
+        .rsvp(&member(), session, state("going"), false)
+        .await
+        .unwrap_err();
+    assert!(going.to_string().contains("no places to book"), "{going}");
+    let rsvps = t.count("rsvp").await;
+
+    // A meeting group's cards always carry the three answers.
+    t.app
+        .group_create(
+            &coordinator(),
+            hearth::app::groups::GroupCreate {
+                name: "Tuesday Circle".into(),
+                channel: "#circle".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("meeting group");
+    let refused = t
+        .app
+        .group_edit(&coordinator(), edit(true, "Tuesday Circle"))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("answers: is for drop-ins"),
+        "{refused}"
+    );
+    assert_eq!(t.count("rsvp").await, rsvps);
+    assert_eq!(t.count("dropin_settings").await, 1);
+}
