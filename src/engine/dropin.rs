@@ -35,7 +35,9 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
             )),
         };
     }
-    let reply = Reply::public(Tone::Info, group.name.clone()).line(status_text(&status, group.zone));
+    let reply = Reply::public(Tone::Info, group.name.clone())
+        .in_zone(group.zone)
+        .line(status_text(&status, group.zone));
     if job.kind == JobKind::DropinStatus {
         return Ok(Rendered::Post {
             channel: group.channel.clone(),
@@ -60,6 +62,7 @@ fn late_alert(group: &Group, status: &StatusNow) -> Option<Reply> {
     let opening = status.opening.filter(|_| status.late)?;
     Some(
         Reply::public(Tone::Info, format!("Opening a little late: {}", group.name))
+            .in_zone(group.zone)
             .line(
                 Text::new()
                     .plain("It opened ")

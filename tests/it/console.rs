@@ -468,3 +468,24 @@ fn a_drop_in_nobody_opens_shows_opening_a_little_late_and_alerts_coordinators_on
     let status = out.split("> /dropin status").nth(1).expect("the status ran");
     assert!(status.contains("Opening a little late"), "{status}");
 }
+
+#[test]
+fn a_closed_days_status_edit_is_printed_at_the_groups_local_midnight() {
+    let script = r#"/setup timezone:Australia/Sydney
+/group create name:"Open Door" channel:#door kind:drop-in
+/dropin hours group:"Open Door" days:tue from:14:00 to:16:00
+/dropin closed group:"Open Door" date:2026-12-08 reason:"public holiday"
+/clock advance by:8d
+"#;
+
+    let output = run_console(&["--clock", "2026-12-01T09:00:00Z", "--strict"], script);
+
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}");
+    // Midnight on Tuesday 8 December in Sydney (AEDT, +11) is 13:00 UTC the day before.
+    assert!(
+        out.contains("in #door · Tue 8 Dec 2026 00:00 AEDT ──\nOpen Door\n  Closed today: public holiday"),
+        "{out}"
+    );
+    assert!(!out.contains("00 UTC ──"), "{out}");
+}
