@@ -568,3 +568,154 @@ async fn a_drop_in_takes_no_answers_by_default_and_only_i_might_come_with_answer
     assert_eq!(t.count("rsvp").await, rsvps);
     assert_eq!(t.count("dropin_settings").await, 1);
 }
+
+/// A window in wall time: from and to as (hour, minute).
+type WallWindow = ((u32, u32), (u32, u32));
+
+/// A drop-in in `zone` with `windows` (all on `day`), made at `start` on paused tokio
+/// time with the dispatcher running; returns the first `count` status edits (when,
+/// what). It waits on the edits themselves, not a timer: paused time would jump a
+/// timer ahead while the database works.
+async fn status_edits_on_paused_time(
+    zone: &str,
+    start: chrono::DateTime<Utc>,
+    day: Weekday,
+    windows: &[WallWindow],
+    count: usize,
+) -> Vec<(chrono::DateTime<Utc>, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, clock) = crate::support::spawn_app_on_tokio_time(dir.path(), start).await;
+    let cora = coordinator();
+    app.setup(
+        &cora,
+        hearth::app::setup::SetupInput {
+            timezone: Some(hearth::app::input::zone(zone).unwrap()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("setup");
+    app.group_create(
+        &cora,
+        hearth::app::groups::GroupCreate {
+            name: "Open Door".into(),
+            channel: "#door".into(),
+            kind: Some(GroupKind::DropIn),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("group create");
+    for (from, to) in windows {
+        app.dropin_hours(&cora, hours(vec![day], time(from.0, from.1), time(to.0, to.1)))
+            .await
+            .expect("hours");
+    }
+    let (chat, _posts) = RecordingChat::new(clock.clone());
+    let engine = hearth::engine::Engine::new(
+        app.pool().clone(),
+        chat.clone(),
+        clock.clone(),
+        app.jobs_changed(),
+    );
+    tokio::spawn(engine.run(std::future::pending()));
+    loop {
+        let edits: Vec<(chrono::DateTime<Utc>, String)> = chat
+            .edits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|edit| !edit.is_card && !edit.text.contains("Drop in any time"))
+            .map(|edit| (edit.at, edit.text.clone()))
+            .collect();
+        if edits.len() >= count {
+            return edits.into_iter().take(count).collect();
+        }
+        chat.edited.notified().await;
+    }
+}
+
+/// The edits fall at `expected` and say open, opening late, or closed as they should:
+/// never early, and late by at most a tenth of a second (the channel's pacing spaces
+/// the status edit from the card posted or redrawn at the same instant).
+#[track_caller]
+fn assert_edits(edits: &[(chrono::DateTime<Utc>, String)], expected: &[(chrono::DateTime<Utc>, &str)]) {
+    let shown: Vec<String> = edits.iter().map(|(at, text)| format!("{at}: {text}")).collect();
+    assert_eq!(edits.len(), expected.len(), "{shown:#?}");
+    for ((at, text), (due, says)) in edits.iter().zip(expected) {
+        let late = *at - *due;
+        assert!(
+            late >= chrono::Duration::zero() && late <= chrono::Duration::milliseconds(100),
+            "due {due}: {shown:#?}"
+        );
+        assert!(text.contains(says), "due {due}, should say {says}: {shown:#?}");
+    }
+}
+
+fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+#[tokio::test]
+async fn on_paused_time_the_status_is_edited_open_exactly_at_each_local_start_and_closed_at_its_end_across_londons_spring_change(
+) {
+    // Friday 27 March 2026; London's clocks go forward at 01:00 GMT on Sunday 29 March.
+    let start = at(2026, 3, 27, 9, 0);
+    let edits = status_edits_on_paused_time(
+        "Europe/London",
+        start,
+        Weekday::Sun,
+        &[((0, 30), (3, 0)), ((10, 0), (12, 0))],
+        7,
+    )
+    .await;
+    assert_edits(
+        &edits,
+        &[
+            (start, "Closed · next open"),
+            // 00:30 GMT, then 03:00 BST: an hour and a half of real time.
+            (at(2026, 3, 29, 0, 30), "Open now until"),
+            (at(2026, 3, 29, 0, 40), "Opening a little late"),
+            (at(2026, 3, 29, 2, 0), "Closed · next open"),
+            // 10:00–12:00 BST.
+            (at(2026, 3, 29, 9, 0), "Open now until"),
+            (at(2026, 3, 29, 9, 10), "Opening a little late"),
+            (at(2026, 3, 29, 11, 0), "Closed · next open"),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn on_paused_time_the_status_follows_local_hours_across_londons_autumn_change() {
+    // Friday 23 October 2026; back to GMT at 02:00 BST on Sunday 25 October.
+    let start = at(2026, 10, 23, 9, 0);
+    let edits =
+        status_edits_on_paused_time("Europe/London", start, Weekday::Sun, &[((10, 0), (12, 0))], 4).await;
+    assert_edits(
+        &edits,
+        &[
+            (start, "Closed · next open"),
+            (at(2026, 10, 25, 10, 0), "Open now until"),
+            (at(2026, 10, 25, 10, 10), "Opening a little late"),
+            (at(2026, 10, 25, 12, 0), "Closed · next open"),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn on_paused_time_the_status_follows_local_hours_across_sydneys_april_change() {
+    // Thursday 2 April 2026; Sydney leaves daylight time (+11 -> +10) on Sunday 5 April.
+    let start = at(2026, 4, 2, 9, 0);
+    let edits =
+        status_edits_on_paused_time("Australia/Sydney", start, Weekday::Sun, &[((14, 0), (16, 0))], 4).await;
+    assert_edits(
+        &edits,
+        &[
+            (start, "Closed · next open"),
+            // 14:00–16:00 AEST is 04:00–06:00 UTC (it was 03:00–05:00 a week before).
+            (at(2026, 4, 5, 4, 0), "Open now until"),
+            (at(2026, 4, 5, 4, 10), "Opening a little late"),
+            (at(2026, 4, 5, 6, 0), "Closed · next open"),
+        ],
+    );
+}
