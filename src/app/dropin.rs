@@ -40,6 +40,36 @@ fn require_dropin(group: &Group) -> Result<(), AppError> {
     )))
 }
 
+/// The active drop-in `group` names, for someone who may organise it (a coordinator,
+/// or a lead of its rota) to do `doing`.
+async fn dropin_to_organise(
+    conn: &mut store::Conn,
+    actor: &Actor,
+    group: &str,
+    doing: &str,
+) -> Result<Group, AppError> {
+    let group = find_group(conn, &actor.community_id, group).await?;
+    let seen = super::rota::organiser_in_group(conn, actor, group.id).await?;
+    authorize(&seen, Action::Organise, doing)?;
+    require_active(&group)?;
+    require_dropin(&group)?;
+    Ok(group)
+}
+
+/// The drop-in `group` names, for one of its facilitators to do `doing` on duty.
+async fn dropin_to_staff(
+    conn: &mut store::Conn,
+    actor: &Actor,
+    group: &str,
+    doing: &str,
+) -> Result<Group, AppError> {
+    let group = find_group(conn, &actor.community_id, group).await?;
+    let seen = super::rota::actor_in_group(conn, actor, group.id).await?;
+    authorize(&seen, Action::Facilitate, doing)?;
+    require_dropin(&group)?;
+    Ok(group)
+}
+
 /// The group's hours and closed days from yesterday (local) on.
 async fn load_hours(
     conn: &mut store::Conn,
@@ -405,11 +435,7 @@ impl App {
         }
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
-        let group = find_group(&mut tx, &actor.community_id, &input.group).await?;
-        let seen = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
-        authorize(&seen, Action::Organise, "set drop-in hours")?;
-        require_active(&group)?;
-        require_dropin(&group)?;
+        let group = dropin_to_organise(&mut tx, actor, &input.group, "set drop-in hours").await?;
         let (hours, _) = load_hours(&mut tx, &group, now).await?;
         let hours = hours.with_added(&windows)?;
         let today = now.with_timezone(&group.zone).date_naive();
@@ -465,11 +491,7 @@ impl App {
     pub async fn dropin_clear(&self, actor: &Actor, group: &str) -> AppResult {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
-        let group = find_group(&mut tx, &actor.community_id, group).await?;
-        let seen = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
-        authorize(&seen, Action::Organise, "clear drop-in hours")?;
-        require_active(&group)?;
-        require_dropin(&group)?;
+        let group = dropin_to_organise(&mut tx, actor, group, "clear drop-in hours").await?;
         let windows = dropin_store::windows(&mut *tx, group.id).await?;
         if windows.is_empty() {
             return Err(AppError::invalid(format!(
@@ -522,11 +544,7 @@ impl App {
         };
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
-        let group = find_group(&mut tx, &actor.community_id, group).await?;
-        let seen = super::rota::organiser_in_group(&mut tx, actor, group.id).await?;
-        authorize(&seen, Action::Organise, "close a drop-in for a day")?;
-        require_active(&group)?;
-        require_dropin(&group)?;
+        let group = dropin_to_organise(&mut tx, actor, group, "close a drop-in for a day").await?;
         let windows = dropin_store::windows(&mut *tx, group.id).await?;
         let hours = Hours::from_stored(windows.iter().map(|w| w.window).collect());
         if !hours.opens_on(date) {
@@ -640,10 +658,7 @@ impl App {
     pub async fn dropin_here(&self, actor: &Actor, group: &str) -> AppResult {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
-        let group = find_group(&mut tx, &actor.community_id, group).await?;
-        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
-        authorize(&seen, Action::Facilitate, "go on duty at a drop-in")?;
-        require_dropin(&group)?;
+        let group = dropin_to_staff(&mut tx, actor, group, "go on duty at a drop-in").await?;
         let (hours, closed) = load_hours(&mut tx, &group, now).await?;
         let until = match dropin::status(&hours, &closed, group.zone, now) {
             Status::Open { until } => until,
@@ -692,10 +707,7 @@ impl App {
     pub async fn dropin_leave(&self, actor: &Actor, group: &str) -> AppResult {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
-        let group = find_group(&mut tx, &actor.community_id, group).await?;
-        let seen = super::rota::actor_in_group(&mut tx, actor, group.id).await?;
-        authorize(&seen, Action::Facilitate, "leave duty at a drop-in")?;
-        require_dropin(&group)?;
+        let group = dropin_to_staff(&mut tx, actor, group, "leave duty at a drop-in").await?;
         if !dropin_store::end_duty(&mut tx, group.id, &actor.user_id, now).await? {
             return Err(AppError::invalid(format!(
                 "You aren't on duty at {} now.",

@@ -41,24 +41,55 @@ fn is_status(message: &Value) -> bool {
     text.contains("Open now") || text.contains("Closed")
 }
 
-#[tokio::test]
-async fn one_status_message_is_edited_at_opening_closing_duty_and_a_bank_holiday() {
+/// The fake Discord with the door channel, ash and cora; the bot on an app on a file
+/// with a clock set to `start`; and the dispatcher, stepped by the test.
+struct Door {
+    fake: Arc<FakeDiscord>,
+    clock: ManualClock,
+    app: App,
+    bot: Bot,
+    engine: Engine,
+    /// Holds the database's folder for the test's length.
+    _dir: tempfile::TempDir,
+}
+
+async fn door_at(start: DateTime<Utc>) -> Door {
     let fake = Arc::new(FakeDiscord::start().await);
     fake.add_channel(FakeDiscord::GUILD_ID, DOOR, "door");
     fake.add_member(FakeDiscord::GUILD_ID, 51, "ash", &[]);
     fake.add_member(FakeDiscord::GUILD_ID, 42, "cora", &[]);
     let dir = tempfile::tempdir().expect("temp dir");
-    // Tuesday 1 December 2026, 09:00 GMT.
-    let clock = ManualClock::new(utc(1, 9, 0));
+    let clock = ManualClock::new(start);
     let app: App = app_on_file(&dir.path().join("hearth.db"), clock.clone()).await;
     let bot = Bot::start(&fake, app.clone()).await;
     let chat = DiscordChat::new("fake-token", Some(fake.base_url())).expect("the HTTP client builds");
-    let mut engine = Engine::new(
+    let engine = Engine::new(
         app.pool().clone(),
         Arc::new(chat),
         Arc::new(clock.clone()),
         app.jobs_changed(),
     );
+    Door {
+        fake,
+        clock,
+        app,
+        bot,
+        engine,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn one_status_message_is_edited_at_opening_closing_duty_and_a_bank_holiday() {
+    // Tuesday 1 December 2026, 09:00 GMT.
+    let Door {
+        fake,
+        clock,
+        app,
+        bot,
+        mut engine,
+        _dir,
+    } = door_at(utc(1, 9, 0)).await;
     for command in [
         SlashCommand::new("setup").string("timezone", "Europe/London"),
         SlashCommand::new("group create")
@@ -144,22 +175,15 @@ fn labels(message: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_drop_ins_card_reads_drop_in_any_time_and_offers_i_might_come_only_with_answers_yes() {
-    let fake = Arc::new(FakeDiscord::start().await);
-    fake.add_channel(FakeDiscord::GUILD_ID, DOOR, "door");
-    fake.add_member(FakeDiscord::GUILD_ID, 51, "ash", &[]);
-    fake.add_member(FakeDiscord::GUILD_ID, 42, "cora", &[]);
-    let dir = tempfile::tempdir().expect("temp dir");
     // Wednesday 25 March 2026, GMT; the clocks go forward on Sunday 29 March.
-    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 25, 9, 0, 0).unwrap());
-    let app: App = app_on_file(&dir.path().join("hearth.db"), clock.clone()).await;
-    let bot = Bot::start(&fake, app.clone()).await;
-    let chat = DiscordChat::new("fake-token", Some(fake.base_url())).expect("the HTTP client builds");
-    let mut engine = Engine::new(
-        app.pool().clone(),
-        Arc::new(chat),
-        Arc::new(clock.clone()),
-        app.jobs_changed(),
-    );
+    let Door {
+        fake,
+        clock,
+        app,
+        bot,
+        mut engine,
+        _dir,
+    } = door_at(Utc.with_ymd_and_hms(2026, 3, 25, 9, 0, 0).unwrap()).await;
     for command in [
         SlashCommand::new("setup").string("timezone", "Europe/London"),
         SlashCommand::new("group create")

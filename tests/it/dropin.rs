@@ -18,28 +18,7 @@ fn time(h: u32, m: u32) -> NaiveTime {
 async fn open_door() -> TestApp {
     let t = spawn_app(Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()).await;
     let cora = coordinator();
-    t.app
-        .setup(
-            &cora,
-            hearth::app::setup::SetupInput {
-                timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("setup");
-    t.app
-        .group_create(
-            &cora,
-            hearth::app::groups::GroupCreate {
-                name: "Open Door".into(),
-                channel: "#door".into(),
-                kind: Some(GroupKind::DropIn),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("group create");
+    dropin_group(&t.app, "Europe/London").await;
     t.app
         .rota_facilitator_add(
             &cora,
@@ -55,6 +34,31 @@ async fn open_door() -> TestApp {
         .await
         .expect("pool");
     t
+}
+
+/// `/setup timezone:ZONE` and the drop-in "Open Door" in `#door`.
+async fn dropin_group(app: &hearth::app::App, zone: &str) {
+    let cora = coordinator();
+    app.setup(
+        &cora,
+        hearth::app::setup::SetupInput {
+            timezone: Some(hearth::app::input::zone(zone).unwrap()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("setup");
+    app.group_create(
+        &cora,
+        hearth::app::groups::GroupCreate {
+            name: "Open Door".into(),
+            channel: "#door".into(),
+            kind: Some(GroupKind::DropIn),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("group create");
 }
 
 fn hours(days: Vec<Weekday>, from: NaiveTime, to: NaiveTime) -> DropinHours {
@@ -586,26 +590,7 @@ async fn status_edits_on_paused_time(
     let dir = tempfile::tempdir().unwrap();
     let (app, clock) = crate::support::spawn_app_on_tokio_time(dir.path(), start).await;
     let cora = coordinator();
-    app.setup(
-        &cora,
-        hearth::app::setup::SetupInput {
-            timezone: Some(hearth::app::input::zone(zone).unwrap()),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("setup");
-    app.group_create(
-        &cora,
-        hearth::app::groups::GroupCreate {
-            name: "Open Door".into(),
-            channel: "#door".into(),
-            kind: Some(GroupKind::DropIn),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("group create");
+    dropin_group(&app, zone).await;
     for (from, to) in windows {
         app.dropin_hours(&cora, hours(vec![day], time(from.0, from.1), time(to.0, to.1)))
             .await
