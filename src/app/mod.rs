@@ -5,6 +5,7 @@
 pub mod audit_trail;
 pub mod catalogue;
 mod chart;
+pub mod dropin;
 mod error;
 pub mod groups;
 mod horizon;

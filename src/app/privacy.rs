@@ -17,8 +17,9 @@ use crate::domain::job::plan_card_edit;
 use crate::domain::role::Action;
 use crate::store::privacy::{self as registry, Found};
 use crate::store::retention::{self, Removal};
-use crate::store::{self, jobs, rsvps, sessions, StoreError};
+use crate::store::{self, dropin as dropin_store, groups as group_store, jobs, rsvps, sessions, StoreError};
 
+use super::dropin::plan_status;
 use super::rota::{release_future_shifts, Person};
 use super::rsvp::promote;
 use super::{authorize, record_audit, Actor, App, AppError, AppResult};
@@ -152,6 +153,17 @@ impl App {
         let community = actor.community_id.as_str();
         let mut tx = store::begin_write(self.pool()).await?;
         let names = registry::known_names(&mut tx, community, user_id).await?;
+        // Drop-ins they are on duty at now: their status messages are redrawn without them.
+        let mut on_duty_at = Vec::new();
+        for group_id in dropin_store::active_group_ids(&mut *tx).await? {
+            let Some(group) = group_store::get(&mut *tx, group_id).await? else {
+                continue;
+            };
+            let on_duty = dropin_store::on_duty(&mut *tx, group_id, now).await?;
+            if group.community_id == community && on_duty.iter().any(|d| d.user_id == user_id) {
+                on_duty_at.push(group);
+            }
+        }
         let released = release_future_shifts(&mut tx, community, user_id, None, now).await?;
         let upcoming = rsvps::for_user(&mut *tx, community, user_id, now).await?;
         let answers = retention::remove_answers(&mut tx, community, Removal::Member(user_id)).await?;
@@ -166,6 +178,9 @@ impl App {
         registry::delete_pending_submissions(&mut tx, community, user_id).await?;
         registry::redact_names(&mut tx, community, &names).await?;
         let changed = registry::forget(&mut tx, community, user_id, &pseudonym).await?;
+        for group in &on_duty_at {
+            plan_status(&mut tx, group, self.horizon_end(now), now).await?;
+        }
         let total: u64 = changed.iter().map(|(_, n)| n).sum::<u64>() + answers;
         let recorder = if on_behalf {
             actor.clone()

@@ -32,6 +32,8 @@ pub enum TimeStyle {
     Full,
     /// `in 3 days`, `2 hours ago`.
     Relative,
+    /// The time of day alone, `16:00`: the end of a window whose start is shown in full.
+    ClockTime,
 }
 
 /// One piece of a line of text.
@@ -145,6 +147,9 @@ pub struct Reply {
     pub buttons: Vec<Button>,
     /// Files that go with it (a privacy export, a report's CSV and chart).
     pub files: Vec<Attachment>,
+    /// The zone of the group a post is about, for an adapter that prints it with a
+    /// local time (the console) when no time in its lines says which zone.
+    pub zone: Option<Tz>,
 }
 
 impl Reply {
@@ -157,6 +162,7 @@ impl Reply {
             lines: Vec::new(),
             buttons: Vec::new(),
             files: Vec::new(),
+            zone: None,
         }
     }
 
@@ -169,6 +175,7 @@ impl Reply {
             lines: Vec::new(),
             buttons: Vec::new(),
             files: Vec::new(),
+            zone: None,
         }
     }
 
@@ -181,7 +188,14 @@ impl Reply {
             lines: vec![Text::from(message.into())],
             buttons: Vec::new(),
             files: Vec::new(),
+            zone: None,
         }
+    }
+
+    /// Says which group's zone the post belongs to (see [`Reply::zone`]).
+    pub fn in_zone(mut self, zone: Tz) -> Self {
+        self.zone = Some(zone);
+        self
     }
 
     pub fn line(mut self, text: impl Into<Text>) -> Self {

@@ -64,6 +64,7 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::privacy::privacy(),
         commands::privacy::audit(),
         commands::privacy::report(),
+        commands::dropin::dropin(),
     ];
     catalogue::describe(&mut commands);
     commands

@@ -57,6 +57,12 @@ pub enum JobKind {
     Alert,
     /// The community's daily retention run: posts nothing, purges what is past keeping.
     Retention,
+    /// A drop-in group's one status message, posted once.
+    DropinStatus,
+    /// The status message edited to the present, at a boundary or a duty change.
+    DropinStatusEdit,
+    /// A drop-in open ten minutes with nobody on its rota or on duty, to coordinators.
+    DropinLateAlert,
 }
 
 impl JobKind {
@@ -84,6 +90,9 @@ impl JobKind {
             JobKind::DmPromptApproved => "dm-prompt-approved",
             JobKind::Alert => "alert",
             JobKind::Retention => "retention",
+            JobKind::DropinStatus => "dropin-status",
+            JobKind::DropinStatusEdit => "dropin-status-edit",
+            JobKind::DropinLateAlert => "dropin-late-alert",
         }
     }
 }
@@ -114,6 +123,9 @@ impl FromStr for JobKind {
             "dm-prompt-approved" => Ok(JobKind::DmPromptApproved),
             "alert" => Ok(JobKind::Alert),
             "retention" => Ok(JobKind::Retention),
+            "dropin-status" => Ok(JobKind::DropinStatus),
+            "dropin-status-edit" => Ok(JobKind::DropinStatusEdit),
+            "dropin-late-alert" => Ok(JobKind::DropinLateAlert),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -204,6 +216,26 @@ pub fn cancellation_key(session_id: i64) -> String {
 
 pub fn dm_cancellation_key(session_id: i64, user: &str) -> String {
     format!("{}{user}", dm_key_prefix(JobKind::DmCancellation, session_id, ""))
+}
+
+/// The key of a drop-in group's one status post.
+pub fn dropin_status_key(group_id: i64) -> String {
+    format!("dropin-status:{group_id}")
+}
+
+/// The key of the one alert that a drop-in's opening at `opens_at` is running late.
+pub fn dropin_late_key(group_id: i64, opens_at: DateTime<Utc>) -> String {
+    format!("dropin-late:{group_id}:{}", opens_at.timestamp())
+}
+
+/// What every key of an edit of a drop-in's status starts with.
+pub fn dropin_edit_prefix(group_id: i64) -> String {
+    format!("dropin-edit:{group_id}:")
+}
+
+/// The key of an edit of a drop-in's status at a boundary `at`.
+pub fn dropin_edit_key(group_id: i64, at: DateTime<Utc>) -> String {
+    format!("{}{}", dropin_edit_prefix(group_id), at.timestamp())
 }
 
 pub fn card_key(session_id: i64) -> String {

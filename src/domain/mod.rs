@@ -5,6 +5,7 @@
 //!   series as RFC 5545 rules) and [`cron`] (check-in prompts as 5-field crontab
 //!   lines), both expanded in local wall time.
 //! - [`alert`]: notes for coordinators in the alerts channel, each once.
+//! - [`dropin`]: drop-in opening windows, closed days, and whether one is open now.
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
@@ -18,6 +19,7 @@
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
 pub mod alert;
+pub mod dropin;
 pub mod group;
 pub mod job;
 pub mod privacy;

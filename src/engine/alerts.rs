@@ -1,7 +1,10 @@
-//! Alerts for coordinators: a delivery that failed for good (a deleted channel, a
-//! member's closed DMs) or a retention run that failed becomes one job for the
-//! community's alerts channel, keyed so each is raised once. With no alerts channel
-//! set, nothing is raised: `/status` still lists the failures.
+//! Alerts for coordinators, in one place: the community's alerts channel
+//! (`/setup alerts_channel:`). Gap alerts, swap approvals, notes about a group's
+//! prompts and a drop-in opening late all ask here, so sending them somewhere else is
+//! a change to this file alone. A delivery that failed for good (a deleted channel, a
+//! member's closed DMs) or a retention run that failed becomes one job for that
+//! channel, keyed so each is raised once; with no alerts channel set, nothing is raised
+//! and `/status` still lists the failures.
 
 use chrono::{DateTime, Utc};
 
@@ -13,6 +16,24 @@ use crate::store::{communities, Conn, StoreError};
 
 use super::render::Rendered;
 
+/// Why a coordinator alert was not sent: there is nowhere to send it.
+pub const NO_ALERTS_CHANNEL: &str = "The community has no alerts channel (/setup alerts_channel:).";
+
+/// The channel coordinators' alerts go to, if the community set one. Read alone, so an
+/// alert about a failure does not depend on the rest of the community's row.
+pub async fn channel(conn: &mut Conn, community_id: &str) -> Result<Option<String>, StoreError> {
+    communities::alerts_channel(&mut *conn, community_id).await
+}
+
+/// `reply` posted for the community's coordinators, or set aside (and shown in
+/// `/status`) when there is nowhere to post it.
+pub async fn post(conn: &mut Conn, community_id: &str, reply: Reply) -> Result<Rendered, StoreError> {
+    Ok(match channel(conn, community_id).await? {
+        Some(channel) => Rendered::Post { channel, reply },
+        None => Rendered::Skip(NO_ALERTS_CHANNEL.into()),
+    })
+}
+
 /// Plans `alert` for the community's alerts channel, once per its key.
 pub async fn raise(
     conn: &mut Conn,
@@ -21,7 +42,7 @@ pub async fn raise(
     about: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let Some(channel) = communities::alerts_channel(&mut *conn, community_id).await? else {
+    let Some(channel) = channel(conn, community_id).await? else {
         return Ok(());
     };
     let job = PlannedJob {
@@ -39,7 +60,11 @@ pub async fn raise(
 fn goes_to_alerts(kind: JobKind) -> bool {
     matches!(
         kind,
-        JobKind::Alert | JobKind::PromptNote | JobKind::GapAlert | JobKind::SwapApproval
+        JobKind::Alert
+            | JobKind::PromptNote
+            | JobKind::GapAlert
+            | JobKind::SwapApproval
+            | JobKind::DropinLateAlert
     )
 }
 

@@ -19,6 +19,7 @@
 //! Discord keeps nonces is not posted again: see [`NONCE_WINDOW`].
 
 pub mod alerts;
+pub mod dropin;
 pub mod pacing;
 pub mod prompts;
 pub mod render;
@@ -513,9 +514,14 @@ impl Engine {
             let mut tx = store::begin_write_on(conn).await?;
             for job in interrupted {
                 // Edits redraw from current data: doing one twice shows nothing twice.
-                let idempotent = [JobKind::CardEdit, JobKind::GapAlertEdit, JobKind::OpenShiftEdit]
-                    .iter()
-                    .any(|kind| job.kind == kind.as_str());
+                let idempotent = [
+                    JobKind::CardEdit,
+                    JobKind::GapAlertEdit,
+                    JobKind::OpenShiftEdit,
+                    JobKind::DropinStatusEdit,
+                ]
+                .iter()
+                .any(|kind| job.kind == kind.as_str());
                 let age = job.attempted_at_ms.map(|at| Duration::milliseconds(now_ms - at));
                 // Before this column existed an interrupted job has no attempt time:
                 // as before, it is re-posted with its nonce.

@@ -176,6 +176,20 @@ pub const TABLES: &[Table] = &[
         Pseudonymise,
         "entries in the audit trail",
     ),
+    table(
+        "dropin_duty",
+        &[("user_id", Id), ("display_name", Name)],
+        Group,
+        Delete,
+        "stints on duty at a drop-in",
+    ),
+    table(
+        "dropin_closed_day",
+        &[("created_by", Id)],
+        Group,
+        Pseudonymise,
+        "drop-in closed days set",
+    ),
     // Tables that hold nothing about a member (group names, settings, counts).
     table("community", &[], Community, Delete, "community settings"),
     table("meeting_group", &[], Community, Delete, "groups"),
@@ -186,6 +200,8 @@ pub const TABLES: &[Table] = &[
     table("session_tally", &[], Session, Delete, "counts per session"),
     table("month_tally", &[], Group, Delete, "counts per month"),
     table("retention_run", &[], Community, Delete, "retention runs"),
+    table("dropin_window", &[], Group, Delete, "drop-in opening hours"),
+    table("dropin_settings", &[], Group, Delete, "drop-in settings"),
 ];
 
 /// Tables of SQLite's and of the migrator, not hearth's.

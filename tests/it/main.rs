@@ -6,9 +6,11 @@ mod support;
 
 mod console;
 mod discord;
+mod discord_dropin;
 mod discord_privacy;
 mod discord_rota;
 mod discord_rsvp;
+mod dropin;
 mod engine;
 mod engine_discord;
 mod groups;

@@ -935,3 +935,69 @@ async fn a_forgotten_facilitators_name_leaves_the_notes_kept_for_others() {
     assert!(!kept.contains("Bo"), "{kept}");
     assert!(kept.contains("A facilitator has taken your shift"), "{kept}");
 }
+
+#[tokio::test]
+async fn a_drop_in_volunteers_duty_is_in_their_export_and_goes_when_they_are_forgotten() {
+    let t = spawn_app(Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()).await;
+    let cora = coordinator();
+    t.app
+        .setup(
+            &cora,
+            SetupInput {
+                timezone: Some(input::zone("Europe/London").unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    t.app
+        .group_create(
+            &cora,
+            hearth::app::groups::GroupCreate {
+                name: "Open Door".into(),
+                channel: "#door".into(),
+                kind: Some(hearth::domain::group::GroupKind::DropIn),
+                // Nobody is put on its rota: Kit is on duty by /dropin here alone.
+                facilitators_needed: Some(0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    t.app
+        .rota_facilitator_add(&cora, "Open Door", person("Kit"), false, None)
+        .await
+        .unwrap();
+    let hours = hearth::app::dropin::DropinHours {
+        group: "Open Door".into(),
+        days: vec![chrono::Weekday::Tue],
+        from: chrono::NaiveTime::from_hms_opt(14, 0, 0).unwrap(),
+        to: chrono::NaiveTime::from_hms_opt(16, 0, 0).unwrap(),
+    };
+    t.app.dropin_hours(&cora, hours).await.unwrap();
+    t.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 14, 30, 0).unwrap());
+    let kit = actor("Kit", Role::Member);
+    t.app.dropin_here(&kit, "Open Door").await.unwrap();
+
+    let before = export_json(&t.app.privacy_export(&kit, None).await.unwrap());
+    t.clock.set(Utc.with_ymd_and_hms(2026, 12, 1, 14, 40, 0).unwrap());
+    t.app.privacy_forget_confirmed(&kit, "user:Kit").await.unwrap();
+    let after = export_json(&t.app.privacy_export(&kit, None).await.unwrap());
+
+    assert!(
+        held(&before).contains(&("dropin_duty".into(), 1)),
+        "{:?}",
+        held(&before)
+    );
+    assert_eq!(held(&after), Vec::<(String, usize)>::new());
+    let status = text(&t.app.dropin_status(&cora, "Open Door").await.unwrap());
+    assert!(!status.contains("Kit"), "{status}");
+    let redraws: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM job WHERE kind = 'dropin-status-edit' AND state = 'pending' AND due_at = ?",
+    )
+    .bind(t.app.now().timestamp())
+    .fetch_one(&t.pool)
+    .await
+    .unwrap();
+    assert_eq!(redraws, 1, "the posted status is redrawn without them now");
+}
