@@ -76,7 +76,8 @@ impl App {
                 Some(channel) => Text::new()
                     .strong("Alerts: ")
                     .plain(
-                        "rota gaps, failed deliveries, empty prompt decks and failed retention runs go to ",
+                        "rota gaps, drop-ins without staff, failed deliveries, empty prompt decks and failed \
+                         retention runs go to ",
                     )
                     .channel(channel.clone())
                     .plain("."),
