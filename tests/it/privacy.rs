@@ -56,6 +56,11 @@ fn file<'a>(reply: &'a Reply, extension: &str) -> &'a [u8] {
         .bytes
 }
 
+/// A report's CSV as text.
+fn csv_of(reply: &Reply) -> String {
+    String::from_utf8(file(reply, "csv").to_vec()).expect("the CSV is UTF-8")
+}
+
 // ----- the schema test -----
 
 #[tokio::test]
@@ -485,7 +490,7 @@ async fn a_report_gives_the_hand_counted_figures_and_names_nobody() {
     // March: held 3, 10, 24, 31 (17 cancelled); attendance 3 + 2 + 2 + 0 = 7; people
     // Alder, Birch, Cedar, Damson, each there for the first time; average 7 / 4 = 1.75;
     // Ash held 3 of the 4 shifts. April: held 7; Birch (back) and Elder (new).
-    let csv = String::from_utf8(file(&reply, "csv").to_vec()).unwrap();
+    let csv = csv_of(&reply);
     assert_eq!(
         csv,
         format!(
@@ -514,7 +519,7 @@ async fn a_report_shows_counts_below_five_as_fewer_than_5_by_default() {
 
     let reply = spring_report(&t).await;
 
-    let csv = String::from_utf8(file(&reply, "csv").to_vec()).unwrap();
+    let csv = csv_of(&reply);
     assert!(
         csv.contains("Circle,2026-03,4,1,7,fewer than 5,1.8,fewer than 5,0,3,4"),
         "{csv}"
