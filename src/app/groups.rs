@@ -10,7 +10,9 @@ use crate::domain::recurrence::Recurrence;
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
 use crate::domain::time::Tz;
-use crate::store::{self, communities, groups as group_store, series as series_store, sessions};
+use crate::store::{
+    self, communities, groups as group_store, outcomes as outcome_store, series as series_store, sessions,
+};
 
 use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
 
@@ -48,6 +50,10 @@ pub struct GroupEdit {
     pub rota: super::rota::RotaChanges,
     /// For a drop-in: whether its cards offer "I might come" (`answers:`).
     pub answers: Option<bool>,
+    /// Whether ended cards ask "How are you leaving today?" (`checkout:`).
+    pub checkout: Option<bool>,
+    /// Whether facilitators get a debrief DM after each session (`debrief:`).
+    pub debrief: Option<bool>,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -191,6 +197,18 @@ impl App {
             super::dropin::set_answers(&mut tx, &group, fields.kind, answers).await?;
             changed.push("answers");
         }
+        if input.checkout.is_some() || input.debrief.is_some() {
+            let mut settings = outcome_store::settings(&mut *tx, group.id).await?;
+            if let Some(checkout) = input.checkout {
+                settings.checkout = checkout;
+                changed.push("checkout");
+            }
+            if let Some(debrief) = input.debrief {
+                settings.debrief = debrief;
+                changed.push("debrief");
+            }
+            outcome_store::set(&mut *tx, group.id, settings).await?;
+        }
         if changed.is_empty() {
             return Err(AppError::invalid(
                 "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",
@@ -242,6 +260,18 @@ impl App {
         match input.answers {
             Some(true) => reply = reply.line("Its cards offer one answer: I might come."),
             Some(false) => reply = reply.line("Its cards offer no answers: members just drop in."),
+            None => {}
+        }
+        match input.checkout {
+            Some(true) => {
+                reply = reply.line("After each session, its card asks those who came how they're leaving.")
+            }
+            Some(false) => reply = reply.line("Its cards won't ask how members are leaving."),
+            None => {}
+        }
+        match input.debrief {
+            Some(true) => reply = reply.line("Its facilitators get a How did it go? DM after each session."),
+            Some(false) => reply = reply.line("Its facilitators won't get a debrief DM after sessions."),
             None => {}
         }
         if zone_changed {

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::job::{
-    cancellation_key, jobs_wait_until, plan_card, plan_card_edit, plan_reminders, JobKind, PlannedJob,
+    cancellation_key, jobs_wait_until, plan_card, plan_card_edit, plan_debriefs, plan_reminders, JobKind,
+    PlannedJob,
 };
 use crate::domain::reminder::{parse_offsets, Offset};
 use crate::domain::session::{SessionStatus, WantedSession};
@@ -260,6 +261,7 @@ fn plan_scheduled(
     let mut planned = plan_reminders(session_id, starts_at, zone, offsets, now);
     let lead = Duration::minutes(lead_minutes);
     planned.extend(plan_card(session_id, starts_at, ends_at, lead, now));
+    planned.extend(plan_debriefs(session_id, ends_at, now));
     planned
 }
 

@@ -13,6 +13,7 @@ pub mod input;
 mod jobs;
 pub mod lookup;
 pub mod meetings;
+pub mod outcomes;
 pub mod privacy;
 pub mod prompts;
 pub mod reminders;

@@ -20,6 +20,7 @@
 
 pub mod alerts;
 pub mod dropin;
+pub mod outcomes;
 pub mod pacing;
 pub mod prompts;
 pub mod render;
@@ -348,6 +349,12 @@ impl Engine {
                 }
                 continue;
             }
+            if job.kind == JobKind::Debriefs {
+                // Posts nothing: asks each facilitator on the session, one DM job each.
+                outcomes::fan_out_debriefs(conn, &job, now).await?;
+                self.outcome.housekept += 1;
+                continue;
+            }
             let requests = requests_of(job.kind);
             let tokio_now = Instant::now();
             let mut room = self.pacer.ready_at(&candidate.lane, requests, tokio_now);
@@ -596,7 +603,8 @@ fn requests_of(kind: JobKind) -> usize {
         | JobKind::OpenShiftDm
         | JobKind::GapAlertDm
         | JobKind::RotaNote
-        | JobKind::DmPromptApproved => 2,
+        | JobKind::DmPromptApproved
+        | JobKind::DmDebrief => 2,
         // A post and, with thread:yes, its thread.
         JobKind::Prompt => 2,
         _ => 1,

@@ -12,6 +12,7 @@ pub mod dropin;
 pub mod groups;
 pub mod jobs;
 pub mod members;
+pub mod outcomes;
 pub mod privacy;
 pub mod prompts;
 pub mod reports;

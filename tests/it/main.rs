@@ -15,6 +15,7 @@ mod engine;
 mod engine_discord;
 mod groups;
 mod meetings;
+mod outcomes;
 mod privacy;
 mod prompts;
 mod readme;
