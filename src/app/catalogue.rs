@@ -412,7 +412,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         path: "click",
-        summary: "Press a button: going, maybe, cant, here; better, same, not-so-good; fine, flag; take, confirm, decline; approve, reject; forget",
+        summary: "Press a button: going, here, better, not-so-good, fine, flag, take, approve… (words under each post)",
         on_discord: false,
         options: &[
             req("button", "The button", Kind::Choice(BUTTONS)),

@@ -405,3 +405,120 @@ async fn a_group_with_debriefs_off_sends_no_debrief() {
         "{sent:#?}"
     );
 }
+
+/// The circle with small counts hidden or shown; at its first session (3 March) six
+/// members check in and answer: five a bit better, one about the same; at its second
+/// (10 March) Mo checks in and answers not so good; Ash flags the first.
+async fn outcomes_fixture(small_counts_hidden: bool) -> TestApp {
+    let t = spawn_app(sunday()).await;
+    circle(&t.app).await;
+    t.app
+        .setup(
+            &coordinator(),
+            hearth::app::setup::SetupInput {
+                small_counts_hidden: Some(small_counts_hidden),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("small counts");
+    let sessions = t.sessions().await;
+    let first_six = vec![
+        ("Alder", Leaving::Better),
+        ("Birch", Leaving::Better),
+        ("Cedar", Leaving::Better),
+        ("Damson", Leaving::Better),
+        ("Elder", Leaving::Better),
+        ("Fern", Leaving::Same),
+    ];
+    let answers = [
+        (sessions[0].0, first_six),
+        (sessions[1].0, vec![("Mo", Leaving::NotSoGood)]),
+    ];
+    for (index, (id, who)) in answers.iter().enumerate() {
+        let (starts, ends): (i64, i64) =
+            sqlx::query_as("SELECT starts_at, ends_at FROM session WHERE id = ?")
+                .bind(id)
+                .fetch_one(&t.pool)
+                .await
+                .unwrap();
+        t.clock
+            .set(Utc.timestamp_opt(starts, 0).unwrap() + Duration::minutes(5));
+        for (name, _) in who {
+            t.app
+                .click(&someone(name), SessionId(*id), Click::Here)
+                .await
+                .expect("check in");
+        }
+        t.clock
+            .set(Utc.timestamp_opt(ends, 0).unwrap() + Duration::minutes(5));
+        for (name, leaving) in who {
+            check_out(&t, name, *id, *leaving).await.expect("check out");
+        }
+        if index == 0 {
+            t.app
+                .outcome_click(
+                    &someone("Ash"),
+                    SessionId(*id),
+                    OutcomeButton::Flag,
+                    Some("A member asked about a place to talk between sessions."),
+                )
+                .await
+                .expect("flag");
+        }
+    }
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 12, 9, 0, 0).unwrap());
+    t
+}
+
+async fn march_csv(t: &TestApp) -> (String, String) {
+    let reply = t
+        .app
+        .report(
+            &coordinator(),
+            hearth::app::input::date("2026-03-01").unwrap(),
+            hearth::app::input::date("2026-03-11").unwrap(),
+            None,
+        )
+        .await
+        .expect("report");
+    let csv = reply
+        .files
+        .iter()
+        .find(|f| f.name.ends_with(".csv"))
+        .map(|f| String::from_utf8(f.bytes.clone()).unwrap())
+        .expect("a CSV");
+    (csv, text(&reply))
+}
+
+#[tokio::test]
+async fn a_report_counts_check_outs_and_flags_by_hand_and_names_nobody() {
+    let t = outcomes_fixture(false).await;
+
+    let (csv, said) = march_csv(&t).await;
+
+    // March: sessions 3 and 10 held; attendance 6 + 1 = 7, seven people, all first
+    // time; Ash held both shifts. Check-outs 5 better, 1 same, 1 not so good of 7:
+    // 71%, 14%, 14%. One session flagged.
+    assert_eq!(
+        csv,
+        format!(
+            "{}\r\nTuesday Circle,2026-03,2,0,7,7,3.5,7,0,2,2,5,1,1,71%,14%,14%,1\r\n",
+            hearth::domain::report::CSV_HEADER
+        )
+    );
+    assert!(said.contains("leaving a bit better 5 (71%)"), "{said}");
+    assert!(said.contains("sessions a facilitator flagged: 1"), "{said}");
+    for name in ["Alder", "Fern", "Mo", "Ash", "place to talk"] {
+        assert!(!csv.contains(name) && !said.contains(name), "{name}: {said}");
+    }
+}
+
+#[tokio::test]
+async fn a_report_hides_small_check_out_counts_and_their_shares() {
+    let t = outcomes_fixture(true).await;
+
+    let (csv, _) = march_csv(&t).await;
+
+    assert!(csv.ends_with(",5,fewer than 5,fewer than 5,-,-,-,1\r\n"), "{csv}");
+}
