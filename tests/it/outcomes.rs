@@ -8,7 +8,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hearth::app::input::SessionId;
 use hearth::app::outcomes::OutcomeButton;
-use hearth::app::rota::Person;
 use hearth::app::rsvp::Click;
 use hearth::app::{Actor, App};
 use hearth::clock::{Clock, ManualClock};
@@ -17,6 +16,7 @@ use hearth::domain::role::Role;
 use hearth::engine::Engine;
 use hearth::store::privacy::{looks_member_bearing, TABLES};
 
+use crate::rota::weekly_group;
 use crate::support::recording_chat::{Delivery, RecordingChat};
 use crate::support::{actor, coordinator, spawn_app, text, TestApp};
 
@@ -25,56 +25,23 @@ fn sunday() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
 }
 
-fn person(name: &str) -> Person {
-    Person {
-        user_id: format!("user:{name}"),
-        name: name.to_string(),
-        member: true,
-    }
-}
-
 fn someone(name: &str) -> Actor {
     actor(name, Role::Member)
 }
 
-/// A weekly Tuesday group with Ash in its pool, an alerts channel and a support text.
+/// The rota tests' weekly Tuesday group with Ash in its pool and an alerts channel,
+/// and a support text of the community's own.
 async fn circle(app: &App) {
-    let cora = coordinator();
+    weekly_group(app, 1, &["Ash"]).await;
     app.setup(
-        &cora,
+        &coordinator(),
         hearth::app::setup::SetupInput {
-            timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
-            alerts_channel: Some("#alerts".into()),
             support_text: Some("Our peer line: 0800 000 000, evenings.".into()),
             ..Default::default()
         },
     )
     .await
-    .expect("setup");
-    app.group_create(
-        &cora,
-        hearth::app::groups::GroupCreate {
-            name: "Tuesday Circle".into(),
-            channel: "#circle".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("group create");
-    app.rota_facilitator_add(&cora, "Tuesday Circle", person("Ash"), false, None)
-        .await
-        .expect("facilitator add");
-    app.meeting_add(
-        &cora,
-        hearth::app::meetings::MeetingAdd {
-            group: "Tuesday Circle".into(),
-            when: hearth::app::input::when("2026-03-03 18:30").unwrap(),
-            repeat: Some(hearth::app::input::Repeat::Weekly),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("meeting add");
+    .expect("support text");
 }
 
 /// The first session's id, start and end.

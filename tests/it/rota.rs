@@ -20,7 +20,7 @@ fn sunday() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
 }
 
-fn person(name: &str) -> Person {
+pub(crate) fn person(name: &str) -> Person {
     Person {
         user_id: format!("user:{name}"),
         name: name.to_string(),
@@ -33,7 +33,7 @@ fn facilitator(name: &str) -> Actor {
 }
 
 /// A weekly Tuesday group needing `needed` facilitators, with a pool of `names`.
-async fn weekly_group(app: &App, needed: i64, names: &[&str]) {
+pub(crate) async fn weekly_group(app: &App, needed: i64, names: &[&str]) {
     let cora = coordinator();
     app.setup(
         &cora,
