@@ -320,6 +320,17 @@ async fn each_facilitator_is_asked_how_it_went_and_a_flag_reaches_the_alerts_cha
         .await
         .unwrap();
     assert_eq!(audit, 1);
+    let export = t.app.privacy_export(&ash, None).await.expect("Ash's export");
+    let json: serde_json::Value = serde_json::from_slice(&export.files[0].bytes).expect("JSON");
+    let debriefs = json["tables"]["debrief"]["rows"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(debriefs.len(), 1, "{json}");
+    assert_eq!(
+        debriefs[0]["note"], note,
+        "the note is in the facilitator's own export"
+    );
 }
 
 #[tokio::test]
