@@ -732,6 +732,39 @@ async fn release(
     settle_session(conn, session, now).await
 }
 
+/// After a session's time changed (a move, a new zone): whoever holds a place on it
+/// but is away at its new time gives it back to the pool, as if their time away had
+/// been declared after the change.
+pub(crate) async fn release_holders_away(
+    conn: &mut store::Conn,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(session) = sessions::get(&mut *conn, session_id).await? else {
+        return Ok(());
+    };
+    if session.starts_at <= now {
+        return Ok(());
+    }
+    let holders = rota_store::holders(&mut *conn, session_id).await?;
+    if holders.is_empty() {
+        return Ok(());
+    }
+    let away = rota_store::away_for_group(&mut *conn, &session.community_id, session.group_id, now).await?;
+    let Some(group) = group_store::get(&mut *conn, session.group_id).await? else {
+        return Ok(());
+    };
+    for holder in holders {
+        let is_away = away
+            .iter()
+            .any(|a| a.user_id == holder.user_id && a.overlaps(session.starts_at, session.ends_at));
+        if is_away {
+            release(conn, &session, &group, &holder.user_id, now).await?;
+        }
+    }
+    Ok(())
+}
+
 fn yes_no(on: bool) -> &'static str {
     if on {
         "yes"

@@ -323,6 +323,49 @@ async fn time_away_releases_shifts_inside_it_and_fills_avoid_it() {
 }
 
 #[tokio::test]
+async fn moving_a_session_into_its_facilitators_time_away_gives_the_shift_back_to_the_pool() {
+    // Found by the simulator (seed 1): a move kept the facilitator on a session now
+    // inside the time away they had declared before it.
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash", "Bo"]).await;
+    let first = first_session(&t).await;
+    let on = holders(&t.pool, first).await;
+    let name = on[0].trim_start_matches("user:").to_string();
+    t.app
+        .rota_away(
+            &facilitator(&name),
+            NaiveDate::from_ymd_opt(2026, 3, 5).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, 6).unwrap(),
+            None,
+        )
+        .await
+        .expect("away");
+    assert_eq!(
+        holders(&t.pool, first).await,
+        on,
+        "Tuesday is outside the time away"
+    );
+
+    t.app
+        .meeting_move(
+            &coordinator(),
+            SessionId(first),
+            hearth::app::input::when("2026-03-05 18:30").unwrap(),
+        )
+        .await
+        .expect("move");
+
+    assert!(!holders(&t.pool, first).await.contains(&on[0]));
+    let open: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM rota_offer WHERE session_id = ? AND state = 'open'")
+            .bind(first)
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+    assert_eq!(open, 1, "the place is offered to the pool");
+}
+
+#[tokio::test]
 async fn bad_rota_input_is_refused_with_a_sentence_and_nothing_changes() {
     let t = spawn_app(sunday()).await;
     weekly_group(&t.app, 1, &["Ash"]).await;
