@@ -299,6 +299,19 @@ impl Loaded {
     }
 }
 
+/// A group's rota as a decision about one session needs it: through the end of that
+/// session's month, so a monthly cap counts the shifts held later in the month as
+/// well as those before it.
+async fn load_rota_for(
+    conn: &mut store::Conn,
+    group: &Group,
+    now: DateTime<Utc>,
+    starts_at: DateTime<Utc>,
+) -> Result<Loaded, AppError> {
+    // A month is at most 31 days, wherever in it the session falls.
+    load_rota(conn, group, now, starts_at + Duration::days(32)).await
+}
+
 async fn load_rota(
     conn: &mut store::Conn,
     group: &Group,
@@ -547,7 +560,7 @@ async fn settle_session(
     if held < needed && session.starts_at > now && session.plan_jobs_at.is_none() {
         let hear = match group_store::get(&mut *conn, session.group_id).await? {
             Some(group) => {
-                let loaded = load_rota(conn, &group, now, session.starts_at + Duration::seconds(1)).await?;
+                let loaded = load_rota_for(conn, &group, now, session.starts_at).await?;
                 could_take(&loaded.rota(group.zone), session.id, &loaded.pool, "")
             }
             None => Vec::new(),
@@ -599,7 +612,7 @@ pub(crate) async fn resync_session(
     if session.starts_at <= now {
         return Ok(());
     }
-    let loaded = load_rota(conn, group, now, session.starts_at + Duration::seconds(1)).await?;
+    let loaded = load_rota_for(conn, group, now, session.starts_at).await?;
     if loaded.pool.is_empty() {
         return Ok(());
     }
@@ -679,7 +692,7 @@ async fn post_offer(
     let targets: Vec<(JobKind, String)> = match settings.rota_channel {
         Some(channel) => vec![(JobKind::OpenShift, channel)],
         None => {
-            let loaded = load_rota(conn, group, now, session.starts_at + Duration::seconds(1)).await?;
+            let loaded = load_rota_for(conn, group, now, session.starts_at).await?;
             could_take(&loaded.rota(group.zone), session.id, &loaded.pool, from_user)
                 .into_iter()
                 .map(|m| (JobKind::OpenShiftDm, m.user_id))
@@ -1195,7 +1208,7 @@ impl App {
                 "Only a coordinator can use force:yes. Without it, the rota's rules apply.".into(),
             ));
         }
-        let loaded = load_rota(&mut tx, &group, now, session.starts_at + Duration::seconds(1)).await?;
+        let loaded = load_rota_for(&mut tx, &group, now, session.starts_at).await?;
         let rota = loaded.rota(group.zone);
         let forced = match check_assign(&rota, session_id, &user.user_id) {
             Ok(()) => None,
@@ -1355,7 +1368,7 @@ impl App {
                 "That's your own offer, so you can't take it. It stays yours until someone else does.",
             ));
         }
-        let loaded = load_rota(&mut tx, &group, now, session.starts_at + Duration::seconds(1)).await?;
+        let loaded = load_rota_for(&mut tx, &group, now, session.starts_at).await?;
         let rota = loaded.rota(group.zone);
         match check_assign(&rota, session_id, &actor.user_id) {
             Err(Refusal::AlreadyOn) => {

@@ -366,6 +366,44 @@ async fn moving_a_session_into_its_facilitators_time_away_gives_the_shift_back_t
 }
 
 #[tokio::test]
+async fn taking_a_shift_counts_the_shifts_later_in_the_month_against_the_cap() {
+    // Found by the simulator (seed 1): a take checked the cap only against shifts up
+    // to the session taken, so a shift later in the month was not counted.
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash"]).await;
+    t.app
+        .rota_facilitator_add(&coordinator(), "Tuesday Circle", person("Bo"), false, Some(1))
+        .await
+        .expect("add Bo");
+    let sessions = t.sessions().await;
+    let (first, third) = (sessions[0].0, sessions[2].0);
+    t.app
+        .rota_swap(&facilitator("Ash"), SessionId(third))
+        .await
+        .expect("offer the 17th");
+    t.app
+        .rota_take(&facilitator("Bo"), SessionId(third))
+        .await
+        .expect("Bo takes the 17th");
+    t.app
+        .rota_swap(&facilitator("Ash"), SessionId(first))
+        .await
+        .expect("offer the 3rd");
+
+    let refused = t
+        .app
+        .rota_take(&facilitator("Bo"), SessionId(first))
+        .await
+        .unwrap_err();
+
+    assert!(
+        refused.to_string().contains("cap") || refused.to_string().contains("month"),
+        "{refused}"
+    );
+    assert_eq!(holders(&t.pool, first).await, ["user:Ash"]);
+}
+
+#[tokio::test]
 async fn bad_rota_input_is_refused_with_a_sentence_and_nothing_changes() {
     let t = spawn_app(sunday()).await;
     weekly_group(&t.app, 1, &["Ash"]).await;
