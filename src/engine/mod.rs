@@ -23,10 +23,8 @@ pub mod prompts;
 pub mod render;
 pub mod rota;
 
-use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -632,7 +630,7 @@ async fn record(
         Err(DeliveryError::Transient { retry_after, detail }) if job.attempts < MAX_ATTEMPTS => {
             let wait = retry_after
                 .and_then(|d| Duration::from_std(d).ok())
-                .unwrap_or_else(|| backoff(job.attempts as u32, jitter()));
+                .unwrap_or_else(|| backoff(job.attempts as u32, jitter(job.id, job.attempts)));
             tracing::warn!(job = job.id, %detail, ?wait, "delivery failed for now; will retry");
             jobs::mark_retry(&mut *tx, job.id, now + wait, detail, true, now).await?;
             outcome.retried += 1;
@@ -689,9 +687,13 @@ async fn fan_out_dms(tx: &mut Conn, job: &Job, kind: JobKind, now: DateTime<Utc>
     Ok(())
 }
 
-/// A number in [0, 1) to spread retries.
-fn jitter() -> f64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u8(0);
-    (hasher.finish() % 10_000) as f64 / 10_000.0
+/// A number in [0, 1) to spread retries: different for each job and try, so jobs that
+/// failed together don't retry together, and the same for the same history, so a
+/// simulated run replays exactly (a splitmix64 step of the job and its attempt).
+fn jitter(job: i64, attempts: i64) -> f64 {
+    let mut z = (job as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (attempts as u64);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z % 10_000) as f64 / 10_000.0
 }
