@@ -746,9 +746,9 @@ async fn release(
 }
 
 /// After a session's time changed (a move, a new zone): whoever holds a place on it
-/// but is away at its new time gives it back to the pool, as if their time away had
-/// been declared after the change.
-pub(crate) async fn release_holders_away(
+/// but may not keep it at its new time (away then, or past their monthly cap in its
+/// month) gives it back to the pool, as if the change had come before the fill.
+pub(crate) async fn release_holders_who_cannot_keep(
     conn: &mut store::Conn,
     session_id: i64,
     now: DateTime<Utc>,
@@ -763,17 +763,17 @@ pub(crate) async fn release_holders_away(
     if holders.is_empty() {
         return Ok(());
     }
-    let away = rota_store::away_for_group(&mut *conn, &session.community_id, session.group_id, now).await?;
     let Some(group) = group_store::get(&mut *conn, session.group_id).await? else {
         return Ok(());
     };
-    for holder in holders {
-        let is_away = away
-            .iter()
-            .any(|a| a.user_id == holder.user_id && a.overlaps(session.starts_at, session.ends_at));
-        if is_away {
-            release(conn, &session, &group, &holder.user_id, now).await?;
-        }
+    let loaded = load_rota_for(conn, &group, now, session.starts_at).await?;
+    let leaving: Vec<String> = holders
+        .into_iter()
+        .map(|h| h.user_id)
+        .filter(|user| !rota::may_keep(&loaded.rota(group.zone), session_id, user))
+        .collect();
+    for user in leaving {
+        release(conn, &session, &group, &user, now).await?;
     }
     Ok(())
 }
