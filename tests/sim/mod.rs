@@ -714,6 +714,10 @@ impl World {
                     let Ok(click) = Click::parse(answer) else { continue };
                     let r = self.app.click(&member(c, m), SessionId(session), click).await;
                     self.after_call(r, "click").await?;
+                    let now = self.clock.now();
+                    if let Err(violation) = self.checker.places(&mut self.db, now).await {
+                        return Err(self.fail(violation.name, violation.detail));
+                    }
                 }
                 Ok(())
             }
