@@ -11,8 +11,8 @@
 //!   `promotion`: no one waiting while a place is free, and places given in waitlist
 //!   order; `waitlist-order`: waitlist numbers run 1, 2, 3… with no gaps.
 //! - `rota-time-away`, `rota-cap`: no facilitator holds a shift in their time away
-//!   or beyond their monthly cap; `gap-alerted`: a session short of facilitators two
-//!   days before it starts has its gap alert.
+//!   or beyond their monthly cap; `gap-alerted`: a session of a group with a rota
+//!   (a pool), short of facilitators two days before it starts, has its gap alert.
 //! - `dst`: every session's start is its rule's local date and time in the group's
 //!   zone, resolved by the one DST policy (computed here independently).
 //! - `prompt-once-per-cycle`, `prompt-not-twice-in-a-row`, `prompt-approved-only`.
@@ -450,6 +450,7 @@ async fn gaps(db: &mut SqliteConnection, now: DateTime<Utc>) -> Result<(), Viola
          FROM session s JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
          WHERE s.status != 'cancelled' AND g.archived_at IS NULL AND s.starts_at > ? AND s.starts_at < ? \
            AND g.facilitators_needed > 0 AND held < g.facilitators_needed \
+           AND EXISTS (SELECT 1 FROM rota_facilitator f WHERE f.group_id = g.id AND f.active = 1) \
            AND NOT EXISTS (SELECT 1 FROM job j WHERE j.session_id = s.id AND j.kind = 'gap-alert') \
          LIMIT 1",
     )

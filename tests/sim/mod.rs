@@ -283,10 +283,22 @@ impl World {
         let pool = open_pool(path, commits.clone(), false).await;
         tokio::time::resume();
         hearth::store::migrate(&pool).await.expect("migrations apply");
-        let db =
+        let mut db =
             SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path).foreign_keys(true))
                 .await
                 .expect("the simulator's connection");
+        // The checks look at rows changed since the last step; without these their
+        // cost would grow with the year. hearth's own statements don't need them.
+        for index in [
+            "CREATE INDEX sim_job_updated ON job (updated_at)",
+            "CREATE INDEX sim_rsvp_updated ON rsvp (updated_at)",
+            "CREATE INDEX sim_assignment_updated ON rota_assignment (updated_at)",
+        ] {
+            sqlx::query(index)
+                .execute(&mut db)
+                .await
+                .expect("a simulator index");
+        }
         tokio::time::pause();
         let (app, engine) = build(&pool, &clock, &discord, config.planted);
         World {
