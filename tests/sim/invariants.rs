@@ -59,6 +59,10 @@ pub struct Checker {
     prompts: BTreeMap<String, (i64, Vec<String>, Option<String>)>,
 }
 
+/// (session, places, member, answer, waitlist number)
+type AnswerRow = (i64, Option<i64>, String, String, Option<i64>);
+type SessionAnswers = (Option<i64>, Vec<String>, Vec<(i64, String)>);
+
 struct GroupRow {
     id: i64,
     community: String,
@@ -245,7 +249,7 @@ impl Checker {
         let since = self.last_places;
         self.last_places = now.timestamp();
         // Sessions whose answers changed since the last check.
-        let rows: Vec<(i64, Option<i64>, String, String, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<AnswerRow> = sqlx::query_as(
             "SELECT r.session_id, g.capacity, r.user_id, r.state, r.waitlist_position FROM rsvp r \
              JOIN session s ON s.id = r.session_id JOIN series x ON x.id = s.series_id \
              JOIN meeting_group g ON g.id = x.group_id \
@@ -258,7 +262,8 @@ impl Checker {
         .fetch_all(&mut *db)
         .await
         .expect("rsvps");
-        let mut by_session: BTreeMap<i64, (Option<i64>, Vec<String>, Vec<(i64, String)>)> = BTreeMap::new();
+        // Per session: its places, who is going, and the waitlist as (number, who).
+        let mut by_session: BTreeMap<i64, SessionAnswers> = BTreeMap::new();
         for (session, capacity, user, state, position) in rows {
             let entry = by_session
                 .entry(session)

@@ -248,6 +248,9 @@ pub enum Action {
     },
 }
 
+/// How the generator makes one kind of action.
+type MakeAction<'a> = dyn Fn(&mut Rng) -> Action + 'a;
+
 /// One step of the workload: an action at a moment (seconds from the start).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -281,14 +284,14 @@ pub struct Shape {
 
 /// The whole workload of a seed.
 pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
-    let mut rng = Rng::new(seed ^ 0x5EED_0F_57E9);
+    let mut rng = Rng::new(seed ^ 0x005E_ED0F_57E9);
     let mut steps = Vec::new();
     for c in 0..shape.communities {
         steps.push(Step {
             at_secs: 0,
             action: Action::Setup {
                 c,
-                zone: *rng.pick(ZONES),
+                zone: rng.pick(ZONES),
             },
         });
         for g in 0..GROUPS {
@@ -298,10 +301,10 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
                     c,
                     g,
                     drop_in: rng.chance(0.25),
-                    privacy: *rng.pick(&["private", "headcount", "public"]),
+                    privacy: rng.pick(&["private", "headcount", "public"]),
                     capacity: rng.chance(0.6).then(|| rng.range(2, 8)),
                     needed: rng.range(0, 2),
-                    zone: *rng.pick(ZONES),
+                    zone: rng.pick(ZONES),
                 },
             });
             for f in 0..FACILITATORS {
@@ -369,14 +372,14 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
         let f = rng.below(u64::from(FACILITATORS)) as u32;
         let pick = rng.below(6) as u32;
         // The table: weight, then how to make the action.
-        let table: &[(u32, &dyn Fn(&mut Rng) -> Action)] = &[
+        let table: &[(u32, &MakeAction)] = &[
             (30, &|rng| {
                 let n = rng.range(3, 14) as u32;
                 let clicks = (0..n)
                     .map(|_| {
                         (
                             rng.below(u64::from(MEMBERS)) as u32,
-                            *rng.pick(&["going", "going", "going", "maybe", "cant"]),
+                            rng.pick(&["going", "going", "going", "maybe", "cant"]),
                         )
                     })
                     .collect();
@@ -387,7 +390,7 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
                 g,
                 pick,
                 m,
-                answer: *rng.pick(&["going", "maybe", "cant"]),
+                answer: rng.pick(&["going", "maybe", "cant"]),
                 every: rng.chance(0.3),
             }),
             (3, &|_| Action::CheckIn { c, g, m }),
@@ -401,7 +404,7 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
                 g,
                 pick,
                 days: rng.range(-2, 3),
-                time: *rng.pick(TIMES),
+                time: rng.pick(TIMES),
             }),
             (3, &|_| Action::Cancel { c, g, pick }),
             (1, &|rng| Action::EndSeries {
@@ -414,7 +417,7 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
             (1, &|rng| Action::Offsets {
                 c,
                 g,
-                offsets: *rng.pick(OFFSETS),
+                offsets: rng.pick(OFFSETS),
             }),
             (2, &|rng| Action::Capacity {
                 c,
@@ -424,12 +427,12 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
             (1, &|rng| Action::Zone {
                 c,
                 g,
-                zone: *rng.pick(ZONES),
+                zone: rng.pick(ZONES),
             }),
             (1, &|rng| Action::Privacy {
                 c,
                 g,
-                privacy: *rng.pick(&["private", "headcount", "public"]),
+                privacy: rng.pick(&["private", "headcount", "public"]),
             }),
             (2, &|_| Action::Fill { c, g }),
             (4, &|_| Action::Swap { c, g, pick }),
@@ -456,7 +459,7 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
             (1, &|rng| Action::PromptSchedule {
                 c,
                 g,
-                cron: rng.chance(0.7).then(|| *rng.pick(CRONS)),
+                cron: rng.chance(0.7).then(|| rng.pick(CRONS)),
                 thread: rng.chance(0.5),
             }),
             (1, &|rng| Action::ChannelGone {
@@ -500,10 +503,10 @@ fn series(rng: &mut Rng, c: u32, g: u32) -> Action {
     Action::AddSeries {
         c,
         g,
-        repeat: *rng.pick(REPEATS),
+        repeat: rng.pick(REPEATS),
         in_days: rng.range(0, 30),
-        time: *rng.pick(TIMES),
-        minutes: *rng.pick(&[60, 90, 120]),
+        time: rng.pick(TIMES),
+        minutes: rng.pick(&[60, 90, 120]),
         count: rng.chance(0.3).then(|| rng.range(2, 20)),
     }
 }
