@@ -145,6 +145,7 @@ const WHEN: Kind = Kind::Word {
 const DATE: Kind = Kind::Word {
     example: "2027-07-01",
 };
+const WALL_TIME: Kind = Kind::Word { example: "14:00" };
 const SPAN: Kind = Kind::Word { example: "7d" };
 const PROMPT: Kind = Kind::Word { example: "4" };
 const CRON: Kind = Kind::Word {
@@ -231,7 +232,8 @@ pub const COMMANDS: &[Command] = &[
             opt("channel", "A new channel", Kind::Channel),
             opt("rota", "Fill new sessions from the pool as they are added (default yes)", Kind::YesNo),
             opt("swap_approval", "Whether a take waits for a coordinator", Kind::Choice(SWAP_APPROVALS)),
-            opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel);
+            opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel),
+            opt("answers", "A drop-in's cards offer \"I might come\" (default no: no answers)", Kind::YesNo);
             "Places per session, or none for no limit",
             Kind::Word { example: "12" },
             "Facilitators each session needs",
@@ -534,6 +536,61 @@ pub const COMMANDS: &[Command] = &[
         summary: "Submitted prompts waiting for review, with Approve and Reject",
         on_discord: true,
         options: &[req("group", "The group", GROUP)],
+    },
+    // ----- drop-ins (issue 12) -----
+    Command {
+        path: "dropin hours",
+        summary: "A drop-in's opening hours: add a window on some days, or clear them all",
+        on_discord: true,
+        options: &[
+            req("group", "The drop-in group", GROUP),
+            opt(
+                "days",
+                "Days it opens, e.g. mon,thu",
+                Kind::Word { example: "mon,thu" },
+            ),
+            opt("from", "Opening time in the group's zone, e.g. 14:00", WALL_TIME),
+            opt("to", "Closing time; before from: means the next day", WALL_TIME),
+            opt("clear", "yes to clear all the group's hours", Kind::YesNo),
+        ],
+    },
+    Command {
+        path: "dropin closed",
+        summary: "Close a drop-in for one day, e.g. a bank holiday",
+        on_discord: true,
+        options: &[
+            req("group", "The drop-in group", GROUP),
+            req("date", "The day, in the group's zone", DATE),
+            opt(
+                "reason",
+                "Shown to members, e.g. bank holiday",
+                Kind::Text(Field::Reason),
+            ),
+        ],
+    },
+    Command {
+        path: "dropin list",
+        summary: "Every drop-in: its hours and whether it is open now",
+        on_discord: true,
+        options: &[],
+    },
+    Command {
+        path: "dropin status",
+        summary: "Is a drop-in open now, until when, and who is on duty",
+        on_discord: true,
+        options: &[req("group", "The drop-in group", GROUP)],
+    },
+    Command {
+        path: "dropin here",
+        summary: "Start your duty at a drop-in now, until its window closes (facilitators)",
+        on_discord: true,
+        options: &[req("group", "The drop-in group", GROUP)],
+    },
+    Command {
+        path: "dropin leave",
+        summary: "End your duty at a drop-in now",
+        on_discord: true,
+        options: &[req("group", "The drop-in group", GROUP)],
     },
     Command {
         path: "status",

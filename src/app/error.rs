@@ -66,6 +66,7 @@ invalid_from!(
     crate::domain::recurrence::RecurrenceError,
     crate::domain::reminder::OffsetError,
     crate::domain::text::TextError,
+    crate::domain::dropin::HoursError,
 );
 
 /// A short reference like `E7F3A2C1` that ties a member's report to a log line.

@@ -46,6 +46,8 @@ pub struct GroupEdit {
     pub announce: Option<Duration>,
     /// Its rota: auto-fill, swap approval, where open shifts are posted.
     pub rota: super::rota::RotaChanges,
+    /// For a drop-in: whether its cards offer "I might come" (`answers:`).
+    pub answers: Option<bool>,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -185,6 +187,10 @@ impl App {
             changed.push("announce");
         }
         changed.extend(super::rota::apply_rota_changes(&mut tx, &group, &input.rota).await?);
+        if let Some(answers) = input.answers {
+            super::dropin::set_answers(&mut tx, &group, fields.kind, answers).await?;
+            changed.push("answers");
+        }
         if changed.is_empty() {
             return Err(AppError::invalid(
                 "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",
@@ -197,10 +203,18 @@ impl App {
                 self.materialise(&mut tx, &series, fields.zone, now).await?;
             }
         }
-        if changed
-            .iter()
-            .any(|c| ["capacity", "privacy", "name", "announce", "facilitators needed"].contains(c))
-        {
+        if changed.iter().any(|c| {
+            [
+                "capacity",
+                "privacy",
+                "name",
+                "announce",
+                "facilitators needed",
+                "answers",
+                "kind",
+            ]
+            .contains(c)
+        }) {
             // More places may let the waitlist in; cards show the new settings; sessions
             // now short of facilitators get their gap alerts.
             let horizon = self.horizon_end(now);
@@ -225,6 +239,11 @@ impl App {
         let mut reply = Reply::private(Tone::Done, format!("Updated {}", fields.name))
             .line(format!("Changed: {}.", changed.join(", ")))
             .lines(describe_fields(&fields));
+        match input.answers {
+            Some(true) => reply = reply.line("Its cards offer one answer: I might come."),
+            Some(false) => reply = reply.line("Its cards offer no answers: members just drop in."),
+            None => {}
+        }
         if zone_changed {
             reply = reply.line(format!(
                 "Its sessions keep their local times, now in {}.",

@@ -29,7 +29,7 @@ use crate::store::groups::{self as group_store, Group};
 use crate::store::series::{self as series_store, Series};
 use crate::store::{self, rsvps, sessions, StoreError};
 
-use super::{jobs, rsvp, App, AppError};
+use super::{dropin, jobs, rsvp, App, AppError};
 
 /// The most occurrences one series expands to in one go; a guard, not a product limit.
 const MAX_OCCURRENCES: usize = 20_000;
@@ -151,6 +151,7 @@ impl App {
         }
         self.plan_jobs_entering_window(now, &mut report).await?;
         self.keep_prompt_schedules_ticking(now).await?;
+        self.keep_dropin_status_planned(now).await?;
         Ok(report)
     }
 
@@ -332,13 +333,21 @@ impl App {
             let waits = jobs::new_sessions_wait(group, &plan.insert, now)?;
             let rows: Vec<(&WantedSession, Option<DateTime<Utc>>)> = plan.insert.iter().zip(waits).collect();
             let ids = sessions::insert_many(&mut *conn, series.id, &rows).await?;
-            // Only those inside the window get their jobs now; the roll plans the
-            // others' as they come near.
-            let in_window: Vec<(i64, &WantedSession)> = ids
+            // A drop-in's day closed before it was stored is cancelled at once.
+            let stored: Vec<(i64, NaiveDate)> = ids
                 .iter()
                 .zip(&rows)
-                .filter(|(_, (_, wait))| wait.is_none())
-                .map(|(id, (session, _))| (*id, *session))
+                .map(|(id, (session, _))| (*id, session.local_date))
+                .collect();
+            let closed = dropin::cancel_on_closed_days(conn, group, &stored).await?;
+            let ids: Vec<i64> = ids.into_iter().filter(|id| !closed.contains(id)).collect();
+            // Only those inside the window get their jobs now; the roll plans the
+            // others' as they come near.
+            let in_window: Vec<(i64, &WantedSession)> = stored
+                .iter()
+                .zip(&rows)
+                .filter(|((id, _), (_, wait))| wait.is_none() && !closed.contains(id))
+                .map(|((id, _), (session, _))| (*id, *session))
                 .collect();
             jobs::queue_new_session_jobs(conn, group, &in_window, now).await?;
             // Read once per series: most have none, and those that do share them.

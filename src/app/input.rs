@@ -119,6 +119,11 @@ pub fn when(typed: &str) -> Result<NaiveDateTime, AppError> {
     Ok(time::parse_when(typed)?)
 }
 
+/// A wall time: `14:00`.
+pub fn wall_time(typed: &str) -> Result<chrono::NaiveTime, AppError> {
+    Ok(crate::domain::dropin::parse_time(typed)?)
+}
+
 /// A date: `2027-07-01`.
 pub fn date(typed: &str) -> Result<NaiveDate, AppError> {
     Ok(time::parse_date(typed)?)

@@ -3,6 +3,7 @@
 //! adapter renders. Discord and the console call the same functions.
 
 pub mod catalogue;
+pub mod dropin;
 mod error;
 pub mod groups;
 mod horizon;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::chat::{Reply, Text, TimeStyle, Tone};
+use crate::domain::dropin::Answers;
 use crate::domain::group::Privacy;
 use crate::domain::role::Action;
 use crate::domain::rsvp::{
@@ -85,8 +86,15 @@ impl App {
         let rules = RsvpRules {
             close_before: Duration::minutes(i64::from(self.settings().rsvp_close_minutes)),
         };
-        let decision = decide_answer(&loaded.answers, member, state, now, rules)
+        let offered = Answers::of(loaded.session.kind, loaded.session.dropin_answers);
+        offered.allows(state).map_err(AppError::Invalid)?;
+        let mut decision = decide_answer(&loaded.answers, member, state, now, rules)
             .map_err(|refused| AppError::Invalid(refused.0))?;
+        if offered == Answers::MightCome && state == RsvpState::Maybe {
+            decision.told =
+                "Thanks: you might come. Drop in any time it's open; no need to tell anyone if plans change."
+                    .into();
+        }
         if every && state != RsvpState::Going {
             return Err(AppError::invalid(
                 "every:yes works with going: it makes you a regular of the series.",

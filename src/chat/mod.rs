@@ -32,6 +32,8 @@ pub enum TimeStyle {
     Full,
     /// `in 3 days`, `2 hours ago`.
     Relative,
+    /// The time of day alone, `16:00`: the end of a window whose start is shown in full.
+    ClockTime,
 }
 
 /// One piece of a line of text.
@@ -126,6 +128,9 @@ pub struct Reply {
     pub title: Option<String>,
     pub lines: Vec<Text>,
     pub buttons: Vec<Button>,
+    /// The zone of the group a post is about, for an adapter that prints it with a
+    /// local time (the console) when no time in its lines says which zone.
+    pub zone: Option<Tz>,
 }
 
 impl Reply {
@@ -137,6 +142,7 @@ impl Reply {
             title: Some(title.into()),
             lines: Vec::new(),
             buttons: Vec::new(),
+            zone: None,
         }
     }
 
@@ -148,6 +154,7 @@ impl Reply {
             title: Some(title.into()),
             lines: Vec::new(),
             buttons: Vec::new(),
+            zone: None,
         }
     }
 
@@ -159,7 +166,14 @@ impl Reply {
             title: None,
             lines: vec![Text::from(message.into())],
             buttons: Vec::new(),
+            zone: None,
         }
+    }
+
+    /// Says which group's zone the post belongs to (see [`Reply::zone`]).
+    pub fn in_zone(mut self, zone: Tz) -> Self {
+        self.zone = Some(zone);
+        self
     }
 
     pub fn line(mut self, text: impl Into<Text>) -> Self {

@@ -37,14 +37,18 @@ impl ConsoleChat {
 
     fn print(&self, heading: &str, message: &Reply) -> MessageRef {
         let now = self.clock.now();
-        // The group's zone travels with the times in the message.
+        // The group's zone: said by the post, or travelling with the times in it.
         let zone = message
-            .lines
-            .iter()
-            .flat_map(|line| line.0.iter())
-            .find_map(|span| match span {
-                Span::Time { zone, .. } => Some(*zone),
-                _ => None,
+            .zone
+            .or_else(|| {
+                message
+                    .lines
+                    .iter()
+                    .flat_map(|line| line.0.iter())
+                    .find_map(|span| match span {
+                        Span::Time { zone, .. } => Some(*zone),
+                        _ => None,
+                    })
             })
             .unwrap_or(Tz::UTC);
         let block = format!(

@@ -166,6 +166,7 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                     swap_approval: o.read("swap_approval", input::swap_approval)?,
                     rota_channel: o.text("rota_channel"),
                 },
+                answers: o.yes_no("answers")?,
             };
             app.group_edit(actor, input).await
         }
@@ -239,6 +240,7 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
             app.click(actor, o.session()?, click).await
         }
         path if path.starts_with("prompts ") => dispatch_prompts(app, actor, o).await,
+        path if path.starts_with("dropin ") => dispatch_dropin(app, actor, o).await,
         "my sessions" => app.my_sessions(actor).await,
         "attendance show" => app.attendance_show(actor, o.session()?).await,
         "attendance mark" => {
@@ -324,6 +326,35 @@ async fn dispatch_rota(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
             let show = o.yes_no("show_name")?.unwrap_or(true);
             app.rota_me(actor, show).await
         }
+        other => Err(AppError::invalid(format!(
+            "/{other} isn't available in the console yet."
+        ))),
+    }
+}
+
+/// `/dropin ...`: drop-in hours, closed days, status and duty.
+async fn dispatch_dropin(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
+    match o.command.path {
+        "dropin hours" => {
+            app.dropin_hours_command(
+                actor,
+                o.required("group"),
+                o.read("days", input::weekdays)?,
+                o.read("from", input::wall_time)?,
+                o.read("to", input::wall_time)?,
+                o.yes_no("clear")?.unwrap_or(false),
+            )
+            .await
+        }
+        "dropin closed" => {
+            let date = input::date(&o.required("date"))?;
+            app.dropin_closed(actor, &o.required("group"), date, o.text("reason"))
+                .await
+        }
+        "dropin list" => app.dropin_list(actor).await,
+        "dropin status" => app.dropin_status(actor, &o.required("group")).await,
+        "dropin here" => app.dropin_here(actor, &o.required("group")).await,
+        "dropin leave" => app.dropin_leave(actor, &o.required("group")).await,
         other => Err(AppError::invalid(format!(
             "/{other} isn't available in the console yet."
         ))),

@@ -68,6 +68,11 @@ pub fn render_text(text: &Text, now: DateTime<Utc>) -> String {
                 style: TimeStyle::Relative,
                 ..
             } => relative(*at, now),
+            Span::Time {
+                at,
+                zone,
+                style: TimeStyle::ClockTime,
+            } => at.with_timezone(zone).format("%H:%M %Z").to_string(),
         })
         .collect()
 }

@@ -61,6 +61,7 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::rsvp::attendance(),
         commands::rota::rota(),
         commands::prompts::prompts(),
+        commands::dropin::dropin(),
     ];
     catalogue::describe(&mut commands);
     commands

@@ -71,6 +71,11 @@ pub fn markdown(text: &Text) -> String {
                 style: TimeStyle::Relative,
                 ..
             } => format!("<t:{}:R>", at.timestamp()),
+            Span::Time {
+                at,
+                style: TimeStyle::ClockTime,
+                ..
+            } => format!("<t:{}:t>", at.timestamp()),
             Span::Channel(channel) if is_snowflake(channel) => format!("<#{channel}>"),
             Span::Channel(channel) => escape(channel),
         })

@@ -52,6 +52,12 @@ pub enum JobKind {
     PromptNote,
     /// "Your prompt was added", to the member who submitted it.
     DmPromptApproved,
+    /// A drop-in group's one status message, posted once.
+    DropinStatus,
+    /// The status message edited to the present, at a boundary or a duty change.
+    DropinStatusEdit,
+    /// A drop-in open ten minutes with nobody on its rota or on duty, to coordinators.
+    DropinLateAlert,
 }
 
 impl JobKind {
@@ -77,6 +83,9 @@ impl JobKind {
             JobKind::Prompt => "prompt",
             JobKind::PromptNote => "prompt-note",
             JobKind::DmPromptApproved => "dm-prompt-approved",
+            JobKind::DropinStatus => "dropin-status",
+            JobKind::DropinStatusEdit => "dropin-status-edit",
+            JobKind::DropinLateAlert => "dropin-late-alert",
         }
     }
 }
@@ -105,6 +114,9 @@ impl FromStr for JobKind {
             "prompt" => Ok(JobKind::Prompt),
             "prompt-note" => Ok(JobKind::PromptNote),
             "dm-prompt-approved" => Ok(JobKind::DmPromptApproved),
+            "dropin-status" => Ok(JobKind::DropinStatus),
+            "dropin-status-edit" => Ok(JobKind::DropinStatusEdit),
+            "dropin-late-alert" => Ok(JobKind::DropinLateAlert),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -195,6 +207,26 @@ pub fn cancellation_key(session_id: i64) -> String {
 
 pub fn dm_cancellation_key(session_id: i64, user: &str) -> String {
     format!("{}{user}", dm_key_prefix(JobKind::DmCancellation, session_id, ""))
+}
+
+/// The key of a drop-in group's one status post.
+pub fn dropin_status_key(group_id: i64) -> String {
+    format!("dropin-status:{group_id}")
+}
+
+/// The key of the one alert that a drop-in's opening at `opens_at` is running late.
+pub fn dropin_late_key(group_id: i64, opens_at: DateTime<Utc>) -> String {
+    format!("dropin-late:{group_id}:{}", opens_at.timestamp())
+}
+
+/// What every key of an edit of a drop-in's status starts with.
+pub fn dropin_edit_prefix(group_id: i64) -> String {
+    format!("dropin-edit:{group_id}:")
+}
+
+/// The key of an edit of a drop-in's status at a boundary `at`.
+pub fn dropin_edit_key(group_id: i64, at: DateTime<Utc>) -> String {
+    format!("{}{}", dropin_edit_prefix(group_id), at.timestamp())
 }
 
 pub fn card_key(session_id: i64) -> String {

@@ -4,6 +4,7 @@
 //!   matching, input parsing, and the two kinds of schedule, [`recurrence`] (meeting
 //!   series as RFC 5545 rules) and [`cron`] (check-in prompts as 5-field crontab
 //!   lines), both expanded in local wall time.
+//! - [`dropin`]: drop-in opening windows, closed days, and whether one is open now.
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
@@ -14,6 +15,7 @@
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
+pub mod dropin;
 pub mod group;
 pub mod job;
 pub mod prompt;

@@ -18,6 +18,8 @@
 //! the windows the last process was using. A job left `sending` for longer than
 //! Discord keeps nonces is not posted again: see [`NONCE_WINDOW`].
 
+pub mod alerts;
+pub mod dropin;
 pub mod pacing;
 pub mod prompts;
 pub mod render;
@@ -598,7 +600,7 @@ impl Engine {
 fn reposting_is_harmless(kind: JobKind) -> bool {
     matches!(
         kind,
-        JobKind::CardEdit | JobKind::GapAlertEdit | JobKind::OpenShiftEdit
+        JobKind::CardEdit | JobKind::GapAlertEdit | JobKind::OpenShiftEdit | JobKind::DropinStatusEdit
     )
 }
 

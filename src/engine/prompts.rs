@@ -15,7 +15,7 @@ use crate::domain::prompt::{
     Timing, MISSED_TICK_LIMIT, PASS_LINE,
 };
 use crate::store::jobs::{self, Job};
-use crate::store::{self, communities, groups, prompts, Conn, StoreError};
+use crate::store::{self, groups, prompts, Conn, StoreError};
 
 use super::render::Rendered;
 
@@ -125,9 +125,7 @@ pub async fn render_prompt(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Re
             }
             None => {
                 if !deck.empty_noted {
-                    let alerts = communities::get(&mut *tx, &group.community_id)
-                        .await?
-                        .and_then(|c| c.alerts_channel);
+                    let alerts = super::alerts::channel(&mut tx, &group.community_id).await?;
                     if let Some(alerts) = alerts {
                         let note = PlannedJob {
                             kind: JobKind::PromptNote,

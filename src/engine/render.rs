@@ -7,7 +7,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::chat::{Button, MessageRef, Reply, Text, TimeStyle, Tone};
-use crate::domain::group::Privacy;
+use crate::domain::dropin::Answers;
+use crate::domain::group::{GroupKind, Privacy};
 use crate::domain::job::{reminder_key, JobKind, JobState};
 use crate::domain::reminder::Offset;
 use crate::domain::rsvp::RsvpState;
@@ -44,6 +45,9 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     match job.kind {
         JobKind::Prompt => return super::prompts::render_prompt(conn, job, now).await,
         JobKind::PromptNote | JobKind::DmPromptApproved => return Ok(super::prompts::render_note(job)),
+        JobKind::DropinStatus | JobKind::DropinStatusEdit | JobKind::DropinLateAlert => {
+            return super::dropin::render(conn, job, now).await
+        }
         _ => {}
     }
     let Some(session_id) = job.session_id else {
@@ -94,9 +98,14 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         },
         // A cancelled session's open shifts and gap alerts say so, and lose their Take.
         JobKind::GapAlertEdit | JobKind::OpenShiftEdit => super::rota::render(conn, job, &session, now).await,
-        JobKind::Prompt | JobKind::PromptNote | JobKind::DmPromptApproved => {
-            Ok(Rendered::Skip("Prompt jobs are rendered above.".into()))
-        }
+        JobKind::Prompt
+        | JobKind::PromptNote
+        | JobKind::DmPromptApproved
+        | JobKind::DropinStatus
+        | JobKind::DropinStatusEdit
+        | JobKind::DropinLateAlert => Ok(Rendered::Skip(
+            "Prompt and drop-in jobs are rendered above.".into(),
+        )),
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
         JobKind::DutyNotice
         | JobKind::OpenShift
@@ -153,6 +162,16 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
 }
 
 fn when_line(session: &SessionDetail) -> Text {
+    if session.kind == GroupKind::DropIn {
+        // A drop-in is a window to come in any time during, not a start to be on time for.
+        return Text::new()
+            .plain("Drop in any time ")
+            .time(session.starts_at, session.zone, TimeStyle::Full)
+            .plain("–")
+            .time(session.ends_at, session.zone, TimeStyle::ClockTime)
+            .plain(" · ")
+            .time(session.starts_at, session.zone, TimeStyle::Relative);
+    }
     let minutes = (session.ends_at - session.starts_at).num_minutes();
     Text::new()
         .time(session.starts_at, session.zone, TimeStyle::Full)
@@ -193,10 +212,18 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         }
         SessionStatus::Scheduled => {}
     }
+    let answers = Answers::of(session.kind, session.dropin_answers);
     let counts = rsvps::counts(&mut *conn, session.id).await?;
-    match privacy {
-        Privacy::Private => reply = reply.line("Replies are private: only facilitators see who is coming."),
-        Privacy::Headcount | Privacy::Public => {
+    match (answers, privacy) {
+        // No answers to count: a drop-in asks nobody to say they're coming.
+        (Answers::None, _) => {}
+        (Answers::MightCome, Privacy::Headcount | Privacy::Public) => {
+            reply = reply.line(format!("{} might come", counts.maybe));
+        }
+        (_, Privacy::Private) => {
+            reply = reply.line("Replies are private: only facilitators see who is coming.")
+        }
+        (Answers::Meeting, Privacy::Headcount | Privacy::Public) => {
             let mut numbers = format!("{} going", counts.going);
             if counts.waitlisted > 0 {
                 numbers.push_str(&format!(" · {} on the waitlist", counts.waitlisted));
@@ -210,7 +237,7 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
             reply = reply.line(numbers);
         }
     }
-    if privacy == Privacy::Public {
+    if privacy == Privacy::Public && answers == Answers::Meeting {
         let names: Vec<String> = rsvps::list(&mut *conn, session.id)
             .await?
             .into_iter()
@@ -234,11 +261,15 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         primary,
     };
     if now < session.starts_at {
-        reply.buttons = vec![
-            button("rsvp-going", "Going", true),
-            button("rsvp-maybe", "Maybe", false),
-            button("rsvp-cant", "Can't make it", false),
-        ];
+        reply.buttons = match answers {
+            Answers::Meeting => vec![
+                button("rsvp-going", "Going", true),
+                button("rsvp-maybe", "Maybe", false),
+                button("rsvp-cant", "Can't make it", false),
+            ],
+            Answers::MightCome => vec![button("rsvp-maybe", "I might come", true)],
+            Answers::None => Vec::new(),
+        };
     } else if now < session.ends_at {
         reply.buttons = vec![button("here", "I'm here", true)];
     }

@@ -12,7 +12,7 @@ use crate::domain::session::SessionStatus;
 use crate::store::jobs::Job;
 use crate::store::rota::{self as rota_store, OfferState};
 use crate::store::sessions::SessionDetail;
-use crate::store::{communities, groups, jobs, Conn, StoreError};
+use crate::store::{groups, jobs, Conn, StoreError};
 
 use super::render::Rendered;
 
@@ -230,21 +230,11 @@ pub async fn render(
                     "The session has the facilitators it needs.".into(),
                 ));
             }
-            let channel = match job.target.clone() {
-                Some(channel) => Some(channel),
-                None => communities::get(&mut *conn, &session.community_id)
-                    .await?
-                    .and_then(|c| c.alerts_channel),
-            };
-            let Some(channel) = channel else {
-                return Ok(Rendered::Skip(
-                    "The community has no alerts channel (/setup alerts_channel:).".into(),
-                ));
-            };
-            Ok(Rendered::Post {
-                channel,
-                reply: gap_reply(session, held, needed),
-            })
+            let reply = gap_reply(session, held, needed);
+            match job.target.clone() {
+                Some(channel) => Ok(Rendered::Post { channel, reply }),
+                None => super::alerts::post(conn, &session.community_id, reply).await,
+            }
         }
         JobKind::GapAlertDm => {
             let Some(user) = job.target.clone() else {
@@ -332,14 +322,6 @@ pub async fn render(
             if offer.is_none_or(|o| o.state != OfferState::AwaitingApproval) {
                 return Ok(Rendered::Skip("The take is no longer waiting.".into()));
             }
-            let channel = communities::get(&mut *conn, &session.community_id)
-                .await?
-                .and_then(|c| c.alerts_channel);
-            let Some(channel) = channel else {
-                return Ok(Rendered::Skip(
-                    "The community has no alerts channel (/setup alerts_channel:).".into(),
-                ));
-            };
             let mut reply = Reply::public(
                 Tone::Info,
                 format!("Swap waiting for approval: {}", session.group_name),
@@ -352,7 +334,7 @@ pub async fn render(
                 label: "Approve".into(),
                 primary: true,
             }];
-            Ok(Rendered::Post { channel, reply })
+            super::alerts::post(conn, &session.community_id, reply).await
         }
         other => Ok(Rendered::Skip(format!("{other} is not a rota job."))),
     }

@@ -278,6 +278,23 @@ pub async fn skip_pending_with_prefix(
     Ok(done.rows_affected())
 }
 
+/// The latest due time of the jobs whose keys start with `key_prefix`, leaving out
+/// those set aside: how far ahead a chain of edits is planned. Reads the key index
+/// as a range (the keys are ASCII), so it stays quick however many jobs there are.
+pub async fn last_due_with_prefix(
+    db: impl SqliteExecutor<'_>,
+    key_prefix: &str,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(due_at) FROM job WHERE dedupe_key >= ? AND dedupe_key < ? AND state <> 'skipped'",
+    )
+    .bind(key_prefix)
+    .bind(format!("{key_prefix}{}", char::MAX))
+    .fetch_one(db)
+    .await?;
+    last.map(from_unix).transpose()
+}
+
 /// The keys of a session's jobs that were sent and whose keys start with
 /// `key_prefix`: the posts a later change should redraw.
 pub async fn sent_keys_with_prefix(
@@ -445,6 +462,7 @@ macro_rules! lane_of_job {
     () => {
         "CASE WHEN j.kind LIKE 'dm-%' THEN 'dm:' || COALESCE(j.target, '')
               WHEN j.kind LIKE 'prompt%' THEN COALESCE(j.target, 'job:' || j.id)
+              WHEN j.kind LIKE 'dropin-%' THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind = 'card-edit' THEN COALESCE(s.card_channel, g.channel, 'job:' || j.id)
               ELSE COALESCE(g.channel, 'job:' || j.id) END"
     };

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod communities;
+pub mod dropin;
 pub mod groups;
 pub mod jobs;
 pub mod members;

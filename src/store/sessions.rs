@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqliteExecutor};
 
-use crate::domain::group::Privacy;
+use crate::domain::group::{GroupKind, Privacy};
 use crate::domain::rsvp::SessionFacts;
 use crate::domain::session::{SessionStatus, StoredSession, WantedSession};
 
@@ -37,6 +37,10 @@ pub struct SessionDetail {
     pub capacity: Option<u32>,
     /// How many are going (a number is all a channel post may show).
     pub going: u32,
+    /// The group's kind: a drop-in's card and reminders read as a drop-in's.
+    pub kind: GroupKind,
+    /// For a drop-in, whether its card offers "I might come" (`answers:yes`).
+    pub dropin_answers: bool,
     /// When the roll should plan its jobs, while they are not planned yet.
     pub plan_jobs_at: Option<DateTime<Utc>>,
 }
@@ -47,7 +51,8 @@ macro_rules! detail_columns {
         "s.id, s.series_id, s.local_date, s.starts_at, s.ends_at, s.status, s.note,
          g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
          r.location, g.archived_at, g.privacy, g.capacity, s.plan_jobs_at, s.ended,
-         (SELECT COUNT(*) FROM rsvp WHERE rsvp.session_id = s.id AND rsvp.state = 'going') AS going"
+         (SELECT COUNT(*) FROM rsvp WHERE rsvp.session_id = s.id AND rsvp.state = 'going') AS going,
+         g.kind, COALESCE((SELECT d.answers FROM dropin_settings d WHERE d.group_id = g.id), 0) AS dropin_answers"
     };
 }
 
@@ -111,6 +116,8 @@ pub(super) fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreErr
             .transpose()?,
         going: u32::try_from(row.try_get::<i64, _>("going")?)
             .map_err(|_| StoreError::Corrupt("going count".into()))?,
+        kind: parse_enum("group kind", row.try_get("kind")?)?,
+        dropin_answers: row.try_get("dropin_answers")?,
         capacity: capacity
             .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("capacity {c}"))))
             .transpose()?,

@@ -438,3 +438,54 @@ fn the_readmes_more_to_try_block_pastes_as_written_notes_and_all() {
     );
     assert!(out.contains("> /clock advance by:3d"), "{out}");
 }
+
+#[test]
+fn a_drop_in_nobody_opens_shows_opening_a_little_late_and_alerts_coordinators_once() {
+    let script = r#"/setup timezone:Europe/London alerts_channel:#alerts
+/group create name:"Open Door" channel:#door kind:drop-in
+/dropin hours group:"Open Door" days:tue from:14:00 to:16:00
+/clock set when:"2026-12-01 15:30"
+/dropin status group:"Open Door"
+"#;
+
+    let output = run_console(&["--clock", "2026-12-01T09:00:00Z", "--strict"], script);
+
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}");
+    let alerts: Vec<&str> = out
+        .split("── post in #alerts · ")
+        .skip(1)
+        .filter(|post| post.contains("Opening a little late: Open Door"))
+        .collect();
+    assert_eq!(alerts.len(), 1, "{out}");
+    assert!(alerts[0].starts_with("Tue 1 Dec 2026 14:10 GMT"), "{out}");
+    assert!(
+        out.contains(
+            "── edit of post 2 in #door · Tue 1 Dec 2026 14:10 GMT ──\nOpen Door\n  Opening a little late"
+        ),
+        "{out}"
+    );
+    let status = out.split("> /dropin status").nth(1).expect("the status ran");
+    assert!(status.contains("Opening a little late"), "{status}");
+}
+
+#[test]
+fn a_closed_days_status_edit_is_printed_at_the_groups_local_midnight() {
+    let script = r#"/setup timezone:Australia/Sydney
+/group create name:"Open Door" channel:#door kind:drop-in
+/dropin hours group:"Open Door" days:tue from:14:00 to:16:00
+/dropin closed group:"Open Door" date:2026-12-08 reason:"public holiday"
+/clock advance by:8d
+"#;
+
+    let output = run_console(&["--clock", "2026-12-01T09:00:00Z", "--strict"], script);
+
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}");
+    // Midnight on Tuesday 8 December in Sydney (AEDT, +11) is 13:00 UTC the day before.
+    assert!(
+        out.contains("in #door · Tue 8 Dec 2026 00:00 AEDT ──\nOpen Door\n  Closed today: public holiday"),
+        "{out}"
+    );
+    assert!(!out.contains("00 UTC ──"), "{out}");
+}

@@ -313,3 +313,145 @@ async fn a_429_in_one_channel_holds_up_no_other_and_its_post_follows_the_wait() 
         .unwrap();
     assert_eq!(job.attempts, 1, "a rate limit is not held against the job");
 }
+
+/// Edits for real, and once a drop-in's status edit saying "Open now" has reached
+/// Discord, never returns: the process dies between that edit and its `sent` mark.
+struct EditOpenThenHang {
+    inner: DiscordChat,
+    edited: Arc<Notify>,
+}
+
+impl ChatPort for EditOpenThenHang {
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        message: &'a Reply,
+        nonce: &'a str,
+    ) -> ChatFuture<'a, MessageRef> {
+        self.inner.post(channel, message, nonce)
+    }
+    fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()> {
+        Box::pin(async move {
+            self.inner.edit(at, message).await?;
+            if message.to_plain_string().contains("Open now") {
+                self.edited.notify_one();
+                std::future::pending::<()>().await;
+            }
+            Ok(())
+        })
+    }
+    fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
+        self.inner.dm(user, message, nonce)
+    }
+    fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String> {
+        self.inner.create_thread(at, name)
+    }
+}
+
+#[tokio::test]
+async fn a_crash_between_a_drop_ins_opening_edit_and_its_mark_shows_the_right_status_once_on_restart() {
+    let fake = FakeDiscord::start().await;
+    fake.add_channel(FakeDiscord::GUILD_ID, 300, "door");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hearth.db");
+    let clock = ManualClock::new(utc(2026, 12, 1, 9, 0));
+    let app = app_on_file(&db, clock.clone()).await;
+    app.setup(
+        &coordinator(),
+        hearth::app::setup::SetupInput {
+            timezone: Some(hearth::app::input::zone("Europe/London").unwrap()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.group_create(
+        &coordinator(),
+        hearth::app::groups::GroupCreate {
+            name: "Open Door".into(),
+            channel: "300".into(),
+            kind: Some(hearth::domain::group::GroupKind::DropIn),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.dropin_hours_command(
+        &coordinator(),
+        "Open Door".into(),
+        Some(vec![chrono::Weekday::Tue]),
+        Some(chrono::NaiveTime::from_hms_opt(14, 0, 0).unwrap()),
+        Some(chrono::NaiveTime::from_hms_opt(16, 0, 0).unwrap()),
+        false,
+    )
+    .await
+    .unwrap();
+    let chat = DiscordChat::new("fake-token", Some(fake.base_url())).unwrap();
+    let mut before = Engine::new(
+        app.pool().clone(),
+        Arc::new(chat),
+        Arc::new(clock.clone()),
+        app.jobs_changed(),
+    );
+    before.run_until_idle().await.unwrap();
+    let status = hearth::store::jobs::get_by_key(app.pool(), "dropin-status:1")
+        .await
+        .unwrap()
+        .unwrap();
+    let message: u64 = status.delivered_message.clone().unwrap().parse().unwrap();
+    let statuses = |fake: &FakeDiscord| {
+        fake.messages_in(300)
+            .iter()
+            .filter(|m| {
+                let text = m["embeds"][0]["description"].as_str().unwrap_or_default();
+                text.contains("Open now") || text.contains("Closed")
+            })
+            .count()
+    };
+    assert_eq!(statuses(&fake), 1);
+
+    // 14:00: the opening edit reaches Discord, then the process dies.
+    clock.set(utc(2026, 12, 1, 14, 0));
+    let edited = Arc::new(Notify::new());
+    let hanging = EditOpenThenHang {
+        inner: DiscordChat::new("fake-token", Some(fake.base_url())).unwrap(),
+        edited: edited.clone(),
+    };
+    let mut first = Engine::new(
+        app.pool().clone(),
+        Arc::new(hanging),
+        Arc::new(clock.clone()),
+        app.jobs_changed(),
+    );
+    let crashed = tokio::spawn(async move { first.run_until_idle().await });
+    edited.notified().await;
+    crashed.abort();
+    let _aborted = crashed.await;
+    app.pool().close().await;
+
+    // Restart at 14:05 on the same file.
+    clock.set(utc(2026, 12, 1, 14, 5));
+    let app = app_on_file(&db, clock.clone()).await;
+    let chat = DiscordChat::new("fake-token", Some(fake.base_url())).unwrap();
+    let mut second = Engine::new(
+        app.pool().clone(),
+        Arc::new(chat),
+        Arc::new(clock),
+        app.jobs_changed(),
+    );
+    second.run_until_idle().await.unwrap();
+
+    let key = format!("dropin-edit:1:{}", utc(2026, 12, 1, 14, 0).timestamp());
+    let job = hearth::store::jobs::get_by_key(app.pool(), &key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.state, JobState::Sent);
+    let shown = fake.message(message).expect("the status is live");
+    let text = shown["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(text.contains("Open now"), "{text}");
+    assert_eq!(statuses(&fake), 1, "the status was edited, never posted again");
+}

@@ -6,8 +6,10 @@ mod support;
 
 mod console;
 mod discord;
+mod discord_dropin;
 mod discord_rota;
 mod discord_rsvp;
+mod dropin;
 mod engine;
 mod engine_discord;
 mod groups;

@@ -101,6 +101,7 @@ pub async fn edit(
     rota: Option<bool>,
     swap_approval: Option<super::rota::ApprovalChoice>,
     #[channel_types("Text", "News")] rota_channel: Option<serenity::ChannelId>,
+    answers: Option<bool>,
     #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
     kind: Option<KindChoice>,
     #[max_length = 300] description: Option<String>,
@@ -128,6 +129,7 @@ pub async fn edit(
                 swap_approval: swap_approval.map(Into::into),
                 rota_channel: rota_channel.map(channel_ref),
             },
+            answers,
         };
         app.group_edit(&actor, input).await
     })

@@ -26,6 +26,10 @@ pub struct RecordingChat {
     sent: mpsc::UnboundedSender<Delivery>,
     pub closed_dms: Mutex<HashSet<String>>,
     pub gone_channels: Mutex<HashSet<String>>,
+    /// Every edit, in order: kept apart from posts, which tests read as they come.
+    pub edits: Mutex<Vec<Delivery>>,
+    /// Told of each edit, so a test on paused time can wait for one without a timer.
+    pub edited: tokio::sync::Notify,
 }
 
 impl RecordingChat {
@@ -36,6 +40,8 @@ impl RecordingChat {
             sent,
             closed_dms: Mutex::default(),
             gone_channels: Mutex::default(),
+            edits: Mutex::default(),
+            edited: tokio::sync::Notify::new(),
         };
         (Arc::new(chat), received)
     }
@@ -71,8 +77,18 @@ impl ChatPort for RecordingChat {
         })
     }
 
-    fn edit<'a>(&'a self, _at: &'a MessageRef, _message: &'a Reply) -> ChatFuture<'a, ()> {
-        Box::pin(async { Ok(()) })
+    fn edit<'a>(&'a self, at: &'a MessageRef, message: &'a Reply) -> ChatFuture<'a, ()> {
+        Box::pin(async move {
+            self.edits.lock().unwrap().push(Delivery {
+                to: at.channel.clone(),
+                text: message.to_plain_string(),
+                at: self.clock.now(),
+                nonce: at.message.clone(),
+                is_card: !message.buttons.is_empty(),
+            });
+            self.edited.notify_one();
+            Ok(())
+        })
     }
 
     fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, nonce: &'a str) -> ChatFuture<'a, MessageRef> {
