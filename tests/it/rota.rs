@@ -440,6 +440,43 @@ async fn moving_a_session_into_a_month_where_its_facilitator_is_at_their_cap_giv
 }
 
 #[tokio::test]
+async fn a_new_zone_that_moves_a_session_into_its_facilitators_time_away_gives_the_shift_back() {
+    // Found by the simulator (seed 1 after the drop-in merge): a group's new zone kept
+    // the wall time of its sessions, so their instants moved, one into time away.
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash", "Bo"]).await;
+    let first = first_session(&t).await;
+    let on = holders(&t.pool, first).await;
+    let name = on[0].trim_start_matches("user:").to_string();
+    // Tuesday 3 March 18:30 in London is 18:30Z; in Los Angeles, 02:30Z on Wednesday.
+    t.app
+        .rota_away(
+            &facilitator(&name),
+            NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(),
+            None,
+        )
+        .await
+        .expect("away");
+    let kept = holders(&t.pool, first).await;
+
+    t.app
+        .group_edit(
+            &coordinator(),
+            hearth::app::groups::GroupEdit {
+                group: "Tuesday Circle".into(),
+                timezone: Some(hearth::app::input::zone("America/Los_Angeles").unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("edit");
+
+    assert!(kept.contains(&on[0]), "outside the time away before the change");
+    assert!(!holders(&t.pool, first).await.contains(&on[0]));
+}
+
+#[tokio::test]
 async fn bad_rota_input_is_refused_with_a_sentence_and_nothing_changes() {
     let t = spawn_app(sunday()).await;
     weekly_group(&t.app, 1, &["Ash"]).await;
