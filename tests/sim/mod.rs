@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use hearth::app::dropin::DropinHours;
 use hearth::app::groups::{GroupCreate, GroupEdit};
 use hearth::app::input::{self, SeriesId, SessionId};
 use hearth::app::meetings::MeetingAdd;
@@ -962,6 +963,44 @@ impl World {
                 };
                 let r = self.app.prompts_schedule(&coordinator(c), schedule).await;
                 self.after_call(r, "prompts schedule").await
+            }
+            Action::DropinHours { c, g, days, from, to } => {
+                let (Ok(days), Some(from), Some(to)) = (
+                    input::weekdays(days),
+                    NaiveTime::from_hms_opt(from.0, from.1, 0),
+                    NaiveTime::from_hms_opt(to.0, to.1, 0),
+                ) else {
+                    return Ok(());
+                };
+                let hours = DropinHours {
+                    group: group_name(g),
+                    days,
+                    from,
+                    to,
+                };
+                let r = self.app.dropin_hours(&coordinator(c), hours).await;
+                self.after_call(r, "dropin hours").await
+            }
+            Action::DropinClosed { c, g, in_days } => {
+                let date = self.local_today() + Duration::days(in_days);
+                let r = self
+                    .app
+                    .dropin_closed(
+                        &coordinator(c),
+                        &group_name(g),
+                        date,
+                        Some("the building is shut".into()),
+                    )
+                    .await;
+                self.after_call(r, "dropin closed").await
+            }
+            Action::DropinHere { c, g, f } => {
+                let r = self.app.dropin_here(&facilitator(c, f), &group_name(g)).await;
+                self.after_call(r, "dropin here").await
+            }
+            Action::DropinLeave { c, g, f } => {
+                let r = self.app.dropin_leave(&facilitator(c, f), &group_name(g)).await;
+                self.after_call(r, "dropin leave").await
             }
             Action::ChannelGone { c, g, gone } => {
                 self.discord.set_channel_gone(&group_channel(c, g), gone);

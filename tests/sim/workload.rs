@@ -226,6 +226,29 @@ pub enum Action {
         cron: Option<&'static str>,
         thread: bool,
     },
+    /// Drop-in opening hours on some weekdays (refused for a meeting group).
+    DropinHours {
+        c: u32,
+        g: u32,
+        days: &'static str,
+        from: (u32, u32),
+        to: (u32, u32),
+    },
+    DropinClosed {
+        c: u32,
+        g: u32,
+        in_days: i64,
+    },
+    DropinHere {
+        c: u32,
+        g: u32,
+        f: u32,
+    },
+    DropinLeave {
+        c: u32,
+        g: u32,
+        f: u32,
+    },
     ChannelGone {
         c: u32,
         g: u32,
@@ -327,6 +350,10 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
                     action: series(&mut rng, c, g),
                 });
             }
+            steps.push(Step {
+                at_secs: 0,
+                action: dropin_hours(&mut rng, c, g),
+            });
             for n in 0..rng.range(0, 4) as u32 {
                 steps.push(Step {
                     at_secs: 0,
@@ -462,6 +489,14 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
                 cron: rng.chance(0.7).then(|| rng.pick(CRONS)),
                 thread: rng.chance(0.5),
             }),
+            (1, &|rng| dropin_hours(rng, c, g)),
+            (1, &|rng| Action::DropinClosed {
+                c,
+                g,
+                in_days: rng.range(0, 20),
+            }),
+            (2, &|_| Action::DropinHere { c, g, f }),
+            (1, &|_| Action::DropinLeave { c, g, f }),
             (1, &|rng| Action::ChannelGone {
                 c,
                 g,
@@ -497,6 +532,22 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
         steps.push(Step { at_secs: at, action });
     }
     steps
+}
+
+fn dropin_hours(rng: &mut Rng, c: u32, g: u32) -> Action {
+    let (from, to) = rng.pick(&[
+        ((14, 0), (16, 0)),
+        ((1, 30), (3, 0)),
+        ((10, 0), (12, 30)),
+        ((18, 0), (21, 0)),
+    ]);
+    Action::DropinHours {
+        c,
+        g,
+        days: rng.pick(&["mon,thu", "sat", "tue,wed,fri", "sun"]),
+        from,
+        to,
+    }
 }
 
 fn series(rng: &mut Rng, c: u32, g: u32) -> Action {
