@@ -23,6 +23,8 @@ const PER_CHANNEL: usize = 5;
 const CHANNEL_WINDOW: Duration = Duration::seconds(5);
 const GLOBAL: usize = 50;
 const GLOBAL_WINDOW: Duration = Duration::seconds(1);
+/// The name of the bot-wide bucket among the lanes' resets.
+const GLOBAL_BUCKET: &str = "(global)";
 
 /// The chance of each fault per request, in parts per thousand.
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +85,9 @@ struct State {
     closed_dms: BTreeSet<String>,
     lanes: HashMap<String, VecDeque<DateTime<Utc>>>,
     global: VecDeque<DateTime<Utc>>,
+    /// When a bucket a 429 named resets: its `retry_after` says when, and from then
+    /// the requests before count no more (as Discord's buckets do).
+    resets: HashMap<String, DateTime<Utc>>,
     shown: Vec<Shown>,
     duplicates: Vec<String>,
     pacing: Vec<String>,
@@ -185,6 +190,13 @@ impl FaultyDiscord {
     /// A digest of everything Discord holds, for replay checks.
     pub fn digest(&self) -> u64 {
         let state = self.lock();
+        if let Some(path) = std::env::var_os("SIM_DUMP") {
+            let all: Vec<String> = state.messages.iter().map(|(id, text)| format!("{id} {text}")).collect();
+            static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let run = RUN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let path = format!("{}.{}.{run}", path.to_string_lossy(), self.seed);
+            std::fs::write(path, all.join("\n")).ok();
+        }
         let mut h = 0xcbf2_9ce4_8422_2325u64;
         for (id, text) in &state.messages {
             h = super::rng::mix(h ^ *id);
@@ -200,6 +212,17 @@ impl FaultyDiscord {
         let now = self.clock.now();
         state.requests += 1;
         let index = state.requests;
+        for key in [lane, GLOBAL_BUCKET] {
+            if let Some(reset) = state.resets.get(key).copied().filter(|r| now >= *r) {
+                state.resets.remove(key);
+                let window = if key == GLOBAL_BUCKET {
+                    &mut state.global
+                } else {
+                    state.lanes.entry(key.to_string()).or_default()
+                };
+                window.retain(|at| *at >= reset);
+            }
+        }
         let window = state.lanes.entry(lane.to_string()).or_default();
         while window.front().is_some_and(|at| *at + CHANNEL_WINDOW <= now) {
             window.pop_front();
@@ -242,9 +265,13 @@ impl FaultyDiscord {
         if roll < rate_limited {
             state.faults.rate_limited += 1;
             let wait_ms = 200 + (chance(self.seed, 0x429, index) * 4000.0) as u64;
+            let global = chance(self.seed, 0x6106, index) < 0.1;
+            let reset = now + Duration::milliseconds(wait_ms as i64);
+            let bucket = if global { GLOBAL_BUCKET } else { lane };
+            state.resets.insert(bucket.to_string(), reset);
             return Answer::Fail(DeliveryError::RateLimited {
                 retry_after: StdDuration::from_millis(wait_ms),
-                global: chance(self.seed, 0x6106, index) < 0.1,
+                global,
             });
         }
         if roll < timeout {
@@ -423,7 +450,9 @@ impl ChatPort for FaultyDiscord {
     fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String> {
         Box::pin(async move {
             let mut state = self.lock();
-            if let Answer::Fail(error) = self.admit(&mut state, &at.channel, 1) {
+            // Opening a thread is a route of its own: it counts against the bot's
+            // requests, not the channel's five messages.
+            if let Answer::Fail(error) = self.admit(&mut state, &format!("threads:{}", at.channel), 1) {
                 return Err(error);
             }
             state.shown.push(Shown {
