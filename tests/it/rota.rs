@@ -322,10 +322,9 @@ async fn time_away_releases_shifts_inside_it_and_fills_avoid_it() {
     assert!(text(&mine).contains("Away:"), "{}", text(&mine));
 }
 
-#[tokio::test]
-async fn moving_a_session_into_its_facilitators_time_away_gives_the_shift_back_to_the_pool() {
-    // Found by the simulator (seed 1): a move kept the facilitator on a session now
-    // inside the time away they had declared before it.
+/// A weekly group of Ash and Bo: its first session, who holds it, and that holder away
+/// from `from` to `to` March (whole days).
+async fn first_holder_away(from: u32, to: u32) -> (TestApp, i64, Vec<String>) {
     let t = spawn_app(sunday()).await;
     weekly_group(&t.app, 1, &["Ash", "Bo"]).await;
     let first = first_session(&t).await;
@@ -334,12 +333,20 @@ async fn moving_a_session_into_its_facilitators_time_away_gives_the_shift_back_t
     t.app
         .rota_away(
             &facilitator(&name),
-            NaiveDate::from_ymd_opt(2026, 3, 5).unwrap(),
-            NaiveDate::from_ymd_opt(2026, 3, 6).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, from).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, to).unwrap(),
             None,
         )
         .await
         .expect("away");
+    (t, first, on)
+}
+
+#[tokio::test]
+async fn moving_a_session_into_its_facilitators_time_away_gives_the_shift_back_to_the_pool() {
+    // Found by the simulator (seed 1): a move kept the facilitator on a session now
+    // inside the time away they had declared before it.
+    let (t, first, on) = first_holder_away(5, 6).await;
     assert_eq!(
         holders(&t.pool, first).await,
         on,
@@ -443,21 +450,8 @@ async fn moving_a_session_into_a_month_where_its_facilitator_is_at_their_cap_giv
 async fn a_new_zone_that_moves_a_session_into_its_facilitators_time_away_gives_the_shift_back() {
     // Found by the simulator (seed 1 after the drop-in merge): a group's new zone kept
     // the wall time of its sessions, so their instants moved, one into time away.
-    let t = spawn_app(sunday()).await;
-    weekly_group(&t.app, 1, &["Ash", "Bo"]).await;
-    let first = first_session(&t).await;
-    let on = holders(&t.pool, first).await;
-    let name = on[0].trim_start_matches("user:").to_string();
     // Tuesday 3 March 18:30 in London is 18:30Z; in Los Angeles, 02:30Z on Wednesday.
-    t.app
-        .rota_away(
-            &facilitator(&name),
-            NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(),
-            NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(),
-            None,
-        )
-        .await
-        .expect("away");
+    let (t, first, on) = first_holder_away(4, 4).await;
     let kept = holders(&t.pool, first).await;
 
     t.app
