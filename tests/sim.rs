@@ -34,7 +34,7 @@ fn explain(config: &Config, report: &sim::Report) -> String {
 
 /// The seeds CI runs, each for `CI_DAYS` of three communities (see the README's
 /// figures): in three tests, so they run side by side.
-const CI_DAYS: u32 = 60;
+const CI_DAYS: u32 = 30;
 
 fn ci_seeds(seeds: std::ops::RangeInclusive<u64>) {
     let started = std::time::Instant::now();
@@ -70,7 +70,7 @@ fn whole_communities_keep_every_promise_on_ci_seeds_5_and_6() {
 
 #[test]
 fn the_same_seed_replays_bit_for_bit() {
-    let config = Config::new(7, 45);
+    let config = Config::new(7, 30);
     let first = sim::run_seed(&config);
     let second = sim::run_seed(&config);
     assert!(first.failure.is_none(), "{}", explain(&config, &first));
