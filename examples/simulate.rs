@@ -25,6 +25,13 @@ fn value(args: &[String], name: &str, default: u64) -> Result<u64, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let shrink_budget = match value(&args, "--shrink", 200) {
+        Ok(budget) => budget as usize,
+        Err(problem) => {
+            eprintln!("{problem}");
+            return ExitCode::from(2);
+        }
+    };
     let read = || -> Result<(u64, u64, u32, u32), String> {
         Ok((
             value(&args, "--seeds", 10)?,
@@ -36,7 +43,7 @@ fn main() -> ExitCode {
     let (seeds, first, days, communities) = match read() {
         Ok(read) => read,
         Err(problem) => {
-            eprintln!("{problem}\nusage: simulate [--seeds N] [--first-seed S] [--days D] [--communities C]");
+            eprintln!("{problem}\nusage: simulate [--seeds N] [--first-seed S] [--days D] [--communities C] [--shrink RUNS]");
             return ExitCode::from(2);
         }
     };
@@ -62,7 +69,7 @@ fn main() -> ExitCode {
             eprintln!("seed {seed} failed: {failure}");
             let steps = sim::workload::generate(seed, config.shape);
             let failing = &steps[..failure.at_step.min(steps.len())];
-            let shortest = sim::shrink(&config, failing, failure.violation.name, 200);
+            let shortest = sim::shrink(&config, failing, failure.violation.name, shrink_budget);
             eprintln!(
                 "shortest step log ({} steps), replay with --seeds 1 --first-seed {seed} --days {days}:",
                 shortest.len()
@@ -72,9 +79,12 @@ fn main() -> ExitCode {
             }
             return ExitCode::FAILURE;
         }
-        if (seed - first + 1) % 10 == 0 {
-            eprintln!("{} seeds done, {:?}", seed - first + 1, started.elapsed());
-        }
+        eprintln!(
+            "seed {seed}: {} steps, {} crashes, {:?} so far",
+            report.steps,
+            report.crashes,
+            started.elapsed()
+        );
     }
     let f = total.faults;
     println!(

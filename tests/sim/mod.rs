@@ -35,7 +35,7 @@ use hearth::app::{Actor, App, AppError, AppSettings};
 use hearth::clock::{Clock, ManualClock};
 use hearth::domain::role::Role;
 use hearth::engine::Engine;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 use self::discord::{FaultCounts, FaultRates, FaultyDiscord};
@@ -226,6 +226,8 @@ async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: b
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
+        // As `hearth serve` opens it (store::open): a commit waits for no fsync.
+        .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(5));
     // Opening waits on SQLite's threads with timers armed: do it on running time.
