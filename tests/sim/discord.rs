@@ -191,7 +191,11 @@ impl FaultyDiscord {
     pub fn digest(&self) -> u64 {
         let state = self.lock();
         if let Some(path) = std::env::var_os("SIM_DUMP") {
-            let all: Vec<String> = state.messages.iter().map(|(id, text)| format!("{id} {text}")).collect();
+            let all: Vec<String> = state
+                .messages
+                .iter()
+                .map(|(id, text)| format!("{id} {text}"))
+                .collect();
             static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
             let run = RUN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let path = format!("{}.{}.{run}", path.to_string_lossy(), self.seed);
