@@ -220,6 +220,13 @@ impl App {
             for series in series_store::list_for_group(&mut *tx, group.id).await? {
                 self.materialise(&mut tx, &series, fields.zone, now).await?;
             }
+            // A session at a new instant may fall in a facilitator's time away.
+            let horizon = self.horizon_end(now);
+            for session in
+                sessions::upcoming(&mut *tx, &actor.community_id, Some(group.id), now, horizon).await?
+            {
+                super::rota::release_holders_who_cannot_keep(&mut tx, session.id, now).await?;
+            }
         }
         if changed.iter().any(|c| {
             [

@@ -8,7 +8,7 @@
 //! them as that time comes ([`plan_jobs_entering_window`]). Every path here asks the
 //! same rule, so a session's jobs are planned once, by whichever path comes first.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -212,7 +212,8 @@ pub(crate) async fn plan_jobs_entering_window(
 ) -> Result<(usize, usize), AppError> {
     let due = sessions::due_for_job_planning(&mut *conn, now, limit).await?;
     let mut offsets_of: HashMap<&str, Vec<Offset>> = HashMap::new();
-    let mut planned: HashMap<&str, Vec<(Option<i64>, PlannedJob)>> = HashMap::new();
+    // In community order, so the same sessions get the same job ids every time.
+    let mut planned: BTreeMap<&str, Vec<(Option<i64>, PlannedJob)>> = BTreeMap::new();
     for session in due.iter().filter(|s| !s.needs_none) {
         if !offsets_of.contains_key(session.reminder_offsets.as_str()) {
             let offsets = parse_offsets(&session.reminder_offsets).map_err(|e| AppError::internal(&e))?;
