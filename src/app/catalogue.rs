@@ -593,6 +593,18 @@ pub const COMMANDS: &[Command] = &[
         options: &[req("group", "The drop-in group", GROUP)],
     },
     Command {
+        path: "calendar link",
+        summary: "A calendar link to subscribe to: every group's sessions, or one group's",
+        on_discord: true,
+        options: &[opt("group", "Only this group's sessions", GROUP)],
+    },
+    Command {
+        path: "calendar reset",
+        summary: "Give a calendar a new link; the old one stops working (coordinators)",
+        on_discord: true,
+        options: &[opt("group", "Only this group's calendar", GROUP)],
+    },
+    Command {
         path: "status",
         summary: "Failed deliveries and what's next to post",
         on_discord: true,

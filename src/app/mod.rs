@@ -2,10 +2,12 @@
 //! domain rules, runs its writes in one transaction and returns a [`Reply`] that an
 //! adapter renders. Discord and the console call the same functions.
 
+pub mod calendar;
 pub mod catalogue;
 pub mod dropin;
 mod error;
 pub mod groups;
+pub mod health;
 mod horizon;
 pub mod input;
 mod jobs;
@@ -43,6 +45,9 @@ pub struct AppSettings {
     pub default_duration_minutes: u32,
     /// RSVPs close this many minutes before a session starts (0: at the start).
     pub rsvp_close_minutes: u32,
+    /// Where hearth's web side is reached from outside, without a trailing `/`
+    /// (`https://hearth.example.org`): calendar links start with it.
+    pub public_url: String,
 }
 
 impl Default for AppSettings {
@@ -51,6 +56,7 @@ impl Default for AppSettings {
             horizon_weeks: 12,
             default_duration_minutes: 90,
             rsvp_close_minutes: 0,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -73,6 +79,8 @@ pub struct App {
     settings: AppSettings,
     /// Woken after every change to the jobs, so the dispatcher re-plans its sleep.
     jobs_changed: Arc<Notify>,
+    /// What the dispatcher and the gateway say about themselves, for `/health`.
+    health: Arc<health::Health>,
 }
 
 impl App {
@@ -82,7 +90,13 @@ impl App {
             clock,
             settings,
             jobs_changed: Arc::new(Notify::new()),
+            health: Arc::default(),
         }
+    }
+
+    /// Where the running parts report whether they are up.
+    pub fn health_flags(&self) -> &Arc<health::Health> {
+        &self.health
     }
 
     /// The signal the dispatcher waits on besides its timer.

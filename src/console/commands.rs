@@ -210,6 +210,8 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
         "reminders dm on" => app.reminders_dm(actor, true).await,
         "reminders dm off" => app.reminders_dm(actor, false).await,
         "status" => app.status(actor).await,
+        "calendar link" => app.calendar_link(actor, o.text("group").as_deref()).await,
+        "calendar reset" => app.calendar_reset(actor, o.text("group").as_deref()).await,
         "support" => app.support(actor).await,
         "rsvp" => {
             let state = input::answer(&o.required("state"))?;

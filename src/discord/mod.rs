@@ -13,6 +13,7 @@ use std::future::Future;
 
 use poise::serenity_prelude as serenity;
 
+use crate::app::health::Part;
 use crate::app::{Actor, App, AppResult};
 use crate::domain::role::Role;
 
@@ -62,6 +63,7 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::rota::rota(),
         commands::prompts::prompts(),
         commands::dropin::dropin(),
+        commands::calendar::calendar(),
     ];
     catalogue::describe(&mut commands);
     commands
@@ -102,6 +104,7 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
                     None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
                 }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                app.health_flags().set(Part::Gateway, true);
                 Ok(Data { app })
             })
         })
@@ -186,6 +189,16 @@ async fn on_event(
     framework: poise::FrameworkContext<'_, Data, Error>,
     event: &serenity::FullEvent,
 ) -> Result<(), Error> {
+    let health = framework.user_data.app.health_flags();
+    match event {
+        serenity::FullEvent::Ready { .. } | serenity::FullEvent::Resume { .. } => {
+            health.set(Part::Gateway, true);
+        }
+        serenity::FullEvent::ShardStageUpdate { event } => {
+            health.set(Part::Gateway, event.new == serenity::ConnectionStage::Connected);
+        }
+        _ => {}
+    }
     let serenity::FullEvent::InteractionCreate {
         interaction: serenity::Interaction::Component(click),
     } = event
@@ -193,6 +206,7 @@ async fn on_event(
         return Ok(());
     };
     let app = &framework.user_data.app;
+    metrics::counter!("hearth_clicks_total").increment(1);
     let review = crate::app::prompts::Review::parse_button(&click.data.custom_id);
     let rota = crate::app::rota::RotaButton::parse_id(&click.data.custom_id);
     let result = if let Some((review, prompt)) = review {

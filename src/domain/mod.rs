@@ -15,6 +15,7 @@
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
+pub mod calendar;
 pub mod dropin;
 pub mod group;
 pub mod job;

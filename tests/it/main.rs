@@ -21,3 +21,4 @@ mod rsvp;
 mod series_end;
 mod signposting;
 mod startup;
+mod web;
