@@ -7,6 +7,7 @@
 use crate::chat::{Reply, Text, Tone};
 use crate::domain::calendar::{self, Ics};
 use crate::domain::role::Action;
+use crate::store::calendar::FeedKind;
 use crate::store::{self, calendar as feeds, communities};
 
 use super::{authorize, find_group, record_audit, Actor, App, AppError, AppResult};
@@ -86,10 +87,13 @@ impl App {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let scope = self.feed_scope(&mut tx, actor, group).await?;
-        if let Some(feed) = feeds::find(&mut *tx, &actor.community_id, scope.group_id).await? {
+        if let Some(feed) =
+            feeds::find(&mut *tx, &actor.community_id, scope.group_id, FeedKind::Calendar).await?
+        {
             return Ok(self.feed_reply("Your calendar link", &scope, &feed.token));
         }
-        let token = issue_token(&mut tx, actor, &scope, "calendar link", now).await?;
+        let token = issue_token(&mut tx, actor, scope.group_id, FeedKind::Calendar, now).await?;
+        record_audit(&mut tx, actor, "calendar link", scope_target(&scope), None, now).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(self.feed_reply("Your calendar link", &scope, &token))
     }
@@ -100,7 +104,8 @@ impl App {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let scope = self.feed_scope(&mut tx, actor, group).await?;
-        let token = issue_token(&mut tx, actor, &scope, "calendar reset", now).await?;
+        let token = issue_token(&mut tx, actor, scope.group_id, FeedKind::Calendar, now).await?;
+        record_audit(&mut tx, actor, "calendar reset", scope_target(&scope), None, now).await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         Ok(self
             .feed_reply("Calendar link reset", &scope, &token)
@@ -113,7 +118,10 @@ impl App {
             return Ok(None);
         }
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
-        let Some(feed) = feeds::by_token(&mut *conn, token).await? else {
+        let Some(feed) = feeds::by_token(&mut *conn, token)
+            .await?
+            .filter(|feed| feed.kind == FeedKind::Calendar)
+        else {
             return Ok(None);
         };
         let name = match feed.group_id {
@@ -163,22 +171,22 @@ impl App {
     }
 }
 
-/// Gives the scope's feed a new token (revoking any old one), with an audit entry.
-async fn issue_token(
+/// Gives a feed (or the page) a new token, revoking any old one.
+pub(super) async fn issue_token(
     tx: &mut store::Tx,
     actor: &Actor,
-    scope: &Scope,
-    action: &str,
+    group_id: Option<i64>,
+    kind: FeedKind,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, AppError> {
     communities::ensure(&mut **tx, &actor.community_id, now).await?;
     let feed = feeds::Feed {
         community_id: actor.community_id.clone(),
-        group_id: scope.group_id,
+        group_id,
+        kind,
         token: new_token()?,
     };
     feeds::set_token(&mut **tx, &feed, &actor.user_id, now).await?;
-    record_audit(tx, actor, action, scope_target(scope), None, now).await?;
     Ok(feed.token)
 }
 

@@ -233,7 +233,8 @@ pub const COMMANDS: &[Command] = &[
             opt("rota", "Fill new sessions from the pool as they are added (default yes)", Kind::YesNo),
             opt("swap_approval", "Whether a take waits for a coordinator", Kind::Choice(SWAP_APPROVALS)),
             opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel),
-            opt("answers", "A drop-in's cards offer \"I might come\" (default no: no answers)", Kind::YesNo);
+            opt("answers", "A drop-in's cards offer \"I might come\" (default no: no answers)", Kind::YesNo),
+            opt("listed", "Shown on the community's public page of groups (default no)", Kind::YesNo);
             "Places per session, or none for no limit",
             Kind::Word { example: "12" },
             "Facilitators each session needs",
@@ -603,6 +604,12 @@ pub const COMMANDS: &[Command] = &[
         summary: "Give a calendar a new link; the old one stops working (coordinators)",
         on_discord: true,
         options: &[opt("group", "Only this group's calendar", GROUP)],
+    },
+    Command {
+        path: "calendar page",
+        summary: "The public page of listed groups: its link for sharing (coordinators)",
+        on_discord: true,
+        options: &[opt("reset", "A new link; the old one stops working", Kind::YesNo)],
     },
     Command {
         path: "status",

@@ -48,6 +48,8 @@ pub struct GroupEdit {
     pub rota: super::rota::RotaChanges,
     /// For a drop-in: whether its cards offer "I might come" (`answers:`).
     pub answers: Option<bool>,
+    /// Whether the group appears on the community's public page (`listed:`).
+    pub listed: Option<bool>,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -191,6 +193,10 @@ impl App {
             super::dropin::set_answers(&mut tx, &group, fields.kind, answers).await?;
             changed.push("answers");
         }
+        if let Some(listed) = input.listed {
+            crate::store::calendar::set_listed(&mut *tx, group.id, listed).await?;
+            changed.push("listed");
+        }
         if changed.is_empty() {
             return Err(AppError::invalid(
                 "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",
@@ -242,6 +248,14 @@ impl App {
         match input.answers {
             Some(true) => reply = reply.line("Its cards offer one answer: I might come."),
             Some(false) => reply = reply.line("Its cards offer no answers: members just drop in."),
+            None => {}
+        }
+        match input.listed {
+            Some(true) => {
+                reply =
+                    reply.line("It is listed on the public page of groups (/calendar page gives its link).")
+            }
+            Some(false) => reply = reply.line("It is no longer listed on the public page of groups."),
             None => {}
         }
         if zone_changed {

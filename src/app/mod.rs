@@ -13,6 +13,7 @@ pub mod input;
 mod jobs;
 pub mod lookup;
 pub mod meetings;
+pub mod page;
 pub mod prompts;
 pub mod reminders;
 pub mod rota;

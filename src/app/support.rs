@@ -21,6 +21,21 @@ const DEFAULT_LINES: &[&str] = &[
     "If you're outside these places, call your local emergency number.",
 ];
 
+/// The community's own signposting lines and the reminder that hearth is not a
+/// crisis service, or the default lines: what `/support` and the public page show.
+pub(super) fn support_lines(own: Option<&str>) -> Vec<String> {
+    match own.filter(|t| !t.trim().is_empty()) {
+        Some(text) => text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .chain([NOT_A_CRISIS_SERVICE.to_string()])
+            .collect(),
+        None => DEFAULT_LINES.iter().map(|l| l.to_string()).collect(),
+    }
+}
+
 impl App {
     /// `/support`: the community's signposting text, or the default.
     pub async fn support(&self, actor: &Actor) -> AppResult {
@@ -29,17 +44,7 @@ impl App {
             .await?
             .and_then(|c| c.support_text)
             .filter(|t| !t.trim().is_empty());
-        let reply = Reply::private(Tone::Info, "Support");
-        Ok(match own {
-            Some(text) => reply
-                .lines(
-                    text.lines()
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .map(|l| Text::new().plain(l)),
-                )
-                .line(NOT_A_CRISIS_SERVICE),
-            None => reply.lines(DEFAULT_LINES.iter().map(|l| Text::new().plain(*l))),
-        })
+        let lines = support_lines(own.as_deref());
+        Ok(Reply::private(Tone::Info, "Support").lines(lines.into_iter().map(|l| Text::new().plain(l))))
     }
 }

@@ -167,6 +167,7 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                     rota_channel: o.text("rota_channel"),
                 },
                 answers: o.yes_no("answers")?,
+                listed: o.yes_no("listed")?,
             };
             app.group_edit(actor, input).await
         }
@@ -211,6 +212,10 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
         "reminders dm off" => app.reminders_dm(actor, false).await,
         "status" => app.status(actor).await,
         "calendar link" => app.calendar_link(actor, o.text("group").as_deref()).await,
+        "calendar page" => {
+            app.calendar_page(actor, o.yes_no("reset")?.unwrap_or(false))
+                .await
+        }
         "calendar reset" => app.calendar_reset(actor, o.text("group").as_deref()).await,
         "support" => app.support(actor).await,
         "rsvp" => {

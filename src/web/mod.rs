@@ -1,8 +1,9 @@
 //! The web adapter (axum): `/health` for a service manager or load balancer,
-//! `/metrics` for Prometheus, and `/calendar/{token}.ics`, the feeds members
-//! subscribe to. It calls `app` like the other adapters and writes no SQL.
+//! `/metrics` for Prometheus, `/calendar/{token}.ics`, the feeds members
+//! subscribe to, and `/c/{token}`, the public page of a community's listed groups. It calls `app` like the other adapters and writes no SQL.
 
 pub mod metrics;
+pub mod page;
 
 use std::future::Future;
 
@@ -24,6 +25,7 @@ pub fn router(app: App) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics_text))
         .route("/calendar/{file}", get(calendar))
+        .route("/c/{token}", get(public_page))
         .fallback(not_found)
         .with_state(app)
 }
@@ -127,6 +129,27 @@ async fn calendar(State(app): State<App>, Path(file): Path<String>, headers: Hea
         ics.body,
     )
         .into_response()
+}
+
+async fn public_page(State(app): State<App>, Path(token): Path<String>) -> Response {
+    count("page");
+    match app.public_page(&token).await {
+        Ok(Some(page)) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            page::render(&page),
+        )
+            .into_response(),
+        Ok(None) => not_found().await,
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            error.to_string(),
+        )
+            .into_response(),
+    }
 }
 
 /// The same answer for a token never made, one reset, and a path that isn't ours:

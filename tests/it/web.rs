@@ -439,3 +439,173 @@ async fn a_feed_answers_304_to_its_etag_and_a_reset_link_stops_working() {
     assert_eq!(get(&format!("{base}/calendar/{new}.ics")).await.0, 200);
     assert_eq!(get(&format!("{base}/calendar/not-a-token.ics")).await.0, 404);
 }
+
+async fn list(t: &crate::support::TestApp, group: &str, listed: bool) {
+    t.app
+        .group_edit(
+            &coordinator(),
+            hearth::app::groups::GroupEdit {
+                group: group.into(),
+                listed: Some(listed),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("listed");
+}
+
+fn page_token(reply_text: &str) -> String {
+    let start = reply_text.find("/c/").expect("a page link") + "/c/".len();
+    reply_text[start..start + 64].to_string()
+}
+
+#[tokio::test]
+async fn the_public_page_shows_listed_groups_with_their_next_time_and_never_an_unlisted_one() {
+    let t = london_weekly_circle().await;
+    t.app
+        .group_create(
+            &coordinator(),
+            hearth::app::groups::GroupCreate {
+                name: "Quiet Room <b>".into(),
+                channel: "#quiet".into(),
+                description: Some("Men's group & friends".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("second group");
+    t.app
+        .group_create(
+            &coordinator(),
+            hearth::app::groups::GroupCreate {
+                name: "Hidden Circle".into(),
+                channel: "#hidden".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("unlisted group");
+    list(&t, "Circle", true).await;
+    list(&t, "Quiet Room <b>", true).await;
+    let refused = t
+        .app
+        .calendar_page(&member(), false)
+        .await
+        .expect_err("coordinators only");
+    assert!(refused.to_string().contains("coordinator"), "{refused}");
+    let token = page_token(&text(
+        &t.app.calendar_page(&coordinator(), false).await.expect("link"),
+    ));
+    let base = serve(t.app.clone()).await;
+
+    let response = reqwest::get(format!("{base}/c/{token}")).await.expect("answers");
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = response.text().await.expect("body");
+
+    for landmark in [
+        "<html lang=\"en\">",
+        "<header>",
+        "<main id=\"groups\">",
+        "<footer>",
+        "<h1>",
+        "name=\"viewport\"",
+    ] {
+        assert!(html.contains(landmark), "{landmark} in {html}");
+    }
+    assert!(!html.contains("<script"), "works without JavaScript");
+    assert!(html.contains("<h2 id=\"group-1\">Circle</h2>"), "{html}");
+    assert!(
+        html.contains("<time datetime=\"2026-03-26T18:30:00+00:00\">Thursday 26 March 2026, 18:30–20:00 GMT (Europe/London)</time>"),
+        "{html}"
+    );
+    assert!(html.contains("Quiet Room &lt;b&gt;"), "names are escaped: {html}");
+    assert!(html.contains("Men&#39;s group &amp; friends"), "{html}");
+    assert!(html.contains("Nothing is scheduled just now."), "{html}");
+    assert!(html.contains("not a crisis service"), "the support text: {html}");
+    assert!(!html.contains("Hidden Circle"), "an unlisted group never appears");
+
+    list(&t, "Circle", false).await;
+    let (_, html) = get(&format!("{base}/c/{token}")).await;
+    assert!(!html.contains(">Circle<"), "unlisted again: {html}");
+
+    let reset = page_token(&text(
+        &t.app.calendar_page(&coordinator(), true).await.expect("reset"),
+    ));
+    assert_ne!(reset, token);
+    assert_eq!(
+        get(&format!("{base}/c/{token}")).await.0,
+        404,
+        "the old page link is revoked"
+    );
+    assert_eq!(get(&format!("{base}/c/{reset}")).await.0, 200);
+    let calendar = token_of(&text(&t.app.calendar_link(&member(), None).await.expect("feed")));
+    assert_eq!(
+        get(&format!("{base}/c/{calendar}")).await.0,
+        404,
+        "a calendar token opens no page"
+    );
+    assert_eq!(
+        get(&format!("{base}/calendar/{reset}.ics")).await.0,
+        404,
+        "a page token opens no calendar"
+    );
+}
+
+#[tokio::test]
+async fn hearth_calendar_export_writes_the_feed_without_the_server() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let db = dir.path().join("hearth.db");
+    let app = crate::support::app_on_file(&db, ManualClock::new(crate::support::march_first())).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-26 18:30",
+        "weekly",
+    )
+    .await;
+    app.pool().close().await;
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args([
+            "calendar",
+            "export",
+            "--community",
+            crate::support::COMMUNITY,
+            "--group",
+            "circle",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    let body = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let feed = Feed::parse(&body);
+    assert!(!feed.events.is_empty(), "{body}");
+    for event in &feed.events {
+        assert_eq!(feed.start(event).0.time().to_string(), "18:30:00");
+        assert_eq!(event.get("SUMMARY"), "Circle");
+    }
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["calendar", "export", "--community", "nobody", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("There is no community \"nobody\""),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

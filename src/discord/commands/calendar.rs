@@ -1,8 +1,13 @@
-//! `/calendar link [group:]` and `/calendar reset [group:]`.
+//! `/calendar link [group:]`, `/calendar reset [group:]` and `/calendar page [reset:]`.
 
 use crate::discord::{autocomplete, respond, Context, Error};
 
-#[poise::command(slash_command, guild_only, subcommands("link", "reset"), subcommand_required)]
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("link", "reset", "page"),
+    subcommand_required
+)]
 pub async fn calendar(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
@@ -25,6 +30,14 @@ pub async fn reset(
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         app.calendar_reset(&actor, group.as_deref()).await
+    })
+    .await
+}
+
+#[poise::command(slash_command, guild_only)]
+pub async fn page(ctx: Context<'_>, reset: Option<bool>) -> Result<(), Error> {
+    respond(ctx, |app, actor| async move {
+        app.calendar_page(&actor, reset.unwrap_or(false)).await
     })
     .await
 }

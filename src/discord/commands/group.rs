@@ -102,6 +102,7 @@ pub async fn edit(
     swap_approval: Option<super::rota::ApprovalChoice>,
     #[channel_types("Text", "News")] rota_channel: Option<serenity::ChannelId>,
     answers: Option<bool>,
+    listed: Option<bool>,
     #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
     kind: Option<KindChoice>,
     #[max_length = 300] description: Option<String>,
@@ -130,6 +131,7 @@ pub async fn edit(
                 rota_channel: rota_channel.map(channel_ref),
             },
             answers,
+            listed,
         };
         app.group_edit(&actor, input).await
     })
