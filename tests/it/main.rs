@@ -22,3 +22,4 @@ mod series_end;
 mod signposting;
 mod startup;
 mod web;
+mod web_browser;

@@ -16,7 +16,7 @@ use crate::support::recording_chat::RecordingChat;
 use crate::support::{coordinator, group_with_meeting, member, spawn_app, text};
 
 /// Serves the web side of `app` on a free loopback port; returns its base URL.
-async fn serve(app: App) -> String {
+pub(crate) async fn serve(app: App) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
@@ -288,10 +288,16 @@ impl Feed {
 
 /// On 20 March 2026, "Circle" in London meeting weekly on Thursdays at 18:30 from
 /// 26 March: across the spring change of 29 March.
-async fn london_weekly_circle() -> crate::support::TestApp {
+pub(crate) async fn london_weekly_circle() -> crate::support::TestApp {
     let t = spawn_app(Utc.with_ymd_and_hms(2026, 3, 20, 9, 0, 0).unwrap()).await;
+    add_circle(&t.app).await;
+    t
+}
+
+/// "Circle" in London, weekly on Thursdays at 18:30 from 26 March 2026.
+async fn add_circle(app: &App) {
     group_with_meeting(
-        &t.app,
+        app,
         "Europe/London",
         "Circle",
         "#circle",
@@ -299,7 +305,6 @@ async fn london_weekly_circle() -> crate::support::TestApp {
         "weekly",
     )
     .await;
-    t
 }
 
 fn token_of(reply_text: &str) -> String {
@@ -440,7 +445,7 @@ async fn a_feed_answers_304_to_its_etag_and_a_reset_link_stops_working() {
     assert_eq!(get(&format!("{base}/calendar/not-a-token.ics")).await.0, 404);
 }
 
-async fn list(t: &crate::support::TestApp, group: &str, listed: bool) {
+pub(crate) async fn list(t: &crate::support::TestApp, group: &str, listed: bool) {
     t.app
         .group_edit(
             &coordinator(),
@@ -454,7 +459,7 @@ async fn list(t: &crate::support::TestApp, group: &str, listed: bool) {
         .expect("listed");
 }
 
-fn page_token(reply_text: &str) -> String {
+pub(crate) fn page_token(reply_text: &str) -> String {
     let start = reply_text.find("/c/").expect("a page link") + "/c/".len();
     reply_text[start..start + 64].to_string()
 }
@@ -560,15 +565,7 @@ async fn hearth_calendar_export_writes_the_feed_without_the_server() {
     let dir = tempfile::tempdir().expect("a folder");
     let db = dir.path().join("hearth.db");
     let app = crate::support::app_on_file(&db, ManualClock::new(crate::support::march_first())).await;
-    group_with_meeting(
-        &app,
-        "Europe/London",
-        "Circle",
-        "#circle",
-        "2026-03-26 18:30",
-        "weekly",
-    )
-    .await;
+    add_circle(&app).await;
     app.pool().close().await;
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
