@@ -188,7 +188,8 @@ impl Session {
         let application = Application::build(&settings, &db, Arc::new(clock.clone())).await?;
         let console = Console::new(application.app().clone(), Some(clock.clone()), |chat| {
             application.console_engine(chat)
-        });
+        })
+        .with_files_dir(dir);
         Ok(Session {
             application,
             console: Some(console),

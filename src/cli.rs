@@ -220,9 +220,14 @@ async fn run_console(
     };
     let path = db.unwrap_or_else(|| settings.database.path.clone());
     let application = Application::build(settings, &path, clock).await?;
+    let files_dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let console = Console::new(application.app().clone(), manual, |chat| {
         application.console_engine(chat)
-    });
+    })
+    .with_files_dir(&files_dir);
     let all_ok = console::run(console, strict).await?;
     application.close().await;
     Ok(if all_ok || !strict {

@@ -116,6 +116,7 @@ pub const BUTTONS: &[Choice] = &[
     choice("decline", "Can't do it"),
     choice("approve", "Approve"),
     choice("reject", "Reject"),
+    choice("forget", "Confirm: forget"),
 ];
 
 pub const SWAP_APPROVALS: &[Choice] = &[
@@ -199,6 +200,16 @@ pub const COMMANDS: &[Command] = &[
                 "retention_days",
                 "Days attendance is kept (1 to 3650)",
                 Kind::Int { min: 1, max: 3650 },
+            ),
+            opt(
+                "audit_retention_days",
+                "Days the audit trail is kept (default 730, at most 3650)",
+                Kind::Int { min: 1, max: 3650 },
+            ),
+            opt(
+                "small_counts",
+                "Reports show counts of 1 to 4 as \"fewer than 5\" (default yes)",
+                Kind::YesNo,
             ),
         ],
     },
@@ -395,8 +406,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         path: "click",
-        summary:
-            "Press a button: going, maybe, cant, here; take, confirm, decline; approve, reject (prompt:)",
+        summary: "Press a button: going, maybe, cant, here; take, confirm, decline; approve, reject; forget",
         on_discord: false,
         options: &[
             req("button", "The button", Kind::Choice(BUTTONS)),
@@ -406,6 +416,11 @@ pub const COMMANDS: &[Command] = &[
                 SESSION,
             ),
             opt("prompt", "The submitted prompt, for a review's buttons", PROMPT),
+            opt(
+                "user",
+                "The member, for /privacy forget's Confirm (default: you)",
+                Kind::User,
+            ),
         ],
     },
     Command {
@@ -616,6 +631,55 @@ pub const COMMANDS: &[Command] = &[
         summary: "Failed deliveries and what's next to post",
         on_discord: true,
         options: &[],
+    },
+    // ----- care and privacy (issue 13) -----
+    Command {
+        path: "privacy export",
+        summary: "Everything hearth holds about you here, as a file only you see",
+        on_discord: true,
+        options: &[opt(
+            "user",
+            "Coordinators: the member you are acting for",
+            Kind::User,
+        )],
+    },
+    Command {
+        path: "privacy forget",
+        summary: "Delete what hearth holds about you (after you confirm); numbers stay right",
+        on_discord: true,
+        options: &[opt(
+            "user",
+            "Coordinators: the member you are acting for",
+            Kind::User,
+        )],
+    },
+    Command {
+        path: "audit",
+        summary: "Who changed what, and when (coordinators)",
+        on_discord: true,
+        options: &[
+            opt("group", "Only changes to this group", GROUP),
+            opt(
+                "days",
+                "How many days back (default 30)",
+                Kind::Int { min: 1, max: 3650 },
+            ),
+            opt(
+                "page",
+                "Which page (newest first)",
+                Kind::Int { min: 1, max: 10_000 },
+            ),
+        ],
+    },
+    Command {
+        path: "report",
+        summary: "Attendance figures for funders, per group and month, without names (coordinators)",
+        on_discord: true,
+        options: &[
+            req("from", "The first day, e.g. 2026-01-01", DATE),
+            req("to", "The last day, e.g. 2026-03-31 (at most 3 years on)", DATE),
+            opt("group", "Only this group", GROUP),
+        ],
     },
     // ----- the facilitator rota (issue 10) -----
     Command {

@@ -96,7 +96,7 @@ const REPLANNED: &str = "The hours or duty changed; the edits were planned again
 /// Queues the status message's post (once per group) and its edits: one now, for
 /// this change, and one at each boundary over the horizon, each expiring at the next
 /// so that after downtime the status is corrected once, to the present.
-async fn plan_status(
+pub(crate) async fn plan_status(
     conn: &mut store::Conn,
     group: &Group,
     horizon_end: DateTime<Utc>,

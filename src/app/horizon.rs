@@ -148,6 +148,7 @@ impl App {
         }
         self.plan_jobs_entering_window(now, &mut report).await?;
         self.keep_prompt_schedules_ticking(now).await?;
+        self.keep_retention_daily(now).await?;
         self.keep_dropin_status_planned(now).await?;
         Ok(report)
     }
@@ -521,7 +522,7 @@ mod tests {
     async fn two_rolls_surveyed_at_the_same_moment_add_each_session_once() {
         let (app, _clock) = two_groups_four_weeks_on().await;
         let sessions_before = count(&app, "SELECT COUNT(*) FROM session").await;
-        let jobs_before = count(&app, "SELECT COUNT(*) FROM job").await;
+        let jobs_before = count(&app, "SELECT COUNT(*) FROM job WHERE kind != 'retention'").await;
         let one = surveyed(&app).await;
         let other = surveyed(&app).await;
 
@@ -535,13 +536,14 @@ mod tests {
             count(&app, "SELECT COUNT(*) FROM session").await,
             sessions_before + 8
         );
-        let jobs_added = count(&app, "SELECT COUNT(*) FROM job").await - jobs_before;
+        let jobs_added =
+            count(&app, "SELECT COUNT(*) FROM job WHERE kind != 'retention'").await - jobs_before;
         let fresh = app.roll_horizon().await.unwrap();
         assert_eq!((fresh.added, fresh.groups), (0, 0), "{fresh:?}");
-        // The only jobs the fresh roll queues are those of sessions stored four weeks
-        // ago whose window has since opened.
+        // The only session jobs the fresh roll queues are those of sessions stored four
+        // weeks ago whose window has since opened (it also plans the retention run).
         assert_eq!(
-            count(&app, "SELECT COUNT(*) FROM job").await - jobs_before,
+            count(&app, "SELECT COUNT(*) FROM job WHERE kind != 'retention'").await - jobs_before,
             jobs_added + i64::try_from(fresh.planned_jobs).unwrap()
         );
     }

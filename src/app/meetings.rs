@@ -12,7 +12,9 @@ use crate::domain::time::{format_local, gap_note, resolve_local};
 use crate::store::{self, series as series_store, sessions, sessions::SessionDetail};
 
 use super::input::{SeriesId, SessionId};
-use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
+use super::{
+    authorize, find_group, find_optional_group, record_audit, require_active, Actor, App, AppError, AppResult,
+};
 
 /// The options of `/meeting add`.
 #[derive(Debug, Clone, Default)]
@@ -181,10 +183,7 @@ impl App {
         let shown_weeks = weeks.min(horizon);
         let now = self.now();
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
-        let group = match group {
-            Some(typed) => Some(find_group(&mut conn, &actor.community_id, typed).await?),
-            None => None,
-        };
+        let group = find_optional_group(&mut conn, &actor.community_id, group).await?;
         let until = now + Duration::weeks(shown_weeks);
         let found = sessions::upcoming(
             &mut *conn,

@@ -2,8 +2,10 @@
 //! domain rules, runs its writes in one transaction and returns a [`Reply`] that an
 //! adapter renders. Discord and the console call the same functions.
 
+pub mod audit_trail;
 pub mod calendar;
 pub mod catalogue;
+mod chart;
 pub mod dropin;
 mod error;
 pub mod groups;
@@ -14,8 +16,11 @@ mod jobs;
 pub mod lookup;
 pub mod meetings;
 pub mod page;
+pub mod privacy;
 pub mod prompts;
 pub mod reminders;
+pub mod report;
+pub mod retention;
 pub mod rota;
 pub mod rsvp;
 pub mod setup;
@@ -181,6 +186,18 @@ async fn find_group(
         "I can't find a group called \"{}\".{hint} /group list shows them all.",
         typed.trim()
     )))
+}
+
+/// The group named by an optional `group:`, or `None` when it was left out.
+async fn find_optional_group(
+    conn: &mut store::Conn,
+    community_id: &str,
+    typed: Option<&str>,
+) -> Result<Option<group_store::Group>, AppError> {
+    match typed {
+        Some(typed) => Ok(Some(find_group(conn, community_id, typed).await?)),
+        None => Ok(None),
+    }
 }
 
 /// A group that can still be changed.

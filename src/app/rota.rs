@@ -32,7 +32,9 @@ use crate::store::{self, audit, communities, jobs, StoreError};
 
 use super::input::SessionId;
 use super::jobs::redraw_card;
-use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
+use super::{
+    authorize, find_group, find_optional_group, record_audit, require_active, Actor, App, AppError, AppResult,
+};
 
 /// Someone named in a command, as the adapter resolved them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -469,6 +471,31 @@ async fn queue_duty_notice(
     Ok(())
 }
 
+/// Releases a member's shifts still to come (in one group, or in all): each place is
+/// open again and its session settled, so its gap alerts follow. Returns how many.
+pub(crate) async fn release_future_shifts(
+    conn: &mut store::Conn,
+    community_id: &str,
+    user_id: &str,
+    group_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let mut released = 0;
+    for (session_id, state) in rota_store::shifts_of_user(&mut *conn, community_id, user_id, now).await? {
+        let Some(session) = sessions::get(&mut *conn, session_id).await? else {
+            continue;
+        };
+        if group_id.is_some_and(|id| session.group_id != id) || !state.holds() {
+            continue;
+        }
+        rota_store::unassign(&mut *conn, session_id, user_id).await?;
+        rota_store::withdraw_offers(&mut *conn, session_id, user_id, now).await?;
+        settle_session(conn, &session, now).await?;
+        released += 1;
+    }
+    Ok(released)
+}
+
 /// Plans the rota messages of sessions whose jobs have just been planned (they entered
 /// the job window), in the caller's transaction. Sessions of groups without a pool
 /// cost one query.
@@ -815,21 +842,8 @@ impl App {
                 user.name, group.name, group.name
             )));
         }
-        let mut released = 0;
-        for (session_id, state) in
-            rota_store::shifts_of_user(&mut *tx, &group.community_id, &user.user_id, now).await?
-        {
-            let Some(session) = sessions::get(&mut *tx, session_id).await? else {
-                continue;
-            };
-            if session.group_id != group.id || !state.holds() {
-                continue;
-            }
-            rota_store::unassign(&mut *tx, session_id, &user.user_id).await?;
-            rota_store::withdraw_offers(&mut *tx, session_id, &user.user_id, now).await?;
-            settle_session(&mut tx, &session, now).await?;
-            released += 1;
-        }
+        let released =
+            release_future_shifts(&mut tx, &group.community_id, &user.user_id, Some(group.id), now).await?;
         record_audit(
             &mut tx,
             actor,
@@ -988,10 +1002,7 @@ impl App {
         }
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
-        let group = match group {
-            Some(typed) => Some(find_group(&mut tx, &actor.community_id, typed).await?),
-            None => None,
-        };
+        let group = find_optional_group(&mut tx, &actor.community_id, group).await?;
         let zone = match &group {
             Some(g) => g.zone,
             None => self.community_zone(&mut tx, &actor.community_id).await?,

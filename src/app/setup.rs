@@ -2,10 +2,12 @@
 //! signposting text and how long attendance is kept.
 
 use crate::chat::{Reply, Text, Tone};
+use crate::domain::job::plan_retention;
+use crate::domain::privacy::check_retention;
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
 use crate::domain::time::Tz;
-use crate::store::{self, communities};
+use crate::store::{self, communities, jobs};
 
 use super::{authorize, record_audit, Actor, App, AppError, AppResult};
 
@@ -17,6 +19,9 @@ pub struct SetupInput {
     pub alerts_channel: Option<String>,
     pub support_text: Option<String>,
     pub retention_days: Option<i64>,
+    pub audit_retention_days: Option<i64>,
+    /// Whether reports show counts of people from 1 to 4 as "fewer than 5".
+    pub small_counts_hidden: Option<bool>,
 }
 
 impl App {
@@ -28,11 +33,12 @@ impl App {
             None => None,
         };
         if let Some(days) = input.retention_days {
-            if !(1..=3650).contains(&days) {
-                return Err(AppError::invalid(
-                    "retention_days is how many days attendance is kept: a whole number from 1 to 3650.",
-                ));
-            }
+            check_retention("retention_days (how long attendance and answers are kept)", days)
+                .map_err(AppError::Invalid)?;
+        }
+        if let Some(days) = input.audit_retention_days {
+            check_retention("audit_retention_days (how long the audit trail is kept)", days)
+                .map_err(AppError::Invalid)?;
         }
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
@@ -55,7 +61,22 @@ impl App {
         if let Some(days) = input.retention_days {
             community.retention_days = days;
         }
+        if let Some(days) = input.audit_retention_days {
+            community.audit_retention_days = days;
+        }
+        if let Some(hidden) = input.small_counts_hidden {
+            community.suppress_small_counts = hidden;
+        }
         communities::update(&mut *tx, &community).await?;
+        // The community's daily retention run, from its first settings on.
+        jobs::upsert(
+            &mut *tx,
+            &community.id,
+            None,
+            &plan_retention(&community.id, now),
+            now,
+        )
+        .await?;
         record_audit(
             &mut tx,
             actor,
@@ -77,6 +98,11 @@ impl App {
                 Text::new()
                     .strong("Attendance kept for: ")
                     .plain(format!("{} days", community.retention_days)),
+            )
+            .line(
+                Text::new()
+                    .strong("Audit trail kept for: ")
+                    .plain(format!("{} days", community.audit_retention_days)),
             );
         if let Some(role) = &community.coordinator_role {
             reply = reply.line(Text::new().strong("Coordinator role: ").plain(role.clone()));

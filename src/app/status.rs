@@ -15,10 +15,8 @@ impl App {
         authorize(actor, Action::Organise, "see delivery status")?;
         let now = self.now();
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
-        let zone = communities::get(&mut *conn, &actor.community_id)
-            .await?
-            .and_then(|c| c.timezone)
-            .unwrap_or(Tz::UTC);
+        let community = communities::get(&mut *conn, &actor.community_id).await?;
+        let zone = community.as_ref().and_then(|c| c.timezone).unwrap_or(Tz::UTC);
         let counts = jobs::count_by_state(&mut *conn, &actor.community_id).await?;
         let count = |state: JobState| counts.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
         let mut reply = Reply::private(Tone::Info, "Delivery status").line(format!(
@@ -73,6 +71,31 @@ impl App {
             );
         }
         reply = reply.lines(super::prompts::status_lines(&mut conn, &actor.community_id, zone, now).await?);
+        if let Some(community) = &community {
+            reply = reply.line(match &community.alerts_channel {
+                Some(channel) => Text::new()
+                    .strong("Alerts: ")
+                    .plain(
+                        "rota gaps, drop-ins without staff, failed deliveries, empty prompt decks and failed \
+                         retention runs go to ",
+                    )
+                    .channel(channel.clone())
+                    .plain("."),
+                None => Text::new()
+                    .strong("Alerts: ")
+                    .plain("no alerts channel yet; /setup alerts_channel: sets one."),
+            });
+            reply = reply.lines(
+                super::retention::status_lines(
+                    &mut conn,
+                    &actor.community_id,
+                    community.retention_days,
+                    community.audit_retention_days,
+                    zone,
+                )
+                .await?,
+            );
+        }
         let next = jobs::upcoming(&mut *conn, &actor.community_id, 10).await?;
         reply = reply.line(Text::new().strong(if next.is_empty() {
             "Nothing is waiting to be posted."

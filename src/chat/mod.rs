@@ -49,6 +49,9 @@ pub enum Span {
     },
     /// A channel as stored: `#circle`, or a Discord channel id.
     Channel(String),
+    /// A member by id (`console:sam` in the console), shown as the platform names them
+    /// and never as a ping.
+    User(String),
 }
 
 /// A line of text made of spans.
@@ -80,6 +83,11 @@ impl Text {
         self
     }
 
+    pub fn user(mut self, user_id: impl Into<String>) -> Self {
+        self.0.push(Span::User(user_id.into()));
+        self
+    }
+
     /// This text followed by another.
     pub fn then(mut self, other: Text) -> Self {
         self.0.extend(other.0);
@@ -91,7 +99,7 @@ impl Text {
         self.0
             .iter()
             .map(|span| match span {
-                Span::Plain(s) | Span::Strong(s) | Span::Channel(s) => s.clone(),
+                Span::Plain(s) | Span::Strong(s) | Span::Channel(s) | Span::User(s) => s.clone(),
                 Span::Time { at, .. } => at.format("%Y-%m-%d %H:%M UTC").to_string(),
             })
             .collect()
@@ -120,6 +128,15 @@ pub struct Button {
     pub primary: bool,
 }
 
+/// A file that goes with a reply: a Discord attachment, a file written next to the
+/// database in the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Its file name, e.g. `report-2026-01-to-2026-03.csv`: plain ASCII, no path.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
 /// What a command answers, or what the bot posts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
@@ -128,6 +145,8 @@ pub struct Reply {
     pub title: Option<String>,
     pub lines: Vec<Text>,
     pub buttons: Vec<Button>,
+    /// Files that go with it (a privacy export, a report's CSV and chart).
+    pub files: Vec<Attachment>,
     /// The zone of the group a post is about, for an adapter that prints it with a
     /// local time (the console) when no time in its lines says which zone.
     pub zone: Option<Tz>,
@@ -142,6 +161,7 @@ impl Reply {
             title: Some(title.into()),
             lines: Vec::new(),
             buttons: Vec::new(),
+            files: Vec::new(),
             zone: None,
         }
     }
@@ -154,6 +174,7 @@ impl Reply {
             title: Some(title.into()),
             lines: Vec::new(),
             buttons: Vec::new(),
+            files: Vec::new(),
             zone: None,
         }
     }
@@ -166,6 +187,7 @@ impl Reply {
             title: None,
             lines: vec![Text::from(message.into())],
             buttons: Vec::new(),
+            files: Vec::new(),
             zone: None,
         }
     }
@@ -178,6 +200,14 @@ impl Reply {
 
     pub fn line(mut self, text: impl Into<Text>) -> Self {
         self.lines.push(text.into());
+        self
+    }
+
+    pub fn file(mut self, name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        self.files.push(Attachment {
+            name: name.into(),
+            bytes,
+        });
         self
     }
 

@@ -132,6 +132,8 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 alerts_channel: o.text("alerts_channel"),
                 support_text: o.text("support_text"),
                 retention_days: o.int("retention_days")?,
+                audit_retention_days: o.int("audit_retention_days")?,
+                small_counts_hidden: o.yes_no("small_counts")?,
             };
             app.setup(actor, input).await
         }
@@ -222,6 +224,23 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
             let state = input::answer(&o.required("state"))?;
             let every = o.yes_no("every")?.unwrap_or(false);
             app.rsvp(actor, o.session()?, state, every).await
+        }
+        "click" if o.choice("button").as_deref() == Some("forget") => {
+            // /privacy forget's Confirm: for the member named, or the one typing.
+            let user = o
+                .text("user")
+                .map_or_else(|| actor.user_id.clone(), |_| person(o).user_id);
+            app.privacy_forget_confirmed(actor, &user).await
+        }
+        "privacy export" => app.privacy_export(actor, o.text("user").map(|_| person(o))).await,
+        "privacy forget" => app.privacy_forget(actor, o.text("user").map(|_| person(o))).await,
+        "audit" => {
+            app.audit(actor, o.text("group").as_deref(), o.int("days")?, o.int("page")?)
+                .await
+        }
+        "report" => {
+            let (from, to) = (date(o, "from")?, date(o, "to")?);
+            app.report(actor, from, to, o.text("group").as_deref()).await
         }
         "click" => {
             // A review's Approve / Reject name a prompt; every other button a session.

@@ -13,6 +13,7 @@ pub mod render;
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -52,6 +53,9 @@ pub struct Console {
     roles: HashMap<String, Role>,
     clock: Option<ManualClock>,
     dispatch: Dispatch,
+    /// Where files that go with a reply (an export, a report) are written: next to
+    /// the database.
+    files_dir: PathBuf,
 }
 
 /// How the console's dispatcher runs.
@@ -112,7 +116,30 @@ impl Console {
             roles,
             clock,
             dispatch,
+            files_dir: PathBuf::from("."),
         }
+    }
+
+    /// Writes files that go with replies into `dir` (the database's folder).
+    pub fn with_files_dir(mut self, dir: &Path) -> Self {
+        self.files_dir = dir.to_path_buf();
+        self
+    }
+
+    /// Writes a reply's files and says where each went, in the reply.
+    fn save_files(&self, reply: &mut Reply) -> Result<(), AppError> {
+        for file in std::mem::take(&mut reply.files) {
+            let path = self.files_dir.join(&file.name);
+            std::fs::write(&path, &file.bytes).map_err(|error| {
+                AppError::invalid(format!(
+                    "I couldn't write {} in {} ({error}). Check that folder can be written to.",
+                    file.name,
+                    self.files_dir.display()
+                ))
+            })?;
+            reply.lines.push(format!("File: {}", path.display()).into());
+        }
+        Ok(())
     }
 
     pub fn actor(&self) -> &Actor {
@@ -180,6 +207,7 @@ impl Console {
         // What the command queued that is due now (a cancellation notice) posts now.
         let dispatched = self.dispatch_due().await;
         let posts = self.take_posts();
+        let result = result.and_then(|mut reply| self.save_files(&mut reply).map(|()| reply));
         let mut outcome = match result.and_then(|reply| dispatched.map(|()| reply)) {
             Ok(reply) => Outcome {
                 output: render::render_reply(&reply, self.app.now().max(now)),

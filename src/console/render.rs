@@ -34,6 +34,13 @@ pub fn render_reply(reply: &Reply, now: DateTime<Utc>) -> String {
 /// `[Going] [Maybe] [Can't make it]  → /click session:12 button:going|maybe|cant`
 fn render_buttons(buttons: &[Button]) -> String {
     let labels: Vec<String> = buttons.iter().map(|b| format!("[{}]", b.label)).collect();
+    if let Some(user) = buttons
+        .iter()
+        .find_map(|b| crate::app::privacy::parse_forget_button(&b.id))
+    {
+        let name = user.strip_prefix("console:").unwrap_or(user);
+        return format!("{}  → /click button:forget user:{name}", labels.join(" "));
+    }
     if buttons.iter().any(|b| b.id.starts_with("prompt-")) {
         // A review: each prompt has its own pair.
         return format!("{}  → /click prompt:N button:approve|reject", labels.join(" "));
@@ -58,6 +65,7 @@ pub fn render_text(text: &Text, now: DateTime<Utc>) -> String {
         .iter()
         .map(|span| match span {
             Span::Plain(s) | Span::Strong(s) | Span::Channel(s) => s.clone(),
+            Span::User(user) => user.strip_prefix("console:").unwrap_or(user).to_string(),
             Span::Time {
                 at,
                 zone,

@@ -62,6 +62,9 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::rsvp::attendance(),
         commands::rota::rota(),
         commands::prompts::prompts(),
+        commands::privacy::privacy(),
+        commands::privacy::audit(),
+        commands::privacy::report(),
         commands::dropin::dropin(),
         commands::calendar::calendar(),
     ];
@@ -209,7 +212,13 @@ async fn on_event(
     metrics::counter!("hearth_clicks_total").increment(1);
     let review = crate::app::prompts::Review::parse_button(&click.data.custom_id);
     let rota = crate::app::rota::RotaButton::parse_id(&click.data.custom_id);
-    let result = if let Some((review, prompt)) = review {
+    let forget = crate::app::privacy::parse_forget_button(&click.data.custom_id);
+    let result = if let Some(user) = forget {
+        match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
+            Ok(actor) => app.privacy_forget_confirmed(&actor, user).await,
+            Err(error) => Err(error),
+        }
+    } else if let Some((review, prompt)) = review {
         match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
             Ok(actor) => app.prompts_review_click(&actor, prompt, review).await,
             Err(error) => Err(error),
@@ -285,14 +294,18 @@ where
     };
     let reply = result.unwrap_or_else(|error| crate::chat::Reply::problem(error.to_string()));
     let ephemeral = reply.visibility == crate::chat::Visibility::Private;
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(render::embed(&reply))
-            .components(render::components(&reply))
-            .ephemeral(ephemeral)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    let mut message = poise::CreateReply::default()
+        .embed(render::embed(&reply))
+        .components(render::components(&reply))
+        .ephemeral(ephemeral)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    for file in &reply.files {
+        message = message.attachment(serenity::CreateAttachment::bytes(
+            file.bytes.clone(),
+            file.name.clone(),
+        ));
+    }
+    ctx.send(message).await?;
     Ok(())
 }
 

@@ -78,6 +78,9 @@ pub fn markdown(text: &Text) -> String {
             } => format!("<t:{}:t>", at.timestamp()),
             Span::Channel(channel) if is_snowflake(channel) => format!("<#{channel}>"),
             Span::Channel(channel) => escape(channel),
+            // A mention renders as the member's name; replies allow no pings.
+            Span::User(user) if is_snowflake(user) => format!("<@{user}>"),
+            Span::User(user) => escape(user),
         })
         .collect()
 }

@@ -52,6 +52,11 @@ pub enum JobKind {
     PromptNote,
     /// "Your prompt was added", to the member who submitted it.
     DmPromptApproved,
+    /// A note for coordinators in the alerts channel (a delivery that failed, a
+    /// retention run that failed): see [`super::alert::Alert`].
+    Alert,
+    /// The community's daily retention run: posts nothing, purges what is past keeping.
+    Retention,
     /// A drop-in group's one status message, posted once.
     DropinStatus,
     /// The status message edited to the present, at a boundary or a duty change.
@@ -83,6 +88,8 @@ impl JobKind {
             JobKind::Prompt => "prompt",
             JobKind::PromptNote => "prompt-note",
             JobKind::DmPromptApproved => "dm-prompt-approved",
+            JobKind::Alert => "alert",
+            JobKind::Retention => "retention",
             JobKind::DropinStatus => "dropin-status",
             JobKind::DropinStatusEdit => "dropin-status-edit",
             JobKind::DropinLateAlert => "dropin-late-alert",
@@ -114,6 +121,8 @@ impl FromStr for JobKind {
             "prompt" => Ok(JobKind::Prompt),
             "prompt-note" => Ok(JobKind::PromptNote),
             "dm-prompt-approved" => Ok(JobKind::DmPromptApproved),
+            "alert" => Ok(JobKind::Alert),
+            "retention" => Ok(JobKind::Retention),
             "dropin-status" => Ok(JobKind::DropinStatus),
             "dropin-status-edit" => Ok(JobKind::DropinStatusEdit),
             "dropin-late-alert" => Ok(JobKind::DropinLateAlert),
@@ -290,6 +299,38 @@ pub fn open_shift_key_prefix(offer_id: i64) -> String {
 /// A rota note about an offer or assignment to one person.
 pub fn rota_note_key(about: &str, user: &str) -> String {
     format!("rota-note:{about}:{user}")
+}
+
+/// A community's retention run on one day (UTC).
+pub fn retention_key(community_id: &str, day: chrono::NaiveDate) -> String {
+    format!("retention:{community_id}:{day}")
+}
+
+/// The hour (UTC) of each day the retention run is due: a quiet time in most zones.
+pub const RETENTION_HOUR: u32 = 3;
+
+/// The community's next retention run after `now`: today's at [`RETENTION_HOUR`], or
+/// tomorrow's when that has passed.
+pub fn plan_retention(community_id: &str, now: DateTime<Utc>) -> PlannedJob {
+    let today = now.date_naive();
+    let at = |day: chrono::NaiveDate| {
+        day.and_hms_opt(RETENTION_HOUR, 0, 0)
+            .map(|local| local.and_utc())
+            .unwrap_or(now)
+    };
+    let day = if at(today) > now {
+        today
+    } else {
+        today.succ_opt().unwrap_or(today)
+    };
+    PlannedJob {
+        kind: JobKind::Retention,
+        dedupe_key: retention_key(community_id, day),
+        target: None,
+        payload: String::new(),
+        due_at: at(day),
+        expires_at: None,
+    }
 }
 
 /// How long card edits wait so a burst of clicks becomes one edit.
@@ -478,6 +519,16 @@ mod tests {
         assert_eq!(backoff(2, 0.5), Duration::seconds(10));
         assert_eq!(backoff(30, 0.5), Duration::hours(1));
         assert!(backoff(3, 0.0) < backoff(3, 0.99));
+    }
+
+    #[test]
+    fn the_retention_run_is_due_at_three_in_the_morning_utc_today_or_tomorrow() {
+        let before = Utc.with_ymd_and_hms(2026, 3, 1, 2, 0, 0).unwrap();
+        let after = Utc.with_ymd_and_hms(2026, 3, 1, 3, 0, 0).unwrap();
+
+        assert_eq!(plan_retention("c", before).due_at, after);
+        assert_eq!(plan_retention("c", before).dedupe_key, "retention:c:2026-03-01");
+        assert_eq!(plan_retention("c", after).due_at, after + Duration::days(1));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //!   matching, input parsing, and the two kinds of schedule, [`recurrence`] (meeting
 //!   series as RFC 5545 rules) and [`cron`] (check-in prompts as 5-field crontab
 //!   lines), both expanded in local wall time.
+//! - [`alert`]: notes for coordinators in the alerts channel, each once.
 //! - [`dropin`]: drop-in opening windows, closed days, and whether one is open now.
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
@@ -13,14 +14,19 @@
 //! - [`reminder`]: reminder offsets and when each reminder is due.
 //! - [`prompt`]: check-in prompts, the shuffle bag that rotates a deck, the default deck.
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
+//! - [`privacy`]: the counts that outlive forgotten and purged details; retention limits.
+//! - [`report`]: reports for funders: monthly figures, small-number suppression, CSV.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
+pub mod alert;
 pub mod calendar;
 pub mod dropin;
 pub mod group;
 pub mod job;
+pub mod privacy;
 pub mod prompt;
 pub mod reminder;
+pub mod report;
 pub mod role;
 pub mod rota;
 pub mod rsvp;

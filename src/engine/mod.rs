@@ -23,6 +23,7 @@ pub mod dropin;
 pub mod pacing;
 pub mod prompts;
 pub mod render;
+pub mod retention;
 pub mod rota;
 
 use std::collections::hash_map::RandomState;
@@ -61,6 +62,8 @@ pub struct Outcome {
     pub expired: u64,
     /// Due jobs held back for a while because their lane had no room.
     pub deferred: usize,
+    /// Retention runs done (they post nothing).
+    pub housekept: usize,
 }
 
 impl Outcome {
@@ -73,6 +76,7 @@ impl Outcome {
         self.skipped += other.skipped;
         self.expired += other.expired;
         self.deferred += other.deferred;
+        self.housekept += other.housekept;
     }
 }
 
@@ -335,6 +339,15 @@ impl Engine {
                     continue;
                 }
             };
+            if job.kind == JobKind::Retention {
+                // Posts nothing: it runs here, whole, in one transaction of its own.
+                if retention::run(conn, &job, now).await? {
+                    self.outcome.housekept += 1;
+                } else {
+                    self.outcome.failed += 1;
+                }
+                continue;
+            }
             let requests = requests_of(job.kind);
             let tokio_now = Instant::now();
             let mut room = self.pacer.ready_at(&candidate.lane, requests, tokio_now);
@@ -660,11 +673,13 @@ async fn record(
             jobs::upsert(&mut *tx, &job.community_id, job.session_id, &notice, now).await?;
             let reason = "The member's direct messages are closed.";
             jobs::mark_failed(&mut *tx, job.id, reason, true, now).await?;
+            alerts::after_failure(&mut *tx, job, rendered, &DeliveryError::CannotDm, now).await?;
             outcome.fell_back += 1;
         }
         Err(error) => {
             tracing::error!(job = job.id, kind = %job.kind, %error, "delivery failed");
             jobs::mark_failed(&mut *tx, job.id, &error.to_string(), false, now).await?;
+            alerts::after_failure(&mut *tx, job, rendered, error, now).await?;
             outcome.failed += 1;
         }
     }

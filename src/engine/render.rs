@@ -45,6 +45,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
     match job.kind {
         JobKind::Prompt => return super::prompts::render_prompt(conn, job, now).await,
         JobKind::PromptNote | JobKind::DmPromptApproved => return Ok(super::prompts::render_note(job)),
+        JobKind::Alert => return Ok(super::alerts::render(job)),
+        JobKind::Retention => return Ok(Rendered::Skip("A retention run posts nothing.".into())),
         JobKind::DropinStatus | JobKind::DropinStatusEdit | JobKind::DropinLateAlert => {
             return super::dropin::render(conn, job, now).await
         }
@@ -101,11 +103,11 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         JobKind::Prompt
         | JobKind::PromptNote
         | JobKind::DmPromptApproved
+        | JobKind::Alert
+        | JobKind::Retention
         | JobKind::DropinStatus
         | JobKind::DropinStatusEdit
-        | JobKind::DropinLateAlert => Ok(Rendered::Skip(
-            "Prompt and drop-in jobs are rendered above.".into(),
-        )),
+        | JobKind::DropinLateAlert => Ok(Rendered::Skip("These jobs are rendered above.".into())),
         _ if cancelled => Ok(Rendered::Skip("The session was cancelled.".into())),
         JobKind::DutyNotice
         | JobKind::OpenShift

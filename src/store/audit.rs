@@ -33,6 +33,16 @@ pub async fn record(
     Ok(())
 }
 
+fn entry(row: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        detail: row.try_get("detail")?,
+        at: from_unix(row.try_get("at")?)?,
+    })
+}
+
 /// The newest entries first.
 pub async fn recent(
     db: impl SqliteExecutor<'_>,
@@ -47,15 +57,49 @@ pub async fn recent(
     .bind(limit)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(AuditEntry {
-                actor: row.try_get("actor")?,
-                action: row.try_get("action")?,
-                target: row.try_get("target")?,
-                detail: row.try_get("detail")?,
-                at: from_unix(row.try_get("at")?)?,
-            })
-        })
-        .collect()
+    rows.iter().map(entry).collect()
+}
+
+/// A page of the entries since `since`, newest first, and how many there are in all.
+/// With `group_id`, only entries about that group: the group itself, or one of its
+/// series, sessions or prompts.
+pub async fn page(
+    conn: &mut sqlx::SqliteConnection,
+    community_id: &str,
+    group_id: Option<i64>,
+    since: DateTime<Utc>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditEntry>, i64), StoreError> {
+    // The target's first word names what changed: `group:3`, `session:12 user:..`.
+    let about = "(?2 IS NULL
+         OR target = 'group:' || ?2 OR target LIKE 'group:' || ?2 || ' %'
+         OR (target LIKE 'session:%' AND CAST(SUBSTR(target, 9) AS INTEGER) IN (
+                 SELECT s.id FROM session s JOIN series x ON x.id = s.series_id WHERE x.group_id = ?2))
+         OR (target LIKE 'series:%' AND CAST(SUBSTR(target, 8) AS INTEGER) IN (
+                 SELECT id FROM series WHERE group_id = ?2))
+         OR (target LIKE 'prompt:%' AND CAST(SUBSTR(target, 8) AS INTEGER) IN (
+                 SELECT id FROM prompt WHERE group_id = ?2)))";
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM audit WHERE community_id = ?1 AND at >= ?3 AND {about}"
+    )))
+    .bind(community_id)
+    .bind(group_id)
+    .bind(to_unix(since))
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT actor, action, target, detail, at FROM audit
+         WHERE community_id = ?1 AND at >= ?3 AND {about}
+         ORDER BY at DESC, id DESC LIMIT ?4 OFFSET ?5"
+    )))
+    .bind(community_id)
+    .bind(group_id)
+    .bind(to_unix(since))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    let entries = rows.iter().map(entry).collect::<Result<Vec<_>, StoreError>>()?;
+    Ok((entries, total))
 }

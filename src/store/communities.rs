@@ -15,11 +15,16 @@ pub struct Community {
     pub alerts_channel: Option<String>,
     pub support_text: Option<String>,
     pub retention_days: i64,
+    /// How long the audit trail is kept (default 730 days).
+    pub audit_retention_days: i64,
+    /// Reports show counts of people from 1 to 4 as "fewer than 5" (default on).
+    pub suppress_small_counts: bool,
 }
 
 pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Community>, StoreError> {
     let row = sqlx::query(
-        "SELECT id, timezone, coordinator_role, alerts_channel, support_text, retention_days
+        "SELECT id, timezone, coordinator_role, alerts_channel, support_text, retention_days,
+             audit_retention_days, suppress_small_counts
          FROM community WHERE id = ?",
     )
     .bind(id)
@@ -34,9 +39,22 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Communi
             alerts_channel: row.try_get("alerts_channel")?,
             support_text: row.try_get("support_text")?,
             retention_days: row.try_get("retention_days")?,
+            audit_retention_days: row.try_get("audit_retention_days")?,
+            suppress_small_counts: row.try_get("suppress_small_counts")?,
         })
     })
     .transpose()
+}
+
+/// Where the community's alerts go, read alone: an alert about a failure must not
+/// depend on the rest of the row being readable.
+pub async fn alerts_channel(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<String>, StoreError> {
+    let channel: Option<Option<String>> =
+        sqlx::query_scalar("SELECT alerts_channel FROM community WHERE id = ?")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(channel.flatten())
 }
 
 /// Makes sure the community row exists, so groups can refer to it.
@@ -53,7 +71,7 @@ pub async fn ensure(db: impl SqliteExecutor<'_>, id: &str, now: DateTime<Utc>) -
 pub async fn update(db: impl SqliteExecutor<'_>, community: &Community) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE community SET timezone = ?, coordinator_role = ?, alerts_channel = ?,
-             support_text = ?, retention_days = ?
+             support_text = ?, retention_days = ?, audit_retention_days = ?, suppress_small_counts = ?
          WHERE id = ?",
     )
     .bind(community.timezone.map(|tz| tz.name()))
@@ -61,6 +79,8 @@ pub async fn update(db: impl SqliteExecutor<'_>, community: &Community) -> Resul
     .bind(&community.alerts_channel)
     .bind(&community.support_text)
     .bind(community.retention_days)
+    .bind(community.audit_retention_days)
+    .bind(community.suppress_small_counts)
     .bind(&community.id)
     .execute(db)
     .await?;

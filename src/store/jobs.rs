@@ -456,7 +456,7 @@ pub struct Unreadable {
 macro_rules! lane_of_job {
     () => {
         "CASE WHEN j.kind LIKE 'dm-%' THEN 'dm:' || COALESCE(j.target, '')
-              WHEN j.kind LIKE 'prompt%' THEN COALESCE(j.target, 'job:' || j.id)
+              WHEN j.kind LIKE 'prompt%' OR j.kind = 'alert' THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind LIKE 'dropin-%' THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind = 'card-edit' THEN COALESCE(s.card_channel, g.channel, 'job:' || j.id)
               ELSE COALESCE(g.channel, 'job:' || j.id) END"
@@ -711,10 +711,13 @@ pub async fn count_by_state(
     db: impl SqliteExecutor<'_>,
     community_id: &str,
 ) -> Result<Vec<(JobState, i64)>, StoreError> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM job WHERE community_id = ? GROUP BY state")
-        .bind(community_id)
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) AS n FROM job WHERE community_id = ? AND kind != 'retention'
+         GROUP BY state",
+    )
+    .bind(community_id)
+    .fetch_all(db)
+    .await?;
     rows.iter()
         .map(|row| Ok((parse_enum("job state", row.try_get("state")?)?, row.try_get("n")?)))
         .collect()
@@ -791,7 +794,8 @@ pub async fn skipped_prompts_since(
     rows.iter().map(listed_from_row).collect()
 }
 
-/// The next pending jobs of a community, soonest first.
+/// The next pending posts of a community, soonest first (the retention run posts
+/// nothing, and `/status` shows it apart).
 pub async fn upcoming(
     db: impl SqliteExecutor<'_>,
     community_id: &str,
@@ -799,7 +803,8 @@ pub async fn upcoming(
 ) -> Result<Vec<Listed>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, kind, session_id, due_at, last_error, fell_back, updated_at
-         FROM job WHERE community_id = ? AND state = 'pending' ORDER BY due_at, id LIMIT ?",
+         FROM job WHERE community_id = ? AND state = 'pending' AND kind != 'retention'
+         ORDER BY due_at, id LIMIT ?",
     )
     .bind(community_id)
     .bind(limit)

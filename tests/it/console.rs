@@ -489,3 +489,48 @@ fn a_closed_days_status_edit_is_printed_at_the_groups_local_midnight() {
     );
     assert!(!out.contains("00 UTC ──"), "{out}");
 }
+
+#[test]
+fn an_export_and_a_report_are_written_next_to_the_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("hearth.db");
+    let script = "/setup timezone:Europe/London\n\
+                  /group create name:\"Tuesday Circle\" channel:#circle\n\
+                  /meeting add group:\"Tuesday Circle\" when:\"2026-03-03 18:30\"\n\
+                  /as user:Sam role:member\n\
+                  /rsvp session:1 state:going\n\
+                  /privacy export\n\
+                  /as user:you\n\
+                  /report from:2026-03-01 to:2026-03-31\n";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .args(["console", "--strict", "--clock", "2026-03-01T09:00:00Z", "--db"])
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hearth starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("script written");
+    let output = child.wait_with_output().expect("hearth finishes");
+    let said = stdout(&output);
+    assert!(output.status.success(), "{said}");
+
+    let export = dir.path().join("hearth-data-2026-03-01.json");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&export).expect("the export is next to the database")).unwrap();
+    assert_eq!(json["tables"]["rsvp"]["rows"][0]["user_id"], "console:sam");
+    assert!(said.contains(&format!("File: {}", export.display())), "{said}");
+    let csv = std::fs::read_to_string(dir.path().join("hearth-report-2026-03-01-to-2026-03-31.csv"))
+        .expect("the report's CSV is next to the database");
+    assert!(csv.starts_with("group,month,"), "{csv}");
+    assert!(dir
+        .path()
+        .join("hearth-report-2026-03-01-to-2026-03-31.png")
+        .exists());
+    assert!(!csv.contains("Sam") && !csv.contains("sam"), "{csv}");
+}

@@ -16,42 +16,34 @@ use hearth::engine::Engine;
 use serde_json::Value;
 
 use crate::support::app_on_file;
-use crate::support::bot::{colour, Bot, PROBLEM_COLOUR};
+use crate::support::bot::{coordinator, is_problem, Bot};
 use crate::support::fake_discord::{Actor, Answer, FakeDiscord, SlashCommand};
 
-const CIRCLE: u64 = 301;
+pub(crate) const CIRCLE: u64 = 301;
 const ROTA: u64 = 302;
-const ALERTS: u64 = 303;
+pub(crate) const ALERTS: u64 = 303;
 
 /// Sunday 2026-03-01 09:00 UTC; the weekly meeting is on Wednesdays from 4 March.
 fn sunday_morning() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
 }
 
-fn coordinator() -> Actor {
-    Actor::member(42, "cora").permissions(FakeDiscord::MEMBER_PERMISSIONS | FakeDiscord::MANAGE_GUILD)
-}
-
-fn ash() -> Actor {
+pub(crate) fn ash() -> Actor {
     Actor::member(51, "ash")
 }
 
-fn bo() -> Actor {
+pub(crate) fn bo() -> Actor {
     Actor::member(52, "bo")
 }
 
-fn is_problem(answer: &Answer) -> bool {
-    colour(answer) == Some(PROBLEM_COLOUR)
-}
-
-fn embed_text(message: &Value) -> String {
+pub(crate) fn embed_text(message: &Value) -> String {
     let embed = &message["embeds"][0];
     let title = embed["title"].as_str().unwrap_or_default();
     let description = embed["description"].as_str().unwrap_or_default();
     format!("{title}\n{description}")
 }
 
-fn custom_ids(message: &Value) -> Vec<String> {
+pub(crate) fn custom_ids(message: &Value) -> Vec<String> {
     let rows = message["components"].as_array().cloned().unwrap_or_default();
     rows.iter()
         .filter_map(|row| row["components"].as_array())
@@ -61,15 +53,15 @@ fn custom_ids(message: &Value) -> Vec<String> {
         .collect()
 }
 
-fn id_of(message: &Value) -> u64 {
+pub(crate) fn id_of(message: &Value) -> u64 {
     message["id"]
         .as_str()
         .and_then(|id| id.parse().ok())
         .expect("a message id")
 }
 
-struct World {
-    fake: Arc<FakeDiscord>,
+pub(crate) struct World {
+    pub(crate) fake: Arc<FakeDiscord>,
     bot: Bot,
     engine: Engine,
     clock: ManualClock,
@@ -81,7 +73,7 @@ impl World {
     /// A community with an alerts channel, a weekly Wednesday group needing one
     /// facilitator, a rota channel, and `pool` in its pool (added before the meeting,
     /// so its sessions are filled as they are materialised).
-    async fn with_pool(pool: &[&Actor]) -> World {
+    pub(crate) async fn with_pool(pool: &[&Actor]) -> World {
         let fake = Arc::new(FakeDiscord::start().await);
         for (id, name) in [(CIRCLE, "circle"), (ROTA, "rota"), (ALERTS, "alerts")] {
             fake.add_channel(FakeDiscord::GUILD_ID, id, name);
@@ -139,7 +131,7 @@ impl World {
         world
     }
 
-    async fn run(&mut self) {
+    pub(crate) async fn run(&mut self) {
         self.engine.run_until_idle().await.expect("the dispatcher runs");
     }
 
@@ -148,11 +140,11 @@ impl World {
         self.run().await;
     }
 
-    async fn command(&self, who: &Actor, command: SlashCommand) -> Answer {
+    pub(crate) async fn command(&self, who: &Actor, command: SlashCommand) -> Answer {
         self.fake.push_command(who, command).await
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.bot.stop().await;
         self.app.pool().close().await;
     }

@@ -15,7 +15,7 @@ use hearth::engine::Engine;
 use serde_json::Value;
 
 use crate::support::app_on_file;
-use crate::support::bot::{colour, Bot, PROBLEM_COLOUR};
+use crate::support::bot::{coordinator, is_problem, Bot};
 use crate::support::fake_discord::{Actor, Answer, FakeDiscord, SlashCommand};
 
 /// The group's channel.
@@ -124,11 +124,6 @@ impl World {
     }
 }
 
-/// Someone with Manage Server.
-fn coordinator() -> Actor {
-    Actor::member(42, "cora").permissions(FakeDiscord::MEMBER_PERMISSIONS | FakeDiscord::MANAGE_GUILD)
-}
-
 /// Member A: takes the one place first.
 fn zofia() -> Actor {
     Actor::member(51, "zofia")
@@ -137,10 +132,6 @@ fn zofia() -> Actor {
 /// Member B: comes second, waits, and is promoted.
 fn quentin() -> Actor {
     Actor::member(52, "quentin")
-}
-
-fn is_problem(answer: &Answer) -> bool {
-    colour(answer) == Some(PROBLEM_COLOUR)
 }
 
 /// A stored message's embed text (title and description).

@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod dropin;
 pub mod group;
 pub mod meeting;
+pub mod privacy;
 pub mod prompts;
 pub mod reminders;
 pub mod rota;

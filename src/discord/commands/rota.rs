@@ -32,7 +32,7 @@ impl From<ApprovalChoice> for SwapApproval {
 
 /// A user option as a person: named as the server shows them, and a member only if
 /// Discord resolved them as one of this server's members.
-fn person(ctx: Context<'_>, user: &serenity::User) -> Person {
+pub(crate) fn person(ctx: Context<'_>, user: &serenity::User) -> Person {
     let member = match &ctx {
         poise::Context::Application(app) => app.interaction.data.resolved.members.get(&user.id),
         poise::Context::Prefix(_) => None,

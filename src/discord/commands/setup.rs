@@ -8,6 +8,8 @@ use crate::discord::{autocomplete, respond, Context, Error};
 
 use super::channel_ref;
 
+// One parameter per slash-command option: poise reads the options from the signature.
+#[allow(clippy::too_many_arguments)]
 #[poise::command(slash_command, guild_only)]
 pub async fn setup(
     ctx: Context<'_>,
@@ -18,6 +20,10 @@ pub async fn setup(
     #[min = 1]
     #[max = 3650]
     retention_days: Option<i64>,
+    #[min = 1]
+    #[max = 3650]
+    audit_retention_days: Option<i64>,
+    small_counts: Option<bool>,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         let input = SetupInput {
@@ -26,6 +32,8 @@ pub async fn setup(
             alerts_channel: alerts_channel.map(channel_ref),
             support_text,
             retention_days,
+            audit_retention_days,
+            small_counts_hidden: small_counts,
         };
         app.setup(&actor, input).await
     })

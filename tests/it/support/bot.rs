@@ -9,7 +9,7 @@ use hearth::discord::{DiscordOptions, ServeError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::fake_discord::{Answer, FakeDiscord};
+use super::fake_discord::{Actor, Answer, FakeDiscord};
 
 /// How long a test waits for the bot before it fails.
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -57,4 +57,14 @@ impl Bot {
 /// The colour of an answer's first embed.
 pub fn colour(answer: &Answer) -> Option<u64> {
     answer.embeds.first().and_then(|e| e["color"].as_u64())
+}
+
+/// Whether an answer is a problem (refused, or the input couldn't be used).
+pub fn is_problem(answer: &Answer) -> bool {
+    colour(answer) == Some(PROBLEM_COLOUR)
+}
+
+/// Someone with Manage Server: a coordinator.
+pub fn coordinator() -> Actor {
+    Actor::member(42, "cora").permissions(FakeDiscord::MEMBER_PERMISSIONS | FakeDiscord::MANAGE_GUILD)
 }

@@ -107,6 +107,17 @@ pub struct Call {
     /// False when no route matched (answered 404): something the fake does not know yet.
     pub known_route: bool,
     pub at: Instant,
+    /// Files sent with it (a multipart body), in order.
+    pub files: Vec<Upload>,
+}
+
+/// A file a request carried, as Discord receives attachments.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// The form field: `files[0]`.
+    pub field: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A message as stored: the JSON Discord would return, plus what dedupe needs.

@@ -8,11 +8,11 @@ use tokio::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State as AxumState;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::{model, Call, FakeChannel, Shared, State, StoredMessage};
+use super::{model, Call, FakeChannel, Shared, State, StoredMessage, Upload};
 
 /// Discord keeps a nonce for "a few minutes"; the fake keeps it five.
 const NONCE_WINDOW: Duration = Duration::from_secs(300);
@@ -85,13 +85,23 @@ pub(super) async fn handle(
     AxumState(shared): AxumState<Arc<Shared>>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let half_trip = *shared.round_trip.lock().expect("round trip lock poisoned") / 2;
     if !half_trip.is_zero() {
         tokio::time::sleep(half_trip).await;
     }
-    let body = parse_body(&body);
+    let boundary = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("multipart/form-data"))
+        .and_then(|v| v.split("boundary=").nth(1))
+        .map(|b| b.trim_matches('"').to_owned());
+    let (body, files) = match boundary {
+        Some(boundary) => multipart(&body, &boundary),
+        None => (parse_body(&body), Vec::new()),
+    };
     let path = uri
         .path()
         .strip_prefix("/api/v10")
@@ -119,6 +129,7 @@ pub(super) async fn handle(
             response: reply.body.clone(),
             known_route: reply.known_route,
             at: Instant::now(),
+            files,
         });
         reply
     };
@@ -140,6 +151,68 @@ fn parse_body(bytes: &Bytes) -> Option<Value> {
             String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
         ))
     }))
+}
+
+/// A multipart body as Discord takes files: the message in `payload_json`, each file in
+/// `files[N]`. Each attachment the message lists gets its file's size and a URL, as
+/// Discord's answer would show.
+fn multipart(bytes: &Bytes, boundary: &str) -> (Option<Value>, Vec<Upload>) {
+    let delimiter = format!("--{boundary}");
+    let text = bytes.as_ref();
+    let mut payload: Option<Value> = None;
+    let mut files = Vec::new();
+    let mut rest = text;
+    while let Some(start) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[start + delimiter.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let Some(head_end) = find(rest, b"\r\n\r\n") else {
+            break;
+        };
+        let head = String::from_utf8_lossy(&rest[..head_end]).into_owned();
+        let content_start = head_end + 4;
+        let content_end =
+            find(&rest[content_start..], delimiter.as_bytes()).map_or(rest.len(), |i| content_start + i);
+        let mut content = &rest[content_start..content_end];
+        content = content.strip_suffix(b"\r\n").unwrap_or(content);
+        let field = |key: &str| {
+            head.split([';', '\r', '\n'])
+                .map(str::trim)
+                .find_map(|part| part.strip_prefix(&format!("{key}=")))
+                .map(|v| v.trim_matches('"').to_owned())
+        };
+        match (field("name"), field("filename")) {
+            (Some(name), None) if name == "payload_json" => payload = serde_json::from_slice(content).ok(),
+            (Some(name), Some(filename)) => files.push(Upload {
+                field: name,
+                filename,
+                bytes: content.to_vec(),
+            }),
+            _ => {}
+        }
+        rest = &rest[content_end..];
+    }
+    if let Some(payload) = payload.as_mut() {
+        let target = if payload.get("data").is_some() {
+            &mut payload["data"]
+        } else {
+            payload
+        };
+        if let Some(attachments) = target.get_mut("attachments").and_then(Value::as_array_mut) {
+            for (i, attachment) in attachments.iter_mut().enumerate() {
+                if let Some(file) = files.get(i) {
+                    attachment["size"] = json!(file.bytes.len());
+                    attachment["url"] = json!(format!("https://cdn.fake/attachments/{i}/{}", file.filename));
+                }
+            }
+        }
+    }
+    (payload, files)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn unknown_route() -> Reply {

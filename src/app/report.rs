@@ -1,0 +1,117 @@
+//! `/report from: to: [group:]`: for coordinators, what funders ask for — per group and
+//! month, sessions held and cancelled, attendance, distinct attendees, first-time and
+//! returning attendees, facilitator shifts covered — as a reply, a CSV file and a PNG
+//! chart of monthly attendance. Counts only: no name or id is read out of the store's
+//! report loading, and small counts are hidden unless the community turned that off.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+
+use crate::chat::{Reply, Text, Tone};
+use crate::domain::report::{self, check_span, shown, shown_average, ReportRow};
+use crate::domain::role::Action;
+use crate::domain::time::resolve_local;
+use crate::store::{communities, reports, StoreError};
+
+use super::chart::{self, Bar};
+use super::{authorize, find_optional_group, Actor, App, AppError, AppResult};
+
+impl App {
+    pub async fn report(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+        group: Option<&str>,
+    ) -> AppResult {
+        authorize(actor, Action::Organise, "see reports")?;
+        check_span(from, to).map_err(AppError::Invalid)?;
+        let now = self.now();
+        let mut conn = self.pool().acquire().await.map_err(StoreError::from)?;
+        let group = find_optional_group(&mut conn, &actor.community_id, group).await?;
+        let suppress = communities::get(&mut *conn, &actor.community_id)
+            .await?
+            .is_none_or(|c| c.suppress_small_counts);
+        // Wide enough in UTC for every zone; the domain keeps each group's local dates.
+        let start =
+            resolve_local(chrono_tz::UTC, from.and_hms_opt(0, 0, 0).unwrap_or_default()) - Duration::days(1);
+        let end =
+            resolve_local(chrono_tz::UTC, to.and_hms_opt(0, 0, 0).unwrap_or_default()) + Duration::days(2);
+        let loaded = reports::load(
+            &mut conn,
+            &actor.community_id,
+            group.as_ref().map(|g| g.id),
+            start,
+            end,
+        )
+        .await?;
+        drop(conn);
+        let rows = report::build(
+            &loaded.sessions,
+            &loaded.attendance,
+            &loaded.kept_attendees,
+            from,
+            to,
+            now,
+        );
+
+        let scope = group
+            .as_ref()
+            .map_or("every group".to_string(), |g| g.name.clone());
+        let mut reply = Reply::private(Tone::Info, format!("Report: {from} to {to}, {scope}"));
+        if rows.is_empty() {
+            reply = reply.line("No sessions were held or cancelled in this span.");
+        }
+        for row in &rows {
+            reply = reply.line(line(row, suppress));
+        }
+        if suppress {
+            reply = reply.line(
+                "Counts of people from 1 to 4 show as \"fewer than 5\", so no one can be picked out \
+                 (/setup small_counts:no shows them).",
+            );
+        }
+        let bars = monthly(&rows);
+        let title = format!("Monthly attendance, {scope}");
+        let png = chart::png(&title, &bars, suppress).map_err(|e| AppError::internal(&e))?;
+        let stem = format!("hearth-report-{from}-to-{to}");
+        Ok(reply
+            .line("No names are ever in a report. The CSV and chart are attached.")
+            .file(format!("{stem}.csv"), report::csv(&rows, suppress).into_bytes())
+            .file(format!("{stem}.png"), png))
+    }
+}
+
+fn line(row: &ReportRow, suppress: bool) -> Text {
+    Text::new()
+        .strong(format!("{} · {}: ", row.group, row.month))
+        .plain(format!(
+            "{} held, {} cancelled · attendance {} (average {}) · {} people: {} first-time, {} returning · \
+         shifts covered {} of {}",
+            row.held,
+            row.cancelled,
+            shown(row.attendance, suppress),
+            shown_average(row, suppress),
+            shown(row.distinct, suppress),
+            shown(row.first_time, suppress),
+            shown(row.returning, suppress),
+            row.shifts_covered,
+            row.shifts_needed,
+        ))
+}
+
+/// Attendance per month across the report's groups.
+fn monthly(rows: &[ReportRow]) -> Vec<Bar> {
+    let mut months: BTreeMap<&str, i64> = BTreeMap::new();
+    for row in rows {
+        *months.entry(row.month.as_str()).or_default() += row.attendance;
+    }
+    months
+        .into_iter()
+        .map(|(month, attendance)| Bar {
+            month: month.to_string(),
+            attendance,
+        })
+        .collect()
+}

@@ -1,0 +1,142 @@
+//! What a report for funders is made from: the sessions of a span with their kept
+//! counts and facilitator places, and the attendances still in the details. Member
+//! ids are read only to count distinct attendees; they never leave the report's
+//! domain function.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+
+use crate::domain::report::{Attendance, ReportSession};
+
+use super::retention::first_time;
+use super::{from_unix, parse_zone, to_unix, StoreError};
+
+/// What [`crate::domain::report::build`] needs for sessions starting in `[from, to)`
+/// (UTC; the domain narrows to local dates), of one group or all.
+pub struct Loaded {
+    pub sessions: Vec<ReportSession>,
+    pub attendance: Vec<Attendance>,
+    pub kept_attendees: BTreeMap<(i64, String), i64>,
+}
+
+/// Runs a query over a span with its four binds: ?1 community, ?2 group (or NULL),
+/// ?3 and ?4 the span's start and end.
+async fn span_rows(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    community_id: &str,
+    group_id: Option<i64>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<sqlx::sqlite::SqliteRow>, StoreError> {
+    Ok(sqlx::query(sql)
+        .bind(community_id)
+        .bind(group_id)
+        .bind(to_unix(from))
+        .bind(to_unix(to))
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
+pub async fn load(
+    conn: &mut SqliteConnection,
+    community_id: &str,
+    group_id: Option<i64>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Loaded, StoreError> {
+    // A session after its series' end (kept, marked ended) never was planned to happen.
+    let rows = span_rows(
+        conn,
+        "SELECT s.id, x.group_id, g.name, g.timezone, s.starts_at, s.status, g.facilitators_needed,
+             (SELECT COUNT(*) FROM rota_assignment a WHERE a.session_id = s.id
+                  AND a.state IN ('assigned', 'confirmed', 'swap-offered')) AS holders,
+             COALESCE(t.attended, 0) AS kept_attended, COALESCE(t.first_time, 0) AS kept_first_time,
+             COALESCE(t.shifts_held, 0) AS kept_shifts
+         FROM session s JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id
+         LEFT JOIN session_tally t ON t.session_id = s.id
+         WHERE g.community_id = ?1 AND (?2 IS NULL OR x.group_id = ?2)
+           AND s.starts_at >= ?3 AND s.starts_at < ?4 AND s.ended = 0
+         ORDER BY s.starts_at, s.id",
+        community_id,
+        group_id,
+        from,
+        to,
+    )
+    .await?;
+    let sessions = rows
+        .iter()
+        .map(|row| {
+            let zone: String = row.try_get("timezone")?;
+            let status: String = row.try_get("status")?;
+            let needed: i64 = row.try_get("facilitators_needed")?;
+            let holders: i64 = row.try_get("holders")?;
+            let kept_shifts: i64 = row.try_get("kept_shifts")?;
+            Ok(ReportSession {
+                id: row.try_get("id")?,
+                group_id: row.try_get("group_id")?,
+                group_name: row.try_get("name")?,
+                zone: parse_zone(&zone)?,
+                starts_at: from_unix(row.try_get("starts_at")?)?,
+                cancelled: status == "cancelled",
+                needed: u32::try_from(needed).unwrap_or(0),
+                shifts_held: u32::try_from(holders + kept_shifts).unwrap_or(0),
+                kept_attended: row.try_get("kept_attended")?,
+                kept_first_time: row.try_get("kept_first_time")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let rows = span_rows(
+        conn,
+        concat!(
+            "SELECT r.session_id, r.user_id, ",
+            first_time!(),
+            " AS first_time
+         FROM rsvp r JOIN session s ON s.id = r.session_id JOIN series x ON x.id = s.series_id
+         JOIN meeting_group g ON g.id = x.group_id
+         WHERE g.community_id = ?1 AND (?2 IS NULL OR x.group_id = ?2)
+           AND s.starts_at >= ?3 AND s.starts_at < ?4 AND r.attended = 1"
+        ),
+        community_id,
+        group_id,
+        from,
+        to,
+    )
+    .await?;
+    let attendance = rows
+        .iter()
+        .map(|row| {
+            Ok(Attendance {
+                session_id: row.try_get("session_id")?,
+                user_id: row.try_get("user_id")?,
+                first_time: row.try_get("first_time")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let rows = sqlx::query(
+        "SELECT t.group_id, t.month, t.attendees FROM month_tally t
+         JOIN meeting_group g ON g.id = t.group_id
+         WHERE g.community_id = ?1 AND (?2 IS NULL OR t.group_id = ?2)",
+    )
+    .bind(community_id)
+    .bind(group_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut kept_attendees = BTreeMap::new();
+    for row in &rows {
+        kept_attendees.insert(
+            (
+                row.try_get::<i64, _>("group_id")?,
+                row.try_get::<String, _>("month")?,
+            ),
+            row.try_get::<i64, _>("attendees")?,
+        );
+    }
+    Ok(Loaded {
+        sessions,
+        attendance,
+        kept_attendees,
+    })
+}
