@@ -117,6 +117,11 @@ pub const BUTTONS: &[Choice] = &[
     choice("approve", "Approve"),
     choice("reject", "Reject"),
     choice("forget", "Confirm: forget"),
+    choice("better", "A bit better"),
+    choice("same", "About the same"),
+    choice("not-so-good", "Not so good"),
+    choice("fine", "All fine"),
+    choice("flag", "Something to flag"),
 ];
 
 pub const SWAP_APPROVALS: &[Choice] = &[
@@ -245,7 +250,9 @@ pub const COMMANDS: &[Command] = &[
             opt("swap_approval", "Whether a take waits for a coordinator", Kind::Choice(SWAP_APPROVALS)),
             opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel),
             opt("answers", "A drop-in's cards offer \"I might come\" (default no: no answers)", Kind::YesNo),
-            opt("listed", "Shown on the community's public page of groups (default no)", Kind::YesNo);
+            opt("listed", "Shown on the community's public page of groups (default no)", Kind::YesNo),
+            opt("checkout", "Ended cards ask how members are leaving (default yes)", Kind::YesNo),
+            opt("debrief", "Facilitators get a How did it go? DM after each session (default yes)", Kind::YesNo);
             "Places per session, or none for no limit",
             Kind::Word { example: "12" },
             "Facilitators each session needs",
@@ -406,7 +413,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         path: "click",
-        summary: "Press a button: going, maybe, cant, here; take, confirm, decline; approve, reject; forget",
+        summary: "Press a button: going, here, better, not-so-good, fine, flag, take, approve… (words under each post)",
         on_discord: false,
         options: &[
             req("button", "The button", Kind::Choice(BUTTONS)),
@@ -420,6 +427,11 @@ pub const COMMANDS: &[Command] = &[
                 "user",
                 "The member, for /privacy forget's Confirm (default: you)",
                 Kind::User,
+            ),
+            opt(
+                "note",
+                "What to flag, for a debrief's Something to flag (its form on Discord)",
+                Kind::Text(Field::DebriefNote),
             ),
         ],
     },

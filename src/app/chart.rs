@@ -4,7 +4,8 @@
 //! are exactly [`labels`]: a title, months and numbers — never a member's name; they
 //! are also the PNG's `Description` text.
 //! Counts that a report hides as "fewer than 5" are drawn as a pale band up to 5, not
-//! at their height.
+//! at their height. A second series, the check-outs of members leaving a bit better,
+//! is drawn as a narrower bar inside each month's, when there are any.
 
 use std::sync::Once;
 
@@ -15,12 +16,16 @@ const WIDTH: u32 = 800;
 const HEIGHT: u32 = 420;
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
-/// One bar: a month and its attendance.
+/// One bar: a month, its attendance, and its check-outs of "a bit better".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bar {
     pub month: String,
     pub attendance: i64,
+    pub better: i64,
 }
+
+/// What the inner bars are, in the title, when a chart has any.
+pub const BETTER_KEY: &str = " (inner bars: check-outs leaving a bit better)";
 
 /// Why a chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -31,19 +36,24 @@ pub struct ChartError(String);
 pub fn labels(title: &str, bars: &[Bar], suppress: bool) -> Vec<String> {
     let mut labels = vec![title.to_string()];
     labels.extend(bars.iter().map(|b| b.month.clone()));
-    labels.extend(bars.iter().map(|b| bar_label(b, suppress)));
+    labels.extend(bars.iter().map(|b| count_label(b.attendance, suppress)));
+    labels.extend(
+        bars.iter()
+            .filter(|b| b.better > 0)
+            .map(|b| count_label(b.better, suppress)),
+    );
     labels
 }
 
-fn hidden(bar: &Bar, suppress: bool) -> bool {
-    suppress && (1..5).contains(&bar.attendance)
+fn hidden(count: i64, suppress: bool) -> bool {
+    suppress && (1..5).contains(&count)
 }
 
-fn bar_label(bar: &Bar, suppress: bool) -> String {
-    if hidden(bar, suppress) {
+fn count_label(count: i64, suppress: bool) -> String {
+    if hidden(count, suppress) {
         "<5".to_string()
     } else {
-        bar.attendance.to_string()
+        count.to_string()
     }
 }
 
@@ -91,7 +101,13 @@ fn draw(
     root.fill(&WHITE)?;
     let top = bars
         .iter()
-        .map(|b| if hidden(b, suppress) { 5 } else { b.attendance })
+        .map(|b| {
+            if hidden(b.attendance, suppress) {
+                5
+            } else {
+                b.attendance
+            }
+        })
         .max()
         .unwrap_or(0)
         .max(5);
@@ -111,22 +127,49 @@ fn draw(
         .draw()?;
     let solid = RGBColor(0x4c, 0x9a, 0x6a);
     let pale = RGBColor(0xc8, 0xe0, 0xd0);
+    let inner = RGBColor(0x2f, 0x5d, 0x8a);
+    let inner_pale = RGBColor(0xb8, 0xcc, 0xe0);
+    let height_of = |count: i64| {
+        if hidden(count, suppress) {
+            5.0
+        } else {
+            count as f64
+        }
+    };
     for (i, bar) in bars.iter().enumerate() {
         let x = i as f64;
-        let (height, colour) = if hidden(bar, suppress) {
-            (5.0, pale)
+        let height = height_of(bar.attendance);
+        let colour = if hidden(bar.attendance, suppress) {
+            pale
         } else {
-            (bar.attendance as f64, solid)
+            solid
         };
         chart.draw_series(std::iter::once(Rectangle::new(
             [(x + 0.15, 0.0), (x + 0.85, height)],
             colour.filled(),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
-            bar_label(bar, suppress),
+            count_label(bar.attendance, suppress),
             (x + 0.3, height + top as f64 * 0.03),
             ("sans-serif", 14),
         )))?;
+        if bar.better > 0 {
+            let better = height_of(bar.better).min(height);
+            let colour = if hidden(bar.better, suppress) {
+                inner_pale
+            } else {
+                inner
+            };
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x + 0.35, 0.0), (x + 0.65, better)],
+                colour.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                count_label(bar.better, suppress),
+                (x + 0.4, better / 2.0),
+                ("sans-serif", 13).into_font().color(&WHITE),
+            )))?;
+        }
         chart.draw_series(std::iter::once(Text::new(
             bar.month.clone(),
             (x + 0.2, -(top as f64) * 0.02),
@@ -147,17 +190,19 @@ mod tests {
             Bar {
                 month: "2026-03".into(),
                 attendance: 12,
+                better: 7,
             },
             Bar {
                 month: "2026-04".into(),
                 attendance: 3,
+                better: 0,
             },
         ];
         let bytes = png("Monthly attendance", &bars, true).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(
             labels("Monthly attendance", &bars, true),
-            ["Monthly attendance", "2026-03", "2026-04", "12", "<5"]
+            ["Monthly attendance", "2026-03", "2026-04", "12", "<5", "7"]
         );
     }
 }

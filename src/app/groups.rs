@@ -10,7 +10,9 @@ use crate::domain::recurrence::Recurrence;
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
 use crate::domain::time::Tz;
-use crate::store::{self, communities, groups as group_store, series as series_store, sessions};
+use crate::store::{
+    self, communities, groups as group_store, outcomes as outcome_store, series as series_store, sessions,
+};
 
 use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
 
@@ -50,6 +52,10 @@ pub struct GroupEdit {
     pub answers: Option<bool>,
     /// Whether the group appears on the community's public page (`listed:`).
     pub listed: Option<bool>,
+    /// Whether ended cards ask "How are you leaving today?" (`checkout:`).
+    pub checkout: Option<bool>,
+    /// Whether facilitators get a debrief DM after each session (`debrief:`).
+    pub debrief: Option<bool>,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -197,6 +203,18 @@ impl App {
             crate::store::calendar::set_listed(&mut *tx, group.id, listed).await?;
             changed.push("listed");
         }
+        if input.checkout.is_some() || input.debrief.is_some() {
+            let mut settings = outcome_store::settings(&mut *tx, group.id).await?;
+            if let Some(checkout) = input.checkout {
+                settings.checkout = checkout;
+                changed.push("checkout");
+            }
+            if let Some(debrief) = input.debrief {
+                settings.debrief = debrief;
+                changed.push("debrief");
+            }
+            outcome_store::set(&mut *tx, group.id, settings).await?;
+        }
         if changed.is_empty() {
             return Err(AppError::invalid(
                 "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",
@@ -207,6 +225,13 @@ impl App {
             // Meetings keep their local wall time in the new zone: re-materialise.
             for series in series_store::list_for_group(&mut *tx, group.id).await? {
                 self.materialise(&mut tx, &series, fields.zone, now).await?;
+            }
+            // A session at a new instant may fall in a facilitator's time away.
+            let horizon = self.horizon_end(now);
+            for session in
+                sessions::upcoming(&mut *tx, &actor.community_id, Some(group.id), now, horizon).await?
+            {
+                super::rota::release_holders_who_cannot_keep(&mut tx, session.id, now).await?;
             }
         }
         if changed.iter().any(|c| {
@@ -256,6 +281,18 @@ impl App {
                     reply.line("It is listed on the public page of groups (/calendar page gives its link).")
             }
             Some(false) => reply = reply.line("It is no longer listed on the public page of groups."),
+            None => {}
+        }
+        match input.checkout {
+            Some(true) => {
+                reply = reply.line("After each session, its card asks those who came how they're leaving.")
+            }
+            Some(false) => reply = reply.line("Its cards won't ask how members are leaving."),
+            None => {}
+        }
+        match input.debrief {
+            Some(true) => reply = reply.line("Its facilitators get a How did it go? DM after each session."),
+            Some(false) => reply = reply.line("Its facilitators won't get a debrief DM after sessions."),
             None => {}
         }
         if zone_changed {

@@ -15,10 +15,13 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+// tokio's clock, not std's: the same in production, and paused with the rest of
+// time in tests and the simulator, so how the roll batches its writes replays.
+use tokio::time::Instant;
 
 use crate::domain::recurrence::Recurrence;
 use crate::domain::session::{plan_materialisation, StoredSession, WantedSession};

@@ -8,12 +8,13 @@
 //! them as that time comes ([`plan_jobs_entering_window`]). Every path here asks the
 //! same rule, so a session's jobs are planned once, by whichever path comes first.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::job::{
-    cancellation_key, jobs_wait_until, plan_card, plan_card_edit, plan_reminders, JobKind, PlannedJob,
+    cancellation_key, jobs_wait_until, plan_card, plan_card_edit, plan_debriefs, plan_reminders, JobKind,
+    PlannedJob,
 };
 use crate::domain::reminder::{parse_offsets, Offset};
 use crate::domain::session::{SessionStatus, WantedSession};
@@ -211,7 +212,8 @@ pub(crate) async fn plan_jobs_entering_window(
 ) -> Result<(usize, usize), AppError> {
     let due = sessions::due_for_job_planning(&mut *conn, now, limit).await?;
     let mut offsets_of: HashMap<&str, Vec<Offset>> = HashMap::new();
-    let mut planned: HashMap<&str, Vec<(Option<i64>, PlannedJob)>> = HashMap::new();
+    // In community order, so the same sessions get the same job ids every time.
+    let mut planned: BTreeMap<&str, Vec<(Option<i64>, PlannedJob)>> = BTreeMap::new();
     for session in due.iter().filter(|s| !s.needs_none) {
         if !offsets_of.contains_key(session.reminder_offsets.as_str()) {
             let offsets = parse_offsets(&session.reminder_offsets).map_err(|e| AppError::internal(&e))?;
@@ -260,6 +262,7 @@ fn plan_scheduled(
     let mut planned = plan_reminders(session_id, starts_at, zone, offsets, now);
     let lead = Duration::minutes(lead_minutes);
     planned.extend(plan_card(session_id, starts_at, ends_at, lead, now));
+    planned.extend(plan_debriefs(session_id, ends_at, now));
     planned
 }
 

@@ -295,6 +295,7 @@ impl App {
             let note = format!("Moved from {}", format_local(own_time, found.zone));
             sessions::move_to(&mut *tx, id, starts_at, ends_at, &note).await?;
         }
+        super::rota::release_holders_who_cannot_keep(&mut tx, id, now).await?;
         super::jobs::sync_session_jobs(&mut tx, id, true, now).await?;
         record_audit(
             &mut tx,

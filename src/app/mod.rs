@@ -15,6 +15,7 @@ pub mod input;
 mod jobs;
 pub mod lookup;
 pub mod meetings;
+pub mod outcomes;
 pub mod page;
 pub mod privacy;
 pub mod prompts;

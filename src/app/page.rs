@@ -11,7 +11,7 @@ use crate::chat::{Reply, Text, Tone};
 use crate::domain::group::GroupKind;
 use crate::domain::role::Action;
 use crate::store::calendar::FeedKind;
-use crate::store::{self, calendar as feeds, communities};
+use crate::store::{self, calendar as feeds};
 
 use super::calendar::{is_token, issue_token};
 use super::{authorize, record_audit, Actor, App, AppError, AppResult};
@@ -100,9 +100,11 @@ impl App {
         else {
             return Ok(None);
         };
-        let own = communities::get(&mut *conn, &feed.community_id)
+        let support = super::support::support_lines(&mut conn, &feed.community_id)
             .await?
-            .and_then(|c| c.support_text);
+            .iter()
+            .map(Text::to_plain_string)
+            .collect();
         let groups = feeds::listed_groups(&mut *conn, &feed.community_id, now)
             .await?
             .into_iter()
@@ -125,7 +127,7 @@ impl App {
         Ok(Some(PublicPage {
             title: "Our peer-support groups".into(),
             groups,
-            support: super::support::support_lines(own.as_deref()),
+            support,
         }))
     }
 }

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDate};
 
 use crate::chat::{Reply, Text, Tone};
-use crate::domain::report::{self, check_span, shown, shown_average, ReportRow};
+use crate::domain::outcome::Leaving;
+use crate::domain::report::{self, check_span, shown, shown_average, shown_shares, ReportRow};
 use crate::domain::role::Action;
 use crate::domain::time::resolve_local;
 use crate::store::{communities, reports, StoreError};
@@ -73,7 +74,12 @@ impl App {
             );
         }
         let bars = monthly(&rows);
-        let title = format!("Monthly attendance, {scope}");
+        let key = if bars.iter().any(|b| b.better > 0) {
+            chart::BETTER_KEY
+        } else {
+            ""
+        };
+        let title = format!("Monthly attendance, {scope}{key}");
         let png = chart::png(&title, &bars, suppress).map_err(|e| AppError::internal(&e))?;
         let stem = format!("hearth-report-{from}-to-{to}");
         Ok(reply
@@ -84,7 +90,7 @@ impl App {
 }
 
 fn line(row: &ReportRow, suppress: bool) -> Text {
-    Text::new()
+    let mut text = Text::new()
         .strong(format!("{} · {}: ", row.group, row.month))
         .plain(format!(
             "{} held, {} cancelled · attendance {} (average {}) · {} people: {} first-time, {} returning · \
@@ -98,20 +104,40 @@ fn line(row: &ReportRow, suppress: bool) -> Text {
             shown(row.returning, suppress),
             row.shifts_covered,
             row.shifts_needed,
-        ))
+        ));
+    if row.left.iter().any(|n| *n > 0) {
+        let shares = shown_shares(row.left, suppress);
+        let parts: Vec<String> = Leaving::ALL
+            .iter()
+            .zip(row.left)
+            .zip(shares)
+            .map(|((leaving, n), share)| format!("{} {} ({share})", leaving.heading(), shown(n, suppress)))
+            .collect();
+        text = text.plain(format!(" · check-outs: {}", parts.join(", ")));
+    }
+    if row.sessions_flagged > 0 {
+        text = text.plain(format!(
+            " · sessions a facilitator flagged: {}",
+            row.sessions_flagged
+        ));
+    }
+    text
 }
 
-/// Attendance per month across the report's groups.
+/// Attendance and check-outs leaving a bit better, per month across the report's groups.
 fn monthly(rows: &[ReportRow]) -> Vec<Bar> {
-    let mut months: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut months: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
     for row in rows {
-        *months.entry(row.month.as_str()).or_default() += row.attendance;
+        let month = months.entry(row.month.as_str()).or_default();
+        month.0 += row.attendance;
+        month.1 += row.left[0];
     }
     months
         .into_iter()
-        .map(|(month, attendance)| Bar {
+        .map(|(month, (attendance, better))| Bar {
             month: month.to_string(),
             attendance,
+            better,
         })
         .collect()
 }

@@ -301,6 +301,19 @@ impl Loaded {
     }
 }
 
+/// A group's rota as a decision about one session needs it: through the end of that
+/// session's month, so a monthly cap counts the shifts held later in the month as
+/// well as those before it.
+async fn load_rota_for(
+    conn: &mut store::Conn,
+    group: &Group,
+    now: DateTime<Utc>,
+    starts_at: DateTime<Utc>,
+) -> Result<Loaded, AppError> {
+    // A month is at most 31 days, wherever in it the session falls.
+    load_rota(conn, group, now, starts_at + Duration::days(32)).await
+}
+
 async fn load_rota(
     conn: &mut store::Conn,
     group: &Group,
@@ -574,7 +587,7 @@ async fn settle_session(
     if held < needed && session.starts_at > now && session.plan_jobs_at.is_none() {
         let hear = match group_store::get(&mut *conn, session.group_id).await? {
             Some(group) => {
-                let loaded = load_rota(conn, &group, now, session.starts_at + Duration::seconds(1)).await?;
+                let loaded = load_rota_for(conn, &group, now, session.starts_at).await?;
                 could_take(&loaded.rota(group.zone), session.id, &loaded.pool, "")
             }
             None => Vec::new(),
@@ -626,7 +639,7 @@ pub(crate) async fn resync_session(
     if session.starts_at <= now {
         return Ok(());
     }
-    let loaded = load_rota(conn, group, now, session.starts_at + Duration::seconds(1)).await?;
+    let loaded = load_rota_for(conn, group, now, session.starts_at).await?;
     if loaded.pool.is_empty() {
         return Ok(());
     }
@@ -706,7 +719,7 @@ async fn post_offer(
     let targets: Vec<(JobKind, String)> = match settings.rota_channel {
         Some(channel) => vec![(JobKind::OpenShift, channel)],
         None => {
-            let loaded = load_rota(conn, group, now, session.starts_at + Duration::seconds(1)).await?;
+            let loaded = load_rota_for(conn, group, now, session.starts_at).await?;
             could_take(&loaded.rota(group.zone), session.id, &loaded.pool, from_user)
                 .into_iter()
                 .map(|m| (JobKind::OpenShiftDm, m.user_id))
@@ -757,6 +770,39 @@ async fn release(
     let offer = rota_store::create_offer(&mut *conn, session.id, user, OfferKind::Release, now).await?;
     post_offer(conn, session, group, offer, user, now).await?;
     settle_session(conn, session, now).await
+}
+
+/// After a session's time changed (a move, a new zone): whoever holds a place on it
+/// but may not keep it at its new time (away then, or past their monthly cap in its
+/// month) gives it back to the pool, as if the change had come before the fill.
+pub(crate) async fn release_holders_who_cannot_keep(
+    conn: &mut store::Conn,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(session) = sessions::get(&mut *conn, session_id).await? else {
+        return Ok(());
+    };
+    if session.starts_at <= now {
+        return Ok(());
+    }
+    let holders = rota_store::holders(&mut *conn, session_id).await?;
+    if holders.is_empty() {
+        return Ok(());
+    }
+    let Some(group) = group_store::get(&mut *conn, session.group_id).await? else {
+        return Ok(());
+    };
+    let loaded = load_rota_for(conn, &group, now, session.starts_at).await?;
+    let leaving: Vec<String> = holders
+        .into_iter()
+        .map(|h| h.user_id)
+        .filter(|user| !rota::may_keep(&loaded.rota(group.zone), session_id, user))
+        .collect();
+    for user in leaving {
+        release(conn, &session, &group, &user, now).await?;
+    }
+    Ok(())
 }
 
 fn yes_no(on: bool) -> &'static str {
@@ -1173,7 +1219,7 @@ impl App {
                 "Only a coordinator can use force:yes. Without it, the rota's rules apply.".into(),
             ));
         }
-        let loaded = load_rota(&mut tx, &group, now, session.starts_at + Duration::seconds(1)).await?;
+        let loaded = load_rota_for(&mut tx, &group, now, session.starts_at).await?;
         let rota = loaded.rota(group.zone);
         let forced = match check_assign(&rota, session_id, &user.user_id) {
             Ok(()) => None,
@@ -1333,7 +1379,7 @@ impl App {
                 "That's your own offer, so you can't take it. It stays yours until someone else does.",
             ));
         }
-        let loaded = load_rota(&mut tx, &group, now, session.starts_at + Duration::seconds(1)).await?;
+        let loaded = load_rota_for(&mut tx, &group, now, session.starts_at).await?;
         let rota = loaded.rota(group.zone);
         match check_assign(&rota, session_id, &actor.user_id) {
             Err(Refusal::AlreadyOn) => {

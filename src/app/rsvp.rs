@@ -382,7 +382,7 @@ fn walk_in_name(typed: &str) -> Result<String, AppError> {
 }
 
 /// A session of the asker's community, whatever its state.
-async fn community_session(
+pub(super) async fn community_session(
     conn: &mut store::Conn,
     actor: &Actor,
     id: i64,

@@ -5,7 +5,7 @@
 use crate::chat::{Reply, Text, Tone};
 use crate::store::{self, communities};
 
-use super::{Actor, App, AppResult};
+use super::{Actor, App, AppError, AppResult};
 
 /// Said under a community's own text, so nobody mistakes the bot for a helpline.
 const NOT_A_CRISIS_SERVICE: &str = "hearth is a meeting helper, not a crisis service. If you need urgent \
@@ -21,30 +21,31 @@ const DEFAULT_LINES: &[&str] = &[
     "If you're outside these places, call your local emergency number.",
 ];
 
-/// The community's own signposting lines and the reminder that hearth is not a
-/// crisis service, or the default lines: what `/support` and the public page show.
-pub(super) fn support_lines(own: Option<&str>) -> Vec<String> {
-    match own.filter(|t| !t.trim().is_empty()) {
-        Some(text) => text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .chain([NOT_A_CRISIS_SERVICE.to_string()])
-            .collect(),
-        None => DEFAULT_LINES.iter().map(|l| l.to_string()).collect(),
-    }
-}
-
 impl App {
     /// `/support`: the community's signposting text, or the default.
     pub async fn support(&self, actor: &Actor) -> AppResult {
         let mut conn = self.pool().acquire().await.map_err(store::StoreError::from)?;
-        let own = communities::get(&mut *conn, &actor.community_id)
-            .await?
-            .and_then(|c| c.support_text)
-            .filter(|t| !t.trim().is_empty());
-        let lines = support_lines(own.as_deref());
-        Ok(Reply::private(Tone::Info, "Support").lines(lines.into_iter().map(|l| Text::new().plain(l))))
+        let lines = support_lines(&mut conn, &actor.community_id).await?;
+        Ok(Reply::private(Tone::Info, "Support").lines(lines))
     }
+}
+
+/// The community's signposting text as lines (with the reminder that hearth is not a
+/// crisis service), or the default: `/support`'s answer, and what a check-out of "not
+/// so good" is answered with.
+pub(super) async fn support_lines(conn: &mut store::Conn, community_id: &str) -> Result<Vec<Text>, AppError> {
+    let own = communities::get(&mut *conn, community_id)
+        .await?
+        .and_then(|c| c.support_text)
+        .filter(|t| !t.trim().is_empty());
+    Ok(match own {
+        Some(text) => text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| Text::new().plain(l))
+            .chain(std::iter::once(Text::new().plain(NOT_A_CRISIS_SERVICE)))
+            .collect(),
+        None => DEFAULT_LINES.iter().map(|l| Text::new().plain(*l)).collect(),
+    })
 }

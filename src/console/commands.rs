@@ -6,6 +6,7 @@ use crate::app::catalogue::{self, Command, Kind};
 use crate::app::groups::{GroupCreate, GroupEdit};
 use crate::app::input::{self, SessionId};
 use crate::app::meetings::MeetingAdd;
+use crate::app::outcomes::OutcomeButton;
 use crate::app::prompts::{PromptSchedule, Review};
 use crate::app::rota::{Person, RotaButton, RotaChanges, RotaSettingsInput};
 use crate::app::setup::SetupInput;
@@ -170,6 +171,8 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 },
                 answers: o.yes_no("answers")?,
                 listed: o.yes_no("listed")?,
+                checkout: o.yes_no("checkout")?,
+                debrief: o.yes_no("debrief")?,
             };
             app.group_edit(actor, input).await
         }
@@ -261,6 +264,12 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
             }
             if let Some(button) = RotaButton::parse(&o.required("button")) {
                 return app.rota_click(actor, o.session()?, button).await;
+            }
+            if let Some(button) = OutcomeButton::parse(&o.required("button")) {
+                let note = o.text("note");
+                return app
+                    .outcome_click(actor, o.session()?, button, note.as_deref())
+                    .await;
             }
             let click = crate::app::rsvp::Click::parse(&o.required("button"))?;
             app.click(actor, o.session()?, click).await

@@ -49,7 +49,13 @@ fn render_buttons(buttons: &[Button]) -> String {
     let mut session = "";
     for button in buttons {
         if let Some((action, id)) = button.id.split_once(':') {
-            words.push(action.trim_start_matches("rsvp-").trim_start_matches("rota-"));
+            words.push(
+                action
+                    .trim_start_matches("rsvp-")
+                    .trim_start_matches("rota-")
+                    .trim_start_matches("checkout-")
+                    .trim_start_matches("debrief-"),
+            );
             session = id;
         }
     }

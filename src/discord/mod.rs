@@ -187,12 +187,14 @@ async fn actor_of(
     })
 }
 
-/// Button clicks on session cards: each answers privately, at once.
+/// Button clicks on session cards and DMs, and a debrief note's form: each answers
+/// privately, at once (Something to flag first opens the form).
 async fn on_event(
     framework: poise::FrameworkContext<'_, Data, Error>,
     event: &serenity::FullEvent,
 ) -> Result<(), Error> {
-    let health = framework.user_data.app.health_flags();
+    let app = &framework.user_data.app;
+    let health = app.health_flags();
     match event {
         serenity::FullEvent::Ready { .. } | serenity::FullEvent::Resume { .. } => {
             health.set(Part::Gateway, true);
@@ -202,83 +204,163 @@ async fn on_event(
         }
         _ => {}
     }
-    let serenity::FullEvent::InteractionCreate {
-        interaction: serenity::Interaction::Component(click),
-    } = event
-    else {
-        return Ok(());
-    };
-    let app = &framework.user_data.app;
-    metrics::counter!("hearth_clicks_total").increment(1);
-    let review = crate::app::prompts::Review::parse_button(&click.data.custom_id);
-    let rota = crate::app::rota::RotaButton::parse_id(&click.data.custom_id);
-    let forget = crate::app::privacy::parse_forget_button(&click.data.custom_id);
-    let result = if let Some(user) = forget {
-        match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
-            Ok(actor) => app.privacy_forget_confirmed(&actor, user).await,
-            Err(error) => Err(error),
-        }
-    } else if let Some((review, prompt)) = review {
-        match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
-            Ok(actor) => app.prompts_review_click(&actor, prompt, review).await,
-            Err(error) => Err(error),
-        }
-    } else if let Some((button, session)) = rota {
-        rota_click(app, click, button, &session).await
-    } else {
-        match crate::app::rsvp::Click::parse_id(&click.data.custom_id) {
-            Ok((button, session)) => {
-                match actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await {
-                    Ok(actor) => app.click(&actor, session, button).await,
-                    Err(error) => Err(error),
-                }
+    let (result, respond_to) = match event {
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(click),
+        } => {
+            metrics::counter!("hearth_clicks_total").increment(1);
+            let outcome = crate::app::outcomes::OutcomeButton::parse_id(&click.data.custom_id);
+            if let Some((crate::app::outcomes::OutcomeButton::Flag, session)) = &outcome {
+                let modal = note_form(session);
+                click
+                    .create_response(
+                        framework.serenity_context,
+                        serenity::CreateInteractionResponse::Modal(modal),
+                    )
+                    .await?;
+                return Ok(());
             }
-            Err(error) => Err(error),
+            (on_click(app, click, outcome).await, Responder::Click(click))
         }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(submit),
+        } => {
+            let Some(session) = crate::app::outcomes::parse_note_modal(&submit.data.custom_id) else {
+                return Ok(());
+            };
+            (on_note(app, submit, session).await, Responder::Modal(submit))
+        }
+        _ => return Ok(()),
     };
     let reply = result.unwrap_or_else(|error| crate::chat::Reply::problem(error.to_string()));
     let message = serenity::CreateInteractionResponseMessage::new()
         .embed(render::embed(&reply))
         .ephemeral(true)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
-    click
-        .create_response(
-            framework.serenity_context,
-            serenity::CreateInteractionResponse::Message(message),
-        )
-        .await?;
+    let response = serenity::CreateInteractionResponse::Message(message);
+    match respond_to {
+        Responder::Click(click) => {
+            click
+                .create_response(framework.serenity_context, response)
+                .await?
+        }
+        Responder::Modal(submit) => {
+            submit
+                .create_response(framework.serenity_context, response)
+                .await?
+        }
+    }
     Ok(())
 }
 
-/// A rota button: in the server (Take shift on a post) as the member who clicked;
-/// in a DM (a duty notice's Confirm / Can't do it, an open shift) as a member of the
-/// session's community, which the app finds from the session.
-async fn rota_click(
+/// What an answer goes back to.
+enum Responder<'a> {
+    Click(&'a serenity::ComponentInteraction),
+    Modal(&'a serenity::ModalInteraction),
+}
+
+async fn on_click(
     app: &App,
     click: &serenity::ComponentInteraction,
-    button: crate::app::rota::RotaButton,
-    session: &str,
+    outcome: Option<(crate::app::outcomes::OutcomeButton, String)>,
 ) -> AppResult {
+    let review = crate::app::prompts::Review::parse_button(&click.data.custom_id);
+    let rota = crate::app::rota::RotaButton::parse_id(&click.data.custom_id);
+    let forget = crate::app::privacy::parse_forget_button(&click.data.custom_id);
+    if let Some(user) = forget {
+        let actor = actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await?;
+        app.privacy_forget_confirmed(&actor, user).await
+    } else if let Some((review, prompt)) = review {
+        let actor = actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await?;
+        app.prompts_review_click(&actor, prompt, review).await
+    } else if let Some((button, session)) = rota {
+        let (actor, session_id) =
+            clicker(app, click.guild_id, click.member.as_ref(), &click.user, &session).await?;
+        app.rota_click(&actor, session_id, button).await
+    } else if let Some((button, session)) = outcome {
+        let (actor, session_id) =
+            clicker(app, click.guild_id, click.member.as_ref(), &click.user, &session).await?;
+        app.outcome_click(&actor, session_id, button, None).await
+    } else {
+        let (button, session) = crate::app::rsvp::Click::parse_id(&click.data.custom_id)?;
+        let actor = actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await?;
+        app.click(&actor, session, button).await
+    }
+}
+
+/// The form Something to flag opens: one note, for coordinators only.
+fn note_form(session: &str) -> serenity::CreateModal {
+    let note = serenity::CreateInputText::new(
+        serenity::InputTextStyle::Paragraph,
+        "What would you like a coordinator to know?",
+        "note",
+    )
+    .max_length(crate::domain::outcome::NOTE_MAX as u16)
+    .required(true);
+    serenity::CreateModal::new(
+        format!("{}{session}", crate::app::outcomes::NOTE_MODAL_PREFIX),
+        "Something to flag",
+    )
+    .components(vec![serenity::CreateActionRow::InputText(note)])
+}
+
+/// A debrief note's form, sent: the flag with its note.
+async fn on_note(app: &App, submit: &serenity::ModalInteraction, session: &str) -> AppResult {
+    let note = submit
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|component| match component {
+            serenity::ActionRowComponent::InputText(input) if input.custom_id == "note" => {
+                input.value.clone()
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
+    let (actor, session_id) = clicker(
+        app,
+        submit.guild_id,
+        submit.member.as_ref(),
+        &submit.user,
+        session,
+    )
+    .await?;
+    app.outcome_click(
+        &actor,
+        session_id,
+        crate::app::outcomes::OutcomeButton::Flag,
+        Some(&note),
+    )
+    .await
+}
+
+/// Who pressed a button about a session: in the server (Take shift on a post) as the
+/// member who clicked; in a DM (a duty notice's Confirm, a debrief) as a member of the
+/// session's community, which the app finds from the session.
+async fn clicker(
+    app: &App,
+    guild: Option<serenity::GuildId>,
+    member: Option<&serenity::Member>,
+    user: &serenity::User,
+    session: &str,
+) -> Result<(Actor, crate::app::input::SessionId), crate::app::AppError> {
     let session_id = crate::app::input::session(session).map_err(|_| {
         crate::app::AppError::invalid("That button is from an older message; please use /rota instead.")
     })?;
-    let actor = match click.guild_id {
-        Some(_) => actor_of(app, click.guild_id, click.member.as_ref(), &click.user).await?,
+    let actor = match guild {
+        Some(_) => actor_of(app, guild, member, user).await?,
         None => {
             let community_id = app.community_of_session(session_id).await?;
             Actor {
                 community_id,
-                user_id: click.user.id.get().to_string(),
-                name: click
-                    .user
-                    .global_name
-                    .clone()
-                    .unwrap_or_else(|| click.user.name.clone()),
+                user_id: user.id.get().to_string(),
+                name: user.global_name.clone().unwrap_or_else(|| user.name.clone()),
                 role: Role::Member,
             }
         }
     };
-    app.rota_click(&actor, session_id, button).await
+    Ok((actor, session_id))
 }
 
 /// Runs a use-case as the person asking and answers with its reply; a refusal or an

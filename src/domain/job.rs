@@ -63,6 +63,12 @@ pub enum JobKind {
     DropinStatusEdit,
     /// A drop-in open ten minutes with nobody on its rota or on duty, to coordinators.
     DropinLateAlert,
+    /// At a session's end: posts nothing, plans a debrief DM to each facilitator on it.
+    Debriefs,
+    /// "How did it go?" by DM to one facilitator, with All fine / Something to flag.
+    DmDebrief,
+    /// A facilitator's flag after a session, with its note, in the alerts channel.
+    DebriefFlag,
 }
 
 impl JobKind {
@@ -93,6 +99,9 @@ impl JobKind {
             JobKind::DropinStatus => "dropin-status",
             JobKind::DropinStatusEdit => "dropin-status-edit",
             JobKind::DropinLateAlert => "dropin-late-alert",
+            JobKind::Debriefs => "debriefs",
+            JobKind::DmDebrief => "dm-debrief",
+            JobKind::DebriefFlag => "debrief-flag",
         }
     }
 }
@@ -126,6 +135,9 @@ impl FromStr for JobKind {
             "dropin-status" => Ok(JobKind::DropinStatus),
             "dropin-status-edit" => Ok(JobKind::DropinStatusEdit),
             "dropin-late-alert" => Ok(JobKind::DropinLateAlert),
+            "debriefs" => Ok(JobKind::Debriefs),
+            "dm-debrief" => Ok(JobKind::DmDebrief),
+            "debrief-flag" => Ok(JobKind::DebriefFlag),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -331,6 +343,36 @@ pub fn plan_retention(community_id: &str, now: DateTime<Utc>) -> PlannedJob {
         due_at: at(day),
         expires_at: None,
     }
+}
+
+/// The key of a session's debrief fan-out, at its end.
+pub fn debriefs_key(session_id: i64) -> String {
+    format!("debriefs:{session_id}")
+}
+
+/// The key of one facilitator's debrief DM for a session.
+pub fn debrief_dm_key(session_id: i64, user: &str) -> String {
+    format!("debrief:{session_id}:{user}")
+}
+
+/// The key of the alert carrying one debrief's flag.
+pub fn debrief_flag_key(debrief_id: i64) -> String {
+    format!("debrief-flag:{debrief_id}")
+}
+
+/// How long a debrief DM may still go out after its session ended.
+pub const DEBRIEF_EXPIRY: Duration = Duration::days(2);
+
+/// At a session's end, the job that asks each facilitator on it how it went.
+pub fn plan_debriefs(session_id: i64, ends_at: DateTime<Utc>, now: DateTime<Utc>) -> Option<PlannedJob> {
+    (ends_at > now).then(|| PlannedJob {
+        kind: JobKind::Debriefs,
+        dedupe_key: debriefs_key(session_id),
+        target: None,
+        payload: String::new(),
+        due_at: ends_at,
+        expires_at: Some(ends_at + DEBRIEF_EXPIRY),
+    })
 }
 
 /// How long card edits wait so a burst of clicks becomes one edit.

@@ -15,6 +15,7 @@
 //! - [`prompt`]: check-in prompts, the shuffle bag that rotates a deck, the default deck.
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 //! - [`privacy`]: the counts that outlive forgotten and purged details; retention limits.
+//! - [`outcome`]: the check-out question and its window, one-way markers, debriefs.
 //! - [`report`]: reports for funders: monthly figures, small-number suppression, CSV.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
@@ -23,6 +24,7 @@ pub mod calendar;
 pub mod dropin;
 pub mod group;
 pub mod job;
+pub mod outcome;
 pub mod privacy;
 pub mod prompt;
 pub mod reminder;

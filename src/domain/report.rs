@@ -27,6 +27,10 @@ pub struct ReportSession {
     /// Attendances and first-time attendances kept as counts after their details went.
     pub kept_attended: i64,
     pub kept_first_time: i64,
+    /// Its check-out answers, counted: a bit better, about the same, not so good.
+    pub left: [i64; 3],
+    /// How many of its facilitators flagged something in their debrief.
+    pub flags: i64,
 }
 
 /// One attendance still in the details.
@@ -51,6 +55,10 @@ pub struct ReportRow {
     pub returning: i64,
     pub shifts_covered: i64,
     pub shifts_needed: i64,
+    /// Check-out answers: a bit better, about the same, not so good.
+    pub left: [i64; 3],
+    /// Sessions after which a facilitator flagged something (never what).
+    pub sessions_flagged: i64,
 }
 
 impl ReportRow {
@@ -98,6 +106,8 @@ pub fn build(
         people: BTreeSet<String>,
         shifts_covered: i64,
         shifts_needed: i64,
+        left: [i64; 3],
+        sessions_flagged: i64,
     }
     let mut months: BTreeMap<(String, i64, String), Month> = BTreeMap::new();
     let mut month_of_session: BTreeMap<i64, (String, i64, String)> = BTreeMap::new();
@@ -126,6 +136,10 @@ pub fn build(
         month.first_time += session.kept_first_time;
         month.shifts_needed += i64::from(session.needed);
         month.shifts_covered += i64::from(session.shifts_held.min(session.needed));
+        for (total, answers) in month.left.iter_mut().zip(session.left) {
+            *total += answers;
+        }
+        month.sessions_flagged += i64::from(session.flags > 0);
         month_of_session.insert(session.id, key);
     }
     for row in attendance {
@@ -159,6 +173,8 @@ pub fn build(
                 returning: (distinct - month.first_time).max(0),
                 shifts_covered: month.shifts_covered,
                 shifts_needed: month.shifts_needed,
+                left: month.left,
+                sessions_flagged: month.sessions_flagged,
             }
         })
         .collect()
@@ -185,9 +201,22 @@ pub fn shown_average(row: &ReportRow, suppress: bool) -> String {
     }
 }
 
+/// The shares of a row's check-out answers (whole percentages), as shown: `-` with no
+/// answers, and hidden (`-`) when any of its counts is hidden, so a small count can't
+/// be worked back from the shares and the counts shown.
+pub fn shown_shares(left: [i64; 3], suppress: bool) -> [String; 3] {
+    let total: i64 = left.iter().sum();
+    if total == 0 || (suppress && left.iter().any(|n| (1..5).contains(n))) {
+        return ["-".to_string(), "-".to_string(), "-".to_string()];
+    }
+    left.map(|n| format!("{}%", (n * 100 + total / 2) / total))
+}
+
 /// The CSV's header line.
 pub const CSV_HEADER: &str = "group,month,sessions_held,sessions_cancelled,total_attendance,\
-distinct_attendees,average_per_session,first_time,returning,shifts_covered,shifts_needed";
+distinct_attendees,average_per_session,first_time,returning,shifts_covered,shifts_needed,\
+left_better,left_same,left_not_so_good,left_better_share,left_same_share,left_not_so_good_share,\
+sessions_flagged";
 
 /// The report as CSV (RFC 4180 quoting), one line per group and month.
 pub fn csv(rows: &[ReportRow], suppress: bool) -> String {
@@ -207,6 +236,13 @@ pub fn csv(rows: &[ReportRow], suppress: bool) -> String {
             row.shifts_covered.to_string(),
             row.shifts_needed.to_string(),
         ];
+        let shares = shown_shares(row.left, suppress);
+        let fields = fields
+            .into_iter()
+            .chain(row.left.iter().map(|n| shown(*n, suppress)))
+            .chain(shares)
+            .chain([row.sessions_flagged.to_string()])
+            .collect::<Vec<_>>();
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
     }
@@ -253,6 +289,14 @@ mod tests {
     }
 
     #[test]
+    fn shares_are_whole_percentages_hidden_with_any_small_count() {
+        assert_eq!(shown_shares([6, 3, 1], false), ["60%", "30%", "10%"]);
+        assert_eq!(shown_shares([6, 3, 1], true), ["-", "-", "-"]);
+        assert_eq!(shown_shares([5, 5, 0], true), ["50%", "50%", "0%"]);
+        assert_eq!(shown_shares([0, 0, 0], false), ["-", "-", "-"]);
+    }
+
+    #[test]
     fn a_group_name_is_quoted_and_never_read_as_a_formula() {
         assert_eq!(quote("Circle, Tuesdays"), "\"Circle, Tuesdays\"");
         assert_eq!(quote("=SUM(A1)"), "'=SUM(A1)");
@@ -272,6 +316,8 @@ mod tests {
             shifts_held: 1,
             kept_attended: 2,
             kept_first_time: 1,
+            left: [0; 3],
+            flags: 0,
         };
         let attendance = [Attendance {
             session_id: 1,

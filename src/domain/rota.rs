@@ -127,6 +127,32 @@ fn month_counts(rota: &Rota<'_>) -> HashMap<(String, (i32, u32)), u32> {
     counts
 }
 
+/// Whether someone who holds a place on a session may keep it after the session
+/// changed under them (moved, or its group's zone changed): not while they are away
+/// then, nor when it takes them past their monthly cap. `rota.shifts` has the session
+/// at its new time, with them among its holders.
+pub fn may_keep(rota: &Rota<'_>, session_id: i64, user: &str) -> bool {
+    let Some(shift) = rota.shifts.iter().find(|s| s.session_id == session_id) else {
+        return true;
+    };
+    let away = rota
+        .away
+        .iter()
+        .any(|a| a.user_id == user && a.overlaps(shift.starts_at, shift.ends_at));
+    let cap = rota
+        .pool
+        .iter()
+        .find(|f| f.user_id == user)
+        .and_then(|f| f.monthly_cap);
+    let over_cap = cap.is_some_and(|cap| {
+        let month = month_of(shift.starts_at, rota.zone);
+        month_counts(rota)
+            .get(&(user.to_string(), month))
+            .is_some_and(|held| *held > cap)
+    });
+    !away && !over_cap
+}
+
 /// Whether `user` may be put on `shift` by the hard rules other than the lead rule
 /// (which is about the shift as a whole). `months` counts shifts held per month.
 fn hard_rules(
@@ -476,6 +502,32 @@ mod tests {
             shifts,
             month_before: before,
         }
+    }
+
+    #[test]
+    fn a_holder_keeps_a_moved_session_unless_it_falls_in_their_time_away_or_past_their_cap() {
+        let mut pool = pool(2);
+        pool[1].monthly_cap = Some(1);
+        let mut shifts = shifts(2, 1);
+        shifts[0].holders = vec!["f0".into()];
+        shifts[1].holders = vec!["f1".into()];
+        let before = HashMap::new();
+        assert!(may_keep(&rota(&pool, &[], &shifts, &before), 1, "f0"));
+        assert!(may_keep(&rota(&pool, &[], &shifts, &before), 2, "f1"));
+
+        let away = [Away {
+            user_id: "f0".into(),
+            from: week(0) - Duration::hours(1),
+            to: week(0) + Duration::hours(1),
+        }];
+        assert!(!may_keep(&rota(&pool, &away, &shifts, &before), 1, "f0"));
+
+        // f1 already served once this month: a second session in it is one too many.
+        let served = HashMap::from([(
+            ("f1".to_string(), month_of(week(1), chrono_tz::Europe::London)),
+            1,
+        )]);
+        assert!(!may_keep(&rota(&pool, &[], &shifts, &served), 2, "f1"));
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub enum Field {
     Prompt,
     /// A check-in prompt's content note ("loss"), shown before it.
     ContentNote,
+    /// A facilitator's note with a debrief flag, for coordinators only.
+    DebriefNote,
 }
 
 impl Field {
@@ -67,6 +69,7 @@ impl Field {
             Field::Rule => 200,
             Field::Prompt => 300,
             Field::ContentNote => 80,
+            Field::DebriefNote => 1000,
         }
     }
 
@@ -80,6 +83,7 @@ impl Field {
             Field::People => discord::OPTION_VALUE,
             Field::Prompt => discord::EMBED_DESCRIPTION - 200,
             Field::ContentNote => discord::EMBED_FIELD,
+            Field::DebriefNote => discord::EMBED_DESCRIPTION - 200,
         }
     }
 
@@ -95,6 +99,7 @@ impl Field {
             Field::Rule => "A repeat rule",
             Field::Prompt => "A prompt",
             Field::ContentNote => "A content note",
+            Field::DebriefNote => "A flag's note",
         }
     }
 
@@ -118,6 +123,7 @@ const _: () = {
         Field::Rule,
         Field::Prompt,
         Field::ContentNote,
+        Field::DebriefNote,
     ];
     let mut i = 0;
     while i < all.len() {

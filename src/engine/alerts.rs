@@ -12,7 +12,7 @@ use crate::chat::{DeliveryError, Reply, Text, Tone};
 use crate::domain::alert::Alert;
 use crate::domain::job::{JobKind, PlannedJob};
 use crate::store::jobs::{self, Job};
-use crate::store::{communities, Conn, StoreError};
+use crate::store::{communities, outcomes, sessions, Conn, StoreError};
 
 use super::render::Rendered;
 
@@ -65,6 +65,7 @@ fn goes_to_alerts(kind: JobKind) -> bool {
             | JobKind::GapAlert
             | JobKind::SwapApproval
             | JobKind::DropinLateAlert
+            | JobKind::DebriefFlag
     )
 }
 
@@ -77,6 +78,7 @@ fn what(job: &Job) -> String {
         JobKind::Prompt => "a check-in prompt",
         JobKind::DutyNotice => "a duty notice",
         JobKind::OpenShift | JobKind::OpenShiftDm | JobKind::OpenShiftEdit => "an open shift",
+        JobKind::DmDebrief => "a facilitator's debrief",
         _ => "a message",
     };
     match job.session_id {
@@ -117,6 +119,28 @@ pub async fn after_failure(
         }
         _ => Ok(()),
     }
+}
+
+/// A facilitator's flag after a session, with its note, for coordinators only: read
+/// from the debrief when it is sent, so a note removed by retention is never posted.
+pub async fn render_flag(conn: &mut Conn, job: &Job) -> Result<Rendered, StoreError> {
+    let Ok(debrief_id) = job.payload.parse::<i64>() else {
+        return Ok(Rendered::Skip("The flag names no debrief.".into()));
+    };
+    let Some((session_id, note)) = outcomes::flag_note(&mut *conn, debrief_id).await? else {
+        return Ok(Rendered::Skip("The flag's note is no longer kept.".into()));
+    };
+    let group = sessions::get(&mut *conn, session_id)
+        .await?
+        .map(|s| s.group_name)
+        .unwrap_or_else(|| "a group".into());
+    let reply = Reply::public(Tone::Problem, format!("A facilitator flagged something: {group}"))
+        .line(format!(
+            "After session #{session_id}, a facilitator asked a coordinator to look at this:"
+        ))
+        .line(Text::new().plain(note))
+        .line("Please get in touch with the session's facilitators (/rota show) to talk it through.");
+    post(conn, &job.community_id, reply).await
 }
 
 /// An alert job as a post in the alerts channel.

@@ -20,16 +20,15 @@
 
 pub mod alerts;
 pub mod dropin;
+pub mod outcomes;
 pub mod pacing;
 pub mod prompts;
 pub mod render;
 pub mod retention;
 pub mod rota;
 
-use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -112,6 +111,8 @@ struct Delivered {
     lane: String,
     rendered: Rendered,
     result: Result<MessageRef, DeliveryError>,
+    /// When it was handed to the platform (unix ms), as its claim recorded.
+    attempted_at_ms: i64,
 }
 
 /// A job in flight: what to write down if its task dies.
@@ -119,6 +120,7 @@ struct Flying {
     job: Job,
     lane: String,
     rendered: Rendered,
+    attempted_at_ms: i64,
 }
 
 /// The dispatcher and what it needs.
@@ -348,6 +350,12 @@ impl Engine {
                 }
                 continue;
             }
+            if job.kind == JobKind::Debriefs {
+                // Posts nothing: asks each facilitator on the session, one DM job each.
+                outcomes::fan_out_debriefs(conn, &job, now).await?;
+                self.outcome.housekept += 1;
+                continue;
+            }
             let requests = requests_of(job.kind);
             let tokio_now = Instant::now();
             let mut room = self.pacer.ready_at(&candidate.lane, requests, tokio_now);
@@ -368,11 +376,26 @@ impl Engine {
                         rendered: Rendered::Skip(String::new()),
                         result: Err(DeliveryError::Refused(reason)),
                         job,
+                        attempted_at_ms: now.timestamp_millis(),
                     });
                     continue;
                 }
                 Err(error) => return Err(error),
             };
+            // An earlier try may have arrived, and Discord no longer remembers its
+            // nonce: posting again could show it twice, so it is set aside instead.
+            if let Some(since) = job.unsure_since_ms.filter(|_| !reposting_is_harmless(job.kind)) {
+                if Duration::milliseconds(now.timestamp_millis() - since) > NONCE_WINDOW {
+                    set_aside.push(Delivered {
+                        lane: candidate.lane,
+                        rendered: Rendered::Skip(String::new()),
+                        result: Err(DeliveryError::Refused(too_late_to_repost())),
+                        job,
+                        attempted_at_ms: now.timestamp_millis(),
+                    });
+                    continue;
+                }
+            }
             if let Rendered::Skip(reason) = &rendered {
                 jobs::skip(&mut *conn, job.id, reason, now).await?;
                 self.outcome.skipped += 1;
@@ -410,19 +433,20 @@ impl Engine {
         self.finished.extend(set_aside);
         self.outcome.claimed += claimed.len();
         for (job, lane, rendered) in claimed {
-            self.send(job, lane, rendered);
+            self.send(job, lane, rendered, attempted_at_ms);
         }
         Ok(())
     }
 
     /// Sends one rendered job in a task of its own.
-    fn send(&mut self, job: Job, lane: String, rendered: Rendered) {
+    fn send(&mut self, job: Job, lane: String, rendered: Rendered, attempted_at_ms: i64) {
         let chat = self.chat.clone();
         let nonce = format!("hearth-{}", job.id);
         let flying = Flying {
             job: job.clone(),
             lane: lane.clone(),
             rendered: rendered.clone(),
+            attempted_at_ms,
         };
         self.busy.insert(lane.clone());
         let task = self.in_flight.spawn(async move {
@@ -448,6 +472,7 @@ impl Engine {
                 lane,
                 rendered,
                 result,
+                attempted_at_ms,
             }
         });
         self.flying.insert(task.id(), flying);
@@ -461,7 +486,13 @@ impl Engine {
                 delivered
             }
             Err(error) => {
-                let Some(Flying { job, lane, rendered }) = self.flying.remove(&error.id()) else {
+                let Some(Flying {
+                    job,
+                    lane,
+                    rendered,
+                    attempted_at_ms,
+                }) = self.flying.remove(&error.id())
+                else {
                     tracing::error!(%error, "a delivery task ended without its job");
                     return;
                 };
@@ -474,6 +505,7 @@ impl Engine {
                         retry_after: None,
                         detail: format!("the delivery task died: {error}"),
                     }),
+                    attempted_at_ms,
                 }
             }
         };
@@ -513,16 +545,13 @@ impl Engine {
         if !interrupted.is_empty() {
             let mut tx = store::begin_write_on(conn).await?;
             for job in interrupted {
-                // Edits redraw from current data: doing one twice shows nothing twice.
-                let idempotent = [
-                    JobKind::CardEdit,
-                    JobKind::GapAlertEdit,
-                    JobKind::OpenShiftEdit,
-                    JobKind::DropinStatusEdit,
-                ]
-                .iter()
-                .any(|kind| job.kind == kind.as_str());
-                let age = job.attempted_at_ms.map(|at| Duration::milliseconds(now_ms - at));
+                let idempotent = job.kind.parse::<JobKind>().is_ok_and(reposting_is_harmless);
+                // The earliest try that may have arrived is what Discord's memory runs from.
+                let first = match (job.attempted_at_ms, job.unsure_since_ms) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                let age = first.map(|at| Duration::milliseconds(now_ms - at));
                 // Before this column existed an interrupted job has no attempt time:
                 // as before, it is re-posted with its nonce.
                 let too_old = age.is_some_and(|age| age > NONCE_WINDOW);
@@ -586,6 +615,24 @@ impl Engine {
     }
 }
 
+/// Whether posting a job again can't show anything twice: edits redraw from current
+/// data.
+fn reposting_is_harmless(kind: JobKind) -> bool {
+    matches!(
+        kind,
+        JobKind::CardEdit | JobKind::GapAlertEdit | JobKind::OpenShiftEdit | JobKind::DropinStatusEdit
+    )
+}
+
+/// Why a post that may have arrived is not tried again.
+fn too_late_to_repost() -> String {
+    format!(
+        "Not sent again: an earlier try may have arrived without Discord saying so, more than {} minutes \
+         ago, so posting it again could show it twice.",
+        NONCE_WINDOW.num_minutes()
+    )
+}
+
 /// Requests a job makes of Discord: a DM opens the member's DM channel first.
 fn requests_of(kind: JobKind) -> usize {
     match kind {
@@ -596,7 +643,8 @@ fn requests_of(kind: JobKind) -> usize {
         | JobKind::OpenShiftDm
         | JobKind::GapAlertDm
         | JobKind::RotaNote
-        | JobKind::DmPromptApproved => 2,
+        | JobKind::DmPromptApproved
+        | JobKind::DmDebrief => 2,
         // A post and, with thread:yes, its thread.
         JobKind::Prompt => 2,
         _ => 1,
@@ -615,6 +663,7 @@ async fn record(
         job,
         rendered,
         result,
+        attempted_at_ms,
         ..
     } = delivered;
     match result {
@@ -653,9 +702,21 @@ async fn record(
             outcome.retried += 1;
         }
         Err(DeliveryError::Transient { retry_after, detail }) if job.attempts < MAX_ATTEMPTS => {
-            let wait = retry_after
+            let mut wait = retry_after
                 .and_then(|d| Duration::from_std(d).ok())
-                .unwrap_or_else(|| backoff(job.attempts as u32, jitter()));
+                .unwrap_or_else(|| backoff(job.attempts as u32, jitter(job.id, job.attempts)));
+            if !reposting_is_harmless(job.kind) {
+                // It may have arrived: retry while Discord still drops a repeat of its
+                // nonce, or not at all (the dispatch sets it aside after that).
+                let since = job
+                    .unsure_since_ms
+                    .unwrap_or(*attempted_at_ms)
+                    .min(*attempted_at_ms);
+                jobs::mark_unsure(&mut *tx, job.id, since).await?;
+                let last_safe = Duration::milliseconds(since - now.timestamp_millis()) + NONCE_WINDOW
+                    - Duration::seconds(5);
+                wait = wait.min(last_safe.max(Duration::zero()));
+            }
             tracing::warn!(job = job.id, %detail, ?wait, "delivery failed for now; will retry");
             jobs::mark_retry(&mut *tx, job.id, now + wait, detail, true, now).await?;
             outcome.retried += 1;
@@ -714,9 +775,13 @@ async fn fan_out_dms(tx: &mut Conn, job: &Job, kind: JobKind, now: DateTime<Utc>
     Ok(())
 }
 
-/// A number in [0, 1) to spread retries.
-fn jitter() -> f64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u8(0);
-    (hasher.finish() % 10_000) as f64 / 10_000.0
+/// A number in [0, 1) to spread retries: different for each job and try, so jobs that
+/// failed together don't retry together, and the same for the same history, so a
+/// simulated run replays exactly (a splitmix64 step of the job and its attempt).
+fn jitter(job: i64, attempts: i64) -> f64 {
+    let mut z = (job as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (attempts as u64);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z % 10_000) as f64 / 10_000.0
 }

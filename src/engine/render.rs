@@ -10,6 +10,7 @@ use crate::chat::{Button, MessageRef, Reply, Text, TimeStyle, Tone};
 use crate::domain::dropin::Answers;
 use crate::domain::group::{GroupKind, Privacy};
 use crate::domain::job::{reminder_key, JobKind, JobState};
+use crate::domain::outcome::{checkout_button, checkout_window, CheckoutWindow, Leaving};
 use crate::domain::reminder::Offset;
 use crate::domain::rsvp::RsvpState;
 use crate::domain::session::SessionStatus;
@@ -46,6 +47,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         JobKind::Prompt => return super::prompts::render_prompt(conn, job, now).await,
         JobKind::PromptNote | JobKind::DmPromptApproved => return Ok(super::prompts::render_note(job)),
         JobKind::Alert => return Ok(super::alerts::render(job)),
+        JobKind::DebriefFlag => return super::alerts::render_flag(conn, job).await,
+        JobKind::Debriefs => return Ok(Rendered::Skip("A debrief fan-out posts nothing.".into())),
         JobKind::Retention => return Ok(Rendered::Skip("A retention run posts nothing.".into())),
         JobKind::DropinStatus | JobKind::DropinStatusEdit | JobKind::DropinLateAlert => {
             return super::dropin::render(conn, job, now).await
@@ -105,6 +108,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         | JobKind::DmPromptApproved
         | JobKind::Alert
         | JobKind::Retention
+        | JobKind::DebriefFlag
+        | JobKind::Debriefs
         | JobKind::DropinStatus
         | JobKind::DropinStatusEdit
         | JobKind::DropinLateAlert => Ok(Rendered::Skip("These jobs are rendered above.".into())),
@@ -116,6 +121,13 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         | JobKind::GapAlertDm
         | JobKind::RotaNote
         | JobKind::SwapApproval => super::rota::render(conn, job, &session, now).await,
+        JobKind::DmDebrief => match &job.target {
+            Some(user) => Ok(Rendered::Dm {
+                user: user.clone(),
+                reply: debrief_question(&session),
+            }),
+            None => Ok(Rendered::Skip("The job names no facilitator.".into())),
+        },
         JobKind::Card => Ok(Rendered::Post {
             channel: session.channel.clone(),
             reply: card(conn, &session, now).await?,
@@ -255,6 +267,15 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
     if let Some(line) = super::rota::facilitating_line(conn, session.id).await? {
         reply = reply.line(line);
     }
+    // After it ends, a gentle question for those who were there, open for a day.
+    let checking_out = session.checkout
+        && session.kind == GroupKind::Meeting
+        && checkout_window(session.ends_at, now) == CheckoutWindow::Open;
+    if checking_out {
+        reply = reply.line(
+            "If you were here: how are you leaving today? Only you see your answer, and it's kept without your name.",
+        );
+    }
     reply = reply.line(format!("Session #{}", session.id));
     let id = session.id;
     let button = |action: &str, label: &str, primary: bool| Button {
@@ -274,8 +295,40 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         };
     } else if now < session.ends_at {
         reply.buttons = vec![button("here", "I'm here", true)];
+    } else if checking_out {
+        reply.buttons = Leaving::ALL
+            .iter()
+            .map(|leaving| button(&checkout_button(*leaving), leaving.label(), false))
+            .collect();
     }
     Ok(reply)
+}
+
+/// "How did it go?", by DM to a facilitator after a session.
+fn debrief_question(session: &SessionDetail) -> Reply {
+    let id = session.id;
+    let mut reply = Reply::private(Tone::Info, format!("How did it go? {}", session.group_name))
+        .line(
+            Text::new()
+                .plain("Thank you for facilitating the session of ")
+                .time(session.starts_at, session.zone, TimeStyle::Full)
+                .plain("."),
+        )
+        .line("If anything is on your mind, Something to flag sends a note to the coordinators only.")
+        .line(format!("Session #{id}"));
+    reply.buttons = vec![
+        Button {
+            id: format!("debrief-fine:{id}"),
+            label: "All fine".into(),
+            primary: true,
+        },
+        Button {
+            id: format!("debrief-flag:{id}"),
+            label: "Something to flag".into(),
+            primary: false,
+        },
+    ];
+    reply
 }
 
 fn channel_reminder(session: &SessionDetail) -> Reply {

@@ -11,7 +11,7 @@ use crate::domain::job::plan_retention;
 use crate::report::cause_chain;
 use crate::store::jobs::{self, Job};
 use crate::store::retention::{self, Removal, Run};
-use crate::store::{self, communities, Conn, StoreError};
+use crate::store::{self, communities, outcomes, Conn, StoreError};
 
 /// What a run removes, at `now`, in the caller's transaction.
 pub async fn purge(conn: &mut Conn, community_id: &str, now: DateTime<Utc>) -> Result<Run, StoreError> {
@@ -24,12 +24,16 @@ pub async fn purge(conn: &mut Conn, community_id: &str, now: DateTime<Utc>) -> R
     let messages = retention::remove_old_member_messages(conn, community_id, cutoff).await?;
     let audit_cutoff = now - Duration::days(community.audit_retention_days);
     let audit = retention::remove_old_audit(conn, community_id, audit_cutoff).await?;
+    // Debriefs (a flag's note among them) go with the attendance of their time; the
+    // markers of closed check-outs go at once, having done their work.
+    let debriefs = retention::remove_old_debriefs(conn, community_id, cutoff).await?;
+    outcomes::remove_closed_markers(conn, now).await?;
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(Run {
         ran_at: now,
         answers: count(answers),
         shifts: count(shifts),
-        messages: count(messages),
+        messages: count(messages + debriefs),
         audit: count(audit),
         error: None,
     })

@@ -27,6 +27,9 @@ pub struct Job {
     pub delivered_channel: Option<String>,
     pub delivered_message: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// When it was first tried without hearing whether it arrived (unix ms): see
+    /// [`mark_unsure`].
+    pub unsure_since_ms: Option<i64>,
 }
 
 /// A job insert up to its `VALUES`: ten values a row, in [`write_job`]'s order.
@@ -107,7 +110,8 @@ pub(super) fn push_writes<'a>(
 macro_rules! columns {
     () => {
         "id, community_id, kind, dedupe_key, session_id, target, payload, due_at, expires_at, state,
-         attempts, next_attempt_at, last_error, fell_back, delivered_channel, delivered_message, updated_at"
+         attempts, next_attempt_at, last_error, fell_back, delivered_channel, delivered_message, updated_at,
+         unsure_since_ms"
     };
 }
 
@@ -132,6 +136,7 @@ fn from_row(row: &SqliteRow) -> Result<Job, StoreError> {
         delivered_channel: row.try_get("delivered_channel")?,
         delivered_message: row.try_get("delivered_message")?,
         updated_at: from_unix(row.try_get("updated_at")?)?,
+        unsure_since_ms: row.try_get("unsure_since_ms")?,
     })
 }
 
@@ -456,7 +461,8 @@ pub struct Unreadable {
 macro_rules! lane_of_job {
     () => {
         "CASE WHEN j.kind LIKE 'dm-%' THEN 'dm:' || COALESCE(j.target, '')
-              WHEN j.kind LIKE 'prompt%' OR j.kind = 'alert' THEN COALESCE(j.target, 'job:' || j.id)
+              WHEN j.kind = 'debriefs' THEN 'job:' || j.id
+              WHEN j.kind LIKE 'prompt%' OR j.kind IN ('alert', 'debrief-flag') THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind LIKE 'dropin-%' THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind = 'card-edit' THEN COALESCE(s.card_channel, g.channel, 'job:' || j.id)
               ELSE COALESCE(g.channel, 'job:' || j.id) END"
@@ -579,19 +585,24 @@ pub struct Interrupted {
     pub id: i64,
     pub kind: String,
     pub attempted_at_ms: Option<i64>,
+    /// An earlier try whose outcome is unknown too (see [`mark_unsure`]).
+    pub unsure_since_ms: Option<i64>,
 }
 
 /// The jobs left `sending` by an earlier process.
 pub async fn interrupted(db: impl SqliteExecutor<'_>) -> Result<Vec<Interrupted>, StoreError> {
-    let rows = sqlx::query("SELECT id, kind, attempted_at_ms FROM job WHERE state = 'sending' ORDER BY id")
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, kind, attempted_at_ms, unsure_since_ms FROM job WHERE state = 'sending' ORDER BY id",
+    )
+    .fetch_all(db)
+    .await?;
     rows.iter()
         .map(|row| {
             Ok(Interrupted {
                 id: row.try_get("id")?,
                 kind: row.try_get("kind")?,
                 attempted_at_ms: row.try_get("attempted_at_ms")?,
+                unsure_since_ms: row.try_get("unsure_since_ms")?,
             })
         })
         .collect()
@@ -657,6 +668,22 @@ pub async fn mark_retry(
     .bind(id)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Notes that a try made at `attempted_at_ms` may have arrived without hearth hearing
+/// so; the earliest such try is kept.
+pub async fn mark_unsure(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    attempted_at_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE job SET unsure_since_ms = MIN(COALESCE(unsure_since_ms, ?), ?) WHERE id = ?")
+        .bind(attempted_at_ms)
+        .bind(attempted_at_ms)
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

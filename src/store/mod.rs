@@ -14,6 +14,7 @@ pub mod groups;
 pub mod jobs;
 pub mod members;
 pub mod metrics;
+pub mod outcomes;
 pub mod privacy;
 pub mod prompts;
 pub mod reports;

@@ -209,6 +209,37 @@ pub const TABLES: &[Table] = &[
     table("retention_run", &[], Community, Delete, "retention runs"),
     table("dropin_window", &[], Group, Delete, "drop-in opening hours"),
     table("dropin_settings", &[], Group, Delete, "drop-in settings"),
+    // Outcomes: check-out answers and their markers hold no member id or name (the
+    // marker is a keyed hash, kept apart from the answers, gone when the check-out closes).
+    table("outcome_settings", &[], Group, Delete, "outcome settings"),
+    table(
+        "outcome_secret",
+        &[],
+        Community,
+        Delete,
+        "the key of check-out markers",
+    ),
+    table(
+        "checkout_answer",
+        &[],
+        Session,
+        Delete,
+        "check-out answers, unlinked",
+    ),
+    table(
+        "checkout_marker",
+        &[],
+        Session,
+        Delete,
+        "check-out markers, unlinked",
+    ),
+    table(
+        "debrief",
+        &[("user_id", Id)],
+        Session,
+        Delete,
+        "debriefs after sessions you facilitated",
+    ),
 ];
 
 /// Tables of SQLite's and of the migrator, not hearth's.

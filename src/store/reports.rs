@@ -54,7 +54,11 @@ pub async fn load(
              (SELECT COUNT(*) FROM rota_assignment a WHERE a.session_id = s.id
                   AND a.state IN ('assigned', 'confirmed', 'swap-offered')) AS holders,
              COALESCE(t.attended, 0) AS kept_attended, COALESCE(t.first_time, 0) AS kept_first_time,
-             COALESCE(t.shifts_held, 0) AS kept_shifts
+             COALESCE(t.shifts_held, 0) AS kept_shifts, COALESCE(t.flagged, 0) AS flags,
+             (SELECT COUNT(*) FROM checkout_answer c WHERE c.session_id = s.id AND c.answer = 'better') AS left_better,
+             (SELECT COUNT(*) FROM checkout_answer c WHERE c.session_id = s.id AND c.answer = 'same') AS left_same,
+             (SELECT COUNT(*) FROM checkout_answer c WHERE c.session_id = s.id AND c.answer = 'not-so-good')
+                 AS left_not_so_good
          FROM session s JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id
          LEFT JOIN session_tally t ON t.session_id = s.id
          WHERE g.community_id = ?1 AND (?2 IS NULL OR x.group_id = ?2)
@@ -85,6 +89,12 @@ pub async fn load(
                 shifts_held: u32::try_from(holders + kept_shifts).unwrap_or(0),
                 kept_attended: row.try_get("kept_attended")?,
                 kept_first_time: row.try_get("kept_first_time")?,
+                left: [
+                    row.try_get("left_better")?,
+                    row.try_get("left_same")?,
+                    row.try_get("left_not_so_good")?,
+                ],
+                flags: row.try_get("flags")?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

@@ -199,6 +199,24 @@ pub async fn remove_old_shifts(
     Ok(done.rows_affected())
 }
 
+/// Removes facilitators' debriefs (and a flag's note) of sessions that started before
+/// `cutoff`. Returns how many went.
+pub async fn remove_old_debriefs(
+    conn: &mut SqliteConnection,
+    community_id: &str,
+    cutoff: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let old = format!("{COMMUNITY_SESSIONS} AND s.starts_at < ?");
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM debrief WHERE session_id IN ({old})"
+    )))
+    .bind(community_id)
+    .bind(to_unix(cutoff))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Removes finished messages to members (their DMs) last touched before `cutoff`.
 pub async fn remove_old_member_messages(
     conn: &mut SqliteConnection,
@@ -231,6 +249,7 @@ pub const MEMBER_MESSAGE_KINDS: &[JobKind] = &[
     JobKind::GapAlertDm,
     JobKind::RotaNote,
     JobKind::DmPromptApproved,
+    JobKind::DmDebrief,
 ];
 
 /// Removes audit entries older than `cutoff`.

@@ -41,6 +41,8 @@ pub struct SessionDetail {
     pub kind: GroupKind,
     /// For a drop-in, whether its card offers "I might come" (`answers:yes`).
     pub dropin_answers: bool,
+    /// Whether its ended card asks "How are you leaving today?" (`checkout:`, default yes).
+    pub checkout: bool,
     /// When the roll should plan its jobs, while they are not planned yet.
     pub plan_jobs_at: Option<DateTime<Utc>>,
 }
@@ -52,7 +54,8 @@ macro_rules! detail_columns {
          g.id AS group_id, g.name AS group_name, g.community_id, g.channel, g.timezone,
          r.location, g.archived_at, g.privacy, g.capacity, s.plan_jobs_at, s.ended,
          (SELECT COUNT(*) FROM rsvp WHERE rsvp.session_id = s.id AND rsvp.state = 'going') AS going,
-         g.kind, COALESCE((SELECT d.answers FROM dropin_settings d WHERE d.group_id = g.id), 0) AS dropin_answers"
+         g.kind, COALESCE((SELECT d.answers FROM dropin_settings d WHERE d.group_id = g.id), 0) AS dropin_answers,
+         COALESCE((SELECT o.checkout FROM outcome_settings o WHERE o.group_id = g.id), 1) AS checkout"
     };
 }
 
@@ -118,6 +121,7 @@ pub(super) fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreErr
             .map_err(|_| StoreError::Corrupt("going count".into()))?,
         kind: parse_enum("group kind", row.try_get("kind")?)?,
         dropin_answers: row.try_get("dropin_answers")?,
+        checkout: row.try_get("checkout")?,
         capacity: capacity
             .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("capacity {c}"))))
             .transpose()?,

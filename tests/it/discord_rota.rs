@@ -64,8 +64,8 @@ pub(crate) struct World {
     pub(crate) fake: Arc<FakeDiscord>,
     bot: Bot,
     engine: Engine,
-    clock: ManualClock,
-    app: App,
+    pub(crate) clock: ManualClock,
+    pub(crate) app: App,
     _dir: tempfile::TempDir,
 }
 

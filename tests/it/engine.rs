@@ -397,3 +397,109 @@ async fn a_job_that_cannot_be_read_fails_alone_and_the_other_twenty_are_delivere
     );
     assert!(status.contains("failed 1"), "{status}");
 }
+
+/// Discord as the simulator found it: the first post arrives but its answer is lost
+/// (a timeout); the next tries get 5xx for ten minutes; then posts go through.
+struct LostAnswerThenOutage {
+    clock: Arc<dyn Clock>,
+    first_at: std::sync::Mutex<Option<DateTime<Utc>>>,
+    arrived: std::sync::Mutex<Vec<String>>,
+}
+
+impl hearth::chat::ChatPort for LostAnswerThenOutage {
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        _message: &'a hearth::chat::Reply,
+        nonce: &'a str,
+    ) -> hearth::chat::ChatFuture<'a, hearth::chat::MessageRef> {
+        Box::pin(async move {
+            let now = self.clock.now();
+            let mut first = self.first_at.lock().unwrap();
+            let transient = |detail: &str| hearth::chat::DeliveryError::Transient {
+                retry_after: None,
+                detail: detail.into(),
+            };
+            match *first {
+                None => {
+                    *first = Some(now);
+                    self.arrived.lock().unwrap().push(nonce.to_string());
+                    Err(transient("no answer within 10 s"))
+                }
+                Some(at) if now < at + chrono::Duration::minutes(10) => Err(transient("503")),
+                Some(_) => {
+                    self.arrived.lock().unwrap().push(nonce.to_string());
+                    Ok(hearth::chat::MessageRef {
+                        channel: channel.to_string(),
+                        message: nonce.to_string(),
+                    })
+                }
+            }
+        })
+    }
+
+    fn edit<'a>(
+        &'a self,
+        _at: &'a hearth::chat::MessageRef,
+        _message: &'a hearth::chat::Reply,
+    ) -> hearth::chat::ChatFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn dm<'a>(
+        &'a self,
+        user: &'a str,
+        message: &'a hearth::chat::Reply,
+        nonce: &'a str,
+    ) -> hearth::chat::ChatFuture<'a, hearth::chat::MessageRef> {
+        self.post(user, message, nonce)
+    }
+
+    fn create_thread<'a>(
+        &'a self,
+        at: &'a hearth::chat::MessageRef,
+        _name: &'a str,
+    ) -> hearth::chat::ChatFuture<'a, String> {
+        Box::pin(async move { Ok(at.channel.clone()) })
+    }
+}
+
+#[tokio::test]
+async fn a_post_whose_answer_was_lost_is_not_posted_again_once_discord_has_forgotten_its_nonce() {
+    // Found by the simulator (seed 1, a year): a post that arrived but timed out was
+    // retried with backoff; a retry more than Discord's few minutes later was a second
+    // copy of the same card.
+    let t = crate::support::spawn_app(utc(2026, 3, 1, 9, 0)).await;
+    group_with_meeting(
+        &t.app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-03 18:30",
+        "once",
+    )
+    .await;
+    let clock: Arc<dyn Clock> = Arc::new(t.clock.clone());
+    let chat = Arc::new(LostAnswerThenOutage {
+        clock: clock.clone(),
+        first_at: Default::default(),
+        arrived: Default::default(),
+    });
+    let mut engine = Engine::new(t.pool.clone(), chat.clone(), clock, t.app.jobs_changed());
+
+    for _ in 0..60 {
+        engine.run_due(t.clock.now()).await.expect("a step");
+        t.clock.advance(chrono::Duration::seconds(30));
+    }
+
+    let arrived = chat.arrived.lock().unwrap().clone();
+    let card = arrived.first().cloned().expect("the card arrived once");
+    assert_eq!(arrived.iter().filter(|n| **n == card).count(), 1, "{arrived:?}");
+    let (state, error): (String, String) =
+        sqlx::query_as("SELECT state, last_error FROM job WHERE kind = 'card'")
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "failed");
+    assert!(error.contains("could show it twice"), "{error}");
+}

@@ -579,6 +579,7 @@ async fn once_the_clock_nears_a_sessions_first_job_the_roll_plans_exactly_its_jo
             (format!("card-end:{id}"), start + 90 * 60),
             (format!("card-start:{id}"), start),
             (format!("card:{id}"), start - 7 * 24 * 3600),
+            (format!("debriefs:{id}"), start + 90 * 60),
             (format!("reminder:{id}:1h"), start - 3600),
             (format!("reminder:{id}:24h"), start - 24 * 3600),
         ]

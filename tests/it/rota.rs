@@ -20,7 +20,7 @@ fn sunday() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
 }
 
-fn person(name: &str) -> Person {
+pub(crate) fn person(name: &str) -> Person {
     Person {
         user_id: format!("user:{name}"),
         name: name.to_string(),
@@ -33,7 +33,7 @@ fn facilitator(name: &str) -> Actor {
 }
 
 /// A weekly Tuesday group needing `needed` facilitators, with a pool of `names`.
-async fn weekly_group(app: &App, needed: i64, names: &[&str]) {
+pub(crate) async fn weekly_group(app: &App, needed: i64, names: &[&str]) {
     let cora = coordinator();
     app.setup(
         &cora,
@@ -320,6 +320,154 @@ async fn time_away_releases_shifts_inside_it_and_fills_avoid_it() {
     }
     let mine = t.app.rota_mine(&facilitator(&name)).await.expect("mine");
     assert!(text(&mine).contains("Away:"), "{}", text(&mine));
+}
+
+/// A weekly group of Ash and Bo: its first session, who holds it, and that holder away
+/// from `from` to `to` March (whole days).
+async fn first_holder_away(from: u32, to: u32) -> (TestApp, i64, Vec<String>) {
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash", "Bo"]).await;
+    let first = first_session(&t).await;
+    let on = holders(&t.pool, first).await;
+    let name = on[0].trim_start_matches("user:").to_string();
+    t.app
+        .rota_away(
+            &facilitator(&name),
+            NaiveDate::from_ymd_opt(2026, 3, from).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, to).unwrap(),
+            None,
+        )
+        .await
+        .expect("away");
+    (t, first, on)
+}
+
+#[tokio::test]
+async fn moving_a_session_into_its_facilitators_time_away_gives_the_shift_back_to_the_pool() {
+    // Found by the simulator (seed 1): a move kept the facilitator on a session now
+    // inside the time away they had declared before it.
+    let (t, first, on) = first_holder_away(5, 6).await;
+    assert_eq!(
+        holders(&t.pool, first).await,
+        on,
+        "Tuesday is outside the time away"
+    );
+
+    t.app
+        .meeting_move(
+            &coordinator(),
+            SessionId(first),
+            hearth::app::input::when("2026-03-05 18:30").unwrap(),
+        )
+        .await
+        .expect("move");
+
+    assert!(!holders(&t.pool, first).await.contains(&on[0]));
+    let open: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM rota_offer WHERE session_id = ? AND state = 'open'")
+            .bind(first)
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+    assert_eq!(open, 1, "the place is offered to the pool");
+}
+
+#[tokio::test]
+async fn taking_a_shift_counts_the_shifts_later_in_the_month_against_the_cap() {
+    // Found by the simulator (seed 1): a take checked the cap only against shifts up
+    // to the session taken, so a shift later in the month was not counted.
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash"]).await;
+    t.app
+        .rota_facilitator_add(&coordinator(), "Tuesday Circle", person("Bo"), false, Some(1))
+        .await
+        .expect("add Bo");
+    let sessions = t.sessions().await;
+    let (first, third) = (sessions[0].0, sessions[2].0);
+    t.app
+        .rota_swap(&facilitator("Ash"), SessionId(third))
+        .await
+        .expect("offer the 17th");
+    t.app
+        .rota_take(&facilitator("Bo"), SessionId(third))
+        .await
+        .expect("Bo takes the 17th");
+    t.app
+        .rota_swap(&facilitator("Ash"), SessionId(first))
+        .await
+        .expect("offer the 3rd");
+
+    let refused = t
+        .app
+        .rota_take(&facilitator("Bo"), SessionId(first))
+        .await
+        .unwrap_err();
+
+    assert!(
+        refused.to_string().contains("cap") || refused.to_string().contains("month"),
+        "{refused}"
+    );
+    assert_eq!(holders(&t.pool, first).await, ["user:Ash"]);
+}
+
+#[tokio::test]
+async fn moving_a_session_into_a_month_where_its_facilitator_is_at_their_cap_gives_it_back_to_the_pool() {
+    // Found by the simulator (seed 1, a year): a session moved from April into March
+    // kept a facilitator whose cap of one shift a month March had already reached.
+    let t = spawn_app(sunday()).await;
+    weekly_group(&t.app, 1, &["Ash"]).await;
+    t.app
+        .rota_facilitator_add(&coordinator(), "Tuesday Circle", person("Bo"), false, Some(1))
+        .await
+        .expect("add Bo");
+    let sessions = t.sessions().await;
+    let (march, april) = (sessions[2].0, sessions[5].0);
+    for session in [march, april] {
+        t.app
+            .rota_swap(&facilitator("Ash"), SessionId(session))
+            .await
+            .expect("offer");
+        t.app
+            .rota_take(&facilitator("Bo"), SessionId(session))
+            .await
+            .expect("Bo takes it");
+    }
+
+    t.app
+        .meeting_move(
+            &coordinator(),
+            SessionId(april),
+            hearth::app::input::when("2026-03-26 18:30").unwrap(),
+        )
+        .await
+        .expect("move");
+
+    assert_eq!(holders(&t.pool, march).await, ["user:Bo"]);
+    assert!(!holders(&t.pool, april).await.contains(&"user:Bo".to_string()));
+}
+
+#[tokio::test]
+async fn a_new_zone_that_moves_a_session_into_its_facilitators_time_away_gives_the_shift_back() {
+    // Found by the simulator (seed 1 after the drop-in merge): a group's new zone kept
+    // the wall time of its sessions, so their instants moved, one into time away.
+    // Tuesday 3 March 18:30 in London is 18:30Z; in Los Angeles, 02:30Z on Wednesday.
+    let (t, first, on) = first_holder_away(4, 4).await;
+    let kept = holders(&t.pool, first).await;
+
+    t.app
+        .group_edit(
+            &coordinator(),
+            hearth::app::groups::GroupEdit {
+                group: "Tuesday Circle".into(),
+                timezone: Some(hearth::app::input::zone("America/Los_Angeles").unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("edit");
+
+    assert!(kept.contains(&on[0]), "outside the time away before the change");
+    assert!(!holders(&t.pool, first).await.contains(&on[0]));
 }
 
 #[tokio::test]

@@ -103,6 +103,8 @@ pub async fn edit(
     #[channel_types("Text", "News")] rota_channel: Option<serenity::ChannelId>,
     answers: Option<bool>,
     listed: Option<bool>,
+    checkout: Option<bool>,
+    debrief: Option<bool>,
     #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
     kind: Option<KindChoice>,
     #[max_length = 300] description: Option<String>,
@@ -132,6 +134,8 @@ pub async fn edit(
             },
             answers,
             listed,
+            checkout,
+            debrief,
         };
         app.group_edit(&actor, input).await
     })

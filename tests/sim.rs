@@ -1,0 +1,133 @@
+//! The simulator in CI: a fixed set of seeds, each a simulated stretch of whole
+//! communities with Discord's faults and crashes, every invariant after every step;
+//! a seed that replays exactly; and planted faults the invariants catch.
+//!
+//! A failing seed prints its shortest step log; `SIM_TRACE=1` prints every step and
+//! hearth's logs, `SIM_KEEP=1` keeps the database, `SIM_NO_SHRINK=1` skips the shrink.
+
+#[path = "sim/mod.rs"]
+mod sim;
+
+use sim::{Config, Planted};
+
+/// A failure as a reader needs it: the seed, the invariant, the shortest step log.
+fn explain(config: &Config, report: &sim::Report) -> String {
+    let Some(failure) = &report.failure else {
+        return String::new();
+    };
+    let steps = sim::workload::generate(config.seed, config.shape);
+    let budget = if std::env::var_os("SIM_NO_SHRINK").is_some() {
+        0
+    } else {
+        30
+    };
+    let failing = &steps[..failure.at_step.min(steps.len())];
+    let shortest = sim::shrink(config, failing, failure.violation.name, budget);
+    let log: Vec<String> = shortest.iter().map(ToString::to_string).collect();
+    format!(
+        "seed {} failed: {failure}\nshortest step log ({} steps):\n{}",
+        config.seed,
+        log.len(),
+        log.join("\n")
+    )
+}
+
+/// The seeds CI runs, each for `CI_DAYS` of three communities (see the README's
+/// figures): in three tests, so they run side by side.
+const CI_DAYS: u32 = 30;
+
+fn ci_seeds(seeds: std::ops::RangeInclusive<u64>) {
+    let started = std::time::Instant::now();
+    for seed in seeds {
+        let config = Config::new(seed, CI_DAYS);
+        let report = sim::run_seed(&config);
+        assert!(report.failure.is_none(), "{}", explain(&config, &report));
+        eprintln!(
+            "seed {seed}: {} steps, {} delivered, {} faults, {} crashes, {:?} so far",
+            report.steps,
+            report.delivered,
+            report.faults.total(),
+            report.crashes,
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn whole_communities_keep_every_promise_on_ci_seeds_1_and_2() {
+    ci_seeds(1..=2);
+}
+
+#[test]
+fn whole_communities_keep_every_promise_on_ci_seeds_3_and_4() {
+    ci_seeds(3..=4);
+}
+
+#[test]
+fn whole_communities_keep_every_promise_on_ci_seeds_5_and_6() {
+    ci_seeds(5..=6);
+}
+
+#[test]
+fn the_same_seed_replays_bit_for_bit() {
+    let config = Config::new(7, 30);
+    let first = sim::run_seed(&config);
+    let second = sim::run_seed(&config);
+    assert!(first.failure.is_none(), "{}", explain(&config, &first));
+    assert!(first.crashes > 0 && first.faults.total() > 0, "{first:?}");
+    assert_eq!(
+        (
+            first.digest,
+            first.steps,
+            first.delivered,
+            first.crashes,
+            first.faults
+        ),
+        (
+            second.digest,
+            second.steps,
+            second.delivered,
+            second.crashes,
+            second.faults
+        )
+    );
+}
+
+/// Runs seeds with a planted fault until an invariant breaks; returns its name.
+fn first_broken(
+    planted: Planted,
+    seeds: std::ops::RangeInclusive<u64>,
+    days: u32,
+) -> Option<(u64, &'static str)> {
+    seeds.into_iter().find_map(|seed| {
+        let mut config = Config::new(seed, days);
+        config.planted = planted;
+        sim::run_seed(&config).failure.map(|f| (seed, f.violation.name))
+    })
+}
+
+#[test]
+fn posting_without_the_nonce_is_caught_as_a_message_delivered_twice() {
+    let planted = Planted {
+        drop_nonce: true,
+        ..Planted::default()
+    };
+    let caught = first_broken(planted, 1..=3, 60);
+    assert!(
+        matches!(caught, Some((_, "delivered-once"))),
+        "a dropped nonce should show as a duplicate: {caught:?}"
+    );
+}
+
+#[test]
+fn a_dispatcher_without_its_pacer_is_caught_breaking_discords_limits() {
+    let planted = Planted {
+        unpaced: true,
+        ..Planted::default()
+    };
+    let caught = first_broken(planted, 1..=3, 60);
+    assert!(
+        matches!(caught, Some((_, "pacing"))),
+        "bursts past 5 posts in 5 s should be caught: {caught:?}"
+    );
+}

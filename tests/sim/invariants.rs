@@ -1,0 +1,530 @@
+//! The promises, checked after every step, each failing by its own name:
+//!
+//! - `delivered-once`: no job's message is held twice by Discord after nonce dedupe.
+//! - `pacing`: hearth's own requests never go beyond Discord's limits.
+//! - `no-mentions`: no `@everyone`, `@here` or `<@user>` in anything hearth posts.
+//! - `no-names-in-public-posts`: no attendee's name in a channel post of a group
+//!   that is not public.
+//! - `job-settled`: every job past its due time is sent, or skipped or failed — none
+//!   pending (or sending) for ever; `job-reason`: a skipped or failed job says why.
+//! - `places`: never more going than places (no one let in past the limit);
+//!   `promotion`: no one waiting while a place is free, and places given in waitlist
+//!   order; `waitlist-order`: waitlist numbers run 1, 2, 3… with no gaps.
+//! - `rota-time-away`, `rota-cap`: no facilitator holds a shift in their time away
+//!   or beyond their monthly cap; `gap-alerted`: a session of a group with a rota
+//!   (a pool), short of facilitators two days before it starts, has its gap alert.
+//! - `dst`: every session's start is its rule's local date and time in the group's
+//!   zone, resolved by the one DST policy (computed here independently).
+//! - `prompt-once-per-cycle`, `prompt-not-twice-in-a-row`, `prompt-approved-only`.
+//! - `no-internal-errors` (in `mod.rs`): no use-case or dispatcher step fails on
+//!   hearth's side except by a planned crash.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+use sqlx::SqliteConnection;
+
+use super::discord::FaultyDiscord;
+use super::workload::MEMBERS;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub name: &'static str,
+    pub detail: String,
+}
+
+fn broken(name: &'static str, detail: impl Into<String>) -> Result<(), Violation> {
+    Err(Violation {
+        name,
+        detail: detail.into(),
+    })
+}
+
+/// How long a due job may wait (backoff, rate limits, a lane's queue) before it
+/// counts as lost.
+const SETTLE: Duration = Duration::hours(6);
+
+pub struct Checker {
+    /// Member names by community, to look for in posts.
+    names: Vec<Vec<String>>,
+    /// The moment of the previous check: rows changed since are looked at again.
+    last: i64,
+    /// The same for jobs, which every step may change.
+    last_jobs: i64,
+    last_places: i64,
+    /// Per session with a limit: who was going, and the waitlist in order.
+    places: BTreeMap<i64, (u32, Vec<String>)>,
+    /// Per group channel: the deck's cycle and the prompts posted in it, and the last.
+    prompts: BTreeMap<String, (i64, Vec<String>, Option<String>)>,
+}
+
+/// (session, places, member, answer, waitlist number)
+type AnswerRow = (i64, Option<i64>, String, String, Option<i64>);
+type SessionAnswers = (Option<i64>, Vec<String>, Vec<(i64, String)>);
+
+struct GroupRow {
+    id: i64,
+    community: String,
+    privacy: String,
+}
+
+impl Checker {
+    pub fn new(communities: u32) -> Self {
+        Checker {
+            names: (0..communities)
+                .map(|c| (0..MEMBERS).map(|m| super::member_name(c, m)).collect())
+                .collect(),
+            last: 0,
+            last_jobs: 0,
+            last_places: 0,
+            places: BTreeMap::new(),
+            prompts: BTreeMap::new(),
+        }
+    }
+
+    /// Checks what a step may have broken. A dispatcher step changes only jobs and
+    /// what Discord holds (`full` false); a workload step or a roll of the horizon
+    /// may change anything.
+    pub async fn check(
+        &mut self,
+        db: &mut SqliteConnection,
+        discord: &FaultyDiscord,
+        now: DateTime<Utc>,
+        full: bool,
+    ) -> Result<(), Violation> {
+        self.discord(db, discord).await?;
+        jobs(db, now, self.last_jobs).await?;
+        self.last_jobs = now.timestamp();
+        if !full {
+            return Ok(());
+        }
+        let since = self.last;
+        self.last = now.timestamp();
+        self.places(db, now).await?;
+        rota(db, now, since).await?;
+        gaps(db, now).await?;
+        dst(db, now, since).await?;
+        Ok(())
+    }
+
+    async fn discord(&mut self, db: &mut SqliteConnection, discord: &FaultyDiscord) -> Result<(), Violation> {
+        let (duplicates, pacing) = discord.take_breaches();
+        if let Some(first) = duplicates.first() {
+            return broken("delivered-once", first.clone());
+        }
+        if let Some(first) = pacing.first() {
+            return broken("pacing", first.clone());
+        }
+        let shown = discord.take_shown();
+        if shown.is_empty() {
+            return Ok(());
+        }
+        let groups: BTreeMap<String, GroupRow> = sqlx::query_as::<_, (i64, String, String, String)>(
+            "SELECT id, community_id, channel, privacy FROM meeting_group",
+        )
+        .fetch_all(&mut *db)
+        .await
+        .expect("groups")
+        .into_iter()
+        .map(|(id, community, channel, privacy)| {
+            (
+                channel,
+                GroupRow {
+                    id,
+                    community,
+                    privacy,
+                },
+            )
+        })
+        .collect();
+        for post in &shown {
+            for mention in ["@everyone", "@here", "<@"] {
+                if post.text.contains(mention) {
+                    return broken(
+                        "no-mentions",
+                        format!("{mention} in a post to {}: {}", post.to, post.text),
+                    );
+                }
+            }
+            if post.is_dm {
+                continue;
+            }
+            let Some(group) = groups.get(&post.to) else {
+                continue;
+            };
+            if group.privacy != "public" {
+                let c: usize = group.community.trim_start_matches("sim-c").parse().unwrap_or(0);
+                if let Some(name) = self
+                    .names
+                    .get(c)
+                    .and_then(|names| names.iter().find(|n| post.text.contains(n.as_str())))
+                {
+                    return broken(
+                        "no-names-in-public-posts",
+                        format!(
+                            "{name} named in {} ({} group): {}",
+                            post.to, group.privacy, post.text
+                        ),
+                    );
+                }
+            }
+            if let Some(token) = prompt_token(&post.text) {
+                self.prompt_posted(db, &post.to, group.id, &token).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn prompt_posted(
+        &mut self,
+        db: &mut SqliteConnection,
+        channel: &str,
+        group_id: i64,
+        token: &str,
+    ) -> Result<(), Violation> {
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM prompt WHERE group_id = ? AND text LIKE ? || '%'")
+                .bind(group_id)
+                .bind(token)
+                .fetch_optional(&mut *db)
+                .await
+                .expect("prompt");
+        if state.as_deref() != Some("approved") {
+            return broken(
+                "prompt-approved-only",
+                format!(
+                    "prompt {token} posted in {channel} while {}",
+                    state.unwrap_or_else(|| "unknown".into())
+                ),
+            );
+        }
+        let (cycle, approved): (i64, i64) = sqlx::query_as(
+            "SELECT d.cycle, (SELECT COUNT(*) FROM prompt p WHERE p.group_id = d.group_id AND p.state = 'approved') \
+             FROM prompt_deck d WHERE d.group_id = ?",
+        )
+        .bind(group_id)
+        .fetch_optional(&mut *db)
+        .await
+        .expect("deck")
+        .unwrap_or((0, 0));
+        let entry = self
+            .prompts
+            .entry(channel.to_string())
+            .or_insert((cycle, Vec::new(), None));
+        if entry.0 != cycle {
+            entry.0 = cycle;
+            entry.1.clear();
+        }
+        if entry.1.iter().any(|t| t == token) {
+            return broken(
+                "prompt-once-per-cycle",
+                format!("prompt {token} posted twice in cycle {cycle} of {channel}"),
+            );
+        }
+        // In a row as the deck drew them: a draw whose post failed (its channel gone)
+        // is a turn all the same, so what members see may repeat across it.
+        let draws: Vec<String> = sqlx::query_scalar(
+            "SELECT payload FROM job WHERE kind = 'prompt' AND payload LIKE ? AND state IN ('sent', 'failed') \
+             ORDER BY due_at DESC, id DESC LIMIT 2",
+        )
+        .bind(format!("group:{group_id} prompt:%"))
+        .fetch_all(&mut *db)
+        .await
+        .expect("prompt draws");
+        if approved >= 2 && draws.len() == 2 && draws[0] == draws[1] && entry.2.as_deref() == Some(token) {
+            return broken(
+                "prompt-not-twice-in-a-row",
+                format!("prompt {token} drawn twice in a row for {channel}"),
+            );
+        }
+        entry.1.push(token.to_string());
+        entry.2 = Some(token.to_string());
+        Ok(())
+    }
+
+    /// Places and the waitlist of sessions whose answers changed since the last look:
+    /// after every click of a burst too, so each click is judged on its own.
+    pub async fn places(&mut self, db: &mut SqliteConnection, now: DateTime<Utc>) -> Result<(), Violation> {
+        let since = self.last_places;
+        self.last_places = now.timestamp();
+        // Sessions whose answers changed since the last check.
+        let rows: Vec<AnswerRow> = sqlx::query_as(
+            "SELECT r.session_id, g.capacity, r.user_id, r.state, r.waitlist_position FROM rsvp r \
+             JOIN session s ON s.id = r.session_id JOIN series x ON x.id = s.series_id \
+             JOIN meeting_group g ON g.id = x.group_id \
+             WHERE s.starts_at > ? AND s.status != 'cancelled' AND r.session_id IN \
+             (SELECT session_id FROM rsvp WHERE updated_at >= ?) \
+             ORDER BY r.session_id, r.waitlist_position, r.user_id",
+        )
+        .bind(now.timestamp())
+        .bind(since)
+        .fetch_all(&mut *db)
+        .await
+        .expect("rsvps");
+        // Per session: its places, who is going, and the waitlist as (number, who).
+        let mut by_session: BTreeMap<i64, SessionAnswers> = BTreeMap::new();
+        for (session, capacity, user, state, position) in rows {
+            let entry = by_session
+                .entry(session)
+                .or_insert((capacity, Vec::new(), Vec::new()));
+            match state.as_str() {
+                "going" => entry.1.push(user),
+                "waitlisted" => entry.2.push((position.unwrap_or(0), user)),
+                _ => {}
+            }
+        }
+        for (session, (capacity, going, waitlist)) in by_session {
+            let (was_going, was_waiting) = self.places.get(&session).cloned().unwrap_or_default();
+            let going_now = going.len() as u32;
+            // Without a limit, everyone who answers "going" has a place.
+            let capacity = capacity.unwrap_or(i64::MAX);
+            if i64::from(going_now) > capacity && going_now > was_going {
+                return broken(
+                    "places",
+                    format!(
+                        "session {session} has {going_now} going for {capacity} places (was {was_going})"
+                    ),
+                );
+            }
+            if i64::from(going_now) < capacity && !waitlist.is_empty() {
+                return broken(
+                    "promotion",
+                    format!(
+                        "session {session}: {going_now} going of {capacity} places with {} waiting",
+                        waitlist.len()
+                    ),
+                );
+            }
+            for (i, (position, user)) in waitlist.iter().enumerate() {
+                if *position != i as i64 + 1 {
+                    return broken(
+                        "waitlist-order",
+                        format!(
+                            "session {session}: {user} is number {position} in place {}",
+                            i + 1
+                        ),
+                    );
+                }
+            }
+            // Whoever left the waitlist for a place had nobody still waiting ahead.
+            let waiting_now: Vec<String> = waitlist.into_iter().map(|(_, u)| u).collect();
+            for (i, user) in was_waiting.iter().enumerate() {
+                if going.contains(user) {
+                    if let Some(ahead) = was_waiting[..i].iter().find(|u| waiting_now.contains(u)) {
+                        return broken(
+                            "promotion",
+                            format!("session {session}: {user} was given a place before {ahead}, who was ahead on the waitlist"),
+                        );
+                    }
+                }
+            }
+            self.places.insert(session, (going_now, waiting_now));
+        }
+        Ok(())
+    }
+}
+
+/// `P1.2.103` from a prompt's text, as the workload writes them.
+fn prompt_token(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(at) = rest.find('P') {
+        let tail = &rest[at + 1..];
+        let token: String = tail
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        if token.matches('.').count() == 2 && tail[token.len()..].starts_with(':') {
+            return Some(format!("P{token}"));
+        }
+        rest = tail;
+    }
+    None
+}
+
+async fn jobs(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
+    let late = (now - SETTLE).timestamp();
+    let stuck: Option<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT id, kind, due_at, state FROM job WHERE state IN ('pending', 'sending') AND due_at < ? \
+         AND (next_attempt_at IS NULL OR next_attempt_at < ?) AND (expires_at IS NULL OR expires_at > due_at) \
+         ORDER BY due_at LIMIT 1",
+    )
+    .bind(late)
+    .bind(late)
+    .fetch_optional(&mut *db)
+    .await
+    .expect("jobs");
+    if let Some((id, kind, due, state)) = stuck {
+        return broken(
+            "job-settled",
+            format!(
+                "job {id} ({kind}) due at {} is still {state} at {now}",
+                DateTime::from_timestamp(due, 0).unwrap_or_default()
+            ),
+        );
+    }
+    let silent: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, kind, state FROM job WHERE state IN ('skipped', 'failed') AND updated_at >= ? \
+         AND (last_error IS NULL OR trim(last_error) = '') LIMIT 1",
+    )
+    .bind(since)
+    .fetch_optional(&mut *db)
+    .await
+    .expect("jobs");
+    if let Some((id, kind, state)) = silent {
+        return broken(
+            "job-reason",
+            format!("job {id} ({kind}) is {state} without a reason"),
+        );
+    }
+    Ok(())
+}
+
+async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
+    let changed: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM rota_assignment WHERE updated_at >= ?) + (SELECT COUNT(*) FROM rota_away WHERE created_at >= ?)",
+    )
+    .bind(since)
+    .bind(since)
+    .fetch_one(&mut *db)
+    .await
+    .expect("rota changes");
+    if changed == 0 {
+        return Ok(());
+    }
+    let away: Option<(i64, String)> = sqlx::query_as(
+        "SELECT a.session_id, a.user_id FROM rota_assignment a JOIN session s ON s.id = a.session_id \
+         JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
+         JOIN rota_away w ON w.user_id = a.user_id AND w.community_id = g.community_id \
+           AND (w.group_id IS NULL OR w.group_id = g.id) AND w.from_at < s.ends_at AND w.to_at > s.starts_at \
+         WHERE s.starts_at > ? AND s.status != 'cancelled' AND a.state IN ('assigned', 'confirmed', 'swap-offered') LIMIT 1",
+    )
+    .bind(now.timestamp())
+    .fetch_optional(&mut *db)
+    .await
+    .expect("time away");
+    if let Some((session, user)) = away {
+        return broken(
+            "rota-time-away",
+            format!("{user} holds session {session} in their time away"),
+        );
+    }
+    let shifts: Vec<(String, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT a.user_id, g.id, g.timezone, s.starts_at, f.monthly_cap FROM rota_assignment a \
+         JOIN session s ON s.id = a.session_id JOIN series x ON x.id = s.series_id \
+         JOIN meeting_group g ON g.id = x.group_id \
+         JOIN rota_facilitator f ON f.group_id = g.id AND f.user_id = a.user_id \
+         WHERE f.monthly_cap IS NOT NULL AND a.state != 'declined' AND s.status != 'cancelled' AND s.starts_at > ?",
+    )
+    .bind((now - Duration::days(40)).timestamp())
+    .fetch_all(&mut *db)
+    .await
+    .expect("shifts");
+    let mut months: BTreeMap<(String, i64, i32, u32), (i64, i64)> = BTreeMap::new();
+    for (user, group, zone, starts, cap) in shifts {
+        let zone: Tz = zone.parse().unwrap_or(Tz::UTC);
+        let local = zone.from_utc_datetime(
+            &DateTime::from_timestamp(starts, 0)
+                .unwrap_or_default()
+                .naive_utc(),
+        );
+        use chrono::Datelike;
+        let entry = months
+            .entry((user, group, local.year(), local.month()))
+            .or_insert((0, cap));
+        entry.0 += 1;
+    }
+    for ((user, group, year, month), (count, cap)) in months {
+        if count > cap {
+            return broken(
+                "rota-cap",
+                format!("{user} holds {count} shifts of group {group} in {year}-{month:02}, over their cap of {cap}"),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn gaps(db: &mut SqliteConnection, now: DateTime<Utc>) -> Result<(), Violation> {
+    // Two days before, less the six hours a roll of the horizon may take to come.
+    let from = (now + Duration::hours(1)).timestamp();
+    let to = (now + Duration::days(2) - Duration::hours(7)).timestamp();
+    let short: Option<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT s.id, g.facilitators_needed, \
+           (SELECT COUNT(*) FROM rota_assignment a WHERE a.session_id = s.id AND a.state IN ('assigned', 'confirmed', 'swap-offered')) AS held \
+         FROM session s JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
+         WHERE s.status != 'cancelled' AND g.archived_at IS NULL AND s.starts_at > ? AND s.starts_at < ? \
+           AND g.facilitators_needed > 0 AND held < g.facilitators_needed \
+           AND EXISTS (SELECT 1 FROM rota_facilitator f WHERE f.group_id = g.id AND f.active = 1) \
+           AND NOT EXISTS (SELECT 1 FROM job j WHERE j.session_id = s.id AND j.kind = 'gap-alert') \
+         LIMIT 1",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_optional(&mut *db)
+    .await
+    .expect("gaps");
+    if let Some((session, needed, held)) = short {
+        return broken(
+            "gap-alerted",
+            format!("session {session} has {held} of {needed} facilitators two days ahead and no gap alert"),
+        );
+    }
+    Ok(())
+}
+
+/// hearth's DST policy, written again from the design: a wall time in a gap is read
+/// with the offset before the gap (02:30 becomes 03:30), one that happens twice is
+/// its first instant.
+pub fn policy(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    use chrono::LocalResult;
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(at) => at.with_timezone(&Utc),
+        LocalResult::Ambiguous(a, b) => a.with_timezone(&Utc).min(b.with_timezone(&Utc)),
+        LocalResult::None => {
+            let before = zone
+                .from_local_datetime(&(local - Duration::hours(6)))
+                .earliest()
+                .map(|at| at.offset().fix().local_minus_utc())
+                .unwrap_or(0);
+            local.and_utc() - Duration::seconds(i64::from(before))
+        }
+    }
+}
+
+async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
+    let _ = since;
+    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT s.id, s.local_date, s.starts_at, x.start_local, g.timezone FROM session s \
+         JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
+         WHERE s.status = 'scheduled' AND s.starts_at > ? AND g.archived_at IS NULL",
+    )
+    .bind(now.timestamp())
+    .fetch_all(&mut *db)
+    .await
+    .expect("sessions");
+    for (id, date, starts, start_local, zone) in rows {
+        let (Ok(date), Ok(first), Ok(zone)) = (
+            NaiveDate::parse_from_str(&date, "%Y-%m-%d"),
+            NaiveDateTime::parse_from_str(&start_local, "%Y-%m-%dT%H:%M:%S"),
+            zone.parse::<Tz>(),
+        ) else {
+            return broken(
+                "dst",
+                format!("session {id}: unreadable date {date}, time {start_local} or zone {zone}"),
+            );
+        };
+        let expected = policy(zone, date.and_time(first.time()));
+        if expected.timestamp() != starts {
+            return broken(
+                "dst",
+                format!(
+                    "session {id} on {date} at {} in {zone} starts at {}, the policy says {expected}",
+                    first.time(),
+                    DateTime::from_timestamp(starts, 0).unwrap_or_default()
+                ),
+            );
+        }
+    }
+    Ok(())
+}

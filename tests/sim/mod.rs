@@ -1,0 +1,1067 @@
+//! A deterministic simulation of whole communities: from one seed, a workload of
+//! members, facilitators and coordinators runs against hearth's use-cases and its
+//! dispatcher on a SQLite file, in simulated time, with a faulty Discord behind the
+//! chat port and the process killed at seeded moments (inside a transaction, or
+//! between a post and its mark) and started again on the same file. After every
+//! step the invariants (see `invariants.rs`) are checked, each failing by its name.
+//!
+//! Determinism: one current-thread runtime with tokio's time paused, hearth's clock
+//! moved by hand alongside it, no wall clock, and every chance drawn from the seed.
+//! A failing run keeps its step log; [`shrink`] cuts it down to a short one that
+//! still fails.
+//!
+//! Used by the `sim` test target and `examples/simulate.rs` (through `#[path]`).
+
+#![allow(dead_code)]
+
+pub mod discord;
+pub mod invariants;
+pub mod rng;
+pub mod workload;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use hearth::app::dropin::DropinHours;
+use hearth::app::groups::{GroupCreate, GroupEdit};
+use hearth::app::input::{self, SeriesId, SessionId};
+use hearth::app::meetings::MeetingAdd;
+use hearth::app::prompts::{PromptSchedule, Review};
+use hearth::app::rota::{Person, RotaButton};
+use hearth::app::rsvp::Click;
+use hearth::app::setup::SetupInput;
+use hearth::app::{Actor, App, AppError, AppSettings};
+use hearth::clock::{Clock, ManualClock};
+use hearth::domain::role::Role;
+use hearth::engine::Engine;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, SqliteConnection, SqlitePool};
+
+use self::discord::{FaultCounts, FaultRates, FaultyDiscord};
+use self::invariants::{Checker, Violation};
+use self::workload::{Action, Shape, Step, FACILITATORS, MEMBERS};
+
+/// How often the horizon is rolled forward, as `hearth serve` does.
+const ROLL_EVERY: Duration = Duration::hours(6);
+/// Connections opened before tokio's time is paused (see `tests/it/support`): enough
+/// that an acquire never waits with a timer armed.
+const CONNECTIONS: u32 = 16;
+/// When each simulation starts: a Monday, so a year crosses every zone's changes.
+pub fn start_instant() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap()
+}
+
+/// Faults planted on purpose, to show the invariants catch them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Planted {
+    /// The chat wrapper drops the nonce, as if hearth posted without it.
+    pub drop_nonce: bool,
+    /// The dispatcher runs without its pacer.
+    pub unpaced: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub seed: u64,
+    pub shape: Shape,
+    pub planted: Planted,
+    pub rates: FaultRates,
+}
+
+impl Config {
+    pub fn new(seed: u64, days: u32) -> Self {
+        Config {
+            seed,
+            shape: Shape {
+                days,
+                communities: 3,
+                per_day: 6.0,
+            },
+            planted: Planted::default(),
+            rates: FaultRates::default(),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub seed: u64,
+    pub days: u32,
+    /// Workload steps and dispatcher steps, each followed by the invariants.
+    pub steps: u64,
+    pub actions: u64,
+    pub refused: u64,
+    pub engine_steps: u64,
+    pub delivered: u64,
+    pub faults: FaultCounts,
+    pub crashes: u64,
+    /// A digest of what Discord holds at the end and of the step log: equal for equal seeds.
+    pub digest: u64,
+    pub failure: Option<Failure>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub violation: Violation,
+    /// How many workload steps had run (the failing one included).
+    pub at_step: usize,
+    pub when: DateTime<Utc>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "invariant `{}` broken at {} (after workload step {}): {}",
+            self.violation.name, self.when, self.at_step, self.violation.detail
+        )
+    }
+}
+
+/// Commits counted on every connection, and the one to refuse: the process dies
+/// inside that transaction, so none of it is written, as after a SIGKILL.
+#[derive(Default)]
+struct CommitFaults {
+    count: AtomicU64,
+    veto_at: AtomicU64,
+    vetoed: AtomicBool,
+}
+
+/// Runs one seed's generated workload.
+pub fn run_seed(config: &Config) -> Report {
+    let steps = workload::generate(config.seed, config.shape);
+    run(config, &steps)
+}
+
+/// Runs a given step list (a seed's, or a shrunk one).
+pub fn run(config: &Config, steps: &[Step]) -> Report {
+    if std::env::var_os("SIM_TRACE").is_some() {
+        let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).try_init();
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut world = World::start(config, &dir.path().join("sim.db")).await;
+        let outcome = world.run(steps).await;
+        world.report.failure = outcome.err();
+        world.report.delivered = world.discord.delivered();
+        world.report.faults = world.discord.faults();
+        world.report.digest ^= world.discord.digest();
+        if world.report.failure.is_some() && std::env::var_os("SIM_KEEP").is_some() {
+            eprintln!("the database is kept in {}", dir.keep().display());
+        }
+        world.report
+    })
+}
+
+/// Cuts a failing step list down: the shortest prefix that still fails the same
+/// invariant, then steps dropped one at a time while it still fails. At most
+/// `budget` runs.
+pub fn shrink(config: &Config, steps: &[Step], name: &str, budget: usize) -> Vec<Step> {
+    let fails = |candidate: &[Step]| {
+        run(config, candidate)
+            .failure
+            .is_some_and(|f| f.violation.name == name)
+    };
+    let mut runs = 0;
+    let mut current = steps.to_vec();
+    // The failing prefix: binary search on its length.
+    let (mut lo, mut hi) = (0usize, current.len());
+    while lo < hi && runs < budget {
+        let mid = (lo + hi) / 2;
+        runs += 1;
+        if fails(&current[..mid]) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    current.truncate(hi);
+    // Then drop steps, latest first (the setup at the front is needed most).
+    let mut i = current.len();
+    while i > 0 && runs < budget {
+        i -= 1;
+        let mut candidate = current.clone();
+        candidate.remove(i);
+        runs += 1;
+        if fails(&candidate) {
+            current = candidate;
+        }
+    }
+    current
+}
+
+/// The simulated process, its Discord, its clock and its people.
+pub struct World {
+    config: Config,
+    path: std::path::PathBuf,
+    clock: ManualClock,
+    discord: Arc<FaultyDiscord>,
+    commits: Arc<CommitFaults>,
+    pool: SqlitePool,
+    /// The simulator's own connection, for resolving steps and checking invariants:
+    /// apart from the process's pool, and kept across its crashes.
+    db: SqliteConnection,
+    app: App,
+    engine: Engine,
+    checker: Checker,
+    next_roll: DateTime<Utc>,
+    /// A lane had no room at the last dispatcher step.
+    deferred: bool,
+    report: Report,
+    step_index: usize,
+    /// How long the process stays down when the armed crash fires.
+    pending_downtime: i64,
+    /// Print each step as it runs (`SIM_TRACE=1`).
+    trace: bool,
+}
+
+async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: bool) -> SqlitePool {
+    let connect = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // As `hearth serve` opens it (store::open): a commit waits for no fsync.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(5));
+    // Opening waits on SQLite's threads with timers armed: do it on running time.
+    // (Only differences of tokio's instants matter to hearth, and a new dispatcher
+    // starts from what the database says, so the real moments spent here change
+    // nothing.)
+    if paused {
+        tokio::time::resume();
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(CONNECTIONS)
+        .min_connections(0)
+        .test_before_acquire(false)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .after_connect(move |conn, _meta| {
+            let commits = commits.clone();
+            Box::pin(async move {
+                let mut handle = conn.lock_handle().await?;
+                handle.set_commit_hook(move || {
+                    let n = commits.count.fetch_add(1, Ordering::SeqCst) + 1;
+                    if commits.veto_at.load(Ordering::SeqCst) == n {
+                        commits.vetoed.store(true, Ordering::SeqCst);
+                        return false;
+                    }
+                    true
+                });
+                Ok(())
+            })
+        })
+        .connect_with(connect)
+        .await
+        .expect("the simulation's database");
+    let mut held = Vec::new();
+    for _ in 0..CONNECTIONS {
+        held.push(pool.acquire().await.expect("a connection"));
+    }
+    drop(held);
+    while pool.num_idle() < CONNECTIONS as usize {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    tokio::time::pause();
+    pool
+}
+
+impl World {
+    async fn start(config: &Config, path: &std::path::Path) -> World {
+        let clock = ManualClock::new(start_instant());
+        let discord = FaultyDiscord::new(
+            config.seed,
+            clock.clone(),
+            config.rates,
+            config.planted.drop_nonce,
+        );
+        let commits = Arc::new(CommitFaults::default());
+        let pool = open_pool(path, commits.clone(), false).await;
+        tokio::time::resume();
+        hearth::store::migrate(&pool).await.expect("migrations apply");
+        let mut db =
+            SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path).foreign_keys(true))
+                .await
+                .expect("the simulator's connection");
+        // The checks look at rows changed since the last step; without these their
+        // cost would grow with the year. hearth's own statements don't need them.
+        for index in [
+            "CREATE INDEX sim_job_updated ON job (updated_at)",
+            "CREATE INDEX sim_rsvp_updated ON rsvp (updated_at)",
+            "CREATE INDEX sim_assignment_updated ON rota_assignment (updated_at)",
+        ] {
+            sqlx::query(index)
+                .execute(&mut db)
+                .await
+                .expect("a simulator index");
+        }
+        tokio::time::pause();
+        let (app, engine) = build(&pool, &clock, &discord, config.planted);
+        World {
+            config: *config,
+            path: path.to_path_buf(),
+            clock,
+            discord,
+            commits,
+            pool,
+            db,
+            app,
+            engine,
+            checker: Checker::new(config.shape.communities),
+            next_roll: start_instant(),
+            deferred: false,
+            report: Report {
+                seed: config.seed,
+                days: config.shape.days,
+                digest: rng::mix(config.seed),
+                ..Report::default()
+            },
+            step_index: 0,
+            pending_downtime: 1,
+            trace: std::env::var_os("SIM_TRACE").is_some(),
+        }
+    }
+
+    async fn run(&mut self, steps: &[Step]) -> Result<(), Failure> {
+        let start = start_instant();
+        for (i, step) in steps.iter().enumerate() {
+            self.step_index = i + 1;
+            let at = start + Duration::seconds(step.at_secs);
+            self.run_engine_until(at).await?;
+            if self.trace {
+                eprintln!("{step}");
+            }
+            self.apply(&step.action).await?;
+            self.report.actions += 1;
+            self.after_step(true).await?;
+        }
+        let end = start + Duration::days(i64::from(self.config.shape.days));
+        self.run_engine_until(end).await
+    }
+
+    /// Checks the invariants after a step, and notes it in the digest.
+    async fn after_step(&mut self, full: bool) -> Result<(), Failure> {
+        self.report.steps += 1;
+        if self.trace {
+            eprintln!(
+                "{} step {} (workload {})",
+                self.clock.now(),
+                self.report.steps,
+                self.step_index
+            );
+        }
+        let now = self.clock.now();
+        self.report.digest = rng::mix(self.report.digest ^ now.timestamp() as u64 ^ self.report.steps);
+        if std::env::var_os("SIM_NO_CHECK").is_some() {
+            return Ok(());
+        }
+        let checked = self.checker.check(&mut self.db, &self.discord, now, full).await;
+        checked.map_err(|violation| Failure {
+            violation,
+            at_step: self.step_index,
+            when: now,
+        })
+    }
+
+    fn fail(&self, name: &'static str, detail: String) -> Failure {
+        Failure {
+            violation: Violation { name, detail },
+            at_step: self.step_index,
+            when: self.clock.now(),
+        }
+    }
+
+    /// Moves time on, rolling the horizon and running the dispatcher at every due
+    /// moment, up to `target`.
+    async fn run_engine_until(&mut self, target: DateTime<Utc>) -> Result<(), Failure> {
+        // The last dispatcher step at this moment moved nothing (its lanes had no room).
+        let mut stalled = false;
+        loop {
+            let now = self.clock.now();
+            if now >= self.next_roll {
+                self.next_roll = now + ROLL_EVERY;
+                let rolled = self.app.roll_horizon().await;
+                self.after_call(rolled.map(|_| ()), "roll the horizon").await?;
+                self.after_step(true).await?;
+                continue;
+            }
+            let due = match self.engine.next_due().await {
+                Ok(due) => due,
+                Err(error) => return Err(self.fail("no-internal-errors", format!("next_due: {error}"))),
+            };
+            if due.is_some_and(|due| due <= now) && !stalled {
+                let (moved, crashed) = self.engine_step(now).await?;
+                stalled = !moved;
+                // After a crash the new process rolls its horizon and anything may differ.
+                self.after_step(crashed).await?;
+                continue;
+            }
+            if now >= target {
+                return Ok(());
+            }
+            let mut next = target.min(self.next_roll);
+            if stalled || self.deferred {
+                // A lane with no room: look again a moment later.
+                next = next.min(now + Duration::milliseconds(500));
+            } else if let Some(due) = due {
+                next = next.min(due);
+            }
+            self.advance_to(next).await;
+            stalled = false;
+        }
+    }
+
+    /// One dispatcher step, or the crash planned inside it. Whether it moved a job,
+    /// and whether the process crashed.
+    async fn engine_step(&mut self, now: DateTime<Utc>) -> Result<(bool, bool), Failure> {
+        let crash = self.discord.crash_signal();
+        let stepped = tokio::select! {
+            stepped = self.engine.run_due(now) => Some(stepped),
+            () = crash.notified() => None,
+        };
+        self.report.engine_steps += 1;
+        match stepped {
+            None => {
+                self.discord.take_crashed();
+                self.crash(self.pending_downtime).await;
+                Ok((true, true))
+            }
+            Some(Ok(outcome)) => {
+                self.deferred = outcome.deferred > 0;
+                let moved = outcome.claimed + outcome.skipped + outcome.failed + outcome.expired as usize;
+                Ok((moved > 0, false))
+            }
+            Some(Err(error)) => {
+                if self.commits.vetoed.swap(false, Ordering::SeqCst) {
+                    self.crash(self.pending_downtime).await;
+                    Ok((true, true))
+                } else {
+                    Err(self.fail("no-internal-errors", format!("dispatcher: {error}")))
+                }
+            }
+        }
+    }
+
+    async fn advance_to(&mut self, to: DateTime<Utc>) {
+        let by = to - self.clock.now();
+        if by <= Duration::zero() {
+            return;
+        }
+        self.clock.set(to);
+        tokio::time::advance(by.to_std().unwrap_or_default()).await;
+    }
+
+    /// The process is killed: app and dispatcher dropped with whatever they held,
+    /// down for a while, then started again on the same file.
+    async fn crash(&mut self, down_secs: i64) {
+        self.report.crashes += 1;
+        self.commits.veto_at.store(0, Ordering::SeqCst);
+        self.commits.vetoed.store(false, Ordering::SeqCst);
+        self.pool.close().await;
+        self.advance_to(self.clock.now() + Duration::seconds(down_secs.max(1)))
+            .await;
+        let pool = open_pool(&self.path, self.commits.clone(), true).await;
+        hearth::store::migrate(&pool).await.expect("migrations apply");
+        let (app, engine) = build(&pool, &self.clock, &self.discord, self.config.planted);
+        // Dropping the old ones aborts what they had in flight.
+        self.engine = engine;
+        self.app = app;
+        self.pool = pool;
+        self.deferred = false;
+        // `hearth serve` rolls the horizon as it starts.
+        self.next_roll = self.clock.now();
+    }
+
+    /// A use-case's result: refusals are part of life; a refused commit is the
+    /// planned crash; any other internal error breaks `no-internal-errors`.
+    async fn after_call<T>(&mut self, result: Result<T, AppError>, what: &str) -> Result<(), Failure> {
+        if self.commits.vetoed.swap(false, Ordering::SeqCst) {
+            self.crash(self.pending_downtime).await;
+            return Ok(());
+        }
+        match result {
+            Ok(_) => Ok(()),
+            Err(AppError::Internal { reference }) => Err(self.fail(
+                "no-internal-errors",
+                format!("{what} failed on hearth's side (reference {reference})"),
+            )),
+            Err(_) => {
+                self.report.refused += 1;
+                Ok(())
+            }
+        }
+    }
+}
+
+fn build(
+    pool: &SqlitePool,
+    clock: &ManualClock,
+    discord: &Arc<FaultyDiscord>,
+    planted: Planted,
+) -> (App, Engine) {
+    let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    let app = App::new(pool.clone(), clock.clone(), AppSettings::default());
+    let mut engine = Engine::new(pool.clone(), discord.clone(), clock, app.jobs_changed());
+    if planted.unpaced {
+        engine = engine.unpaced();
+    }
+    (app, engine)
+}
+
+pub fn community(c: u32) -> String {
+    format!("sim-c{c}")
+}
+
+pub fn group_name(g: u32) -> String {
+    format!("Circle {g}")
+}
+
+pub fn group_channel(c: u32, g: u32) -> String {
+    format!("#c{c}-g{g}")
+}
+
+pub fn alerts_channel(c: u32) -> String {
+    format!("#c{c}-alerts")
+}
+
+const FIRST_NAMES: &[&str] = &["Ash", "Bea", "Cal", "Dee", "Eli", "Fern", "Gus", "Hal"];
+
+/// A member's display name: distinct enough to be found in any post.
+pub fn member_name(c: u32, m: u32) -> String {
+    format!("{}c{c}m{m}q", FIRST_NAMES[(m as usize) % FIRST_NAMES.len()])
+}
+
+pub fn member_id(c: u32, m: u32) -> String {
+    format!("sim-c{c}-m{m}")
+}
+
+fn coordinator(c: u32) -> Actor {
+    Actor {
+        community_id: community(c),
+        user_id: format!("sim-c{c}-coord"),
+        name: format!("Coord{c}"),
+        role: Role::Coordinator,
+    }
+}
+
+fn member(c: u32, m: u32) -> Actor {
+    Actor {
+        community_id: community(c),
+        user_id: member_id(c, m),
+        name: member_name(c, m),
+        role: Role::Member,
+    }
+}
+
+fn facilitator(c: u32, f: u32) -> Actor {
+    Actor {
+        community_id: community(c),
+        user_id: format!("sim-c{c}-f{f}"),
+        name: format!("Fac{c}x{f}"),
+        role: Role::Member,
+    }
+}
+
+fn person(actor: &Actor) -> Person {
+    Person {
+        user_id: actor.user_id.clone(),
+        name: actor.name.clone(),
+        member: true,
+    }
+}
+
+pub fn prompt_text(c: u32, g: u32, n: u32) -> String {
+    format!("P{c}.{g}.{n}: what is one small thing that helped this week?")
+}
+
+impl World {
+    /// Upcoming sessions of a group that are not cancelled, soonest first.
+    async fn sessions_of(&mut self, c: u32, g: u32) -> Vec<i64> {
+        sqlx::query_scalar(
+            "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
+             WHERE g.community_id = ? AND g.name = ? AND g.archived_at IS NULL AND s.status != 'cancelled' \
+             AND s.starts_at > ? ORDER BY s.starts_at, s.id LIMIT 12",
+        )
+        .bind(community(c))
+        .bind(group_name(g))
+        .bind(self.clock.now().timestamp())
+        .fetch_all(&mut self.db)
+        .await
+        .unwrap_or_default()
+    }
+
+    async fn pick_session(&mut self, c: u32, g: u32, pick: u32) -> Option<i64> {
+        let ids = self.sessions_of(c, g).await;
+        (!ids.is_empty()).then(|| ids[pick as usize % ids.len()])
+    }
+
+    /// Upcoming shifts held in a group: (session, user).
+    async fn shifts_of(&mut self, c: u32, g: u32, states: &str) -> Vec<(i64, String)> {
+        let sql = format!(
+            "SELECT a.session_id, a.user_id FROM rota_assignment a JOIN session s ON s.id = a.session_id \
+             JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
+             WHERE g.community_id = ? AND g.name = ? AND s.status != 'cancelled' AND s.starts_at > ? \
+             AND a.state IN ({states}) ORDER BY s.starts_at, s.id, a.user_id LIMIT 12"
+        );
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(community(c))
+            .bind(group_name(g))
+            .bind(self.clock.now().timestamp())
+            .fetch_all(&mut self.db)
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn prompts_of(&mut self, c: u32, g: u32, state: &str) -> Vec<i64> {
+        sqlx::query_scalar(
+            "SELECT p.id FROM prompt p JOIN meeting_group g ON g.id = p.group_id \
+             WHERE g.community_id = ? AND g.name = ? AND p.state = ? ORDER BY p.id",
+        )
+        .bind(community(c))
+        .bind(group_name(g))
+        .bind(state)
+        .fetch_all(&mut self.db)
+        .await
+        .unwrap_or_default()
+    }
+
+    async fn series_of(&mut self, c: u32, g: u32) -> Vec<i64> {
+        sqlx::query_scalar(
+            "SELECT r.id FROM series r JOIN meeting_group g ON g.id = r.group_id \
+             WHERE g.community_id = ? AND g.name = ? AND r.ended_after IS NULL ORDER BY r.id",
+        )
+        .bind(community(c))
+        .bind(group_name(g))
+        .fetch_all(&mut self.db)
+        .await
+        .unwrap_or_default()
+    }
+
+    fn local_today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    fn local_at(&self, in_days: i64, (h, m): (u32, u32)) -> NaiveDateTime {
+        let day = self.local_today() + Duration::days(in_days.max(0) + 1);
+        day.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN))
+    }
+
+    /// Does one workload step through the app's use-cases, as a member, facilitator
+    /// or coordinator would by a command or a button.
+    async fn apply(&mut self, action: &Action) -> Result<(), Failure> {
+        match action.clone() {
+            Action::Setup { c, zone } => {
+                let input = SetupInput {
+                    timezone: input::zone(zone).ok(),
+                    alerts_channel: Some(alerts_channel(c)),
+                    ..SetupInput::default()
+                };
+                let r = self.app.setup(&coordinator(c), input).await;
+                self.after_call(r, "setup").await
+            }
+            Action::CreateGroup {
+                c,
+                g,
+                drop_in,
+                privacy,
+                capacity,
+                needed,
+                zone,
+            } => {
+                let create = GroupCreate {
+                    name: group_name(g),
+                    channel: group_channel(c, g),
+                    timezone: input::zone(zone).ok(),
+                    kind: Some(if drop_in {
+                        input::GroupKind::DropIn
+                    } else {
+                        input::GroupKind::Meeting
+                    }),
+                    capacity,
+                    facilitators_needed: Some(needed),
+                    privacy: input::privacy(privacy).ok(),
+                    ..GroupCreate::default()
+                };
+                let r = self.app.group_create(&coordinator(c), create).await;
+                self.after_call(r, "group create").await
+            }
+            Action::AddSeries {
+                c,
+                g,
+                repeat,
+                in_days,
+                time,
+                minutes,
+                count,
+            } => {
+                let when = self.local_at(in_days, time);
+                let add = MeetingAdd {
+                    group: group_name(g),
+                    when,
+                    repeat: input::repeat(repeat).ok(),
+                    duration: Some(Duration::minutes(minutes)),
+                    count: count.filter(|_| repeat != "once"),
+                    ..MeetingAdd::default()
+                };
+                let r = self.app.meeting_add(&coordinator(c), add).await;
+                self.after_call(r, "meeting add").await
+            }
+            Action::AddFacilitator { c, g, f, lead, cap } => {
+                let who = person(&facilitator(c, f));
+                let r = self
+                    .app
+                    .rota_facilitator_add(&coordinator(c), &group_name(g), who, lead, cap)
+                    .await;
+                self.after_call(r, "rota facilitator add").await
+            }
+            Action::Clicks { c, g, pick, clicks } => {
+                let Some(session) = self.pick_session(c, g, pick).await else {
+                    return Ok(());
+                };
+                for (m, answer) in clicks {
+                    let Ok(click) = Click::parse(answer) else { continue };
+                    let r = self.app.click(&member(c, m), SessionId(session), click).await;
+                    self.after_call(r, "click").await?;
+                    let now = self.clock.now();
+                    if let Err(violation) = self.checker.places(&mut self.db, now).await {
+                        return Err(self.fail(violation.name, violation.detail));
+                    }
+                }
+                Ok(())
+            }
+            Action::Rsvp {
+                c,
+                g,
+                pick,
+                m,
+                answer,
+                every,
+            } => {
+                let Some(session) = self.pick_session(c, g, pick).await else {
+                    return Ok(());
+                };
+                let Ok(state) = input::answer(answer) else {
+                    return Ok(());
+                };
+                let r = self
+                    .app
+                    .rsvp(&member(c, m), SessionId(session), state, every)
+                    .await;
+                self.after_call(r, "rsvp").await
+            }
+            Action::CheckIn { c, g, m } => {
+                let Some(session) = self.pick_session(c, g, 0).await else {
+                    return Ok(());
+                };
+                let r = self
+                    .app
+                    .click(&member(c, m), SessionId(session), Click::Here)
+                    .await;
+                self.after_call(r, "check in").await
+            }
+            Action::DmReminders { c, m, on } => {
+                let r = self.app.reminders_dm(&member(c, m), on).await;
+                self.after_call(r, "reminders dm").await
+            }
+            Action::Move {
+                c,
+                g,
+                pick,
+                days,
+                time,
+            } => {
+                let Some(session) = self.pick_session(c, g, pick).await else {
+                    return Ok(());
+                };
+                let when = self.local_at(days.max(0) + i64::from(pick), time);
+                let r = self
+                    .app
+                    .meeting_move(&coordinator(c), SessionId(session), when)
+                    .await;
+                self.after_call(r, "meeting move").await
+            }
+            Action::Cancel { c, g, pick } => {
+                let Some(session) = self.pick_session(c, g, pick).await else {
+                    return Ok(());
+                };
+                let r = self
+                    .app
+                    .meeting_cancel(
+                        &coordinator(c),
+                        SessionId(session),
+                        Some("the room is closed".into()),
+                    )
+                    .await;
+                self.after_call(r, "meeting cancel").await
+            }
+            Action::EndSeries {
+                c,
+                g,
+                pick,
+                after_days,
+            } => {
+                let series = self.series_of(c, g).await;
+                if series.is_empty() {
+                    return Ok(());
+                }
+                let id = series[pick as usize % series.len()];
+                let after = self.local_today() + Duration::days(after_days);
+                let r = self
+                    .app
+                    .meeting_end(&coordinator(c), SeriesId(id), Some(after))
+                    .await;
+                self.after_call(r, "meeting end").await
+            }
+            Action::Archive { c, g } => {
+                let r = self.app.group_archive(&coordinator(c), &group_name(g)).await;
+                self.after_call(r, "group archive").await
+            }
+            Action::Offsets { c, g, offsets } => {
+                let Ok(offsets) = input::offsets(offsets) else {
+                    return Ok(());
+                };
+                let r = self
+                    .app
+                    .reminders_set(&coordinator(c), &group_name(g), &offsets)
+                    .await;
+                self.after_call(r, "reminders set").await
+            }
+            Action::Capacity { c, g, capacity } => {
+                let change = match capacity {
+                    Some(n) => input::CapacityChange::Places(n as u32),
+                    None => input::CapacityChange::NoLimit,
+                };
+                self.edit(c, g, |e| e.capacity = Some(change)).await
+            }
+            Action::Zone { c, g, zone } => {
+                let zone = input::zone(zone).ok();
+                self.edit(c, g, |e| e.timezone = zone).await
+            }
+            Action::Privacy { c, g, privacy } => {
+                let privacy = input::privacy(privacy).ok();
+                self.edit(c, g, |e| e.privacy = privacy).await
+            }
+            Action::Fill { c, g } => {
+                let r = self.app.rota_fill(&coordinator(c), &group_name(g), None).await;
+                self.after_call(r, "rota fill").await
+            }
+            Action::Swap { c, g, pick } => {
+                self.own_shift(c, g, pick, |app, actor, session| {
+                    Box::pin(async move { app.rota_swap(&actor, session).await })
+                })
+                .await
+            }
+            Action::Decline { c, g, pick } => {
+                self.own_shift(c, g, pick, |app, actor, session| {
+                    Box::pin(async move { app.rota_click(&actor, session, RotaButton::Decline).await })
+                })
+                .await
+            }
+            Action::Confirm { c, g, pick } => {
+                self.own_shift(c, g, pick, |app, actor, session| {
+                    Box::pin(async move { app.rota_click(&actor, session, RotaButton::Confirm).await })
+                })
+                .await
+            }
+            Action::Take { c, g, f, pick } => {
+                let open: Vec<i64> = sqlx::query_scalar(
+                    "SELECT o.session_id FROM rota_offer o JOIN session s ON s.id = o.session_id \
+                     JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
+                     WHERE g.community_id = ? AND g.name = ? AND o.state = 'open' AND s.starts_at > ? \
+                     ORDER BY o.id",
+                )
+                .bind(community(c))
+                .bind(group_name(g))
+                .bind(self.clock.now().timestamp())
+                .fetch_all(&mut self.db)
+                .await
+                .unwrap_or_default();
+                if open.is_empty() {
+                    return Ok(());
+                }
+                let session = open[pick as usize % open.len()];
+                let r = self
+                    .app
+                    .rota_click(&facilitator(c, f), SessionId(session), RotaButton::Take)
+                    .await;
+                self.after_call(r, "rota take").await
+            }
+            Action::Away {
+                c,
+                f,
+                in_days,
+                days,
+                g,
+            } => {
+                let from = self.local_today() + Duration::days(in_days);
+                let to = from + Duration::days(days);
+                let group = g.map(group_name);
+                let r = self
+                    .app
+                    .rota_away(&facilitator(c, f), from, to, group.as_deref())
+                    .await;
+                self.after_call(r, "rota away").await
+            }
+            Action::Back { c, f } => {
+                let r = self.app.rota_back(&facilitator(c, f)).await;
+                self.after_call(r, "rota back").await
+            }
+            Action::PromptAdd { c, g, n } => {
+                let r = self
+                    .app
+                    .prompts_add(&coordinator(c), &group_name(g), &prompt_text(c, g, n), None)
+                    .await;
+                self.after_call(r, "prompts add").await
+            }
+            Action::PromptSubmit { c, g, m, n } => {
+                let r = self
+                    .app
+                    .prompts_submit(&member(c, m), &group_name(g), &prompt_text(c, g, n), None)
+                    .await;
+                self.after_call(r, "prompts submit").await
+            }
+            Action::PromptReview { c, g, pick, approve } => {
+                let pending = self.prompts_of(c, g, "pending").await;
+                if pending.is_empty() {
+                    return Ok(());
+                }
+                let id = pending[pick as usize % pending.len()];
+                let review = if approve { Review::Approve } else { Review::Reject };
+                let r = self
+                    .app
+                    .prompts_review_click(&coordinator(c), input::PromptId(id), review)
+                    .await;
+                self.after_call(r, "prompts review").await
+            }
+            Action::PromptRetire { c, g, pick } => {
+                let approved = self.prompts_of(c, g, "approved").await;
+                if approved.is_empty() {
+                    return Ok(());
+                }
+                let id = approved[pick as usize % approved.len()];
+                let r = self
+                    .app
+                    .prompts_retire(&coordinator(c), input::PromptId(id))
+                    .await;
+                self.after_call(r, "prompts retire").await
+            }
+            Action::PromptSchedule { c, g, cron, thread } => {
+                let timing = match cron {
+                    Some(line) => input::cron(line),
+                    None => input::at("session-start"),
+                };
+                let Ok(timing) = timing else { return Ok(()) };
+                let schedule = PromptSchedule {
+                    group: group_name(g),
+                    timing,
+                    thread,
+                };
+                let r = self.app.prompts_schedule(&coordinator(c), schedule).await;
+                self.after_call(r, "prompts schedule").await
+            }
+            Action::DropinHours { c, g, days, from, to } => {
+                let (Ok(days), Some(from), Some(to)) = (
+                    input::weekdays(days),
+                    NaiveTime::from_hms_opt(from.0, from.1, 0),
+                    NaiveTime::from_hms_opt(to.0, to.1, 0),
+                ) else {
+                    return Ok(());
+                };
+                let hours = DropinHours {
+                    group: group_name(g),
+                    days,
+                    from,
+                    to,
+                };
+                let r = self.app.dropin_hours(&coordinator(c), hours).await;
+                self.after_call(r, "dropin hours").await
+            }
+            Action::DropinClosed { c, g, in_days } => {
+                let date = self.local_today() + Duration::days(in_days);
+                let r = self
+                    .app
+                    .dropin_closed(
+                        &coordinator(c),
+                        &group_name(g),
+                        date,
+                        Some("the building is shut".into()),
+                    )
+                    .await;
+                self.after_call(r, "dropin closed").await
+            }
+            Action::DropinHere { c, g, f } => {
+                let r = self.app.dropin_here(&facilitator(c, f), &group_name(g)).await;
+                self.after_call(r, "dropin here").await
+            }
+            Action::DropinLeave { c, g, f } => {
+                let r = self.app.dropin_leave(&facilitator(c, f), &group_name(g)).await;
+                self.after_call(r, "dropin leave").await
+            }
+            Action::ChannelGone { c, g, gone } => {
+                self.discord.set_channel_gone(&group_channel(c, g), gone);
+                Ok(())
+            }
+            Action::DmsClosed { c, m, closed } => {
+                self.discord.set_dms_closed(&member_id(c, m), closed);
+                Ok(())
+            }
+            Action::CrashAtCommit { after, down_secs } => {
+                let at = self.commits.count.load(Ordering::SeqCst) + u64::from(after);
+                self.commits.veto_at.store(at, Ordering::SeqCst);
+                self.pending_downtime = down_secs;
+                Ok(())
+            }
+            Action::CrashAfterPost { after, down_secs } => {
+                self.discord.arm_crash(after);
+                self.pending_downtime = down_secs;
+                Ok(())
+            }
+        }
+    }
+
+    async fn edit(&mut self, c: u32, g: u32, change: impl FnOnce(&mut GroupEdit)) -> Result<(), Failure> {
+        let mut edit = GroupEdit {
+            group: group_name(g),
+            ..GroupEdit::default()
+        };
+        change(&mut edit);
+        let r = self.app.group_edit(&coordinator(c), edit).await;
+        self.after_call(r, "group edit").await
+    }
+
+    /// A facilitator acts on one of their own upcoming shifts.
+    async fn own_shift(
+        &mut self,
+        c: u32,
+        g: u32,
+        pick: u32,
+        act: impl FnOnce(App, Actor, SessionId) -> futures_box::BoxFuture<hearth::app::AppResult>,
+    ) -> Result<(), Failure> {
+        let shifts = self.shifts_of(c, g, "'assigned', 'confirmed'").await;
+        if shifts.is_empty() {
+            return Ok(());
+        }
+        let (session, user) = shifts[pick as usize % shifts.len()].clone();
+        let Some(f) = (0..FACILITATORS).find(|f| facilitator(c, *f).user_id == user) else {
+            return Ok(());
+        };
+        let r = act(self.app.clone(), facilitator(c, f), SessionId(session)).await;
+        self.after_call(r, "a facilitator's shift").await
+    }
+}
+
+mod futures_box {
+    pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+}
+
+#[allow(unused)]
+fn members_of(c: u32) -> impl Iterator<Item = String> {
+    (0..MEMBERS).map(move |m| member_name(c, m))
+}
