@@ -1,4 +1,5 @@
-//! The command line: `hearth console | migrate | check-config`, and what each runs.
+//! The command line: `hearth console | serve | migrate | check-config | calendar export`,
+//! and what each runs.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::AppError;
 use crate::clock::{Clock, ManualClock, SystemClock};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, LogFormat, Settings};
 use crate::console::{self, Console};
 use crate::startup::{Application, PartEnded, StartupError};
 use crate::store::{self, DbOptions, StoreError};
@@ -58,6 +59,31 @@ pub enum Command {
     },
     /// Load and check the settings, print them with secrets hidden, and exit.
     CheckConfig,
+    /// Calendar feeds without the web server.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Write a community's (or one group's) calendar feed, the same file
+    /// /calendar/TOKEN.ics serves, to standard output or a file.
+    Export {
+        /// The SQLite file. Default: database.path from the settings.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// The community: a Discord server's id, or "console" for the console's.
+        #[arg(long, default_value = "console")]
+        community: String,
+        /// Only this group's sessions (its name, as in group:).
+        #[arg(long)]
+        group: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Why hearth could not start or finish; printed as one sentence.
@@ -86,6 +112,11 @@ pub enum RunError {
     DiscordSetting { key: &'static str, reason: String },
     #[error("{0}")]
     Serve(#[from] crate::discord::ServeError),
+    #[error("the web side could not listen on {address} (web.bind): {error}. Is another program using it? Set web.bind to another address, or empty to turn the web side off.")]
+    WebBind {
+        address: std::net::SocketAddr,
+        error: std::io::Error,
+    },
     #[error("reading or writing the terminal failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -96,7 +127,11 @@ impl Cli {
         let settings = Settings::load(self.config.as_deref())?;
         // The console keeps its transcript on stdout clean: only warnings by default.
         let console = matches!(self.command, Command::Console { .. });
-        init_logging(if console { "warn" } else { &settings.log.level });
+        let quiet = console || matches!(self.command, Command::Calendar { .. });
+        init_logging(
+            if quiet { "warn" } else { &settings.log.level },
+            settings.log.format,
+        );
         match self.command {
             Command::Console { db, clock, strict } => run_console(&settings, db, clock, strict).await,
             Command::Serve { db } => run_serve(&settings, db).await,
@@ -105,6 +140,32 @@ impl Cli {
                 let pool = store::open(&path, &db_options(&settings)).await?;
                 store::migrate(&pool).await?;
                 println!("Database {} is up to date.", path.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Calendar {
+                command:
+                    CalendarCommand::Export {
+                        db,
+                        community,
+                        group,
+                        out,
+                    },
+            } => {
+                let path = db.unwrap_or_else(|| settings.database.path.clone());
+                let application = Application::build(&settings, &path, Arc::new(SystemClock)).await?;
+                let exported = application
+                    .app()
+                    .calendar_export(&community, group.as_deref())
+                    .await;
+                application.close().await;
+                let ics = exported?;
+                match out {
+                    Some(out) => std::fs::write(&out, ics.body)?,
+                    None => {
+                        use std::io::Write;
+                        std::io::stdout().write_all(ics.body.as_bytes())?;
+                    }
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Command::CheckConfig => {
@@ -117,17 +178,20 @@ impl Cli {
 
 /// Logs go to stderr. `RUST_LOG` overrides the configured filter. Colours only on a
 /// terminal: a log file or the journal would otherwise fill with escape codes.
-fn init_logging(level: &str) {
+/// `log.format = "json"` writes one JSON object a line instead, for log shippers.
+fn init_logging(level: &str, format: LogFormat) {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second initialisation (tests running several commands) keeps the first.
-    let _already_set = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests running several commands) keeps the first.
+    let _already_set = match format {
+        LogFormat::Plain => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => builder.json().with_current_span(false).try_init(),
+    };
 }
 
 fn db_options(settings: &Settings) -> DbOptions {
@@ -232,6 +296,15 @@ async fn run_serve(settings: &Settings, db: Option<PathBuf>) -> Result<ExitCode,
             reason: e.to_string(),
         })?;
     let client = crate::discord::client(&options, application.app().clone()).await?;
+    let application = match settings.web.bind_addr()? {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|error| RunError::WebBind { address, error })?;
+            application.with_web(listener)
+        }
+        None => application,
+    };
     application
         .run_until_stopped(
             Arc::new(chat),

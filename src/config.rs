@@ -21,6 +21,55 @@ pub struct Settings {
     pub discord: DiscordSettings,
     pub engine: EngineSettings,
     pub log: LogSettings,
+    pub web: WebSettings,
+}
+
+/// The web side: `/health`, `/metrics`, calendar feeds.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSettings {
+    /// `host:port` to listen on; empty for no web side.
+    pub bind: String,
+    /// The address members reach it by, for the links hearth gives out; empty for
+    /// `http://` + `bind`.
+    pub public_url: String,
+}
+
+impl WebSettings {
+    /// The address to listen on, or `None` when the web side is off.
+    pub fn bind_addr(&self) -> Result<Option<std::net::SocketAddr>, ConfigError> {
+        let bind = self.bind.trim();
+        if bind.is_empty() {
+            return Ok(None);
+        }
+        bind.parse().map(Some).map_err(|_| ConfigError::Invalid {
+            key: "web.bind",
+            reason: format!(
+                "{bind:?} is not an address and port like 127.0.0.1:8080 (empty turns the web side off)"
+            ),
+        })
+    }
+
+    /// Where links point: `public_url`, else `http://` + `bind`.
+    pub fn base_url(&self) -> String {
+        let public = self.public_url.trim().trim_end_matches('/');
+        if !public.is_empty() {
+            return public.to_string();
+        }
+        match self.bind.trim() {
+            "" => "http://127.0.0.1:8080".to_string(),
+            bind => format!("http://{bind}"),
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Plain,
+    /// One JSON object a line, for log shippers.
+    Json,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,6 +102,7 @@ pub struct DiscordSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct LogSettings {
     pub level: String,
+    pub format: LogFormat,
 }
 
 /// A string that must never be printed: its `Debug` and `Display` are redacted.
@@ -157,6 +207,14 @@ impl Settings {
                 reason: format!("{} is outside 1 to 64", self.engine.max_in_flight),
             });
         }
+        self.web.bind_addr()?;
+        let public = self.web.public_url.trim();
+        if !(public.is_empty() || public.starts_with("http://") || public.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                key: "web.public_url",
+                reason: "must be an http:// or https:// URL, or empty".into(),
+            });
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid {
                 key: "database.max_connections",
@@ -185,6 +243,28 @@ mod tests {
         assert_eq!(settings.schedule.horizon_weeks, 12);
         assert!(settings.discord.token.is_empty());
         assert_eq!(settings.engine.max_in_flight, 16);
+        assert_eq!(
+            settings.web.bind_addr().unwrap(),
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(settings.log.format, LogFormat::Plain);
+    }
+
+    #[test]
+    fn an_empty_bind_turns_the_web_side_off_and_json_logs_can_be_chosen() {
+        let settings = Settings::load_from(
+            None,
+            env(&[("HEARTH__WEB__BIND", ""), ("HEARTH__LOG__FORMAT", "json")]),
+        )
+        .unwrap();
+        assert_eq!(settings.web.bind_addr().unwrap(), None);
+        assert_eq!(settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn a_bind_that_is_not_an_address_names_the_key() {
+        let error = Settings::load_from(None, env(&[("HEARTH__WEB__BIND", "localhost")])).unwrap_err();
+        assert!(error.to_string().contains("web.bind"), "{error}");
     }
 
     #[test]

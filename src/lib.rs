@@ -1,6 +1,6 @@
 //! hearth: a chat bot for peer-support communities.
 //!
-//! Adapters (`console`, `discord`) call the use-cases in `app`, which apply the pure
+//! Adapters (`console`, `discord`, `web`) call the use-cases in `app`, which apply the pure
 //! rules of `domain` and keep their state through `store`. See DESIGN.md.
 
 pub mod app;
@@ -15,3 +15,4 @@ pub mod engine;
 pub mod report;
 pub mod startup;
 pub mod store;
+pub mod web;

@@ -3,9 +3,9 @@
 //! [`Application::build`] opens and migrates the database, builds the app and rolls
 //! the session horizon; [`Application::engine`] and [`Application::console_engine`]
 //! are the one place a dispatcher is built. `hearth serve`, the console and the tests
-//! all start here. [`Application::run_until_stopped`] runs the bot, the dispatcher
-//! and the horizon roller side by side: a stop signal stops all three in order, and
-//! if any one of them ends on its own (an error, a panic, or a return nobody asked
+//! all start here. [`Application::run_until_stopped`] runs the bot, the dispatcher,
+//! the horizon roller and (when bound) the web server side by side: a stop signal
+//! stops them all, and if any one of them ends on its own (an error, a panic, or a return nobody asked
 //! for) the others are stopped and the cause is returned, so the process exits
 //! non-zero and its service manager starts it again. A bot that answers commands but
 //! never posts again is not a state hearth can be left in.
@@ -18,6 +18,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::app::health::Part;
 use crate::app::{App, AppError, AppSettings};
 use crate::chat::ChatPort;
 use crate::clock::Clock;
@@ -39,7 +40,7 @@ pub enum StartupError {
 #[derive(Debug, thiserror::Error)]
 #[error("the {part} stopped: {cause}")]
 pub struct PartEnded {
-    /// `Discord bot`, `dispatcher` or `horizon roller`.
+    /// `Discord bot`, `dispatcher`, `horizon roller` or `web server`.
     pub part: &'static str,
     /// What it said, with its causes.
     pub cause: String,
@@ -50,6 +51,8 @@ pub struct Application {
     app: App,
     pool: Db,
     max_in_flight: usize,
+    /// Where the web side listens, once [`Application::with_web`] bound it.
+    web: Option<tokio::net::TcpListener>,
 }
 
 /// How often the horizon rolls forward while hearth runs.
@@ -83,7 +86,15 @@ impl Application {
             app,
             pool,
             max_in_flight,
+            web: None,
         })
+    }
+
+    /// Serves the web side (`/health`, `/metrics`, calendar feeds) on `listener`
+    /// alongside the other parts of [`Application::run_until_stopped`].
+    pub fn with_web(mut self, listener: tokio::net::TcpListener) -> Self {
+        self.web = Some(listener);
+        self
     }
 
     pub fn app(&self) -> &App {
@@ -115,7 +126,7 @@ impl Application {
     /// one of them ends on its own. `Ok` after a requested stop; the part that ended
     /// and why otherwise.
     pub async fn run_until_stopped<B, F, E>(
-        self,
+        mut self,
         chat: Arc<dyn ChatPort>,
         bot: B,
         shutdown: impl Future<Output = ()>,
@@ -129,10 +140,21 @@ impl Application {
         let mut parts: JoinSet<(&'static str, Result<(), String>)> = JoinSet::new();
         let engine = self.engine(chat);
         let stopping = Stopping(stop.subscribe());
+        let health = self.app.health_flags().clone();
         parts.spawn(async move {
+            // Up for as long as this task lives, however it ends.
+            let _running = health.running(Part::Dispatcher);
             let ended = engine.run(stopping.wait()).await;
             ("dispatcher", ended.map_err(|e| cause_chain(&e)))
         });
+        if let Some(listener) = self.web.take() {
+            let app = self.app.clone();
+            let stopping = Stopping(stop.subscribe());
+            parts.spawn(async move {
+                let ended = crate::web::serve(listener, app, stopping.wait()).await;
+                ("web server", ended.map_err(|e| cause_chain(&e)))
+            });
+        }
         let app = self.app.clone();
         let stopping = Stopping(stop.subscribe());
         parts.spawn(async move {
@@ -140,7 +162,12 @@ impl Application {
             ("horizon roller", Ok(()))
         });
         let running_bot = bot(Stopping(stop.subscribe()));
-        parts.spawn(async move { ("Discord bot", running_bot.await.map_err(|e| cause_chain(&e))) });
+        let health = self.app.health_flags().clone();
+        parts.spawn(async move {
+            let ended = running_bot.await;
+            health.set(Part::Gateway, false);
+            ("Discord bot", ended.map_err(|e| cause_chain(&e)))
+        });
 
         tokio::pin!(shutdown);
         let first = tokio::select! {
@@ -163,7 +190,9 @@ impl Application {
             Some(ended) => {
                 tracing::error!(part = ended.part, cause = %ended.cause, "a part of hearth stopped; stopping the rest")
             }
-            None => tracing::info!("stopping: the bot, the dispatcher and the horizon roller"),
+            None => {
+                tracing::info!("stopping: the bot, the dispatcher, the horizon roller and the web server")
+            }
         }
         let finish = async {
             while let Some(joined) = parts.join_next().await {
@@ -201,6 +230,7 @@ pub fn app_settings(settings: &Settings) -> AppSettings {
         horizon_weeks: settings.schedule.horizon_weeks,
         default_duration_minutes: settings.schedule.default_duration_minutes,
         rsvp_close_minutes: settings.schedule.rsvp_close_minutes,
+        public_url: settings.web.base_url(),
     }
 }
 

@@ -250,6 +250,7 @@ pub const COMMANDS: &[Command] = &[
             opt("swap_approval", "Whether a take waits for a coordinator", Kind::Choice(SWAP_APPROVALS)),
             opt("rota_channel", "Where open shifts are posted (none: DMs to the pool)", Kind::Channel),
             opt("answers", "A drop-in's cards offer \"I might come\" (default no: no answers)", Kind::YesNo),
+            opt("listed", "Shown on the community's public page of groups (default no)", Kind::YesNo),
             opt("checkout", "Ended cards ask how members are leaving (default yes)", Kind::YesNo),
             opt("debrief", "Facilitators get a How did it go? DM after each session (default yes)", Kind::YesNo);
             "Places per session, or none for no limit",
@@ -618,6 +619,24 @@ pub const COMMANDS: &[Command] = &[
         summary: "End your duty at a drop-in now",
         on_discord: true,
         options: &[req("group", "The drop-in group", GROUP)],
+    },
+    Command {
+        path: "calendar link",
+        summary: "A calendar link to subscribe to: every group's sessions, or one group's",
+        on_discord: true,
+        options: &[opt("group", "Only this group's sessions", GROUP)],
+    },
+    Command {
+        path: "calendar reset",
+        summary: "Give a calendar a new link; the old one stops working (coordinators)",
+        on_discord: true,
+        options: &[opt("group", "Only this group's calendar", GROUP)],
+    },
+    Command {
+        path: "calendar page",
+        summary: "The public page of listed groups: its link for sharing (coordinators)",
+        on_discord: true,
+        options: &[opt("reset", "A new link; the old one stops working", Kind::YesNo)],
     },
     Command {
         path: "status",

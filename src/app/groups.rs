@@ -50,6 +50,8 @@ pub struct GroupEdit {
     pub rota: super::rota::RotaChanges,
     /// For a drop-in: whether its cards offer "I might come" (`answers:`).
     pub answers: Option<bool>,
+    /// Whether the group appears on the community's public page (`listed:`).
+    pub listed: Option<bool>,
     /// Whether ended cards ask "How are you leaving today?" (`checkout:`).
     pub checkout: Option<bool>,
     /// Whether facilitators get a debrief DM after each session (`debrief:`).
@@ -197,6 +199,10 @@ impl App {
             super::dropin::set_answers(&mut tx, &group, fields.kind, answers).await?;
             changed.push("answers");
         }
+        if let Some(listed) = input.listed {
+            crate::store::calendar::set_listed(&mut *tx, group.id, listed).await?;
+            changed.push("listed");
+        }
         if input.checkout.is_some() || input.debrief.is_some() {
             let mut settings = outcome_store::settings(&mut *tx, group.id).await?;
             if let Some(checkout) = input.checkout {
@@ -267,6 +273,14 @@ impl App {
         match input.answers {
             Some(true) => reply = reply.line("Its cards offer one answer: I might come."),
             Some(false) => reply = reply.line("Its cards offer no answers: members just drop in."),
+            None => {}
+        }
+        match input.listed {
+            Some(true) => {
+                reply =
+                    reply.line("It is listed on the public page of groups (/calendar page gives its link).")
+            }
+            Some(false) => reply = reply.line("It is no longer listed on the public page of groups."),
             None => {}
         }
         match input.checkout {

@@ -3,17 +3,20 @@
 //! adapter renders. Discord and the console call the same functions.
 
 pub mod audit_trail;
+pub mod calendar;
 pub mod catalogue;
 mod chart;
 pub mod dropin;
 mod error;
 pub mod groups;
+pub mod health;
 mod horizon;
 pub mod input;
 mod jobs;
 pub mod lookup;
 pub mod meetings;
 pub mod outcomes;
+pub mod page;
 pub mod privacy;
 pub mod prompts;
 pub mod reminders;
@@ -49,6 +52,9 @@ pub struct AppSettings {
     pub default_duration_minutes: u32,
     /// RSVPs close this many minutes before a session starts (0: at the start).
     pub rsvp_close_minutes: u32,
+    /// Where hearth's web side is reached from outside, without a trailing `/`
+    /// (`https://hearth.example.org`): calendar links start with it.
+    pub public_url: String,
 }
 
 impl Default for AppSettings {
@@ -57,6 +63,7 @@ impl Default for AppSettings {
             horizon_weeks: 12,
             default_duration_minutes: 90,
             rsvp_close_minutes: 0,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -79,6 +86,8 @@ pub struct App {
     settings: AppSettings,
     /// Woken after every change to the jobs, so the dispatcher re-plans its sleep.
     jobs_changed: Arc<Notify>,
+    /// What the dispatcher and the gateway say about themselves, for `/health`.
+    health: Arc<health::Health>,
 }
 
 impl App {
@@ -88,7 +97,13 @@ impl App {
             clock,
             settings,
             jobs_changed: Arc::new(Notify::new()),
+            health: Arc::default(),
         }
+    }
+
+    /// Where the running parts report whether they are up.
+    pub fn health_flags(&self) -> &Arc<health::Health> {
+        &self.health
     }
 
     /// The signal the dispatcher waits on besides its timer.

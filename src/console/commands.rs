@@ -170,6 +170,7 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                     rota_channel: o.text("rota_channel"),
                 },
                 answers: o.yes_no("answers")?,
+                listed: o.yes_no("listed")?,
                 checkout: o.yes_no("checkout")?,
                 debrief: o.yes_no("debrief")?,
             };
@@ -215,6 +216,12 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
         "reminders dm on" => app.reminders_dm(actor, true).await,
         "reminders dm off" => app.reminders_dm(actor, false).await,
         "status" => app.status(actor).await,
+        "calendar link" => app.calendar_link(actor, o.text("group").as_deref()).await,
+        "calendar page" => {
+            app.calendar_page(actor, o.yes_no("reset")?.unwrap_or(false))
+                .await
+        }
+        "calendar reset" => app.calendar_reset(actor, o.text("group").as_deref()).await,
         "support" => app.support(actor).await,
         "rsvp" => {
             let state = input::answer(&o.required("state"))?;

@@ -109,6 +109,8 @@ impl DiscordChat {
                 detail: format!("no answer from Discord: {e}"),
             })?;
         let status = response.status();
+        metrics::counter!("hearth_discord_requests_total", "status" => status.as_u16().to_string())
+            .increment(1);
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|e| DeliveryError::Transient {
             retry_after: None,
@@ -131,6 +133,7 @@ impl DiscordChat {
             let global = json.get("global").and_then(serde_json::Value::as_bool) == Some(true)
                 || headers.get("x-ratelimit-global").is_some();
             tracing::warn!(?wait, global, "Discord asked hearth to slow down");
+            metrics::counter!("hearth_discord_rate_limited_total").increment(1);
             return Err(DeliveryError::RateLimited {
                 retry_after: wait,
                 global,

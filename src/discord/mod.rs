@@ -13,6 +13,7 @@ use std::future::Future;
 
 use poise::serenity_prelude as serenity;
 
+use crate::app::health::Part;
 use crate::app::{Actor, App, AppResult};
 use crate::domain::role::Role;
 
@@ -65,6 +66,7 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::privacy::audit(),
         commands::privacy::report(),
         commands::dropin::dropin(),
+        commands::calendar::calendar(),
     ];
     catalogue::describe(&mut commands);
     commands
@@ -105,6 +107,7 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
                     None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
                 }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                app.health_flags().set(Part::Gateway, true);
                 Ok(Data { app })
             })
         })
@@ -191,10 +194,21 @@ async fn on_event(
     event: &serenity::FullEvent,
 ) -> Result<(), Error> {
     let app = &framework.user_data.app;
+    let health = app.health_flags();
+    match event {
+        serenity::FullEvent::Ready { .. } | serenity::FullEvent::Resume { .. } => {
+            health.set(Part::Gateway, true);
+        }
+        serenity::FullEvent::ShardStageUpdate { event } => {
+            health.set(Part::Gateway, event.new == serenity::ConnectionStage::Connected);
+        }
+        _ => {}
+    }
     let (result, respond_to) = match event {
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(click),
         } => {
+            metrics::counter!("hearth_clicks_total").increment(1);
             let outcome = crate::app::outcomes::OutcomeButton::parse_id(&click.data.custom_id);
             if let Some((crate::app::outcomes::OutcomeButton::Flag, session)) = &outcome {
                 let modal = note_form(session);

@@ -20,6 +20,7 @@
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
 pub mod alert;
+pub mod calendar;
 pub mod dropin;
 pub mod group;
 pub mod job;

@@ -669,6 +669,9 @@ async fn record(
     match result {
         Ok(message) => {
             jobs::mark_sent(&mut *tx, job.id, &message.channel, &message.message, now).await?;
+            // How long after it was due a post went out: the promise members feel.
+            let late = (now - job.due_at).num_milliseconds().max(0) as f64 / 1000.0;
+            metrics::histogram!("hearth_delivery_lateness_seconds", "kind" => job.kind.as_str()).record(late);
             if let (JobKind::Card, Some(session_id)) = (job.kind, job.session_id) {
                 sessions::set_card(&mut *tx, session_id, &message.channel, &message.message).await?;
                 // Answers given while the card was on its way found no card to

@@ -7,11 +7,13 @@
 //! to PostgreSQL stay a storage change.
 
 pub mod audit;
+pub mod calendar;
 pub mod communities;
 pub mod dropin;
 pub mod groups;
 pub mod jobs;
 pub mod members;
+pub mod metrics;
 pub mod outcomes;
 pub mod privacy;
 pub mod prompts;

@@ -190,6 +190,13 @@ pub const TABLES: &[Table] = &[
         Pseudonymise,
         "drop-in closed days set",
     ),
+    table(
+        "calendar_feed",
+        &[("created_by", Id)],
+        Community,
+        Pseudonymise,
+        "calendar and public page links made",
+    ),
     // Tables that hold nothing about a member (group names, settings, counts).
     table("community", &[], Community, Delete, "community settings"),
     table("meeting_group", &[], Community, Delete, "groups"),

@@ -267,7 +267,7 @@ pub async fn retime(
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE session SET starts_at = ?, ends_at = ? WHERE id = ?")
+    sqlx::query("UPDATE session SET starts_at = ?, ends_at = ?, sequence = sequence + 1 WHERE id = ?")
         .bind(to_unix(starts_at))
         .bind(to_unix(ends_at))
         .bind(id)
@@ -287,11 +287,14 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), StoreErr
 /// Cancels one session, keeping the reason to show on its card and in lists.
 pub async fn cancel(db: impl SqliteExecutor<'_>, id: i64, reason: Option<&str>) -> Result<(), StoreError> {
     // A cancelled session needs no jobs but its notice, queued as it is cancelled.
-    sqlx::query("UPDATE session SET status = 'cancelled', note = ?, plan_jobs_at = NULL WHERE id = ?")
-        .bind(reason)
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE session SET status = 'cancelled', note = ?, plan_jobs_at = NULL, sequence = sequence + 1
+         WHERE id = ?",
+    )
+    .bind(reason)
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -306,7 +309,9 @@ pub const ARCHIVED_NOTE: &str = "The group has been archived.";
 /// Its answers are kept.
 pub async fn end(db: impl SqliteExecutor<'_>, id: i64, note: &str) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE session SET status = 'cancelled', note = ?, ended = 1, plan_jobs_at = NULL WHERE id = ?",
+        "UPDATE session SET status = 'cancelled', note = ?, ended = 1, plan_jobs_at = NULL,
+             sequence = sequence + 1
+         WHERE id = ?",
     )
     .bind(note)
     .bind(id)
@@ -342,7 +347,7 @@ pub async fn restore(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE session SET status = 'scheduled', note = NULL, ended = 0, starts_at = ?, ends_at = ?,
-             plan_jobs_at = ?
+             plan_jobs_at = ?, sequence = sequence + 1
          WHERE id = ? AND ended = 1",
     )
     .bind(to_unix(starts_at))
@@ -362,13 +367,16 @@ pub async fn move_to(
     ends_at: DateTime<Utc>,
     note: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE session SET status = 'moved', starts_at = ?, ends_at = ?, note = ? WHERE id = ?")
-        .bind(to_unix(starts_at))
-        .bind(to_unix(ends_at))
-        .bind(note)
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE session SET status = 'moved', starts_at = ?, ends_at = ?, note = ?, sequence = sequence + 1
+         WHERE id = ?",
+    )
+    .bind(to_unix(starts_at))
+    .bind(to_unix(ends_at))
+    .bind(note)
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -381,7 +389,9 @@ pub async fn move_back(
     ends_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE session SET status = 'scheduled', starts_at = ?, ends_at = ?, note = NULL WHERE id = ?",
+        "UPDATE session SET status = 'scheduled', starts_at = ?, ends_at = ?, note = NULL,
+             sequence = sequence + 1
+         WHERE id = ?",
     )
     .bind(to_unix(starts_at))
     .bind(to_unix(ends_at))

@@ -25,3 +25,5 @@ mod rsvp;
 mod series_end;
 mod signposting;
 mod startup;
+mod web;
+mod web_browser;

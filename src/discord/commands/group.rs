@@ -102,6 +102,7 @@ pub async fn edit(
     swap_approval: Option<super::rota::ApprovalChoice>,
     #[channel_types("Text", "News")] rota_channel: Option<serenity::ChannelId>,
     answers: Option<bool>,
+    listed: Option<bool>,
     checkout: Option<bool>,
     debrief: Option<bool>,
     #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
@@ -132,6 +133,7 @@ pub async fn edit(
                 rota_channel: rota_channel.map(channel_ref),
             },
             answers,
+            listed,
             checkout,
             debrief,
         };

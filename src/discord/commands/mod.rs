@@ -1,5 +1,6 @@
 //! One file per command group; each command maps its options to an `app` call.
 
+pub mod calendar;
 pub mod dropin;
 pub mod group;
 pub mod meeting;

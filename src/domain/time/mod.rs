@@ -4,7 +4,8 @@
 //! - [`zones`]: reading and suggesting IANA zone names;
 //! - [`input`]: the dates, times and durations people type, and showing times back;
 //! - [`recurrence`]: meeting series as RFC 5545 rules, expanded in local wall time;
-//! - [`cron`]: check-in prompt schedules as 5-field crontab lines, in local wall time.
+//! - [`cron`]: check-in prompt schedules as 5-field crontab lines, in local wall time;
+//! - [`transitions`]: a zone's UTC-offset changes over a span, for calendar feeds' VTIMEZONE.
 //!
 //! Every instant hearth stores is UTC; every schedule is written in the local wall time
 //! of its group's IANA zone and resolved by the one policy. Nothing here reads the
@@ -14,6 +15,7 @@ pub mod cron;
 pub mod dst;
 pub mod input;
 pub mod recurrence;
+pub mod transitions;
 pub mod zones;
 
 pub use chrono_tz::Tz;
