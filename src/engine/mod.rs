@@ -324,7 +324,7 @@ impl Engine {
             return Ok(());
         }
         let candidates = jobs::due_lane_heads(&mut *conn, now, self.batch).await?;
-        let mut chosen: Vec<(Job, String, Rendered)> = Vec::new();
+        let mut chosen: Vec<(Job, String, String, Rendered)> = Vec::new();
         let mut set_aside: Vec<Delivered> = Vec::new();
         let mut unreadable = Vec::new();
         for candidate in candidates {
@@ -401,8 +401,23 @@ impl Engine {
                 self.outcome.skipped += 1;
                 continue;
             }
-            self.pacer.take(&candidate.lane, requests, tokio_now);
-            chosen.push((job, candidate.lane, rendered));
+            // Discord counts the request where it goes, which for a few kinds (a gap
+            // alert or swap approval in the alerts channel) is not the job's lane:
+            // the pacer keeps to the limits there too.
+            let destination = rendered.lane().unwrap_or_else(|| candidate.lane.clone());
+            if destination != candidate.lane {
+                let mut room = self.pacer.ready_at(&destination, requests, tokio_now);
+                if let Some(limited) = self.chat.limited_until(&destination) {
+                    room = room.max(limited);
+                }
+                if room > tokio_now {
+                    self.outcome.deferred += 1;
+                    self.next_room = Some(self.next_room.map_or(room, |at| at.min(room)));
+                    continue;
+                }
+            }
+            self.pacer.take(&destination, requests, tokio_now);
+            chosen.push((job, candidate.lane, destination, rendered));
         }
         if chosen.is_empty() && set_aside.is_empty() && unreadable.is_empty() {
             return Ok(());
@@ -424,8 +439,9 @@ impl Engine {
             self.outcome.failed += 1;
         }
         let mut claimed = Vec::new();
-        for (job, lane, rendered) in chosen {
-            if jobs::claim(&mut *tx, job.id, &lane, attempted_at_ms, now).await? {
+        for (job, lane, destination, rendered) in chosen {
+            // The attempt is recorded where Discord counts it, to seed a new pacer.
+            if jobs::claim(&mut *tx, job.id, &destination, attempted_at_ms, now).await? {
                 claimed.push((job, lane, rendered));
             }
         }
@@ -512,8 +528,11 @@ impl Engine {
         self.busy.remove(&delivered.lane);
         if let Err(DeliveryError::RateLimited { retry_after, global }) = &delivered.result {
             let until = Instant::now() + *retry_after;
-            self.pacer
-                .block((!global).then_some(delivered.lane.as_str()), until);
+            let lane = delivered
+                .rendered
+                .lane()
+                .unwrap_or_else(|| delivered.lane.clone());
+            self.pacer.block((!global).then_some(lane.as_str()), until);
         }
         self.finished.push(delivered);
     }

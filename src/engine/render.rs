@@ -42,6 +42,19 @@ pub enum Rendered {
     Skip(String),
 }
 
+impl Rendered {
+    /// Where Discord counts the request against its per-channel limit: the channel
+    /// posted or edited in, or the member's DM channel. `None` for a skip.
+    pub fn lane(&self) -> Option<String> {
+        match self {
+            Rendered::Post { channel, .. } | Rendered::Thread { channel, .. } => Some(channel.clone()),
+            Rendered::Edit { at, .. } => Some(at.channel.clone()),
+            Rendered::Dm { user, .. } => Some(crate::chat::dm_lane(user)),
+            Rendered::Skip(_) => None,
+        }
+    }
+}
+
 pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Rendered, StoreError> {
     match job.kind {
         JobKind::Prompt => return super::prompts::render_prompt(conn, job, now).await,

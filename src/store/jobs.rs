@@ -457,10 +457,13 @@ pub struct Unreadable {
 }
 
 /// The lane of a job, from its kind and its session's group: the unit the dispatcher
-/// keeps in order, sends one at a time, and paces.
+/// keeps in order, sends one at a time, and paces. Every kind that renders a direct
+/// message (the `dm-` kinds and the rota's notes to one facilitator) is in its
+/// member's DM lane, where Discord counts it.
 macro_rules! lane_of_job {
     () => {
-        "CASE WHEN j.kind LIKE 'dm-%' THEN 'dm:' || COALESCE(j.target, '')
+        "CASE WHEN j.kind LIKE 'dm-%' OR j.kind IN ('duty-notice', 'open-shift-dm', 'gap-alert-dm', 'rota-note')
+                   THEN 'dm:' || COALESCE(j.target, '')
               WHEN j.kind = 'debriefs' THEN 'job:' || j.id
               WHEN j.kind LIKE 'prompt%' OR j.kind IN ('alert', 'debrief-flag') THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind LIKE 'dropin-%' THEN COALESCE(j.target, 'job:' || j.id)

@@ -503,3 +503,69 @@ async fn a_post_whose_answer_was_lost_is_not_posted_again_once_discord_has_forgo
     assert_eq!(state, "failed");
     assert!(error.contains("could show it twice"), "{error}");
 }
+
+/// Found by the simulator (seed 2, a year): rota notes to a facilitator were paced
+/// in their group's channel, not in the facilitator's DMs where Discord counts
+/// them, so with other DMs to them at the same moment a sixth went within 5 s.
+#[tokio::test]
+async fn a_facilitators_dms_of_every_kind_keep_to_five_in_five_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = utc(2026, 3, 2, 9, 0);
+    let (app, clock) = spawn_app_on_tokio_time(dir.path(), start).await;
+    group_with_meeting(
+        &app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-04 19:00",
+        "once",
+    )
+    .await;
+    let session: i64 = sqlx::query_scalar("SELECT id FROM session")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    let community = coordinator().community_id;
+    let due = clock.now();
+    for i in 0..3 {
+        let note = hearth::domain::job::PlannedJob {
+            kind: hearth::domain::job::JobKind::RotaNote,
+            dedupe_key: format!("rota-note:{i}"),
+            target: Some("fac-1".into()),
+            payload: format!("Note {i}"),
+            due_at: due,
+            expires_at: None,
+        };
+        hearth::store::jobs::upsert(app.pool(), &community, Some(session), &note, due)
+            .await
+            .unwrap();
+        let approved = hearth::domain::job::PlannedJob {
+            kind: hearth::domain::job::JobKind::DmPromptApproved,
+            dedupe_key: format!("prompt-approved:{i}"),
+            target: Some("fac-1".into()),
+            payload: format!("Prompt {i}"),
+            due_at: due,
+            expires_at: None,
+        };
+        hearth::store::jobs::upsert(app.pool(), &community, None, &approved, due)
+            .await
+            .unwrap();
+    }
+    let (chat, mut deliveries) = RecordingChat::new(clock.clone());
+    let mut engine = Engine::new(app.pool().clone(), chat, clock.clone(), app.jobs_changed());
+    engine.run_until_idle().await.unwrap();
+
+    let mut dms = Vec::new();
+    while let Ok(delivery) = deliveries.try_recv() {
+        if delivery.to == "dm:fac-1" {
+            dms.push(delivery.at);
+        }
+    }
+    assert_eq!(dms.len(), 6, "all six DMs are delivered");
+    dms.sort();
+    let sixth_after_first = dms[5] - dms[0];
+    assert!(
+        sixth_after_first >= chrono::Duration::seconds(5),
+        "the sixth DM went {sixth_after_first} after the first"
+    );
+}
