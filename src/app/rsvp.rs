@@ -203,6 +203,17 @@ impl App {
                 CHECK_IN_EARLY.num_minutes()
             )));
         }
+        // Until it starts a full session's places are promises: checking in early
+        // without one would go past them, ahead of whoever is waiting.
+        if let (Some(places), true) = (session.capacity, now < session.starts_at) {
+            let mine = rsvps::get(&mut *tx, session_id, &actor.user_id).await?;
+            let has_place = mine.is_some_and(|answer| answer.state == RsvpState::Going);
+            if !has_place && rsvps::counts(&mut *tx, session_id).await?.going >= places {
+                return Err(AppError::invalid(format!(
+                    "Session #{session_id} is full, so checking in without a place opens when it starts."
+                )));
+            }
+        }
         rsvps::mark_attended(&mut *tx, session_id, &actor.user_id, &actor.name, now).await?;
         redraw_card(&mut tx, &actor.community_id, session_id, session.ends_at, now).await?;
         self.commit(tx).await?;

@@ -803,3 +803,30 @@ async fn checking_in_after_a_session_ended_says_it_ended_not_see_you_there() {
     assert!(late.contains("Session #1 has ended"), "{late}");
     assert!(!late.contains("See you there"), "{late}");
 }
+
+/// Found by the simulator (seed 2, a year): a member without a place who checked in
+/// in the quarter hour before a full session went in as going, past its places and
+/// ahead of the waitlist.
+#[tokio::test]
+async fn checking_in_early_without_a_place_does_not_take_one_in_a_full_session() {
+    let t = spawn_app(march_first()).await;
+    group(&t.app, Some(1), "headcount").await;
+    let (ana, ben, cat) = (
+        actor("Ana", Role::Member),
+        actor("Ben", Role::Member),
+        actor("Cat", Role::Member),
+    );
+    let session = hearth::app::input::SessionId(1);
+    t.app.rsvp(&ana, session, RsvpState::Going, false).await.unwrap();
+    t.app.rsvp(&ben, session, RsvpState::Going, false).await.unwrap();
+
+    // 18:20, ten minutes before the start: Ana has the place, Ben waits, Cat never answered.
+    t.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 18, 20, 0).unwrap());
+    let refused = t.app.click(&cat, session, Click::Here).await.unwrap_err();
+    t.app.click(&ana, session, Click::Here).await.unwrap();
+
+    assert!(refused.to_string().contains("is full"), "{refused}");
+    let counts = rsvps::counts(t.app.pool(), 1).await.unwrap();
+    assert_eq!((counts.going, counts.waitlisted, counts.attended), (1, 1, 1));
+    assert_eq!(rsvps::get(t.app.pool(), 1, &cat.user_id).await.unwrap(), None);
+}
