@@ -43,10 +43,13 @@ fn main() -> ExitCode {
     let (seeds, first, days, communities) = match read() {
         Ok(read) => read,
         Err(problem) => {
-            eprintln!("{problem}\nusage: simulate [--seeds N] [--first-seed S] [--days D] [--communities C] [--shrink RUNS]");
+            eprintln!("{problem}\nusage: simulate [--seeds N] [--first-seed S] [--days D] [--communities C] [--shrink RUNS] [--keep-going]");
             return ExitCode::from(2);
         }
     };
+    // `--keep-going`: note a failing seed (its seed and failure, no shrink) and go on.
+    let keep_going = args.iter().any(|a| a == "--keep-going");
+    let mut failed_seeds = Vec::new();
     let started = Instant::now();
     let mut total = sim::Report::default();
     for seed in first..first + seeds {
@@ -58,6 +61,8 @@ fn main() -> ExitCode {
         total.engine_steps += report.engine_steps;
         total.delivered += report.delivered;
         total.crashes += report.crashes;
+        total.forgets += report.forgets;
+        total.refused += report.refused;
         total.faults.server_errors += report.faults.server_errors;
         total.faults.rate_limited += report.faults.rate_limited;
         total.faults.timeouts += report.faults.timeouts;
@@ -67,6 +72,10 @@ fn main() -> ExitCode {
         total.faults.deduped += report.faults.deduped;
         if let Some(failure) = &report.failure {
             eprintln!("seed {seed} failed: {failure}");
+            if keep_going {
+                failed_seeds.push(seed);
+                continue;
+            }
             let steps = sim::workload::generate(seed, config.shape);
             let failing = &steps[..failure.at_step.min(steps.len())];
             let shortest = sim::shrink(&config, failing, failure.violation.name, shrink_budget);
@@ -80,9 +89,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         eprintln!(
-            "seed {seed}: {} steps, {} crashes, {:?} so far",
+            "seed {seed}: {} steps, {} delivered, {} faults, {} crashes, {} forgets, db {:016x}, {:?} so far",
             report.steps,
+            report.delivered,
+            report.faults.total(),
             report.crashes,
+            report.forgets,
+            report.db_digest,
             started.elapsed()
         );
     }
@@ -90,7 +103,8 @@ fn main() -> ExitCode {
     println!(
         "{seeds} seeds x {days} days ({communities} communities each): {} steps ({} workload, {} dispatcher), \
          {} messages delivered; faults injected: {} 5xx, {} 429, {} timeouts ({} after the post landed), \
-         {} deleted channel, {} closed DMs, {} repeats dropped by nonce; {} crashes; {:.1?}",
+         {} deleted channel, {} closed DMs, {} repeats dropped by nonce; {} crashes; {} members forgotten; \
+         {} requests refused as members would be; {:.1?}",
         total.steps,
         total.actions,
         total.engine_steps,
@@ -103,7 +117,13 @@ fn main() -> ExitCode {
         f.dms_closed,
         f.deduped,
         total.crashes,
+        total.forgets,
+        total.refused,
         started.elapsed()
     );
+    if !failed_seeds.is_empty() {
+        eprintln!("failed seeds: {failed_seeds:?}");
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }

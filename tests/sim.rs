@@ -74,20 +74,28 @@ fn the_same_seed_replays_bit_for_bit() {
     let first = sim::run_seed(&config);
     let second = sim::run_seed(&config);
     assert!(first.failure.is_none(), "{}", explain(&config, &first));
-    assert!(first.crashes > 0 && first.faults.total() > 0, "{first:?}");
+    // Crashes, faults and forgets (whose pseudonyms are drawn at random) all replay.
+    assert!(
+        first.crashes > 0 && first.faults.total() > 0 && first.forgets > 0,
+        "{first:?}"
+    );
     assert_eq!(
         (
             first.digest,
+            first.db_digest,
             first.steps,
             first.delivered,
             first.crashes,
+            first.forgets,
             first.faults
         ),
         (
             second.digest,
+            second.db_digest,
             second.steps,
             second.delivered,
             second.crashes,
+            second.forgets,
             second.faults
         )
     );

@@ -99,6 +99,10 @@ pub struct Report {
     pub crashes: u64,
     /// A digest of what Discord holds at the end and of the step log: equal for equal seeds.
     pub digest: u64,
+    /// A digest of every table's rows at the end (see [`World::database_digest`]).
+    pub db_digest: u64,
+    /// Members' data forgotten (`/privacy forget`, confirmed).
+    pub forgets: u64,
     pub failure: Option<Failure>,
 }
 
@@ -152,6 +156,7 @@ pub fn run(config: &Config, steps: &[Step]) -> Report {
         world.report.delivered = world.discord.delivered();
         world.report.faults = world.discord.faults();
         world.report.digest ^= world.discord.digest();
+        world.report.db_digest = world.database_digest().await;
         if world.report.failure.is_some() && std::env::var_os("SIM_KEEP").is_some() {
             eprintln!("the database is kept in {}", dir.keep().display());
         }
@@ -219,6 +224,9 @@ pub struct World {
     pending_downtime: i64,
     /// Print each step as it runs (`SIM_TRACE=1`).
     trace: bool,
+    /// Members who had their data forgotten and have not come back since: each
+    /// step, their export must hold nothing.
+    forgotten: std::collections::BTreeSet<(u32, u32)>,
 }
 
 async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: bool) -> SqlitePool {
@@ -326,6 +334,7 @@ impl World {
             step_index: 0,
             pending_downtime: 1,
             trace: std::env::var_os("SIM_TRACE").is_some(),
+            forgotten: std::collections::BTreeSet::new(),
         }
     }
 
@@ -338,9 +347,17 @@ impl World {
             if self.trace {
                 eprintln!("{step}");
             }
+            // The step log, as run: in the replay digest.
+            for b in step.to_string().bytes() {
+                self.report.digest = (self.report.digest ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+            for m in step.action.members_acting() {
+                self.forgotten.remove(&m);
+            }
             self.apply(&step.action).await?;
             self.report.actions += 1;
             self.after_step(true).await?;
+            self.forgotten_exports().await?;
         }
         let end = start + Duration::days(i64::from(self.config.shape.days));
         self.run_engine_until(end).await
@@ -358,7 +375,7 @@ impl World {
             );
         }
         let now = self.clock.now();
-        self.report.digest = rng::mix(self.report.digest ^ now.timestamp() as u64 ^ self.report.steps);
+        self.report.digest = rng::mix(self.report.digest ^ now.timestamp_millis() as u64 ^ self.report.steps);
         if std::env::var_os("SIM_NO_CHECK").is_some() {
             return Ok(());
         }
@@ -368,6 +385,120 @@ impl World {
             at_step: self.step_index,
             when: now,
         })
+    }
+
+    /// A digest of a canonical dump of every table: each row as SQLite quotes its
+    /// values, sorted. Left out: the migrations' own table (it records how long each
+    /// took), and the pseudonyms of forgotten members, which hearth draws at random
+    /// on purpose (each is numbered by its first appearance instead).
+    async fn database_digest(&mut self) -> u64 {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             AND name != '_sqlx_migrations' ORDER BY name",
+        )
+        .fetch_all(&mut self.db)
+        .await
+        .expect("the tables");
+        let mut dump = Vec::new();
+        for table in tables {
+            let columns: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+                    .bind(&table)
+                    .fetch_all(&mut self.db)
+                    .await
+                    .expect("a table's columns");
+            let row = columns
+                .iter()
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            let mut rows: Vec<String> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {row} FROM \"{table}\"")))
+                    .fetch_all(&mut self.db)
+                    .await
+                    .expect("a table's rows");
+            rows.sort();
+            dump.push(format!("== {table} ({} rows)", rows.len()));
+            dump.extend(rows);
+        }
+        let mut text = dump.join("\n");
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(at) = text.find("forgotten-").filter(|at| {
+            text[at + 10..]
+                .chars()
+                .take(8)
+                .filter(char::is_ascii_hexdigit)
+                .count()
+                == 8
+        }) {
+            let token = text[at..at + 18].to_string();
+            let n = seen.iter().position(|t| *t == token).unwrap_or_else(|| {
+                seen.push(token.clone());
+                seen.len() - 1
+            });
+            text = text.replace(&token, &format!("forgotten#{n}"));
+        }
+        if let Some(path) = std::env::var_os("SIM_DUMP") {
+            static RUN: AtomicU64 = AtomicU64::new(0);
+            let run = RUN.fetch_add(1, Ordering::SeqCst);
+            let path = format!("{}.db.{}.{run}", path.to_string_lossy(), self.config.seed);
+            std::fs::write(path, &text).ok();
+        }
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for b in text.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        h
+    }
+
+    /// `export-after-forget`: a forgotten member's export holds nothing of theirs
+    /// (until they answer, check in or submit again).
+    async fn forgotten_exports(&mut self) -> Result<(), Failure> {
+        let forgotten: Vec<(u32, u32)> = self.forgotten.iter().copied().collect();
+        for (c, m) in forgotten {
+            let exported = self.app.privacy_export(&member(c, m), None).await;
+            if self.commits.vetoed.load(Ordering::SeqCst) {
+                // The planned crash fired inside the export's transaction.
+                return self.after_call(exported, "privacy export").await;
+            }
+            let reply = match exported {
+                Ok(reply) => reply,
+                Err(error) => {
+                    return self
+                        .after_call(Err::<(), _>(error), "privacy export")
+                        .await
+                        .and(Err(self.fail(
+                            "export-after-forget",
+                            format!("{} could not export", member_id(c, m)),
+                        )));
+                }
+            };
+            let held = reply
+                .files
+                .first()
+                .and_then(|file| serde_json::from_slice::<serde_json::Value>(&file.bytes).ok())
+                .map(|document| held_rows(&document));
+            match held {
+                Some(held) if held.is_empty() => {}
+                Some(held) => {
+                    return Err(self.fail(
+                        "export-after-forget",
+                        format!(
+                            "{} was forgotten, yet their export holds {}",
+                            member_id(c, m),
+                            held.join("; ")
+                        ),
+                    ))
+                }
+                None => {
+                    return Err(self.fail(
+                        "export-after-forget",
+                        format!("{}'s export has no readable file", member_id(c, m)),
+                    ))
+                }
+            }
+        }
+        Ok(())
     }
 
     fn fail(&self, name: &'static str, detail: String) -> Failure {
@@ -1012,6 +1143,21 @@ impl World {
                 self.discord.set_dms_closed(&member_id(c, m), closed);
                 Ok(())
             }
+            Action::Forget { c, m, by_coordinator } => {
+                let actor = if by_coordinator {
+                    coordinator(c)
+                } else {
+                    member(c, m)
+                };
+                let r = self.app.privacy_forget_confirmed(&actor, &member_id(c, m)).await;
+                let done = r.is_ok();
+                self.after_call(r, "privacy forget").await?;
+                if done {
+                    self.report.forgets += 1;
+                    self.forgotten.insert((c, m));
+                }
+                Ok(())
+            }
             Action::CrashAtCommit { after, down_secs } => {
                 let at = self.commits.count.load(Ordering::SeqCst) + u64::from(after);
                 self.commits.veto_at.store(at, Ordering::SeqCst);
@@ -1055,6 +1201,20 @@ impl World {
         let r = act(self.app.clone(), facilitator(c, f), SessionId(session)).await;
         self.after_call(r, "a facilitator's shift").await
     }
+}
+
+/// The tables of an export that hold rows, as `table: n`.
+fn held_rows(document: &serde_json::Value) -> Vec<String> {
+    let Some(tables) = document.get("tables").and_then(|t| t.as_object()) else {
+        return vec!["no tables at all".into()];
+    };
+    tables
+        .iter()
+        .filter_map(|(name, table)| {
+            let rows = table.get("rows").and_then(|r| r.as_array()).map_or(0, Vec::len);
+            (rows > 0).then(|| format!("{name}: {rows}"))
+        })
+        .collect()
 }
 
 mod futures_box {

@@ -259,6 +259,12 @@ pub enum Action {
         m: u32,
         closed: bool,
     },
+    /// `/privacy forget`, confirmed: by the member, or by a coordinator for them.
+    Forget {
+        c: u32,
+        m: u32,
+        by_coordinator: bool,
+    },
     /// The process dies at the `after`th next commit (inside its transaction).
     CrashAtCommit {
         after: u32,
@@ -269,6 +275,20 @@ pub enum Action {
         after: u32,
         down_secs: i64,
     },
+}
+
+impl Action {
+    /// The members whose own doing this is (and who so give hearth data again).
+    pub fn members_acting(&self) -> Vec<(u32, u32)> {
+        match self {
+            Action::Clicks { c, clicks, .. } => clicks.iter().map(|(m, _)| (*c, *m)).collect(),
+            Action::Rsvp { c, m, .. }
+            | Action::CheckIn { c, m, .. }
+            | Action::DmReminders { c, m, .. }
+            | Action::PromptSubmit { c, m, .. } => vec![(*c, *m)],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// How the generator makes one kind of action.
@@ -506,6 +526,11 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
                 c,
                 m,
                 closed: rng.chance(0.5),
+            }),
+            (1, &|rng| Action::Forget {
+                c,
+                m,
+                by_coordinator: rng.chance(0.3),
             }),
             (1, &|rng| Action::CrashAtCommit {
                 after: rng.range(1, 40) as u32,
