@@ -16,6 +16,8 @@
 //! - `dst`: every session's start is its rule's local date and time in the group's
 //!   zone, resolved by the one DST policy (computed here independently).
 //! - `prompt-once-per-cycle`, `prompt-not-twice-in-a-row`, `prompt-approved-only`.
+//! - `export-after-forget` (in `mod.rs`): a member who had their data forgotten
+//!   exports nothing, after every step until they answer, check in or submit again.
 //! - `no-internal-errors` (in `mod.rs`): no use-case or dispatcher step fails on
 //!   hearth's side except by a planned crash.
 
