@@ -467,7 +467,7 @@ impl World {
             .filter(|(c, _)| community.is_none_or(|only| only == *c))
             .collect();
         for (c, m) in forgotten {
-            let exported = self.app.privacy_export(&member(c, m), None).await;
+            let exported = self.app.privacy_export(&someone(c, m), None).await;
             if self.commits.vetoed.load(Ordering::SeqCst) {
                 // The planned crash fired inside the export's transaction.
                 return self.after_call(exported, "privacy export").await;
@@ -480,7 +480,7 @@ impl World {
                         .await
                         .and(Err(self.fail(
                             "export-after-forget",
-                            format!("{} could not export", member_id(c, m)),
+                            format!("{} could not export", someone(c, m).user_id),
                         )));
                 }
             };
@@ -496,7 +496,7 @@ impl World {
                         "export-after-forget",
                         format!(
                             "{} was forgotten, yet their export holds {}",
-                            member_id(c, m),
+                            someone(c, m).user_id,
                             held.join("; ")
                         ),
                     ))
@@ -504,7 +504,7 @@ impl World {
                 None => {
                     return Err(self.fail(
                         "export-after-forget",
-                        format!("{}'s export has no readable file", member_id(c, m)),
+                        format!("{}'s export has no readable file", someone(c, m).user_id),
                     ))
                 }
             }
@@ -709,6 +709,16 @@ fn facilitator(c: u32, f: u32) -> Actor {
         user_id: format!("sim-c{c}-f{f}"),
         name: format!("Fac{c}x{f}"),
         role: Role::Member,
+    }
+}
+
+/// Member `i`, or from [`MEMBERS`] on facilitator `i - MEMBERS` (as the workload's
+/// forgets number them).
+fn someone(c: u32, i: u32) -> Actor {
+    if i < MEMBERS {
+        member(c, i)
+    } else {
+        facilitator(c, i - MEMBERS)
     }
 }
 
@@ -1156,12 +1166,13 @@ impl World {
                 Ok(())
             }
             Action::Forget { c, m, by_coordinator } => {
+                let who = someone(c, m);
                 let actor = if by_coordinator {
                     coordinator(c)
                 } else {
-                    member(c, m)
+                    who.clone()
                 };
-                let r = self.app.privacy_forget_confirmed(&actor, &member_id(c, m)).await;
+                let r = self.app.privacy_forget_confirmed(&actor, &who.user_id).await;
                 let done = r.is_ok();
                 self.after_call(r, "privacy forget").await?;
                 if done {

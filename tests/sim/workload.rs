@@ -260,6 +260,7 @@ pub enum Action {
         closed: bool,
     },
     /// `/privacy forget`, confirmed: by the member, or by a coordinator for them.
+    /// `m` from [`MEMBERS`] on is facilitator `m - MEMBERS`.
     Forget {
         c: u32,
         m: u32,
@@ -328,6 +329,13 @@ impl Action {
             | Action::CheckIn { c, m, .. }
             | Action::DmReminders { c, m, .. }
             | Action::PromptSubmit { c, m, .. } => vec![(*c, *m)],
+            // A facilitator, as [`Action::Forget`] numbers them.
+            Action::AddFacilitator { c, f, .. }
+            | Action::Take { c, f, .. }
+            | Action::Away { c, f, .. }
+            | Action::Back { c, f }
+            | Action::DropinHere { c, f, .. }
+            | Action::DropinLeave { c, f, .. } => vec![(*c, MEMBERS + *f)],
             _ => Vec::new(),
         }
     }
@@ -571,7 +579,7 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
             }),
             (1, &|rng| Action::Forget {
                 c,
-                m,
+                m: if rng.chance(0.25) { MEMBERS + f } else { m },
                 by_coordinator: rng.chance(0.3),
             }),
             (1, &|rng| Action::CrashAtCommit {
