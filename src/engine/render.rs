@@ -50,6 +50,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         JobKind::DebriefFlag => return super::alerts::render_flag(conn, job).await,
         JobKind::Debriefs => return Ok(Rendered::Skip("A debrief fan-out posts nothing.".into())),
         JobKind::Retention => return Ok(Rendered::Skip("A retention run posts nothing.".into())),
+        JobKind::Quarterly => return Ok(Rendered::Skip("A quarterly round posts nothing.".into())),
+        JobKind::DmQuarterly => return Ok(super::quarterly::render_dm(job)),
         JobKind::DropinStatus | JobKind::DropinStatusEdit | JobKind::DropinLateAlert => {
             return super::dropin::render(conn, job, now).await
         }
@@ -110,6 +112,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         | JobKind::Retention
         | JobKind::DebriefFlag
         | JobKind::Debriefs
+        | JobKind::Quarterly
+        | JobKind::DmQuarterly
         | JobKind::DropinStatus
         | JobKind::DropinStatusEdit
         | JobKind::DropinLateAlert => Ok(Rendered::Skip("These jobs are rendered above.".into())),
@@ -268,9 +272,7 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         reply = reply.line(line);
     }
     // After it ends, a gentle question for those who were there, open for a day.
-    let checking_out = session.checkout
-        && session.kind == GroupKind::Meeting
-        && checkout_window(session.ends_at, now) == CheckoutWindow::Open;
+    let checking_out = session.checkout && checkout_window(session.ends_at, now) == CheckoutWindow::Open;
     if checking_out {
         reply = reply.line(
             "If you were here: how are you leaving today? Only you see your answer, and it's kept without your name.",
