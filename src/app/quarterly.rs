@@ -172,8 +172,11 @@ impl App {
             );
         }
         reply = reply.line(format!(
-            "Page {page} of {pages} ({} entries). Kept without names; for coordinators only, never to be posted.",
-            words.len()
+            "Page {page} of {pages} ({}). Kept without names; for coordinators only, never to be posted.",
+            match words.len() {
+                1 => "1 entry".to_string(),
+                n => format!("{n} entries"),
+            }
         ));
         if page < pages {
             reply = reply.line(format!(

@@ -167,8 +167,11 @@ fn quarter_line(quarter: &QuarterCounts, suppress: bool) -> Text {
     Text::new()
         .strong(format!("Whole community · {}: ", quarter.quarter))
         .plain(format!(
-            "what the group has meant, {} answered · {}",
-            report::shown_answers(quarter, suppress),
+            "what the group has meant, {} · {}",
+            match report::shown_answers(quarter, suppress).as_str() {
+                "-" => "how many answered is hidden with the small counts".to_string(),
+                n => format!("{n} answered"),
+            },
             parts.join(" · ")
         ))
 }

@@ -75,6 +75,26 @@ impl Quarter {
         self.next().starts_at()
     }
 
+    /// Its months in words: `January to March 2026`.
+    pub fn months(self) -> String {
+        const NAMES: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let first = ((self.number.clamp(1, 4) - 1) * 3) as usize;
+        format!("{} to {} {}", NAMES[first], NAMES[first + 2], self.year)
+    }
+
     /// When its question goes out: [`SEND_HOUR`] on the first day after it.
     pub fn send_at(self) -> DateTime<Utc> {
         self.ends_at() + Duration::hours(i64::from(SEND_HOUR))
@@ -316,6 +336,7 @@ mod tests {
         let q = Quarter::of(at);
 
         assert_eq!(q.to_string(), "2026-Q4");
+        assert_eq!(q.months(), "October to December 2026");
         assert_eq!(q.starts_at(), Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap());
         assert_eq!(q.send_at(), Utc.with_ymd_and_hms(2027, 1, 1, 10, 0, 0).unwrap());
         assert_eq!("2026-q4".parse::<Quarter>(), Ok(q));

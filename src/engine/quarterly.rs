@@ -68,8 +68,9 @@ pub fn render_dm(job: &Job) -> crate::engine::render::Rendered {
     };
     let mut reply = Reply::private(Tone::Info, "What has the group meant to you?")
         .line(format!(
-            "Thank you for coming along in {quarter}. If you'd like to, three short questions \
-             (yes, a little or no) and a box for your own words help the group show what difference it makes."
+            "Thank you for coming along from {}. If you'd like to, three short questions \
+             (yes, a little or no) and a box for your own words help the group show what difference it makes.",
+            quarter.months()
         ))
         .line(
             "It's optional, and it's kept without your name: nobody, coordinators included, can tell \

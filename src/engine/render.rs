@@ -73,7 +73,9 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
             | JobKind::GapAlertEdit
             | JobKind::OpenShiftEdit
     );
-    if session.group_archived && !(cancelled && says_it_is_off) {
+    // A session under way or just ended keeps its card: redrawn, it loses its buttons.
+    let card_of_a_held_session = job.kind == JobKind::CardEdit && session.starts_at <= now;
+    if session.group_archived && !(cancelled && says_it_is_off) && !card_of_a_held_session {
         return Ok(Rendered::Skip("The group was archived.".into()));
     }
     if !cancelled && matches!(job.kind, JobKind::Cancellation | JobKind::DmCancellation) {
@@ -272,7 +274,9 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         reply = reply.line(line);
     }
     // After it ends, a gentle question for those who were there, open for a day.
-    let checking_out = session.checkout && checkout_window(session.ends_at, now) == CheckoutWindow::Open;
+    let checking_out = session.checkout
+        && !session.group_archived
+        && checkout_window(session.ends_at, now) == CheckoutWindow::Open;
     if checking_out {
         reply = reply.line(
             "If you were here: how are you leaving today? Only you see your answer, and it's kept without your name.",
@@ -285,7 +289,9 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         label: label.into(),
         primary,
     };
-    if now < session.starts_at {
+    if session.group_archived {
+        // A closed group's card takes no more clicks.
+    } else if now < session.starts_at {
         reply.buttons = match answers {
             Answers::Meeting => vec![
                 button("rsvp-going", "Going", true),
