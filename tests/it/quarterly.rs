@@ -120,6 +120,9 @@ fn quarterly_dms(sent: &[Delivery]) -> Vec<&Delivery> {
 async fn the_question_goes_by_dm_only_to_members_who_came_and_asked_for_dms() {
     // Mo came and asked for DMs; Bo came without; Cy asked for DMs but didn't come.
     let t = circle(&["Mo", "Bo"], &["Mo", "Cy"], true).await;
+    // Bo once asked for DMs, then turned them off again.
+    t.app.reminders_dm(&someone("Bo"), true).await.expect("dm on");
+    t.app.reminders_dm(&someone("Bo"), false).await.expect("dm off");
 
     let before = run_at(&t, q1_sent() - Duration::minutes(2)).await;
     let sent = run_at(&t, q1_sent()).await;
