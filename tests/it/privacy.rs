@@ -1006,3 +1006,51 @@ async fn a_drop_in_volunteers_duty_is_in_their_export_and_goes_when_they_are_for
     .unwrap();
     assert_eq!(redraws, 1, "the posted status is redrawn without them now");
 }
+
+#[tokio::test]
+async fn a_job_number_freed_by_forget_is_never_given_to_another_job() {
+    // The number is the job's nonce: a new job under an old number could be dropped by
+    // Discord as a repeat of the old one (found by the simulator, seed 5075).
+    let t = circle_with_ash(SetupInput::default(), 8).await;
+    let sam = actor("Sam", Role::Member);
+    // The newest job is a reminder DM already sent to Sam.
+    sqlx::query(
+        "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, due_at, state,
+                          created_at, updated_at)
+         VALUES (?, 'dm-reminder', 'dm:1:24h:user:Sam', 1, 'user:Sam', 0, 'sent', 0, 0)",
+    )
+    .bind(&sam.community_id)
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    let jobs = || async {
+        sqlx::query_as::<_, (i64, String)>("SELECT id, dedupe_key FROM job ORDER BY id")
+            .fetch_all(&t.pool)
+            .await
+            .unwrap()
+    };
+    let before = jobs().await;
+    let (highest, newest) = before.last().cloned().unwrap();
+    assert_eq!(newest, "dm:1:24h:user:Sam");
+
+    t.app.privacy_forget_confirmed(&sam, "user:Sam").await.unwrap();
+    assert!(
+        jobs().await.iter().all(|(id, _)| *id != highest),
+        "the DM went with Sam"
+    );
+    t.app
+        .meeting_cancel(&coordinator(), session(3), None)
+        .await
+        .unwrap();
+
+    let new: Vec<(i64, String)> = jobs()
+        .await
+        .into_iter()
+        .filter(|job| !before.contains(job))
+        .collect();
+    assert!(!new.is_empty(), "the cancellation planned its notice");
+    assert!(
+        new.iter().all(|(id, _)| *id > highest),
+        "every job made after the forget has a number never used before {highest}: {new:?}"
+    );
+}
