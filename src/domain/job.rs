@@ -69,6 +69,9 @@ pub enum JobKind {
     DmDebrief,
     /// A facilitator's flag after a session, with its note, in the alerts channel.
     DebriefFlag,
+    /// A community's sessions mirrored as Discord scheduled events: one re-armable job
+    /// a community that creates, moves and removes them (see [`super::event`]).
+    Events,
 }
 
 impl JobKind {
@@ -102,6 +105,7 @@ impl JobKind {
             JobKind::Debriefs => "debriefs",
             JobKind::DmDebrief => "dm-debrief",
             JobKind::DebriefFlag => "debrief-flag",
+            JobKind::Events => "events",
         }
     }
 }
@@ -138,6 +142,7 @@ impl FromStr for JobKind {
             "debriefs" => Ok(JobKind::Debriefs),
             "dm-debrief" => Ok(JobKind::DmDebrief),
             "debrief-flag" => Ok(JobKind::DebriefFlag),
+            "events" => Ok(JobKind::Events),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
