@@ -77,11 +77,14 @@ impl App {
                 .plain("refused since ")
                 .time(problem.since, zone, TimeStyle::Relative)
                 .plain(format!(". {}", problem.problem.explain())),
-            None => Text::new().strong("Server events: ").plain(format!(
-                "{} sessions in the server's Events tab (at most {}, the nearest first).",
-                events::count(&mut *conn, &actor.community_id).await?,
-                self.settings().events_max_active
-            )),
+            None => {
+                let held = events::count(&mut *conn, &actor.community_id).await?;
+                Text::new().strong("Server events: ").plain(format!(
+                    "{held} session{} in the server's Events tab (at most {}, the nearest first).",
+                    if held == 1 { "" } else { "s" },
+                    self.settings().events_max_active
+                ))
+            }
         });
         if let Some(community) = &community {
             reply = reply.line(match &community.alerts_channel {
