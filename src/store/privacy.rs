@@ -293,6 +293,11 @@ pub const NOT_MEMBER: &[(&str, &str, &str)] = &[
         "show_name_on_rota",
         "a yes or no: whether cards may name them",
     ),
+    (
+        "event_problem",
+        "detail",
+        "what Discord said when it refused the community's events",
+    ),
 ];
 
 /// One table's rows about a member, as JSON objects of column to value.
