@@ -123,6 +123,10 @@ pub(super) async fn record(
     let mut went_through = false;
     let mut problem: Option<(EventProblem, String)> = None;
     let mut retry: Option<(Option<std::time::Duration>, String, bool)> = None;
+    if let Err(DeliveryError::Transient { retry_after, detail }) = &delivered.result {
+        // The run's task died before it could say what it did: run it again.
+        retry = Some((*retry_after, detail.clone(), true));
+    }
     for done in &delivered.events {
         let Some(result) = &done.result else {
             continue;
