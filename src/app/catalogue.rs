@@ -122,6 +122,14 @@ pub const BUTTONS: &[Choice] = &[
     choice("not-so-good", "Not so good"),
     choice("fine", "All fine"),
     choice("flag", "Something to flag"),
+    choice("share", "Share how it's been"),
+];
+
+/// The quarterly questions' answers.
+pub const SCALE: &[Choice] = &[
+    choice("yes", "yes"),
+    choice("a-little", "a little"),
+    choice("no", "no"),
 ];
 
 pub const SWAP_APPROVALS: &[Choice] = &[
@@ -154,6 +162,7 @@ const DATE: Kind = Kind::Word {
 const WALL_TIME: Kind = Kind::Word { example: "14:00" };
 const SPAN: Kind = Kind::Word { example: "7d" };
 const PROMPT: Kind = Kind::Word { example: "4" };
+const QUARTER: Kind = Kind::Word { example: "2026-Q4" };
 const CRON: Kind = Kind::Word {
     example: "\"0 19 * * MON\"",
 };
@@ -216,6 +225,20 @@ pub const COMMANDS: &[Command] = &[
                 "Reports show counts of 1 to 4 as \"fewer than 5\" (default yes)",
                 Kind::YesNo,
             ),
+            opt(
+                "quarterly",
+                "Ask members each quarter what the group has meant to them (default no)",
+                Kind::YesNo,
+            ),
+        ],
+    },
+    Command {
+        path: "quarterly words",
+        summary: "Members' own words from the quarterly question, for coordinators only",
+        on_discord: true,
+        options: &[
+            opt("quarter", "The quarter, e.g. 2026-Q4 (default: the latest)", QUARTER),
+            opt("page", "Which page (default 1)", Kind::Int { min: 1, max: 1000 }),
         ],
     },
     Command {
@@ -433,6 +456,15 @@ pub const COMMANDS: &[Command] = &[
                 "note",
                 "What to flag, for a debrief's Something to flag (its form on Discord)",
                 Kind::Text(Field::DebriefNote),
+            ),
+            opt("quarter", "The quarter, for the quarterly question's button", QUARTER),
+            opt("confident", "The quarterly form: do you feel more confident?", Kind::Choice(SCALE)),
+            opt("in_control", "The quarterly form: do you feel more in control?", Kind::Choice(SCALE)),
+            opt("hopeful", "The quarterly form: do you feel more hopeful?", Kind::Choice(SCALE)),
+            opt(
+                "words",
+                "The quarterly form: anything in your own words (optional)",
+                Kind::Text(Field::QuarterlyWords),
             ),
         ],
     },

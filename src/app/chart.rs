@@ -24,6 +24,26 @@ pub struct Bar {
     pub better: i64,
 }
 
+/// One quarter of the quarterly answers: how many said yes to feeling more confident,
+/// more in control, and more hopeful. Drawn as a line of words under the title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarterBar {
+    pub quarter: String,
+    pub yes: [i64; 3],
+}
+
+impl QuarterBar {
+    fn label(&self, suppress: bool) -> String {
+        format!(
+            "{} answering yes: more confident {}, more in control {}, more hopeful {}",
+            self.quarter,
+            count_label(self.yes[0], suppress),
+            count_label(self.yes[1], suppress),
+            count_label(self.yes[2], suppress)
+        )
+    }
+}
+
 /// What the inner bars are, in the title, when a chart has any.
 pub const BETTER_KEY: &str = " (inner bars: check-outs leaving a bit better)";
 
@@ -33,7 +53,7 @@ pub const BETTER_KEY: &str = " (inner bars: check-outs leaving a bit better)";
 pub struct ChartError(String);
 
 /// Every word and number the chart shows.
-pub fn labels(title: &str, bars: &[Bar], suppress: bool) -> Vec<String> {
+pub fn labels(title: &str, bars: &[Bar], quarters: &[QuarterBar], suppress: bool) -> Vec<String> {
     let mut labels = vec![title.to_string()];
     labels.extend(bars.iter().map(|b| b.month.clone()));
     labels.extend(bars.iter().map(|b| count_label(b.attendance, suppress)));
@@ -42,6 +62,7 @@ pub fn labels(title: &str, bars: &[Bar], suppress: bool) -> Vec<String> {
             .filter(|b| b.better > 0)
             .map(|b| count_label(b.better, suppress)),
     );
+    labels.extend(quarters.iter().map(|q| q.label(suppress)));
     labels
 }
 
@@ -69,10 +90,15 @@ fn register() -> Result<(), ChartError> {
 }
 
 /// The chart as PNG bytes.
-pub fn png(title: &str, bars: &[Bar], suppress: bool) -> Result<Vec<u8>, ChartError> {
+pub fn png(
+    title: &str,
+    bars: &[Bar],
+    quarters: &[QuarterBar],
+    suppress: bool,
+) -> Result<Vec<u8>, ChartError> {
     register()?;
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    draw(&mut pixels, title, bars, suppress).map_err(|e| ChartError(e.to_string()))?;
+    draw(&mut pixels, title, bars, quarters, suppress).map_err(|e| ChartError(e.to_string()))?;
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
@@ -81,7 +107,10 @@ pub fn png(title: &str, bars: &[Bar], suppress: bool) -> Result<Vec<u8>, ChartEr
         // The chart's words as its description, for screen readers (and for checking
         // that it names nobody).
         encoder
-            .add_itxt_chunk("Description".into(), labels(title, bars, suppress).join(" · "))
+            .add_itxt_chunk(
+                "Description".into(),
+                labels(title, bars, quarters, suppress).join(" · "),
+            )
             .map_err(|e| ChartError(e.to_string()))?;
         let mut writer = encoder.write_header().map_err(|e| ChartError(e.to_string()))?;
         writer
@@ -95,10 +124,21 @@ fn draw(
     pixels: &mut [u8],
     title: &str,
     bars: &[Bar],
+    quarters: &[QuarterBar],
     suppress: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
+    // The quarterly series: a line of words each, at the foot, with room kept for it.
+    let foot = 18 * quarters.len() as u32;
+    let (root, footer) = root.split_vertically(HEIGHT - foot);
+    for (i, quarter) in quarters.iter().enumerate() {
+        footer.draw(&Text::new(
+            quarter.label(suppress),
+            (16, 18 * i as i32),
+            ("sans-serif", 13),
+        ))?;
+    }
     let top = bars
         .iter()
         .map(|b| {
@@ -198,11 +238,23 @@ mod tests {
                 better: 0,
             },
         ];
-        let bytes = png("Monthly attendance", &bars, true).unwrap();
+        let quarters = [QuarterBar {
+            quarter: "2026-Q1".into(),
+            yes: [6, 2, 0],
+        }];
+        let bytes = png("Monthly attendance", &bars, &quarters, true).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(
-            labels("Monthly attendance", &bars, true),
-            ["Monthly attendance", "2026-03", "2026-04", "12", "<5", "7"]
+            labels("Monthly attendance", &bars, &quarters, true),
+            [
+                "Monthly attendance",
+                "2026-03",
+                "2026-04",
+                "12",
+                "<5",
+                "7",
+                "2026-Q1 answering yes: more confident 6, more in control <5, more hopeful 0"
+            ]
         );
     }
 }

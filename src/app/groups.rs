@@ -6,12 +6,15 @@ use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::group::{
     parse_capacity, parse_channel, parse_facilitators_needed, CapacityChange, GroupKind, GroupName, Privacy,
 };
+use crate::domain::job::card_moment_key;
+use crate::domain::outcome::CHECKOUT_WINDOW;
 use crate::domain::recurrence::Recurrence;
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
 use crate::domain::time::Tz;
 use crate::store::{
-    self, communities, groups as group_store, outcomes as outcome_store, series as series_store, sessions,
+    self, communities, groups as group_store, jobs, outcomes as outcome_store, series as series_store,
+    sessions,
 };
 
 use super::{authorize, find_group, record_audit, require_active, Actor, App, AppError, AppResult};
@@ -429,7 +432,17 @@ impl App {
             super::jobs::announce_end(&mut tx, *first, now).await?;
         }
         let cancelled = ending.len();
+        // Sessions under way or just ended keep their cards, which lose their buttons
+        // now (I'm here, the check-out) rather than at the moments planned for them.
+        let recent = sessions::recent_of_group(&mut *tx, group.id, CHECKOUT_WINDOW, now).await?;
         group_store::archive(&mut *tx, group.id, now).await?;
+        for id in recent {
+            for moment in ["end", "closed"] {
+                let key = card_moment_key(id, moment);
+                jobs::skip_pending_with_prefix(&mut *tx, id, &key, "The group was archived.", now).await?;
+            }
+            super::jobs::redraw_card(&mut tx, &actor.community_id, id, now, now).await?;
+        }
         record_audit(
             &mut tx,
             actor,

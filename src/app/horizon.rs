@@ -152,6 +152,7 @@ impl App {
         self.plan_jobs_entering_window(now, &mut report).await?;
         self.keep_prompt_schedules_ticking(now).await?;
         self.keep_retention_daily(now).await?;
+        self.keep_quarterly_planned(now).await?;
         self.keep_dropin_status_planned(now).await?;
         Ok(report)
     }

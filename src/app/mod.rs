@@ -19,6 +19,7 @@ pub mod outcomes;
 pub mod page;
 pub mod privacy;
 pub mod prompts;
+pub mod quarterly;
 pub mod reminders;
 pub mod report;
 pub mod retention;

@@ -8,7 +8,6 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
 use crate::chat::{Reply, Tone};
-use crate::domain::group::GroupKind;
 use crate::domain::job::{debrief_flag_key, JobKind, PlannedJob};
 use crate::domain::outcome::{checkout_marker, checkout_window, CheckoutWindow, Debrief, Leaving};
 use crate::domain::session::SessionStatus;
@@ -64,7 +63,7 @@ pub fn parse_note_modal(id: &str) -> Option<&str> {
 
 /// A new secret for a community's check-out markers: 256 bits from the standard
 /// library's randomly keyed hasher.
-fn fresh_secret() -> String {
+pub(crate) fn fresh_secret() -> String {
     (0u8..4)
         .map(|i| {
             let mut hasher = RandomState::new().build_hasher();
@@ -102,7 +101,7 @@ impl App {
         let now = self.now();
         let mut tx = store::begin_write(self.pool()).await?;
         let session = community_session(&mut tx, actor, session_id).await?;
-        if !session.checkout || session.kind != GroupKind::Meeting {
+        if !session.checkout {
             return Err(AppError::invalid(format!(
                 "{} doesn't ask how members are leaving.",
                 session.group_name

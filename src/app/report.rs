@@ -10,10 +10,11 @@ use chrono::{Duration, NaiveDate};
 
 use crate::chat::{Reply, Text, Tone};
 use crate::domain::outcome::Leaving;
+use crate::domain::quarterly::{Quarter, QuarterCounts, Question, Scale};
 use crate::domain::report::{self, check_span, shown, shown_average, shown_shares, ReportRow};
 use crate::domain::role::Action;
 use crate::domain::time::resolve_local;
-use crate::store::{communities, reports, StoreError};
+use crate::store::{communities, quarterly, reports, StoreError};
 
 use super::chart::{self, Bar};
 use super::{authorize, find_optional_group, Actor, App, AppError, AppResult};
@@ -47,7 +48,19 @@ impl App {
             end,
         )
         .await?;
+        // The quarterly answers are the whole community's, so a report of every group
+        // shows the quarters it touches; a one-group report says where to find them.
+        let (first, last) = (
+            Quarter::of_date(from).to_string(),
+            Quarter::of_date(to).to_string(),
+        );
+        let quarters = quarterly::counts(&mut *conn, &actor.community_id, &first, &last).await?;
         drop(conn);
+        let (quarters, quarters_elsewhere) = if group.is_some() {
+            (Vec::new(), !quarters.is_empty())
+        } else {
+            (quarters, false)
+        };
         let rows = report::build(
             &loaded.sessions,
             &loaded.attendance,
@@ -67,6 +80,15 @@ impl App {
         for row in &rows {
             reply = reply.line(line(row, suppress));
         }
+        for quarter in &quarters {
+            reply = reply.line(quarter_line(quarter, suppress));
+        }
+        if quarters_elsewhere {
+            reply = reply.line(
+                "The quarterly \"what has this group meant to you?\" answers are the whole community's: \
+                 /report without group: shows them.",
+            );
+        }
         if suppress {
             reply = reply.line(
                 "Counts of people from 1 to 4 show as \"fewer than 5\", so no one can be picked out \
@@ -80,11 +102,15 @@ impl App {
             ""
         };
         let title = format!("Monthly attendance, {scope}{key}");
-        let png = chart::png(&title, &bars, suppress).map_err(|e| AppError::internal(&e))?;
+        let png = chart::png(&title, &bars, &chart_quarters(&quarters), suppress)
+            .map_err(|e| AppError::internal(&e))?;
         let stem = format!("hearth-report-{from}-to-{to}");
         Ok(reply
             .line("No names are ever in a report. The CSV and chart are attached.")
-            .file(format!("{stem}.csv"), report::csv(&rows, suppress).into_bytes())
+            .file(
+                format!("{stem}.csv"),
+                report::csv(&rows, &quarters, suppress).into_bytes(),
+            )
             .file(format!("{stem}.png"), png))
     }
 }
@@ -122,6 +148,43 @@ fn line(row: &ReportRow, suppress: bool) -> Text {
         ));
     }
     text
+}
+
+/// A quarter's answers: per question, yes / a little / no, as counts.
+fn quarter_line(quarter: &QuarterCounts, suppress: bool) -> Text {
+    let parts: Vec<String> = Question::ALL
+        .iter()
+        .zip(quarter.counts)
+        .map(|(question, counts)| {
+            let answers: Vec<String> = Scale::ALL
+                .iter()
+                .zip(counts)
+                .map(|(scale, n)| format!("{} {}", scale.label(), shown(n, suppress)))
+                .collect();
+            format!("{}: {}", question.heading(), answers.join(", "))
+        })
+        .collect();
+    Text::new()
+        .strong(format!("Whole community · {}: ", quarter.quarter))
+        .plain(format!(
+            "what the group has meant, {} · {}",
+            match report::shown_answers(quarter, suppress).as_str() {
+                "-" => "how many answered is hidden with the small counts".to_string(),
+                n => format!("{n} answered"),
+            },
+            parts.join(" · ")
+        ))
+}
+
+/// The chart's quarterly series: how many said yes to each question, per quarter.
+fn chart_quarters(quarters: &[QuarterCounts]) -> Vec<chart::QuarterBar> {
+    quarters
+        .iter()
+        .map(|q| chart::QuarterBar {
+            quarter: q.quarter.clone(),
+            yes: [q.counts[0][0], q.counts[1][0], q.counts[2][0]],
+        })
+        .collect()
 }
 
 /// Attendance and check-outs leaving a bit better, per month across the report's groups.

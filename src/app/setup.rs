@@ -2,7 +2,7 @@
 //! signposting text and how long attendance is kept.
 
 use crate::chat::{Reply, Text, Tone};
-use crate::domain::job::plan_retention;
+use crate::domain::job::{plan_quarterly, plan_retention};
 use crate::domain::privacy::check_retention;
 use crate::domain::role::Action;
 use crate::domain::text::{self, Field};
@@ -22,6 +22,8 @@ pub struct SetupInput {
     pub audit_retention_days: Option<i64>,
     /// Whether reports show counts of people from 1 to 4 as "fewer than 5".
     pub small_counts_hidden: Option<bool>,
+    /// Whether members are asked "what has this group meant to you?" each quarter.
+    pub quarterly: Option<bool>,
 }
 
 impl App {
@@ -67,7 +69,21 @@ impl App {
         if let Some(hidden) = input.small_counts_hidden {
             community.suppress_small_counts = hidden;
         }
+        if let Some(on) = input.quarterly {
+            community.quarterly = on;
+        }
         communities::update(&mut *tx, &community).await?;
+        if community.quarterly {
+            // The next quarter's question, from the moment it is turned on.
+            jobs::upsert(
+                &mut *tx,
+                &community.id,
+                None,
+                &plan_quarterly(&community.id, now),
+                now,
+            )
+            .await?;
+        }
         // The community's daily retention run, from its first settings on.
         jobs::upsert(
             &mut *tx,
@@ -109,6 +125,11 @@ impl App {
         }
         if let Some(channel) = &community.alerts_channel {
             reply = reply.line(Text::new().strong("Alerts channel: ").channel(channel.clone()));
+        }
+        if community.quarterly {
+            reply = reply.line(Text::new().strong("Quarterly question: ").plain(
+                "on (members who came in a quarter and asked for DMs are asked what the group has meant to them)",
+            ));
         }
         if community.support_text.is_some() {
             reply = reply.line(

@@ -135,6 +135,7 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 retention_days: o.int("retention_days")?,
                 audit_retention_days: o.int("audit_retention_days")?,
                 small_counts_hidden: o.yes_no("small_counts")?,
+                quarterly: o.yes_no("quarterly")?,
             };
             app.setup(actor, input).await
         }
@@ -257,6 +258,23 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 let prompt = input::prompt(&o.required("prompt"))?;
                 return app.prompts_review_click(actor, prompt, review).await;
             }
+            if let Some(quarter) = o.text("quarter") {
+                let quarter = quarter.parse().map_err(AppError::Invalid)?;
+                let form = crate::app::quarterly::QuarterlyForm {
+                    confident: o.text("confident"),
+                    in_control: o.text("in_control"),
+                    hopeful: o.text("hopeful"),
+                    words: o.text("words"),
+                };
+                let filled = [&form.confident, &form.in_control, &form.hopeful, &form.words]
+                    .iter()
+                    .any(|f| f.is_some());
+                return if filled {
+                    app.quarterly_answer(actor, quarter, &form).await
+                } else {
+                    app.quarterly_open(actor, quarter).await
+                };
+            }
             if o.text("session").is_none() {
                 return Err(AppError::invalid(format!(
                     "/click needs session: for a card's or a shift's buttons (or prompt: for a review's). Usage: {}",
@@ -278,6 +296,13 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
         path if path.starts_with("prompts ") => dispatch_prompts(app, actor, o).await,
         path if path.starts_with("dropin ") => dispatch_dropin(app, actor, o).await,
         "my sessions" => app.my_sessions(actor).await,
+        "quarterly words" => {
+            let quarter = match o.text("quarter") {
+                Some(q) => Some(q.parse().map_err(AppError::Invalid)?),
+                None => None,
+            };
+            app.quarterly_words(actor, quarter, o.int("page")?).await
+        }
         "attendance show" => app.attendance_show(actor, o.session()?).await,
         "attendance mark" => {
             app.attendance_mark(actor, o.session()?, &o.required("users"))

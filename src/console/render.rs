@@ -41,6 +41,12 @@ fn render_buttons(buttons: &[Button]) -> String {
         let name = user.strip_prefix("console:").unwrap_or(user);
         return format!("{}  → /click button:forget user:{name}", labels.join(" "));
     }
+    if let Some((quarter, _)) = buttons.iter().find_map(|b| {
+        b.id.strip_prefix(crate::domain::quarterly::SHARE_PREFIX)
+            .and_then(crate::domain::quarterly::parse_ids)
+    }) {
+        return format!("{}  → /click quarter:{quarter} button:share", labels.join(" "));
+    }
     if buttons.iter().any(|b| b.id.starts_with("prompt-")) {
         // A review: each prompt has its own pair.
         return format!("{}  → /click prompt:N button:approve|reject", labels.join(" "));

@@ -15,6 +15,7 @@ use poise::serenity_prelude as serenity;
 
 use crate::app::health::Part;
 use crate::app::{Actor, App, AppResult};
+use crate::domain::quarterly;
 use crate::domain::role::Role;
 
 /// What every command handler can reach.
@@ -65,6 +66,7 @@ pub fn command_list() -> Vec<poise::Command<Data, Error>> {
         commands::privacy::privacy(),
         commands::privacy::audit(),
         commands::privacy::report(),
+        commands::quarterly::quarterly(),
         commands::dropin::dropin(),
         commands::calendar::calendar(),
     ];
@@ -209,26 +211,57 @@ async fn on_event(
             interaction: serenity::Interaction::Component(click),
         } => {
             metrics::counter!("hearth_clicks_total").increment(1);
-            let outcome = crate::app::outcomes::OutcomeButton::parse_id(&click.data.custom_id);
-            if let Some((crate::app::outcomes::OutcomeButton::Flag, session)) = &outcome {
-                let modal = note_form(session);
-                click
-                    .create_response(
-                        framework.serenity_context,
-                        serenity::CreateInteractionResponse::Modal(modal),
-                    )
-                    .await?;
-                return Ok(());
+            if let Some(rest) = click.data.custom_id.strip_prefix(quarterly::SHARE_PREFIX) {
+                // The quarterly DM's button: its form, if this member may still answer.
+                let opened = match quarterly::parse_ids(rest) {
+                    Some((quarter, community_id)) => {
+                        let actor = dm_actor(community_id, &click.user);
+                        app.quarterly_may_answer(&actor, quarter)
+                            .await
+                            .map(|()| quarterly_form(rest))
+                    }
+                    None => Err(crate::app::AppError::invalid(
+                        "That button is from an older message; thank you for wanting to answer.",
+                    )),
+                };
+                match opened {
+                    Ok(modal) => {
+                        click
+                            .create_response(
+                                framework.serenity_context,
+                                serenity::CreateInteractionResponse::Modal(modal),
+                            )
+                            .await?;
+                        return Ok(());
+                    }
+                    Err(error) => (Err(error), Responder::Click(click)),
+                }
+            } else {
+                let outcome = crate::app::outcomes::OutcomeButton::parse_id(&click.data.custom_id);
+                if let Some((crate::app::outcomes::OutcomeButton::Flag, session)) = &outcome {
+                    let modal = note_form(session);
+                    click
+                        .create_response(
+                            framework.serenity_context,
+                            serenity::CreateInteractionResponse::Modal(modal),
+                        )
+                        .await?;
+                    return Ok(());
+                }
+                (on_click(app, click, outcome).await, Responder::Click(click))
             }
-            (on_click(app, click, outcome).await, Responder::Click(click))
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Modal(submit),
         } => {
-            let Some(session) = crate::app::outcomes::parse_note_modal(&submit.data.custom_id) else {
-                return Ok(());
-            };
-            (on_note(app, submit, session).await, Responder::Modal(submit))
+            if let Some(rest) = submit.data.custom_id.strip_prefix(quarterly::FORM_PREFIX) {
+                (on_quarterly(app, submit, rest).await, Responder::Modal(submit))
+            } else {
+                let Some(session) = crate::app::outcomes::parse_note_modal(&submit.data.custom_id) else {
+                    return Ok(());
+                };
+                (on_note(app, submit, session).await, Responder::Modal(submit))
+            }
         }
         _ => return Ok(()),
     };
@@ -302,6 +335,80 @@ fn note_form(session: &str) -> serenity::CreateModal {
         "Something to flag",
     )
     .components(vec![serenity::CreateActionRow::InputText(note)])
+}
+
+/// The member who pressed a button in a DM, as a member of the community the message
+/// came from.
+fn dm_actor(community_id: String, user: &serenity::User) -> Actor {
+    Actor {
+        community_id,
+        user_id: user.id.get().to_string(),
+        name: user.global_name.clone().unwrap_or_else(|| user.name.clone()),
+        role: Role::Member,
+    }
+}
+
+/// The quarterly form: three short questions and a box for one's own words. (A modal
+/// holds text inputs only, so each question is answered in a word.)
+fn quarterly_form(ids: &str) -> serenity::CreateModal {
+    let mut rows: Vec<serenity::CreateActionRow> = quarterly::Question::ALL
+        .iter()
+        .map(|question| {
+            let input = serenity::CreateInputText::new(
+                serenity::InputTextStyle::Short,
+                question.asked(),
+                question.key(),
+            )
+            .placeholder("yes, a little or no")
+            .max_length(12)
+            .required(false);
+            serenity::CreateActionRow::InputText(input)
+        })
+        .collect();
+    let words = serenity::CreateInputText::new(
+        serenity::InputTextStyle::Paragraph,
+        "Anything in your own words? (optional)",
+        "words",
+    )
+    .placeholder("Only coordinators see this, without your name.")
+    .max_length(quarterly::WORDS_MAX as u16)
+    .required(false);
+    rows.push(serenity::CreateActionRow::InputText(words));
+    serenity::CreateModal::new(
+        format!("{}{ids}", quarterly::FORM_PREFIX),
+        "What has the group meant to you?",
+    )
+    .components(rows)
+}
+
+/// The quarterly form, sent: the answers, kept without the member's id.
+async fn on_quarterly(app: &App, submit: &serenity::ModalInteraction, ids: &str) -> AppResult {
+    let Some((quarter, community_id)) = quarterly::parse_ids(ids) else {
+        return Err(crate::app::AppError::invalid(
+            "That form is from an older message; thank you for wanting to answer.",
+        ));
+    };
+    let field = |key: &str| {
+        submit
+            .data
+            .components
+            .iter()
+            .flat_map(|row| row.components.iter())
+            .find_map(|component| match component {
+                serenity::ActionRowComponent::InputText(input) if input.custom_id == key => {
+                    input.value.clone().filter(|v| !v.trim().is_empty())
+                }
+                _ => None,
+            })
+    };
+    let form = crate::app::quarterly::QuarterlyForm {
+        confident: field("confident"),
+        in_control: field("in_control"),
+        hopeful: field("hopeful"),
+        words: field("words"),
+    };
+    let actor = dm_actor(community_id, &submit.user);
+    app.quarterly_answer(&actor, quarter, &form).await
 }
 
 /// A debrief note's form, sent: the flag with its note.

@@ -70,8 +70,13 @@ pub enum JobKind {
     /// A facilitator's flag after a session, with its note, in the alerts channel.
     DebriefFlag,
     /// A community's sessions mirrored as Discord scheduled events: one re-armable job
-    /// a community that creates, moves and removes them (see [`super::event`]).
+    /// per community that creates, moves and removes them (see [`super::event`]).
     Events,
+    /// At a quarter's end: posts nothing, plans the quarterly question's DM to each
+    /// member who came in the quarter and asked for DMs.
+    Quarterly,
+    /// "What has this group meant to you?" by DM to one member, with its button.
+    DmQuarterly,
 }
 
 impl JobKind {
@@ -106,6 +111,8 @@ impl JobKind {
             JobKind::DmDebrief => "dm-debrief",
             JobKind::DebriefFlag => "debrief-flag",
             JobKind::Events => "events",
+            JobKind::Quarterly => "quarterly",
+            JobKind::DmQuarterly => "dm-quarterly",
         }
     }
 }
@@ -143,6 +150,8 @@ impl FromStr for JobKind {
             "dm-debrief" => Ok(JobKind::DmDebrief),
             "debrief-flag" => Ok(JobKind::DebriefFlag),
             "events" => Ok(JobKind::Events),
+            "quarterly" => Ok(JobKind::Quarterly),
+            "dm-quarterly" => Ok(JobKind::DmQuarterly),
             other => Err(format!("unknown job kind {other:?}")),
         }
     }
@@ -350,6 +359,35 @@ pub fn plan_retention(community_id: &str, now: DateTime<Utc>) -> PlannedJob {
     }
 }
 
+/// The key of a community's quarterly round for one quarter (`2026-Q4`).
+pub fn quarterly_key(community_id: &str, quarter: &str) -> String {
+    format!("quarterly:{community_id}:{quarter}")
+}
+
+/// The key of one member's quarterly DM.
+pub fn quarterly_dm_key(community_id: &str, quarter: &str, user: &str) -> String {
+    format!("quarterly-dm:{community_id}:{quarter}:{user}")
+}
+
+/// How long a quarterly DM may still go out after its round (after that, too little
+/// of the answer window would be left to be worth a message).
+pub const QUARTERLY_DM_EXPIRY: Duration = Duration::days(7);
+
+/// The community's next quarterly round after `now`: the quarter's question goes out
+/// the morning after the quarter ends. Its payload is the quarter.
+pub fn plan_quarterly(community_id: &str, now: DateTime<Utc>) -> PlannedJob {
+    let quarter = super::quarterly::next_round(now).to_string();
+    let due_at = super::quarterly::next_round(now).send_at();
+    PlannedJob {
+        kind: JobKind::Quarterly,
+        dedupe_key: quarterly_key(community_id, &quarter),
+        target: None,
+        payload: quarter,
+        due_at,
+        expires_at: Some(due_at + QUARTERLY_DM_EXPIRY),
+    }
+}
+
 /// The key of a session's debrief fan-out, at its end.
 pub fn debriefs_key(session_id: i64) -> String {
     format!("debriefs:{session_id}")
@@ -430,6 +468,13 @@ pub fn plan_card(
     planned.push(PlannedJob {
         expires_at: Some(ends_at + Duration::hours(1)),
         ..job(JobKind::CardEdit, card_moment_key(session_id, "end"), ends_at)
+    });
+    // A day after the end the check-out closes: the card is redrawn without its
+    // buttons, so nobody presses one only to hear it is too late.
+    let closes = ends_at + super::outcome::CHECKOUT_WINDOW;
+    planned.push(PlannedJob {
+        expires_at: Some(closes + Duration::hours(1)),
+        ..job(JobKind::CardEdit, card_moment_key(session_id, "closed"), closes)
     });
     planned
 }

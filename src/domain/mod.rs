@@ -17,6 +17,7 @@
 //! - [`job`]: the outbox: job kinds and states, planned reminders, retry backoff.
 //! - [`privacy`]: the counts that outlive forgotten and purged details; retention limits.
 //! - [`outcome`]: the check-out question and its window, one-way markers, debriefs.
+//! - [`quarterly`]: the quarterly "what has this group meant to you?", unlinked.
 //! - [`report`]: reports for funders: monthly figures, small-number suppression, CSV.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
 
@@ -29,6 +30,7 @@ pub mod job;
 pub mod outcome;
 pub mod privacy;
 pub mod prompt;
+pub mod quarterly;
 pub mod reminder;
 pub mod report;
 pub mod role;

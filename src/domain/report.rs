@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 
 use super::privacy::month_key;
+use super::quarterly::QuarterCounts;
 use super::time::Tz;
 
 /// One session in a report's span, with what is kept of it.
@@ -216,10 +217,44 @@ pub fn shown_shares(left: [i64; 3], suppress: bool) -> [String; 3] {
 pub const CSV_HEADER: &str = "group,month,sessions_held,sessions_cancelled,total_attendance,\
 distinct_attendees,average_per_session,first_time,returning,shifts_covered,shifts_needed,\
 left_better,left_same,left_not_so_good,left_better_share,left_same_share,left_not_so_good_share,\
-sessions_flagged";
+sessions_flagged,quarterly_answers,more_confident_yes,more_confident_a_little,more_confident_no,\
+more_in_control_yes,more_in_control_a_little,more_in_control_no,more_hopeful_yes,more_hopeful_a_little,\
+more_hopeful_no";
 
-/// The report as CSV (RFC 4180 quoting), one line per group and month.
-pub fn csv(rows: &[ReportRow], suppress: bool) -> String {
+/// What a quarterly line of the CSV has in its group column: the quarterly answers
+/// are the community's, not one group's.
+pub const WHOLE_COMMUNITY: &str = "whole community";
+
+/// How many columns the quarterly counts take at the end of a CSV line.
+const QUARTERLY_COLUMNS: usize = 10;
+
+/// A quarter's number who answered, as shown: hidden (`-`) when any of its counts is,
+/// so a small count can't be worked back from the total and the counts shown.
+pub fn shown_answers(quarter: &QuarterCounts, suppress: bool) -> String {
+    let any_hidden = quarter
+        .counts
+        .iter()
+        .flatten()
+        .any(|n| suppress && (1..5).contains(n));
+    if any_hidden {
+        "-".to_string()
+    } else {
+        shown(quarter.answers, suppress)
+    }
+}
+
+/// A quarter's counts as the CSV's last columns: answers, then yes / a little / no
+/// for more confident, more in control and more hopeful.
+fn quarterly_fields(quarter: &QuarterCounts, suppress: bool) -> Vec<String> {
+    std::iter::once(shown_answers(quarter, suppress))
+        .chain(quarter.counts.iter().flatten().map(|n| shown(*n, suppress)))
+        .collect()
+}
+
+/// The report as CSV (RFC 4180 quoting), one line per group and month, then one per
+/// quarter of the quarterly answers (the whole community's), each leaving the other's
+/// columns empty.
+pub fn csv(rows: &[ReportRow], quarters: &[QuarterCounts], suppress: bool) -> String {
     let mut out = String::from(CSV_HEADER);
     out.push_str("\r\n");
     for row in rows {
@@ -242,6 +277,18 @@ pub fn csv(rows: &[ReportRow], suppress: bool) -> String {
             .chain(row.left.iter().map(|n| shown(*n, suppress)))
             .chain(shares)
             .chain([row.sessions_flagged.to_string()])
+            .chain(std::iter::repeat_n(String::new(), QUARTERLY_COLUMNS))
+            .collect::<Vec<_>>();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    // group, month, then the monthly columns left empty.
+    let monthly_columns = CSV_HEADER.split(',').count() - QUARTERLY_COLUMNS - 2;
+    for quarter in quarters {
+        let fields = [WHOLE_COMMUNITY.to_string(), quarter.quarter.clone()]
+            .into_iter()
+            .chain(std::iter::repeat_n(String::new(), monthly_columns))
+            .chain(quarterly_fields(quarter, suppress))
             .collect::<Vec<_>>();
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
@@ -294,6 +341,35 @@ mod tests {
         assert_eq!(shown_shares([6, 3, 1], true), ["-", "-", "-"]);
         assert_eq!(shown_shares([5, 5, 0], true), ["50%", "50%", "0%"]);
         assert_eq!(shown_shares([0, 0, 0], false), ["-", "-", "-"]);
+    }
+
+    #[test]
+    fn quarterly_lines_follow_the_monthly_ones_with_small_counts_hidden() {
+        let quarter = QuarterCounts {
+            quarter: "2026-Q1".into(),
+            answers: 7,
+            counts: [[5, 2, 0], [7, 0, 0], [0, 0, 6]],
+        };
+
+        let shown_csv = csv(&[], std::slice::from_ref(&quarter), false);
+        let hidden_csv = csv(&[], &[quarter], true);
+
+        let blanks = ",".repeat(16);
+        assert_eq!(
+            shown_csv,
+            format!("{CSV_HEADER}\r\nwhole community,2026-Q1,{blanks}7,5,2,0,7,0,0,0,0,6\r\n")
+        );
+        assert!(
+            hidden_csv.ends_with(&format!(",{blanks}-,5,fewer than 5,0,7,0,0,0,0,6\r\n")),
+            "{hidden_csv}"
+        );
+        assert_eq!(
+            shown_csv
+                .lines()
+                .map(|l| l.split(',').count())
+                .collect::<Vec<_>>(),
+            [28, 28]
+        );
     }
 
     #[test]

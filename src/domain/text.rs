@@ -54,6 +54,8 @@ pub enum Field {
     ContentNote,
     /// A facilitator's note with a debrief flag, for coordinators only.
     DebriefNote,
+    /// A member's own words with their quarterly answers, for coordinators only.
+    QuarterlyWords,
 }
 
 impl Field {
@@ -70,6 +72,7 @@ impl Field {
             Field::Prompt => 300,
             Field::ContentNote => 80,
             Field::DebriefNote => 1000,
+            Field::QuarterlyWords => 1000,
         }
     }
 
@@ -83,7 +86,7 @@ impl Field {
             Field::People => discord::OPTION_VALUE,
             Field::Prompt => discord::EMBED_DESCRIPTION - 200,
             Field::ContentNote => discord::EMBED_FIELD,
-            Field::DebriefNote => discord::EMBED_DESCRIPTION - 200,
+            Field::DebriefNote | Field::QuarterlyWords => discord::EMBED_DESCRIPTION - 200,
         }
     }
 
@@ -100,6 +103,7 @@ impl Field {
             Field::Prompt => "A prompt",
             Field::ContentNote => "A content note",
             Field::DebriefNote => "A flag's note",
+            Field::QuarterlyWords => "Your words",
         }
     }
 
@@ -124,6 +128,7 @@ const _: () = {
         Field::Prompt,
         Field::ContentNote,
         Field::DebriefNote,
+        Field::QuarterlyWords,
     ];
     let mut i = 0;
     while i < all.len() {

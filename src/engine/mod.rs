@@ -24,6 +24,7 @@ pub mod events;
 pub mod outcomes;
 pub mod pacing;
 pub mod prompts;
+pub mod quarterly;
 pub mod render;
 pub mod retention;
 pub mod rota;
@@ -366,6 +367,12 @@ impl Engine {
                 }
                 continue;
             }
+            if job.kind == JobKind::Quarterly {
+                // Posts nothing: asks each member who came this quarter, one DM job each.
+                quarterly::run(conn, &job, now).await?;
+                self.outcome.housekept += 1;
+                continue;
+            }
             if job.kind == JobKind::Debriefs {
                 // Posts nothing: asks each facilitator on the session, one DM job each.
                 outcomes::fan_out_debriefs(conn, &job, now).await?;
@@ -700,7 +707,8 @@ fn requests_of(kind: JobKind) -> usize {
         | JobKind::GapAlertDm
         | JobKind::RotaNote
         | JobKind::DmPromptApproved
-        | JobKind::DmDebrief => 2,
+        | JobKind::DmDebrief
+        | JobKind::DmQuarterly => 2,
         // A post and, with thread:yes, its thread.
         JobKind::Prompt => 2,
         // A run makes up to this many requests on the community's events lane.

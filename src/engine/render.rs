@@ -62,6 +62,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
                 "An event sync is planned by the dispatcher.".into(),
             ))
         }
+        JobKind::Quarterly => return Ok(Rendered::Skip("A quarterly round posts nothing.".into())),
+        JobKind::DmQuarterly => return Ok(super::quarterly::render_dm(job)),
         JobKind::DropinStatus | JobKind::DropinStatusEdit | JobKind::DropinLateAlert => {
             return super::dropin::render(conn, job, now).await
         }
@@ -83,7 +85,9 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
             | JobKind::GapAlertEdit
             | JobKind::OpenShiftEdit
     );
-    if session.group_archived && !(cancelled && says_it_is_off) {
+    // A session under way or just ended keeps its card: redrawn, it loses its buttons.
+    let card_of_a_held_session = job.kind == JobKind::CardEdit && session.starts_at <= now;
+    if session.group_archived && !(cancelled && says_it_is_off) && !card_of_a_held_session {
         return Ok(Rendered::Skip("The group was archived.".into()));
     }
     if !cancelled && matches!(job.kind, JobKind::Cancellation | JobKind::DmCancellation) {
@@ -123,6 +127,8 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         | JobKind::DebriefFlag
         | JobKind::Debriefs
         | JobKind::Events
+        | JobKind::Quarterly
+        | JobKind::DmQuarterly
         | JobKind::DropinStatus
         | JobKind::DropinStatusEdit
         | JobKind::DropinLateAlert => Ok(Rendered::Skip("These jobs are rendered above.".into())),
@@ -282,7 +288,7 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
     }
     // After it ends, a gentle question for those who were there, open for a day.
     let checking_out = session.checkout
-        && session.kind == GroupKind::Meeting
+        && !session.group_archived
         && checkout_window(session.ends_at, now) == CheckoutWindow::Open;
     if checking_out {
         reply = reply.line(
@@ -296,7 +302,9 @@ pub async fn card(conn: &mut Conn, session: &SessionDetail, now: DateTime<Utc>) 
         label: label.into(),
         primary,
     };
-    if now < session.starts_at {
+    if session.group_archived {
+        // A closed group's card takes no more clicks.
+    } else if now < session.starts_at {
         reply.buttons = match answers {
             Answers::Meeting => vec![
                 button("rsvp-going", "Going", true),

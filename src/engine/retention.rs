@@ -11,7 +11,7 @@ use crate::domain::job::plan_retention;
 use crate::report::cause_chain;
 use crate::store::jobs::{self, Job};
 use crate::store::retention::{self, Removal, Run};
-use crate::store::{self, communities, outcomes, Conn, StoreError};
+use crate::store::{self, communities, outcomes, quarterly, Conn, StoreError};
 
 /// What a run removes, at `now`, in the caller's transaction.
 pub async fn purge(conn: &mut Conn, community_id: &str, now: DateTime<Utc>) -> Result<Run, StoreError> {
@@ -28,12 +28,16 @@ pub async fn purge(conn: &mut Conn, community_id: &str, now: DateTime<Utc>) -> R
     // markers of closed check-outs go at once, having done their work.
     let debriefs = retention::remove_old_debriefs(conn, community_id, cutoff).await?;
     outcomes::remove_closed_markers(conn, now).await?;
+    // Members' own words from the quarterly question go like other text; the answers'
+    // counts stay, and the markers go once the round has closed.
+    let words = quarterly::remove_old_words(conn, community_id, cutoff).await?;
+    quarterly::remove_closed_markers(conn, now).await?;
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(Run {
         ran_at: now,
         answers: count(answers),
         shifts: count(shifts),
-        messages: count(messages + debriefs),
+        messages: count(messages + debriefs + words),
         audit: count(audit),
         error: None,
     })

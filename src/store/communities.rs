@@ -19,12 +19,15 @@ pub struct Community {
     pub audit_retention_days: i64,
     /// Reports show counts of people from 1 to 4 as "fewer than 5" (default on).
     pub suppress_small_counts: bool,
+    /// Whether members are asked "what has this group meant to you?" each quarter
+    /// (default off).
+    pub quarterly: bool,
 }
 
 pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Community>, StoreError> {
     let row = sqlx::query(
         "SELECT id, timezone, coordinator_role, alerts_channel, support_text, retention_days,
-             audit_retention_days, suppress_small_counts
+             audit_retention_days, suppress_small_counts, quarterly
          FROM community WHERE id = ?",
     )
     .bind(id)
@@ -41,6 +44,7 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Communi
             retention_days: row.try_get("retention_days")?,
             audit_retention_days: row.try_get("audit_retention_days")?,
             suppress_small_counts: row.try_get("suppress_small_counts")?,
+            quarterly: row.try_get("quarterly")?,
         })
     })
     .transpose()
@@ -71,7 +75,8 @@ pub async fn ensure(db: impl SqliteExecutor<'_>, id: &str, now: DateTime<Utc>) -
 pub async fn update(db: impl SqliteExecutor<'_>, community: &Community) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE community SET timezone = ?, coordinator_role = ?, alerts_channel = ?,
-             support_text = ?, retention_days = ?, audit_retention_days = ?, suppress_small_counts = ?
+             support_text = ?, retention_days = ?, audit_retention_days = ?, suppress_small_counts = ?,
+             quarterly = ?
          WHERE id = ?",
     )
     .bind(community.timezone.map(|tz| tz.name()))
@@ -81,6 +86,7 @@ pub async fn update(db: impl SqliteExecutor<'_>, community: &Community) -> Resul
     .bind(community.retention_days)
     .bind(community.audit_retention_days)
     .bind(community.suppress_small_counts)
+    .bind(community.quarterly)
     .bind(&community.id)
     .execute(db)
     .await?;

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod outcomes;
 pub mod privacy;
 pub mod prompts;
+pub mod quarterly;
 pub mod reports;
 pub mod retention;
 pub mod rota;

@@ -242,6 +242,23 @@ pub const TABLES: &[Table] = &[
         Delete,
         "check-out markers, unlinked",
     ),
+    // The quarterly question: its rounds, answers and markers hold no member id or name
+    // (the marker is a keyed hash, apart from the answers, gone when the round closes).
+    table("quarterly_round", &[], Community, Delete, "quarterly rounds"),
+    table(
+        "quarterly_answer",
+        &[],
+        Community,
+        Delete,
+        "quarterly answers, unlinked",
+    ),
+    table(
+        "quarterly_marker",
+        &[],
+        Community,
+        Delete,
+        "quarterly markers, unlinked",
+    ),
     table(
         "debrief",
         &[("user_id", Id)],

@@ -250,6 +250,7 @@ pub const MEMBER_MESSAGE_KINDS: &[JobKind] = &[
     JobKind::RotaNote,
     JobKind::DmPromptApproved,
     JobKind::DmDebrief,
+    JobKind::DmQuarterly,
 ];
 
 /// Removes audit entries older than `cutoff`.

@@ -420,6 +420,27 @@ pub async fn future_of_group(
     Ok(ids)
 }
 
+/// A group's sessions that have started and whose check-out is still open (ended less
+/// than `window` ago, or not ended yet), not cancelled: their cards still carry buttons.
+pub async fn recent_of_group(
+    db: impl SqliteExecutor<'_>,
+    group_id: i64,
+    window: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    let ids = sqlx::query_scalar(
+        "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id
+         WHERE r.group_id = ? AND s.starts_at < ? AND s.ends_at > ? AND s.status != 'cancelled'
+         ORDER BY s.starts_at, s.id",
+    )
+    .bind(group_id)
+    .bind(to_unix(now))
+    .bind(to_unix(now - window))
+    .fetch_all(db)
+    .await?;
+    Ok(ids)
+}
+
 /// Sets when the roll should plan a session's jobs; `None` once they are planned.
 pub async fn set_plan_jobs_at(
     db: impl SqliteExecutor<'_>,

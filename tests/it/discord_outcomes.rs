@@ -120,3 +120,54 @@ async fn the_ended_card_asks_how_members_leave_and_a_flag_reaches_the_alerts_cha
     }
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_day_after_the_end_the_card_loses_its_check_out_buttons() {
+    let mut world = World::with_pool(&[&ash()]).await;
+    world.run().await;
+    let (starts, ends): (i64, i64) = sqlx::query_as("SELECT starts_at, ends_at FROM session WHERE id = 1")
+        .fetch_one(world.app.pool())
+        .await
+        .expect("session 1");
+    let ends = Utc.timestamp_opt(ends, 0).unwrap();
+    world
+        .clock
+        .set(Utc.timestamp_opt(starts, 0).unwrap() + Duration::minutes(5));
+    world.run().await;
+    let card = world
+        .fake
+        .messages_in(CIRCLE)
+        .into_iter()
+        .find(|m| embed_text(m).contains("Session #1"))
+        .expect("session 1's card");
+    let here = world.fake.push_button(&bo(), id_of(&card), "here:1").await;
+    assert!(!is_problem(&here), "{here:?}");
+    world.clock.set(ends + Duration::minutes(1));
+    world.run().await;
+    world.clock.advance(Duration::seconds(5));
+    world.run().await;
+    let ended = world.fake.message(id_of(&card)).expect("the card");
+    assert_eq!(custom_ids(&ended).len(), 3, "{ended}");
+
+    world.clock.set(ends + Duration::hours(24) + Duration::minutes(1));
+    world.run().await;
+
+    let closed = world.fake.message(id_of(&card)).expect("the card is still there");
+    assert!(custom_ids(&closed).is_empty(), "{closed}");
+    assert!(
+        !embed_text(&closed).contains("how are you leaving"),
+        "{}",
+        embed_text(&closed)
+    );
+    assert!(embed_text(&closed).contains("Session #1"), "{closed}");
+    // A press on a button still showing somewhere is told kindly, privately.
+    let late = world
+        .fake
+        .push_button(&bo(), id_of(&card), "checkout-better:1")
+        .await;
+    assert!(
+        late.ephemeral && late.embed_text().contains("closed a day after"),
+        "{late:?}"
+    );
+    world.stop().await;
+}

@@ -704,3 +704,75 @@ async fn on_paused_time_the_status_follows_local_hours_across_sydneys_april_chan
         ],
     );
 }
+
+#[tokio::test]
+async fn a_member_who_dropped_in_is_asked_how_they_are_leaving_and_counts_once() {
+    use hearth::app::input::SessionId;
+    use hearth::app::outcomes::OutcomeButton;
+    use hearth::app::rsvp::Click;
+    use hearth::clock::Clock;
+    use hearth::domain::outcome::Leaving;
+    let t = open_door().await;
+    t.app
+        .dropin_hours(
+            &coordinator(),
+            hours(vec![Weekday::Tue], time(14, 0), time(16, 0)),
+        )
+        .await
+        .expect("hours");
+    let (id, starts, ends): (i64, i64, i64) =
+        sqlx::query_as("SELECT id, starts_at, ends_at FROM session ORDER BY starts_at LIMIT 1")
+            .fetch_one(&t.pool)
+            .await
+            .expect("an opening");
+    let at = |s: i64| Utc.timestamp_opt(s, 0).unwrap();
+    let mo = actor("Mo", Role::Member);
+    t.clock.set(at(starts) + chrono::Duration::minutes(20));
+    t.app
+        .click(&mo, SessionId(id), Click::Here)
+        .await
+        .expect("I'm here");
+    t.clock.set(at(ends) + chrono::Duration::minutes(5));
+
+    let session = hearth::store::sessions::get(&t.pool, id).await.unwrap().unwrap();
+    let mut conn = t.pool.acquire().await.unwrap();
+    let card = hearth::engine::render::card(&mut conn, &session, t.clock.now())
+        .await
+        .unwrap();
+    drop(conn);
+    let checkout = |leaving| {
+        t.app
+            .outcome_click(&mo, SessionId(id), OutcomeButton::Checkout(leaving), None)
+    };
+    let first = checkout(Leaving::Better).await.expect("check out");
+    let second = checkout(Leaving::Same).await.expect("a second click");
+    let stranger = t
+        .app
+        .outcome_click(
+            &actor("Bo", Role::Member),
+            SessionId(id),
+            OutcomeButton::Checkout(Leaving::Better),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    let ids: Vec<String> = card.buttons.iter().map(|b| b.id.clone()).collect();
+    assert_eq!(
+        ids,
+        [
+            format!("checkout-better:{id}"),
+            format!("checkout-same:{id}"),
+            format!("checkout-not-so-good:{id}")
+        ]
+    );
+    assert!(text(&first).contains("without your name"), "{}", text(&first));
+    assert!(text(&second).contains("already noted"), "{}", text(&second));
+    assert!(stranger.to_string().contains("checked in"), "{stranger}");
+    let kept: Vec<String> = sqlx::query_scalar("SELECT answer FROM checkout_answer WHERE session_id = ?")
+        .bind(id)
+        .fetch_all(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, ["better"]);
+}

@@ -576,6 +576,7 @@ async fn once_the_clock_nears_a_sessions_first_job_the_roll_plans_exactly_its_jo
     assert_eq!(
         jobs_of(&t, id).await,
         vec![
+            (format!("card-closed:{id}"), start + 90 * 60 + 24 * 3600),
             (format!("card-end:{id}"), start + 90 * 60),
             (format!("card-start:{id}"), start),
             (format!("card:{id}"), start - 7 * 24 * 3600),

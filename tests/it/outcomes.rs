@@ -481,7 +481,7 @@ async fn a_report_counts_check_outs_and_flags_by_hand_and_names_nobody() {
     assert_eq!(
         csv,
         format!(
-            "{}\r\nTuesday Circle,2026-03,2,0,7,7,3.5,7,0,2,2,5,1,1,71%,14%,14%,1\r\n",
+            "{}\r\nTuesday Circle,2026-03,2,0,7,7,3.5,7,0,2,2,5,1,1,71%,14%,14%,1,,,,,,,,,,\r\n",
             hearth::domain::report::CSV_HEADER
         )
     );
@@ -498,5 +498,8 @@ async fn a_report_hides_small_check_out_counts_and_their_shares() {
 
     let (csv, _) = march_csv(&t).await;
 
-    assert!(csv.ends_with(",5,fewer than 5,fewer than 5,-,-,-,1\r\n"), "{csv}");
+    assert!(
+        csv.ends_with(",5,fewer than 5,fewer than 5,-,-,-,1,,,,,,,,,,\r\n"),
+        "{csv}"
+    );
 }

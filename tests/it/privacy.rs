@@ -494,7 +494,7 @@ async fn a_report_gives_the_hand_counted_figures_and_names_nobody() {
     assert_eq!(
         csv,
         format!(
-            "{}\r\nCircle,2026-03,4,1,7,4,1.8,4,0,3,4,0,0,0,-,-,-,0\r\nCircle,2026-04,1,0,2,2,2.0,1,1,1,1,0,0,0,-,-,-,0\r\n",
+            "{}\r\nCircle,2026-03,4,1,7,4,1.8,4,0,3,4,0,0,0,-,-,-,0,,,,,,,,,,\r\nCircle,2026-04,1,0,2,2,2.0,1,1,1,1,0,0,0,-,-,-,0,,,,,,,,,,\r\n",
             hearth::domain::report::CSV_HEADER
         )
     );

@@ -264,6 +264,8 @@ async fn archiving_a_group_redraws_its_cards_and_tells_the_channel_and_those_goi
     world.run().await;
     let status = text(&world.app.status(&coordinator()).await.unwrap());
     assert!(status.contains("Nothing is waiting to be posted"), "{status}");
+    // Yesterday's session (its card came too late to post) has nothing left to redraw.
+    assert!(world.pending_jobs_of(1).await.is_empty());
     let card = world.card_of(2).unwrap();
     assert_eq!(buttons(&card), 0, "{card}");
     assert!(

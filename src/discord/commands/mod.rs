@@ -6,6 +6,7 @@ pub mod group;
 pub mod meeting;
 pub mod privacy;
 pub mod prompts;
+pub mod quarterly;
 pub mod reminders;
 pub mod rota;
 pub mod rsvp;

@@ -24,6 +24,7 @@ pub async fn setup(
     #[max = 3650]
     audit_retention_days: Option<i64>,
     small_counts: Option<bool>,
+    quarterly: Option<bool>,
 ) -> Result<(), Error> {
     respond(ctx, |app, actor| async move {
         let input = SetupInput {
@@ -34,6 +35,7 @@ pub async fn setup(
             retention_days,
             audit_retention_days,
             small_counts_hidden: small_counts,
+            quarterly,
         };
         app.setup(&actor, input).await
     })
