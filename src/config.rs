@@ -22,6 +22,15 @@ pub struct Settings {
     pub engine: EngineSettings,
     pub log: LogSettings,
     pub web: WebSettings,
+    pub events: EventsSettings,
+}
+
+/// Sessions mirrored as Discord scheduled events.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventsSettings {
+    /// How many of hearth's events a server has at once at most: those of the nearest
+    /// sessions. Discord allows 100 in all, shared with the server's own events.
+    pub max_active: usize,
 }
 
 /// The web side: `/health`, `/metrics`, calendar feeds.
@@ -207,6 +216,16 @@ impl Settings {
                 reason: format!("{} is outside 1 to 64", self.engine.max_in_flight),
             });
         }
+        let most = crate::domain::event::MAX_ACTIVE_LIMIT;
+        if !(1..=most).contains(&self.events.max_active) {
+            return Err(ConfigError::Invalid {
+                key: "events.max_active",
+                reason: format!(
+                    "{} is outside 1 to {most} (Discord holds 100 events a server, and the server's own need room)",
+                    self.events.max_active
+                ),
+            });
+        }
         self.web.bind_addr()?;
         let public = self.web.public_url.trim();
         if !(public.is_empty() || public.starts_with("http://") || public.starts_with("https://")) {
@@ -248,6 +267,15 @@ mod tests {
             Some("127.0.0.1:8080".parse().unwrap())
         );
         assert_eq!(settings.log.format, LogFormat::Plain);
+        assert_eq!(settings.events.max_active, 50);
+    }
+
+    #[test]
+    fn an_events_cap_near_discords_limit_is_refused() {
+        let error = Settings::load_from(None, env(&[("HEARTH__EVENTS__MAX_ACTIVE", "100")])).unwrap_err();
+        assert!(error.to_string().contains("events.max_active"), "{error}");
+        let settings = Settings::load_from(None, env(&[("HEARTH__EVENTS__MAX_ACTIVE", "20")])).unwrap();
+        assert_eq!(settings.events.max_active, 20);
     }
 
     #[test]

@@ -106,6 +106,7 @@ impl Application {
     pub fn engine(&self, chat: Arc<dyn ChatPort>) -> Engine {
         Engine::new(self.pool.clone(), chat, self.app.clock(), self.app.jobs_changed())
             .with_max_in_flight(self.max_in_flight)
+            .with_events_max_active(self.app.settings().events_max_active)
     }
 
     /// The console's dispatcher: a terminal has no rate limits, and one post at a time
@@ -114,6 +115,7 @@ impl Application {
         Engine::new(self.pool.clone(), chat, self.app.clock(), self.app.jobs_changed())
             .unpaced()
             .with_max_in_flight(1)
+            .with_events_max_active(self.app.settings().events_max_active)
     }
 
     /// Closes the database once everything using it has stopped.
@@ -231,6 +233,7 @@ pub fn app_settings(settings: &Settings) -> AppSettings {
         default_duration_minutes: settings.schedule.default_duration_minutes,
         rsvp_close_minutes: settings.schedule.rsvp_close_minutes,
         public_url: settings.web.base_url(),
+        events_max_active: settings.events.max_active,
     }
 }
 

@@ -275,7 +275,8 @@ pub const COMMANDS: &[Command] = &[
             opt("answers", "A drop-in's cards offer \"I might come\" (default no: no answers)", Kind::YesNo),
             opt("listed", "Shown on the community's public page of groups (default no)", Kind::YesNo),
             opt("checkout", "Ended cards ask how members are leaving (default yes)", Kind::YesNo),
-            opt("debrief", "Facilitators get a How did it go? DM after each session (default yes)", Kind::YesNo);
+            opt("debrief", "Facilitators get a How did it go? DM after each session (default yes)", Kind::YesNo),
+            opt("events", "Each session also shows in the server's Events tab (default yes)", Kind::YesNo);
             "Places per session, or none for no limit",
             Kind::Word { example: "12" },
             "Facilitators each session needs",

@@ -59,6 +59,8 @@ pub struct GroupEdit {
     pub checkout: Option<bool>,
     /// Whether facilitators get a debrief DM after each session (`debrief:`).
     pub debrief: Option<bool>,
+    /// Whether each session is mirrored as a Discord scheduled event (`events:`).
+    pub events: Option<bool>,
 }
 
 fn duplicate_name(name: &GroupName) -> AppError {
@@ -218,6 +220,10 @@ impl App {
             }
             outcome_store::set(&mut *tx, group.id, settings).await?;
         }
+        if let Some(events) = input.events {
+            crate::store::events::set_group_events(&mut *tx, group.id, events).await?;
+            changed.push("events");
+        }
         if changed.is_empty() {
             return Err(AppError::invalid(
                 "Nothing to change: add what should change, like privacy:public or timezone:Europe/Dublin.",
@@ -259,6 +265,14 @@ impl App {
                 super::jobs::sync_session_jobs(&mut tx, session.id, true, now).await?;
             }
         }
+        if input.events.is_some()
+            || changed
+                .iter()
+                .any(|c| ["name", "description", "channel"].contains(c))
+        {
+            // Its sessions' events go up, come down, or say the new name.
+            super::jobs::sync_events(&mut tx, &actor.community_id, now).await?;
+        }
         record_audit(
             &mut tx,
             actor,
@@ -291,6 +305,18 @@ impl App {
                 reply = reply.line("After each session, its card asks those who came how they're leaving.")
             }
             Some(false) => reply = reply.line("Its cards won't ask how members are leaving."),
+            None => {}
+        }
+        match input.events {
+            Some(true) => {
+                reply = reply.line(
+                    "Its sessions show in the server's Events tab, each as it is announced (nearest first).",
+                )
+            }
+            Some(false) => {
+                reply = reply
+                    .line("Its sessions no longer show in the server's Events tab; hearth removes theirs.")
+            }
             None => {}
         }
         match input.debrief {
@@ -400,6 +426,8 @@ impl App {
             sessions::end(&mut *tx, *id, sessions::ARCHIVED_NOTE).await?;
             super::jobs::sync_session_jobs(&mut tx, *id, true, now).await?;
         }
+        // Their events come down with them.
+        super::jobs::sync_events(&mut tx, &actor.community_id, now).await?;
         if let Some(first) = ending.first() {
             super::jobs::announce_end(&mut tx, *first, now).await?;
         }

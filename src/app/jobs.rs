@@ -283,3 +283,15 @@ pub(crate) async fn redraw_card(
     jobs::rearm(&mut *conn, community_id, Some(session_id), &edit, now).await?;
     Ok(())
 }
+
+/// Arms the community's sync of sessions to Discord scheduled events (a group's
+/// `events:` setting changed, or what its events say; the group was archived).
+pub(crate) async fn sync_events(
+    conn: &mut store::Conn,
+    community_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let sync = crate::domain::event::plan_sync(community_id, now);
+    jobs::rearm(&mut *conn, community_id, None, &sync, now).await?;
+    Ok(())
+}

@@ -56,6 +56,9 @@ pub struct AppSettings {
     /// Where hearth's web side is reached from outside, without a trailing `/`
     /// (`https://hearth.example.org`): calendar links start with it.
     pub public_url: String,
+    /// How many of hearth's Discord scheduled events a server has at once at most
+    /// (`events.max_active`).
+    pub events_max_active: usize,
 }
 
 impl Default for AppSettings {
@@ -65,6 +68,7 @@ impl Default for AppSettings {
             default_duration_minutes: 90,
             rsvp_close_minutes: 0,
             public_url: "http://127.0.0.1:8080".into(),
+            events_max_active: crate::domain::event::DEFAULT_MAX_ACTIVE,
         }
     }
 }

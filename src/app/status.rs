@@ -6,7 +6,7 @@ use crate::chat::{Reply, Text, TimeStyle, Tone};
 use crate::domain::job::JobState;
 use crate::domain::role::Action;
 use crate::domain::time::Tz;
-use crate::store::{self, communities, jobs, rota};
+use crate::store::{self, communities, events, jobs, rota};
 
 use super::{authorize, Actor, App, AppResult};
 
@@ -71,6 +71,21 @@ impl App {
             );
         }
         reply = reply.lines(super::prompts::status_lines(&mut conn, &actor.community_id, zone, now).await?);
+        reply = reply.line(match events::problem(&mut *conn, &actor.community_id).await? {
+            Some(problem) => Text::new()
+                .strong("Server events: ")
+                .plain("refused since ")
+                .time(problem.since, zone, TimeStyle::Relative)
+                .plain(format!(". {}", problem.problem.explain())),
+            None => {
+                let held = events::count(&mut *conn, &actor.community_id).await?;
+                Text::new().strong("Server events: ").plain(format!(
+                    "{held} session{} in the server's Events tab (at most {}, the nearest first).",
+                    if held == 1 { "" } else { "s" },
+                    self.settings().events_max_active
+                ))
+            }
+        });
         if let Some(community) = &community {
             reply = reply.line(match &community.alerts_channel {
                 Some(channel) => Text::new()

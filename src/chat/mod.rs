@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+pub use crate::domain::event::EventDetails;
+
 /// Who sees a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
@@ -257,7 +259,17 @@ pub enum DeliveryError {
     /// The member does not accept direct messages from hearth.
     #[error("the member does not accept direct messages")]
     CannotDm,
-    /// Refused for another lasting reason (missing permission, invalid content).
+    /// hearth lacks a permission it needs (Discord's 50013): Create Events, say.
+    #[error("missing permission: {0}")]
+    MissingPermission(String),
+    /// The server holds as many scheduled events as the platform allows (Discord's
+    /// 30038: 100 scheduled or active).
+    #[error("the server holds as many scheduled events as it may")]
+    TooManyEvents,
+    /// The scheduled event is no longer there (deleted by someone in the server).
+    #[error("the scheduled event is gone")]
+    EventGone,
+    /// Refused for another lasting reason (invalid content, say).
     #[error("refused: {0}")]
     Refused(String),
 }
@@ -283,12 +295,51 @@ pub trait ChatPort: Send + Sync + 'static {
     /// Opens a thread on a post and returns the thread's channel.
     fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String>;
 
+    /// Whether the platform shows scheduled events (Discord's Events tab), and so
+    /// whether the three calls below do anything. The engine skips event syncs on a
+    /// platform without them.
+    fn has_events(&self) -> bool {
+        false
+    }
+
+    /// Creates a one-off scheduled event in a community (a Discord guild) for a
+    /// session, somewhere outside the platform, and returns its id.
+    fn create_event<'a>(&'a self, _community: &'a str, _event: &'a EventDetails) -> ChatFuture<'a, String> {
+        Box::pin(async { Err(no_events()) })
+    }
+
+    /// Changes what a scheduled event says (its times after a move, its details).
+    fn update_event<'a>(
+        &'a self,
+        _community: &'a str,
+        _event_id: &'a str,
+        _event: &'a EventDetails,
+    ) -> ChatFuture<'a, ()> {
+        Box::pin(async { Err(no_events()) })
+    }
+
+    /// Removes a scheduled event (its session was cancelled, ended, or gave its place
+    /// to a nearer one).
+    fn delete_event<'a>(&'a self, _community: &'a str, _event_id: &'a str) -> ChatFuture<'a, ()> {
+        Box::pin(async { Err(no_events()) })
+    }
+
     /// Until when the platform said a lane (a channel id, or [`dm_lane`] of a member)
     /// has no room, from the rate-limit headers of its latest answers. `None` when it
     /// has room, or the platform says nothing of its limits.
     fn limited_until(&self, _lane: &str) -> Option<tokio::time::Instant> {
         None
     }
+}
+
+/// What a platform without scheduled events answers (see [`ChatPort::has_events`]).
+fn no_events() -> DeliveryError {
+    DeliveryError::Refused("this platform has no scheduled events".into())
+}
+
+/// The lane of a community's scheduled events: one sync at a time, paced.
+pub fn events_lane(community: &str) -> String {
+    format!("events:{community}")
 }
 
 /// The lane of a member's direct messages: DMs to one member go one at a time and

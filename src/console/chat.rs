@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::chat::{ChatFuture, ChatPort, MessageRef, Reply, Span};
+use crate::chat::{ChatFuture, ChatPort, EventDetails, MessageRef, Reply, Span};
 use crate::clock::Clock;
 use crate::domain::time::{format_local, Tz};
 
@@ -24,6 +24,9 @@ pub struct ConsoleChat {
     clock: Arc<dyn Clock>,
     sink: Sink,
     next_id: AtomicU64,
+    next_event: AtomicU64,
+    /// The zone of each event it showed, so its removal is shown in local time too.
+    event_zones: Mutex<std::collections::HashMap<String, Tz>>,
 }
 
 impl ConsoleChat {
@@ -32,6 +35,8 @@ impl ConsoleChat {
             clock,
             sink,
             next_id: AtomicU64::new(1),
+            next_event: AtomicU64::new(1),
+            event_zones: Mutex::default(),
         }
     }
 
@@ -62,6 +67,23 @@ impl ConsoleChat {
             channel: heading.to_string(),
             message: id.to_string(),
         }
+    }
+
+    /// Prints a scheduled event as the server's Events tab would show it.
+    fn print_event(&self, id: &str, heading: &str, event: &EventDetails) {
+        let now = self.clock.now();
+        self.event_zones
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_string(), event.zone);
+        self.emit(&format!(
+            "── {heading} · {} ──\n  {}\n  {} to {}\n  {}\n",
+            format_local(now, event.zone),
+            event.name,
+            format_local(event.starts_at, event.zone),
+            format_local(event.ends_at, event.zone),
+            event.location,
+        ));
     }
 
     /// Prints a block where posts go.
@@ -107,6 +129,50 @@ impl ChatPort for ConsoleChat {
 
     fn dm<'a>(&'a self, user: &'a str, message: &'a Reply, _nonce: &'a str) -> ChatFuture<'a, MessageRef> {
         Box::pin(async move { Ok(self.print(&format!("DM to {}", display_user(user)), message)) })
+    }
+
+    fn has_events(&self) -> bool {
+        true
+    }
+
+    fn create_event<'a>(&'a self, _community: &'a str, event: &'a EventDetails) -> ChatFuture<'a, String> {
+        Box::pin(async move {
+            let id = format!("event-{}", self.next_event.fetch_add(1, Ordering::Relaxed));
+            self.print_event(
+                &id,
+                &format!("scheduled event {id} added to the server's Events"),
+                event,
+            );
+            Ok(id)
+        })
+    }
+
+    fn update_event<'a>(
+        &'a self,
+        _community: &'a str,
+        event_id: &'a str,
+        event: &'a EventDetails,
+    ) -> ChatFuture<'a, ()> {
+        Box::pin(async move {
+            self.print_event(event_id, &format!("scheduled event {event_id} changed"), event);
+            Ok(())
+        })
+    }
+
+    fn delete_event<'a>(&'a self, _community: &'a str, event_id: &'a str) -> ChatFuture<'a, ()> {
+        Box::pin(async move {
+            let zone = self
+                .event_zones
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(event_id)
+                .unwrap_or(Tz::UTC);
+            self.emit(&format!(
+                "── scheduled event {event_id} removed from the server's Events · {} ──\n",
+                format_local(self.clock.now(), zone)
+            ));
+            Ok(())
+        })
     }
 
     fn create_thread<'a>(&'a self, at: &'a MessageRef, name: &'a str) -> ChatFuture<'a, String> {

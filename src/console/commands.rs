@@ -174,6 +174,7 @@ pub async fn dispatch(app: &App, actor: &Actor, o: &Options<'_>) -> AppResult {
                 listed: o.yes_no("listed")?,
                 checkout: o.yes_no("checkout")?,
                 debrief: o.yes_no("debrief")?,
+                events: o.yes_no("events")?,
             };
             app.group_edit(actor, input).await
         }

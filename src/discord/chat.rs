@@ -18,7 +18,9 @@ use poise::serenity_prelude as serenity;
 use serenity::http::{LightMethod, Request, Route};
 use tokio::time::Instant;
 
-use crate::chat::{dm_lane, ChatFuture, ChatPort, DeliveryError, MessageRef, Reply};
+use crate::chat::{
+    dm_lane, events_lane, ChatFuture, ChatPort, DeliveryError, EventDetails, MessageRef, Reply,
+};
 
 use super::render;
 
@@ -29,6 +31,14 @@ const UNKNOWN_CHANNEL: i64 = 10003;
 const UNKNOWN_MESSAGE: i64 = 10008;
 const CANNOT_DM: i64 = 50007;
 const MISSING_ACCESS: i64 = 50001;
+const MISSING_PERMISSIONS: i64 = 50013;
+const MAX_SCHEDULED_EVENTS: i64 = 30038;
+const UNKNOWN_SCHEDULED_EVENT: i64 = 10070;
+
+/// Discord's EXTERNAL event type (somewhere outside Discord, with a location) and its
+/// only privacy level (members of the server).
+const EXTERNAL: u8 = 3;
+const GUILD_ONLY: u8 = 2;
 
 pub struct DiscordChat {
     client: reqwest::Client,
@@ -184,7 +194,112 @@ impl DiscordChat {
     }
 }
 
+/// A session's event as Discord's JSON: EXTERNAL, no channel, its place as the
+/// location, times in RFC 3339 (UTC).
+pub fn event_body(event: &EventDetails) -> serde_json::Value {
+    serde_json::json!({
+        "name": event.name,
+        "description": event.description,
+        "entity_type": EXTERNAL,
+        "channel_id": null,
+        "entity_metadata": { "location": event.location },
+        "scheduled_start_time": event.starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "scheduled_end_time": event.ends_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "privacy_level": GUILD_ONLY,
+    })
+}
+
+fn guild_id(community: &str) -> Result<serenity::GuildId, DeliveryError> {
+    snowflake(community)
+        .map(serenity::GuildId::new)
+        .ok_or_else(|| DeliveryError::Refused("not a Discord server id".into()))
+}
+
+fn event_id(id: &str) -> Result<serenity::ScheduledEventId, DeliveryError> {
+    snowflake(id)
+        .map(serenity::ScheduledEventId::new)
+        .ok_or(DeliveryError::EventGone)
+}
+
+impl DiscordChat {
+    async fn send_event(
+        &self,
+        community: &str,
+        route: Route<'_>,
+        method: LightMethod,
+        event: Option<&EventDetails>,
+    ) -> Result<serde_json::Value, DeliveryError> {
+        let body = event
+            .map(|event| serde_json::to_vec(&event_body(event)))
+            .transpose()
+            .map_err(|e| DeliveryError::Refused(e.to_string()))?;
+        let lane = events_lane(community);
+        self.send(Request::new(route, method).body(body), Some(&lane))
+            .await
+            .map_err(|error| match error {
+                // A 404 here is the event (or the server), not a channel.
+                DeliveryError::ChannelGone => DeliveryError::EventGone,
+                other => other,
+            })
+    }
+}
+
 impl ChatPort for DiscordChat {
+    fn has_events(&self) -> bool {
+        true
+    }
+
+    fn create_event<'a>(&'a self, community: &'a str, event: &'a EventDetails) -> ChatFuture<'a, String> {
+        Box::pin(async move {
+            let guild_id = guild_id(community)?;
+            let json = self
+                .send_event(
+                    community,
+                    Route::GuildScheduledEvents { guild_id },
+                    LightMethod::Post,
+                    Some(event),
+                )
+                .await
+                .map_err(|error| match error {
+                    // No event to be gone yet: the server itself is unknown to hearth.
+                    DeliveryError::EventGone => {
+                        DeliveryError::Refused("Discord doesn't know this server".into())
+                    }
+                    other => other,
+                })?;
+            id_of(&json)
+        })
+    }
+
+    fn update_event<'a>(
+        &'a self,
+        community: &'a str,
+        event_id: &'a str,
+        event: &'a EventDetails,
+    ) -> ChatFuture<'a, ()> {
+        Box::pin(async move {
+            let route = Route::GuildScheduledEvent {
+                guild_id: guild_id(community)?,
+                event_id: self::event_id(event_id)?,
+            };
+            self.send_event(community, route, LightMethod::Patch, Some(event))
+                .await
+                .map(|_| ())
+        })
+    }
+
+    fn delete_event<'a>(&'a self, community: &'a str, event_id: &'a str) -> ChatFuture<'a, ()> {
+        Box::pin(async move {
+            let route = Route::GuildScheduledEvent {
+                guild_id: guild_id(community)?,
+                event_id: self::event_id(event_id)?,
+            };
+            self.send_event(community, route, LightMethod::Delete, None)
+                .await
+                .map(|_| ())
+        })
+    }
+
     fn post<'a>(
         &'a self,
         channel: &'a str,
@@ -329,6 +444,9 @@ pub fn classify(status: u16, body: &serde_json::Value) -> DeliveryError {
         .to_string();
     match (status, code) {
         (_, CANNOT_DM) => DeliveryError::CannotDm,
+        (_, MISSING_PERMISSIONS) => DeliveryError::MissingPermission(message),
+        (_, MAX_SCHEDULED_EVENTS) => DeliveryError::TooManyEvents,
+        (_, UNKNOWN_SCHEDULED_EVENT) => DeliveryError::EventGone,
         (_, UNKNOWN_CHANNEL) | (_, MISSING_ACCESS) | (404, _) => DeliveryError::ChannelGone,
         (_, UNKNOWN_MESSAGE) => DeliveryError::Refused("the message was deleted".into()),
         (500..=599, _) | (408, _) => DeliveryError::Transient {
@@ -353,6 +471,12 @@ mod tests {
             DeliveryError::Transient { .. }
         ));
         assert!(matches!(classify(400, &body(50035)), DeliveryError::Refused(_)));
+        assert!(matches!(
+            classify(403, &body(50013)),
+            DeliveryError::MissingPermission(_)
+        ));
+        assert_eq!(classify(400, &body(30038)), DeliveryError::TooManyEvents);
+        assert_eq!(classify(404, &body(10070)), DeliveryError::EventGone);
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub enum Alert {
     DmsClosed { what: String },
     /// The daily retention run failed; nothing was removed.
     RetentionFailed { reference: String },
+    /// Discord refused the community's session events (`problem` is an
+    /// [`super::event::EventProblem`]: a missing permission, its limit of 100).
+    EventsRefused { problem: String },
 }
 
 impl Alert {
@@ -25,12 +28,13 @@ impl Alert {
     }
 
     /// The job key that makes it once: once per channel, once per member, once per
-    /// failed run.
+    /// failed run, once per spell of refused events.
     pub fn key(&self, community_id: &str, about: &str) -> String {
         match self {
             Alert::ChannelGone { channel, .. } => format!("alert:channel-gone:{community_id}:{channel}"),
             Alert::DmsClosed { .. } => format!("alert:dms-closed:{community_id}:{about}"),
             Alert::RetentionFailed { .. } => format!("alert:retention-failed:{community_id}:{about}"),
+            Alert::EventsRefused { problem } => format!("alert:events-{problem}:{community_id}:{about}"),
         }
     }
 }

@@ -69,6 +69,9 @@ pub enum JobKind {
     DmDebrief,
     /// A facilitator's flag after a session, with its note, in the alerts channel.
     DebriefFlag,
+    /// A community's sessions mirrored as Discord scheduled events: one re-armable job
+    /// per community that creates, moves and removes them (see [`super::event`]).
+    Events,
     /// At a quarter's end: posts nothing, plans the quarterly question's DM to each
     /// member who came in the quarter and asked for DMs.
     Quarterly,
@@ -107,6 +110,7 @@ impl JobKind {
             JobKind::Debriefs => "debriefs",
             JobKind::DmDebrief => "dm-debrief",
             JobKind::DebriefFlag => "debrief-flag",
+            JobKind::Events => "events",
             JobKind::Quarterly => "quarterly",
             JobKind::DmQuarterly => "dm-quarterly",
         }
@@ -145,6 +149,7 @@ impl FromStr for JobKind {
             "debriefs" => Ok(JobKind::Debriefs),
             "dm-debrief" => Ok(JobKind::DmDebrief),
             "debrief-flag" => Ok(JobKind::DebriefFlag),
+            "events" => Ok(JobKind::Events),
             "quarterly" => Ok(JobKind::Quarterly),
             "dm-quarterly" => Ok(JobKind::DmQuarterly),
             other => Err(format!("unknown job kind {other:?}")),

@@ -6,6 +6,7 @@
 //!   lines), both expanded in local wall time.
 //! - [`alert`]: notes for coordinators in the alerts channel, each once.
 //! - [`dropin`]: drop-in opening windows, closed days, and whether one is open now.
+//! - [`event`]: sessions mirrored as Discord scheduled events, nearest first, capped.
 //! - [`group`]: what a group is allowed to be (names, kinds, privacy, capacity).
 //! - [`session`]: materialising a series into sessions without losing existing rows.
 //! - [`role`]: who may do what.
@@ -23,6 +24,7 @@
 pub mod alert;
 pub mod calendar;
 pub mod dropin;
+pub mod event;
 pub mod group;
 pub mod job;
 pub mod outcome;

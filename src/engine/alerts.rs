@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::chat::{DeliveryError, Reply, Text, Tone};
 use crate::domain::alert::Alert;
+use crate::domain::event::EventProblem;
 use crate::domain::job::{JobKind, PlannedJob};
 use crate::store::jobs::{self, Job};
 use crate::store::{communities, outcomes, sessions, Conn, StoreError};
@@ -66,6 +67,8 @@ fn goes_to_alerts(kind: JobKind) -> bool {
             | JobKind::SwapApproval
             | JobKind::DropinLateAlert
             | JobKind::DebriefFlag
+            // Its refusals raise their own alert (see `super::events`).
+            | JobKind::Events
     )
 }
 
@@ -169,6 +172,12 @@ pub fn render(job: &Job) -> Rendered {
             .line(format!(
                 "It will try again tomorrow. /status shows the latest run; reference {reference}."
             )),
+        Alert::EventsRefused { problem } => {
+            let problem = EventProblem::parse(&problem).unwrap_or(EventProblem::Refused);
+            Reply::public(Tone::Problem, "Sessions can't go in the server's Events")
+                .line(problem.explain())
+                .line("hearth tries again with the next change; /status shows whether it is still refused.")
+        }
     };
     Rendered::Post { channel, reply }
 }

@@ -20,6 +20,7 @@
 
 pub mod alerts;
 pub mod dropin;
+pub mod events;
 pub mod outcomes;
 pub mod pacing;
 pub mod prompts;
@@ -64,6 +65,8 @@ pub struct Outcome {
     pub deferred: usize,
     /// Retention runs done (they post nothing).
     pub housekept: usize,
+    /// Scheduled events created, changed or removed (not counted as `sent`).
+    pub mirrored: usize,
 }
 
 impl Outcome {
@@ -77,6 +80,7 @@ impl Outcome {
         self.expired += other.expired;
         self.deferred += other.deferred;
         self.housekept += other.housekept;
+        self.mirrored += other.mirrored;
     }
 }
 
@@ -114,6 +118,8 @@ struct Delivered {
     result: Result<MessageRef, DeliveryError>,
     /// When it was handed to the platform (unix ms), as its claim recorded.
     attempted_at_ms: i64,
+    /// For an event sync, what came of each of its requests.
+    events: Vec<events::EventDone>,
 }
 
 /// A job in flight: what to write down if its task dies.
@@ -149,6 +155,8 @@ pub struct Engine {
     next_due: Option<DateTime<Utc>>,
     /// What happened since the last step returned.
     outcome: Outcome,
+    /// How many of hearth's scheduled events a community has at once at most.
+    events_max_active: usize,
 }
 
 impl Engine {
@@ -170,7 +178,15 @@ impl Engine {
             recovered: false,
             next_due: None,
             outcome: Outcome::default(),
+            events_max_active: crate::domain::event::DEFAULT_MAX_ACTIVE,
         }
+    }
+
+    /// How many of hearth's scheduled events a community may have at once
+    /// (`events.max_active`), between 1 and [`crate::domain::event::MAX_ACTIVE_LIMIT`].
+    pub fn with_events_max_active(mut self, max_active: usize) -> Self {
+        self.events_max_active = max_active.clamp(1, crate::domain::event::MAX_ACTIVE_LIMIT);
+        self
     }
 
     /// The same without pacing (the console's terminal has no rate limits).
@@ -363,6 +379,16 @@ impl Engine {
                 self.outcome.housekept += 1;
                 continue;
             }
+            if job.kind == JobKind::Events && !self.chat.has_events() {
+                jobs::skip(
+                    &mut *conn,
+                    job.id,
+                    "This chat platform has no scheduled events.",
+                    now,
+                )
+                .await?;
+                continue;
+            }
             let requests = requests_of(job.kind);
             let tokio_now = Instant::now();
             let mut room = self.pacer.ready_at(&candidate.lane, requests, tokio_now);
@@ -374,7 +400,20 @@ impl Engine {
                 self.next_room = Some(self.next_room.map_or(room, |at| at.min(room)));
                 continue;
             }
-            let rendered = match render::render(conn, &job, now).await {
+            let rendered = if job.kind == JobKind::Events {
+                match events::render(conn, &job, self.events_max_active, now).await {
+                    Ok(Some(rendered)) => Ok(rendered),
+                    Ok(None) => {
+                        // Every event already says what it should: done, quietly.
+                        jobs::mark_sent(&mut *conn, job.id, &candidate.lane, "", now).await?;
+                        continue;
+                    }
+                    Err(error) => Err(error),
+                }
+            } else {
+                render::render(conn, &job, now).await
+            };
+            let rendered = match rendered {
                 Ok(rendered) => rendered,
                 Err(error) if error.is_unreadable() => {
                     let reason = format!("hearth couldn't put it into words ({})", cause_chain(&error));
@@ -384,6 +423,7 @@ impl Engine {
                         result: Err(DeliveryError::Refused(reason)),
                         job,
                         attempted_at_ms: now.timestamp_millis(),
+                        events: Vec::new(),
                     });
                     continue;
                 }
@@ -399,6 +439,7 @@ impl Engine {
                         result: Err(DeliveryError::Refused(too_late_to_repost())),
                         job,
                         attempted_at_ms: now.timestamp_millis(),
+                        events: Vec::new(),
                     });
                     continue;
                 }
@@ -473,7 +514,15 @@ impl Engine {
         };
         self.busy.insert(lane.clone());
         let task = self.in_flight.spawn(async move {
+            let mut mirrored = Vec::new();
             let result = match &rendered {
+                Rendered::Events { community, ops, .. } => {
+                    mirrored = events::execute(chat.as_ref(), community, ops).await;
+                    Ok(MessageRef {
+                        channel: lane.clone(),
+                        message: String::new(),
+                    })
+                }
                 Rendered::Post { channel, reply } => chat.post(channel, reply, &nonce).await,
                 Rendered::Edit { at, reply } => chat.edit(at, reply).await.map(|()| at.clone()),
                 Rendered::Dm { user, reply } => chat.dm(user, reply, &nonce).await,
@@ -496,6 +545,7 @@ impl Engine {
                 rendered,
                 result,
                 attempted_at_ms,
+                events: mirrored,
             }
         });
         self.flying.insert(task.id(), flying);
@@ -529,6 +579,7 @@ impl Engine {
                         detail: format!("the delivery task died: {error}"),
                     }),
                     attempted_at_ms,
+                    events: Vec::new(),
                 }
             }
         };
@@ -646,7 +697,12 @@ impl Engine {
 fn reposting_is_harmless(kind: JobKind) -> bool {
     matches!(
         kind,
-        JobKind::CardEdit | JobKind::GapAlertEdit | JobKind::OpenShiftEdit | JobKind::DropinStatusEdit
+        JobKind::CardEdit
+            | JobKind::GapAlertEdit
+            | JobKind::OpenShiftEdit
+            | JobKind::DropinStatusEdit
+            // A sync decides again from what is stored (see `events`).
+            | JobKind::Events
     )
 }
 
@@ -674,6 +730,8 @@ fn requests_of(kind: JobKind) -> usize {
         | JobKind::DmQuarterly => 2,
         // A post and, with thread:yes, its thread.
         JobKind::Prompt => 2,
+        // A run makes up to this many requests on the community's events lane.
+        JobKind::Events => crate::domain::event::MAX_OPS_PER_RUN,
         _ => 1,
     }
 }
@@ -693,12 +751,19 @@ async fn record(
         attempted_at_ms,
         ..
     } = delivered;
+    if let (JobKind::Events, Rendered::Events { more, .. }) = (job.kind, rendered) {
+        return events::record(tx, delivered, *more, now, outcome).await;
+    }
     match result {
         Ok(message) => {
             jobs::mark_sent(&mut *tx, job.id, &message.channel, &message.message, now).await?;
             // How long after it was due a post went out: the promise members feel.
             let late = (now - job.due_at).num_milliseconds().max(0) as f64 / 1000.0;
             metrics::histogram!("hearth_delivery_lateness_seconds", "kind" => job.kind.as_str()).record(late);
+            if matches!(job.kind, JobKind::Card | JobKind::CardEdit) && job.session_id.is_some() {
+                // Its event goes up with the card, and follows it as it is redrawn.
+                events::arm(&mut *tx, &job.community_id, now).await?;
+            }
             if let (JobKind::Card, Some(session_id)) = (job.kind, job.session_id) {
                 sessions::set_card(&mut *tx, session_id, &message.channel, &message.message).await?;
                 // Answers given while the card was on its way found no card to

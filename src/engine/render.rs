@@ -39,6 +39,13 @@ pub enum Rendered {
         reply: Reply,
         name: String,
     },
+    /// A community's scheduled events to create, change or remove, in order; `more`
+    /// when the run leaves some for the next (see [`super::events`]).
+    Events {
+        community: String,
+        ops: Vec<crate::domain::event::EventOp>,
+        more: bool,
+    },
     Skip(String),
 }
 
@@ -63,6 +70,11 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         JobKind::DebriefFlag => return super::alerts::render_flag(conn, job).await,
         JobKind::Debriefs => return Ok(Rendered::Skip("A debrief fan-out posts nothing.".into())),
         JobKind::Retention => return Ok(Rendered::Skip("A retention run posts nothing.".into())),
+        JobKind::Events => {
+            return Ok(Rendered::Skip(
+                "An event sync is planned by the dispatcher.".into(),
+            ))
+        }
         JobKind::Quarterly => return Ok(Rendered::Skip("A quarterly round posts nothing.".into())),
         JobKind::DmQuarterly => return Ok(super::quarterly::render_dm(job)),
         JobKind::DropinStatus | JobKind::DropinStatusEdit | JobKind::DropinLateAlert => {
@@ -127,6 +139,7 @@ pub async fn render(conn: &mut Conn, job: &Job, now: DateTime<Utc>) -> Result<Re
         | JobKind::Retention
         | JobKind::DebriefFlag
         | JobKind::Debriefs
+        | JobKind::Events
         | JobKind::Quarterly
         | JobKind::DmQuarterly
         | JobKind::DropinStatus

@@ -465,6 +465,7 @@ macro_rules! lane_of_job {
         "CASE WHEN j.kind LIKE 'dm-%' OR j.kind IN ('duty-notice', 'open-shift-dm', 'gap-alert-dm', 'rota-note')
                    THEN 'dm:' || COALESCE(j.target, '')
               WHEN j.kind = 'debriefs' THEN 'job:' || j.id
+              WHEN j.kind = 'events' THEN 'events:' || j.community_id
               WHEN j.kind LIKE 'prompt%' OR j.kind IN ('alert', 'debrief-flag') THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind LIKE 'dropin-%' THEN COALESCE(j.target, 'job:' || j.id)
               WHEN j.kind = 'card-edit' THEN COALESCE(s.card_channel, g.channel, 'job:' || j.id)

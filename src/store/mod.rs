@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod communities;
 pub mod dropin;
+pub mod events;
 pub mod groups;
 pub mod jobs;
 pub mod members;

@@ -209,6 +209,15 @@ pub const TABLES: &[Table] = &[
     table("retention_run", &[], Community, Delete, "retention runs"),
     table("dropin_window", &[], Group, Delete, "drop-in opening hours"),
     table("dropin_settings", &[], Group, Delete, "drop-in settings"),
+    // Sessions' Discord scheduled events: ids and what each says, never who is going.
+    table("discord_event", &[], Session, Delete, "sessions' Discord events"),
+    table(
+        "event_problem",
+        &[],
+        Community,
+        Delete,
+        "Discord's refusals of events",
+    ),
     // Outcomes: check-out answers and their markers hold no member id or name (the
     // marker is a keyed hash, kept apart from the answers, gone when the check-out closes).
     table("outcome_settings", &[], Group, Delete, "outcome settings"),
@@ -300,6 +309,11 @@ pub const NOT_MEMBER: &[(&str, &str, &str)] = &[
         "member_prefs",
         "show_name_on_rota",
         "a yes or no: whether cards may name them",
+    ),
+    (
+        "event_problem",
+        "detail",
+        "what Discord said when it refused the community's events",
     ),
 ];
 

@@ -7,6 +7,7 @@ mod support;
 mod console;
 mod discord;
 mod discord_dropin;
+mod discord_events;
 mod discord_outcomes;
 mod discord_privacy;
 mod discord_quarterly;

@@ -252,7 +252,7 @@ async fn archiving_a_group_redraws_its_cards_and_tells_the_channel_and_those_goi
     world.app.group_archive(&coordinator(), "Circle").await.unwrap();
 
     let waiting: Vec<String> = sqlx::query_scalar(
-        "SELECT dedupe_key FROM job WHERE state = 'pending' AND kind NOT IN ('card-edit', 'cancellation', 'retention')",
+        "SELECT dedupe_key FROM job WHERE state = 'pending' AND kind NOT IN ('card-edit', 'cancellation', 'retention', 'events')",
     )
     .fetch_all(world.app.pool())
     .await

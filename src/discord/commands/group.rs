@@ -105,6 +105,7 @@ pub async fn edit(
     listed: Option<bool>,
     checkout: Option<bool>,
     debrief: Option<bool>,
+    events: Option<bool>,
     #[autocomplete = "autocomplete::timezone"] timezone: Option<String>,
     kind: Option<KindChoice>,
     #[max_length = 300] description: Option<String>,
@@ -136,6 +137,7 @@ pub async fn edit(
             listed,
             checkout,
             debrief,
+            events,
         };
         app.group_edit(&actor, input).await
     })

@@ -21,6 +21,7 @@
 // Test support: not every test uses every helper.
 #![allow(dead_code)]
 
+mod events;
 mod gateway;
 mod interactions;
 mod model;
@@ -189,6 +190,12 @@ struct State {
     identifies: usize,
     resumes: usize,
     next_id: u64,
+    /// Guild scheduled events by id.
+    events: BTreeMap<u64, events::FakeEvent>,
+    /// Guilds where the bot lacks Create Events / Manage Events.
+    events_denied: HashSet<u64>,
+    /// The most events SCHEDULED or ACTIVE a guild held at once.
+    events_high_water: HashMap<u64, usize>,
 }
 
 impl State {
@@ -306,6 +313,9 @@ impl FakeDiscord {
             identifies: 0,
             resumes: 0,
             next_id: 1_000_000,
+            events: BTreeMap::new(),
+            events_denied: HashSet::new(),
+            events_high_water: HashMap::new(),
         };
         add_guild_to(&mut state, Self::GUILD_ID, "Hearth Test Guild");
         state.channels.insert(
@@ -336,6 +346,53 @@ impl FakeDiscord {
                 .expect("fake Discord server failed");
         });
         Self { shared, addr, server }
+    }
+
+    /// A guild's scheduled events (as Discord would list them), by id.
+    pub fn scheduled_events(&self, guild_id: u64) -> Vec<Value> {
+        self.shared
+            .lock()
+            .events
+            .values()
+            .filter(|e| e.guild_id == guild_id)
+            .map(|e| e.body.clone())
+            .collect()
+    }
+
+    /// Takes away (or gives back) the bot's permission to manage a guild's events.
+    pub fn deny_events(&self, guild_id: u64, denied: bool) {
+        let mut state = self.shared.lock();
+        if denied {
+            state.events_denied.insert(guild_id);
+        } else {
+            state.events_denied.remove(&guild_id);
+        }
+    }
+
+    /// The most events a guild held SCHEDULED or ACTIVE at once.
+    pub fn events_high_water(&self, guild_id: u64) -> usize {
+        self.shared
+            .lock()
+            .events_high_water
+            .get(&guild_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Adds `n` events of the server's own (not hearth's), SCHEDULED.
+    pub fn add_foreign_events(&self, guild_id: u64, n: usize) {
+        let mut state = self.shared.lock();
+        for _ in 0..n {
+            let id = state.next_id();
+            let body = serde_json::json!({
+                "id": id.to_string(), "guild_id": guild_id.to_string(), "name": "Server quiz night",
+                "entity_type": 3, "status": 1, "privacy_level": 2,
+                "entity_metadata": {"location": "The pub"},
+                "scheduled_start_time": "2026-06-01T19:00:00+00:00",
+                "scheduled_end_time": "2026-06-01T21:00:00+00:00",
+            });
+            state.events.insert(id, events::FakeEvent { id, guild_id, body });
+        }
     }
 
     /// `http://127.0.0.1:PORT`: give it to `HttpBuilder::proxy`.

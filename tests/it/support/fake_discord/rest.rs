@@ -377,6 +377,9 @@ fn route(state: &mut State, base_url: &str, method: &str, segments: &[&str], bod
         ("POST", ["channels", channel, "messages", message, "threads"]) => {
             create_thread(state, id(channel), Some(id(message)), body)
         }
+        (_, ["guilds", guild, "scheduled-events", rest @ ..]) => {
+            Reply::from_pair(super::events::route(state, method, id(guild), rest, body))
+        }
         ("GET", ["guilds", guild, rest @ ..]) => guild_route(state, id(guild), rest),
         _ => unknown_route(),
     }
