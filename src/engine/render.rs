@@ -51,13 +51,14 @@ pub enum Rendered {
 
 impl Rendered {
     /// Where Discord counts the request against its per-channel limit: the channel
-    /// posted or edited in, or the member's DM channel. `None` for a skip.
+    /// posted or edited in, or the member's DM channel. `None` for a skip, and for an
+    /// event sync, which is paced in its own lane (the server's events route).
     pub fn lane(&self) -> Option<String> {
         match self {
             Rendered::Post { channel, .. } | Rendered::Thread { channel, .. } => Some(channel.clone()),
             Rendered::Edit { at, .. } => Some(at.channel.clone()),
             Rendered::Dm { user, .. } => Some(crate::chat::dm_lane(user)),
-            Rendered::Skip(_) => None,
+            Rendered::Events { .. } | Rendered::Skip(_) => None,
         }
     }
 }
