@@ -100,12 +100,18 @@ pub fn checkout_window(ends_at: DateTime<Utc>, now: DateTime<Utc>) -> CheckoutWi
 /// the same member gives the same marker for that session, and without the
 /// community's secret nobody can tell whose it is. It is kept apart from the answers.
 pub fn checkout_marker(secret: &str, session_id: i64, user_id: &str) -> String {
+    keyed_marker(secret, &[&session_id.to_string(), user_id])
+}
+
+/// A keyed one-way hash of `parts` (each after a zero byte) under a community's
+/// secret, in hex: what every "already answered" marker is made of.
+pub fn keyed_marker(secret: &str, parts: &[&str]) -> String {
     let mut hash = Sha256::new();
     hash.update(secret.as_bytes());
-    hash.update([0]);
-    hash.update(session_id.to_string().as_bytes());
-    hash.update([0]);
-    hash.update(user_id.as_bytes());
+    for part in parts {
+        hash.update([0]);
+        hash.update(part.as_bytes());
+    }
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -8,7 +8,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use sha2::{Digest, Sha256};
 
 /// How long after the DM answers are taken.
 pub const ANSWER_WINDOW: Duration = Duration::days(30);
@@ -296,15 +295,7 @@ pub struct QuarterCounts {
 /// The one-way marker that a member answered a community's quarter: a keyed hash, the
 /// same for the same member and quarter, telling nobody without the secret whose it is.
 pub fn marker(secret: &str, quarter: Quarter, user_id: &str) -> String {
-    let mut hash = Sha256::new();
-    hash.update(secret.as_bytes());
-    hash.update([0]);
-    hash.update(b"quarterly");
-    hash.update([0]);
-    hash.update(quarter.to_string().as_bytes());
-    hash.update([0]);
-    hash.update(user_id.as_bytes());
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    super::outcome::keyed_marker(secret, &["quarterly", &quarter.to_string(), user_id])
 }
 
 /// What the id of the quarterly DM's button starts with, before its quarter and
