@@ -211,35 +211,28 @@ async fn on_event(
             interaction: serenity::Interaction::Component(click),
         } => {
             metrics::counter!("hearth_clicks_total").increment(1);
-            if let Some(rest) = click.data.custom_id.strip_prefix(quarterly::SHARE_PREFIX) {
-                // The quarterly DM's button: its form, if this member may still answer.
-                let opened = match quarterly::parse_ids(rest) {
+            let outcome = crate::app::outcomes::OutcomeButton::parse_id(&click.data.custom_id);
+            // A button that opens a form: the quarterly DM's (if this member may still
+            // answer) and a debrief's "Something to flag".
+            let form = if let Some(rest) = click.data.custom_id.strip_prefix(quarterly::SHARE_PREFIX) {
+                match quarterly::parse_ids(rest) {
                     Some((quarter, community_id)) => {
                         let actor = dm_actor(community_id, &click.user);
                         app.quarterly_may_answer(&actor, quarter)
                             .await
-                            .map(|()| quarterly_form(rest))
+                            .map(|()| Some(quarterly_form(rest)))
                     }
                     None => Err(crate::app::AppError::invalid(
                         "That button is from an older message; thank you for wanting to answer.",
                     )),
-                };
-                match opened {
-                    Ok(modal) => {
-                        click
-                            .create_response(
-                                framework.serenity_context,
-                                serenity::CreateInteractionResponse::Modal(modal),
-                            )
-                            .await?;
-                        return Ok(());
-                    }
-                    Err(error) => (Err(error), Responder::Click(click)),
                 }
+            } else if let Some((crate::app::outcomes::OutcomeButton::Flag, session)) = &outcome {
+                Ok(Some(note_form(session)))
             } else {
-                let outcome = crate::app::outcomes::OutcomeButton::parse_id(&click.data.custom_id);
-                if let Some((crate::app::outcomes::OutcomeButton::Flag, session)) = &outcome {
-                    let modal = note_form(session);
+                Ok(None)
+            };
+            match form {
+                Ok(Some(modal)) => {
                     click
                         .create_response(
                             framework.serenity_context,
@@ -248,7 +241,8 @@ async fn on_event(
                         .await?;
                     return Ok(());
                 }
-                (on_click(app, click, outcome).await, Responder::Click(click))
+                Ok(None) => (on_click(app, click, outcome).await, Responder::Click(click)),
+                Err(error) => (Err(error), Responder::Click(click)),
             }
         }
         serenity::FullEvent::InteractionCreate {
