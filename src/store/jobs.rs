@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::domain::job::{JobKind, JobState, PlannedJob};
 
-use super::{from_unix, parse_enum, to_unix, RowExt, Statement, StoreError};
+use super::{for_backend, from_unix, parse_enum, to_unix, Dialect, RowExt, Statement, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
@@ -47,8 +47,8 @@ macro_rules! on_conflict_upsert {
              due_at = excluded.due_at, expires_at = excluded.expires_at, target = excluded.target,
              payload = excluded.payload, next_attempt_at = NULL, updated_at = excluded.updated_at
          WHERE job.state = 'pending'
-           AND (job.due_at != excluded.due_at OR job.expires_at IS NOT excluded.expires_at
-                OR job.target IS NOT excluded.target OR job.payload != excluded.payload)"
+           AND (job.due_at != excluded.due_at OR job.expires_at IS DISTINCT FROM excluded.expires_at
+                OR job.target IS DISTINCT FROM excluded.target OR job.payload != excluded.payload)"
     };
 }
 
@@ -65,7 +65,7 @@ macro_rules! on_conflict_rearm {
              last_error = NULL, updated_at = excluded.updated_at
          WHERE NOT (job.state = 'pending' AND job.payload = excluded.payload AND job.attempts = 0
                     AND job.next_attempt_at IS NULL AND job.last_error IS NULL
-                    AND job.expires_at IS excluded.expires_at)"
+                    AND job.expires_at IS NOT DISTINCT FROM excluded.expires_at)"
     };
 }
 
@@ -418,13 +418,15 @@ pub async fn skip(
 /// than posted late. Returns how many. (Jobs being sent are left to finish.) Pinned to
 /// its partial index: SQLite would otherwise scan every waiting job (15 ms at 100,000)
 /// before each dispatcher step.
-pub async fn expire(db: impl AnyExecutor<'_>, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    let done = sqlx::query(
+pub async fn expire(db: impl AnyExecutor<'_> + Dialect, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let backend = db.backend();
+    let done = sqlx::query(for_backend(
+        backend,
         "UPDATE job INDEXED BY job_expiry SET state = 'skipped', updated_at = $1,
              last_error = 'expired: its moment passed before it could be posted'
          WHERE state IN ('pending', 'sending') AND state = 'pending'
            AND expires_at IS NOT NULL AND expires_at <= $2",
-    )
+    ))
     .bind(to_unix(now))
     .bind(to_unix(now))
     .execute(db)
@@ -476,28 +478,32 @@ const LANE_SCAN: i64 = 1_000;
 /// turn, so each channel's posts go out in due order. A job waiting out a retry steps
 /// aside for the rest of its lane.
 pub async fn due_lane_heads(
-    db: impl AnyExecutor<'_>,
+    db: impl AnyExecutor<'_> + Dialect,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Candidate>, StoreError> {
-    let rows = sqlx::query(concat!(
-        "SELECT * FROM (
+    let backend = db.backend();
+    let rows = sqlx::query(for_backend(
+        backend,
+        concat!(
+            "SELECT * FROM (
              SELECT *, ROW_NUMBER() OVER (PARTITION BY lane_now ORDER BY due_at, id) AS place FROM (
                  SELECT j.*, ",
-        lane_of_job!(),
-        " AS lane_now
+            lane_of_job!(),
+            " AS lane_now
                  FROM (SELECT * FROM (SELECT * FROM job INDEXED BY job_due_first_try
                                       WHERE state = 'pending' AND next_attempt_at IS NULL AND due_at <= $1
-                                      ORDER BY due_at, id LIMIT $3)
+                                      ORDER BY due_at, id LIMIT $3) AS first_tries
                        UNION ALL
                        SELECT * FROM (SELECT * FROM job INDEXED BY job_retry
                                       WHERE state = 'pending' AND next_attempt_at IS NOT NULL
                                         AND next_attempt_at <= $1 AND due_at <= $1
-                                      ORDER BY next_attempt_at LIMIT $3)) j
+                                      ORDER BY next_attempt_at LIMIT $3) AS retries) j
                  LEFT JOIN session s ON s.id = j.session_id
                  LEFT JOIN series r ON r.id = s.series_id
-                 LEFT JOIN meeting_group g ON g.id = r.group_id))
+                 LEFT JOIN meeting_group g ON g.id = r.group_id) AS lanes) AS heads
          WHERE place = 1 ORDER BY due_at, id LIMIT $2"
+        ),
     ))
     .bind(to_unix(now))
     .bind(limit)
@@ -556,12 +562,17 @@ pub struct Attempt {
 }
 
 /// Every job handed to the platform since `since_ms` (unix milliseconds), oldest first.
-pub async fn attempts_since(db: impl AnyExecutor<'_>, since_ms: i64) -> Result<Vec<Attempt>, StoreError> {
-    let rows = sqlx::query(
+pub async fn attempts_since(
+    db: impl AnyExecutor<'_> + Dialect,
+    since_ms: i64,
+) -> Result<Vec<Attempt>, StoreError> {
+    let backend = db.backend();
+    let rows = sqlx::query(for_backend(
+        backend,
         "SELECT lane, kind, attempted_at_ms FROM job INDEXED BY job_recent_attempts
          WHERE attempted_at_ms IS NOT NULL AND attempted_at_ms >= $1 AND lane IS NOT NULL
          ORDER BY attempted_at_ms",
-    )
+    ))
     .bind(since_ms)
     .fetch_all(db)
     .await?;
@@ -704,15 +715,17 @@ pub async fn mark_failed(
 /// job. (Jobs a crash left `sending` are put back to pending when a dispatcher
 /// starts.) Each branch is pinned to its partial index: left to itself, SQLite scans
 /// every pending job for the retry branch (17 ms at 100,000 jobs, not microseconds).
-pub async fn next_due_at(db: impl AnyExecutor<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let next: Option<i64> = sqlx::query_scalar(
+pub async fn next_due_at(db: impl AnyExecutor<'_> + Dialect) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let backend = db.backend();
+    let next: Option<i64> = sqlx::query_scalar(for_backend(
+        backend,
         "SELECT MIN(t) FROM (
              SELECT MIN(due_at) AS t FROM job INDEXED BY job_due_first_try
              WHERE state = 'pending' AND next_attempt_at IS NULL
              UNION ALL
              SELECT MIN(next_attempt_at) FROM job INDEXED BY job_retry
-             WHERE state = 'pending' AND next_attempt_at IS NOT NULL)",
-    )
+             WHERE state = 'pending' AND next_attempt_at IS NOT NULL) AS due",
+    ))
     .fetch_one(db)
     .await?;
     next.map(from_unix).transpose()

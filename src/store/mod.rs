@@ -23,6 +23,7 @@ pub mod reports;
 pub mod retention;
 pub mod rota;
 pub mod rsvps;
+pub mod schema;
 pub mod series;
 pub mod sessions;
 
@@ -135,7 +136,14 @@ impl Default for DbOptions {
 
 /// Opens (creating if needed) the SQLite file: WAL mode, foreign keys on, a busy
 /// timeout so a second writer waits instead of failing.
+/// A `path` that is a URL (`postgres://…`, `sqlite://…`) is opened as [`connect`] does.
 pub async fn open(path: &Path, options: &DbOptions) -> Result<Db, StoreError> {
+    if let Some(url) = path
+        .to_str()
+        .filter(|text| text.contains("://") && Backend::of_url(text).is_some())
+    {
+        return connect(url, options).await;
+    }
     let url = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -319,6 +327,10 @@ impl Statement {
         }
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.sql.trim().is_empty()
+    }
+
     pub(crate) fn push(&mut self, sql: &str) -> &mut Statement {
         self.sql.push_str(sql);
         self
@@ -498,5 +510,46 @@ pub(crate) trait RowExt {
 impl RowExt for AnyRow {
     fn col<'r, T: ColumnValue<'r>>(&'r self, column: &str) -> Result<T, sqlx::Error> {
         T::read(self, column)
+    }
+}
+
+/// Which backend an executor runs on, for the few statements written differently on
+/// each (see [`for_backend`]).
+pub trait Dialect {
+    fn backend(&self) -> Backend;
+}
+
+impl Dialect for &AnyPool {
+    fn backend(&self) -> Backend {
+        Backend::of_pool(self)
+    }
+}
+
+impl Dialect for &mut AnyConnection {
+    fn backend(&self) -> Backend {
+        Backend::of_conn(self)
+    }
+}
+
+/// A statement as `backend` takes it. SQLite's `INDEXED BY` hints (which keep its
+/// planner on the partial indexes of `job`) are dropped on PostgreSQL, whose planner
+/// finds those indexes itself and has no such syntax.
+pub(crate) fn for_backend(backend: Backend, sql: &str) -> sqlx::AssertSqlSafe<String> {
+    match backend {
+        Backend::Sqlite => sqlx::AssertSqlSafe(sql.to_string()),
+        Backend::Postgres => {
+            let mut out = String::with_capacity(sql.len());
+            let mut rest = sql;
+            while let Some(at) = rest.find("INDEXED BY ") {
+                out.push_str(&rest[..at]);
+                let after = &rest[at + "INDEXED BY ".len()..];
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                rest = &after[end..];
+            }
+            out.push_str(rest);
+            sqlx::AssertSqlSafe(out)
+        }
     }
 }

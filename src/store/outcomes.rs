@@ -166,7 +166,7 @@ pub async fn record_debrief(
 pub async fn count_flag(db: impl AnyExecutor<'_>, session_id: i64) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO session_tally (session_id, flagged) VALUES ($1, 1)
-         ON CONFLICT (session_id) DO UPDATE SET flagged = flagged + 1",
+         ON CONFLICT (session_id) DO UPDATE SET flagged = session_tally.flagged + 1",
     )
     .bind(session_id)
     .execute(db)

@@ -492,19 +492,16 @@ fn name_owner(table: &Table) -> String {
 
 /// Every table and its columns in the live schema, from `pragma_table_info`.
 pub async fn schema(conn: &mut AnyConnection) -> Result<Vec<(String, Vec<String>)>, StoreError> {
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut out = Vec::new();
-    for name in tables {
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
-            .bind(&name)
-            .fetch_all(&mut *conn)
-            .await?;
-        out.push((name, columns));
-    }
-    Ok(out)
+    let tables = super::schema::describe(conn).await?;
+    Ok(tables
+        .into_iter()
+        .map(|(name, shape)| {
+            (
+                name,
+                shape.columns.into_iter().map(|column| column.name).collect(),
+            )
+        })
+        .collect())
 }
 
 /// Deletes a member's prompt submissions still waiting for review (approved ones stay
@@ -562,7 +559,7 @@ pub async fn redact_names(
     for name in names {
         let done = sqlx::query(
             "UPDATE job SET payload = REPLACE(payload, $1, 'A facilitator')
-             WHERE community_id = $2 AND kind = 'rota-note' AND INSTR(payload, $1) > 0",
+             WHERE community_id = $2 AND kind = 'rota-note' AND REPLACE(payload, $1, '') != payload",
         )
         .bind(name)
         .bind(community_id)

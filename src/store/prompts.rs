@@ -6,7 +6,7 @@ use sqlx::AnyExecutor;
 
 use crate::domain::prompt::{Bag, PromptState};
 
-use super::{from_unix, parse_enum, to_unix, RowExt, StoreError};
+use super::{from_unix, parse_enum, to_unix, RowExt, Statement, StoreError};
 
 /// One prompt of a group's deck.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,18 +126,26 @@ pub async fn set_state(
     reviewed_by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-    let done = sqlx::query(
-        "UPDATE prompt SET state = $1, reviewed_by = COALESCE($2, reviewed_by), updated_at = $3
-         WHERE id = $4 AND state IN (SELECT value FROM json_each($5))",
-    )
-    .bind(to.as_str())
-    .bind(reviewed_by)
-    .bind(to_unix(now))
-    .bind(id)
-    .bind(serde_json::to_string(&from).unwrap_or_else(|_| "[]".into()))
-    .execute(db)
-    .await?;
+    let mut update = Statement::new("UPDATE prompt SET state = ");
+    update.push_bind(to.as_str());
+    update.push(", reviewed_by = COALESCE(");
+    update.push_bind(reviewed_by);
+    update.push(", reviewed_by), updated_at = ");
+    update.push_bind(to_unix(now));
+    update.push(" WHERE id = ");
+    update.push_bind(id);
+    update.push(" AND state IN (");
+    for (i, state) in from.iter().enumerate() {
+        if i > 0 {
+            update.push(", ");
+        }
+        update.push_bind(state.as_str());
+    }
+    if from.is_empty() {
+        update.push("NULL");
+    }
+    update.push(")");
+    let done = update.build(true)?.execute(db).await?;
     Ok(done.rows_affected() == 1)
 }
 

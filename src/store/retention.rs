@@ -111,8 +111,8 @@ pub async fn remove_answers(
     for (session_id, (attended, first_time)) in &tallies.sessions {
         sqlx::query(
             "INSERT INTO session_tally (session_id, attended, first_time) VALUES ($1, $2, $3)
-             ON CONFLICT (session_id) DO UPDATE SET attended = attended + excluded.attended,
-                 first_time = first_time + excluded.first_time",
+             ON CONFLICT (session_id) DO UPDATE SET attended = session_tally.attended + excluded.attended,
+                 first_time = session_tally.first_time + excluded.first_time",
         )
         .bind(session_id)
         .bind(attended)
@@ -123,7 +123,7 @@ pub async fn remove_answers(
     for ((group_id, month), attendees) in &tallies.months {
         sqlx::query(
             "INSERT INTO month_tally (group_id, month, attendees) VALUES ($1, $2, $3)
-             ON CONFLICT (group_id, month) DO UPDATE SET attendees = attendees + excluded.attendees",
+             ON CONFLICT (group_id, month) DO UPDATE SET attendees = month_tally.attendees + excluded.attendees",
         )
         .bind(group_id)
         .bind(month)
@@ -177,7 +177,7 @@ pub async fn remove_old_shifts(
              SELECT session_id, COUNT(*) FROM rota_assignment
              WHERE state IN ('assigned', 'confirmed', 'swap-offered') AND session_id IN ({old})
              GROUP BY session_id
-         ON CONFLICT (session_id) DO UPDATE SET shifts_held = shifts_held + excluded.shifts_held"
+         ON CONFLICT (session_id) DO UPDATE SET shifts_held = session_tally.shifts_held + excluded.shifts_held"
     ))))
     .bind(community_id)
     .bind(to_unix(cutoff))

@@ -735,7 +735,7 @@ pub async fn gaps(
              JOIN meeting_group g ON g.id = r.group_id
              WHERE g.community_id = $1 AND g.archived_at IS NULL AND s.status != 'cancelled'
                AND s.starts_at >= $2 AND s.starts_at < $3
-               AND EXISTS (SELECT 1 FROM rota_facilitator f WHERE f.group_id = g.id AND f.active = 1))
+               AND EXISTS (SELECT 1 FROM rota_facilitator f WHERE f.group_id = g.id AND f.active = 1)) AS shifts
          WHERE held < facilitators_needed ORDER BY starts_at, id",
     )
     .bind(community_id)

@@ -10,7 +10,7 @@ use crate::domain::rsvp::{Answer, Changes, RsvpState, SessionAnswers};
 
 use super::jobs::{self, OnConflict};
 use super::sessions::{detail_columns, detail_from, detail_from_row, SessionDetail};
-use super::{parse_enum, to_unix, RowExt, Statement, StoreError};
+use super::{parse_enum, to_unix, Backend, Conn, Dialect, RowExt, Statement, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rsvp {
@@ -77,8 +77,10 @@ pub async fn list(db: impl AnyExecutor<'_>, session_id: i64) -> Result<Vec<Rsvp>
 
 pub async fn counts(db: impl AnyExecutor<'_>, session_id: i64) -> Result<Counts, StoreError> {
     let row = sqlx::query(
-        "SELECT COALESCE(SUM(state = 'going'), 0) AS going, COALESCE(SUM(state = 'maybe'), 0) AS maybe,
-                COALESCE(SUM(state = 'waitlisted'), 0) AS waitlisted, COALESCE(SUM(attended), 0) AS attended
+        "SELECT COUNT(*) FILTER (WHERE state = 'going') AS going,
+                COUNT(*) FILTER (WHERE state = 'maybe') AS maybe,
+                COUNT(*) FILTER (WHERE state = 'waitlisted') AS waitlisted,
+                COUNT(*) FILTER (WHERE attended = 1) AS attended
          FROM rsvp WHERE session_id = $1",
     )
     .bind(session_id)
@@ -113,12 +115,12 @@ pub struct Loaded {
 /// One query, so one round trip to SQLite's thread: the answers come packed as one
 /// JSON array, as rows would cross from that thread one at a time.
 pub async fn load_answers(
-    db: impl AnyExecutor<'_>,
+    db: impl AnyExecutor<'_> + Dialect,
     session_id: i64,
     members: &[&str],
 ) -> Result<Option<Loaded>, StoreError> {
     let members = serde_json::to_string(members).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let row = sqlx::query(concat!(
+    const SQLITE: &str = concat!(
         "SELECT ",
         detail_columns!(),
         ",
@@ -127,7 +129,7 @@ pub async fn load_answers(
               SELECT MAX(seq) AS m FROM rsvp WHERE session_id = $1 AND state = 'going'
               UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = $1 AND state = 'waitlisted'
               UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = $1 AND state = 'maybe'
-              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = $1 AND state = 'not-going'))
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = $1 AND state = 'not-going') AS seqs)
              AS last_seq,
          (SELECT json_group_array(m.value) FROM json_each($2) m
               JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = m.value
@@ -144,11 +146,35 @@ pub async fn load_answers(
              AS answers",
         detail_from!(),
         "WHERE s.id = $1"
-    ))
-    .bind(session_id)
-    .bind(members)
-    .fetch_optional(db)
-    .await?;
+    );
+    // PostgreSQL has the same JSON in other words.
+    static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = match db.backend() {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES.get_or_init(|| {
+            SQLITE
+                .replace(
+                    "(SELECT json_group_array(m.value) FROM json_each($2) m",
+                    "(SELECT COALESCE(json_agg(m.value), '[]')::text
+                      FROM jsonb_array_elements_text(CAST($2 AS jsonb)) AS m(value)",
+                )
+                .replace(
+                    "(SELECT json_group_array(json_array(a.user_id, a.display_name, a.state, a.seq,
+                                             a.waitlist_position, COALESCE(p.dm_reminders, 0)))",
+                    "(SELECT COALESCE(json_agg(json_build_array(a.user_id, a.display_name, a.state, a.seq,
+                                             a.waitlist_position, COALESCE(p.dm_reminders, 0))), '[]')::text",
+                )
+                .replace(
+                    "user_id IN (SELECT value FROM json_each($2))",
+                    "user_id IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))",
+                )
+        }),
+    };
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(session_id)
+        .bind(members)
+        .fetch_optional(db)
+        .await?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -196,7 +222,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// nothing changed. An answer's `updated_at` moves when the answer does, not when only
 /// its waitlist number does.
 pub async fn write_changes(
-    db: impl AnyExecutor<'_>,
+    conn: &mut Conn,
     community_id: &str,
     session_id: i64,
     changes: &Changes,
@@ -205,6 +231,8 @@ pub async fn write_changes(
     if changes.is_empty() {
         return Ok(());
     }
+    let backend = Backend::of_conn(conn);
+    let mut ready = Vec::new();
     let mut batch = Statement::new("");
     for rows in changes.answers.chunks(ROWS_PER_STATEMENT) {
         batch.push(
@@ -227,8 +255,9 @@ pub async fn write_changes(
                  waitlist_position = excluded.waitlist_position,
                  updated_at = CASE WHEN rsvp.state = excluded.state AND rsvp.seq = excluded.seq
                                         AND rsvp.display_name = excluded.display_name
-                                   THEN rsvp.updated_at ELSE excluded.updated_at END;\n",
+                                   THEN rsvp.updated_at ELSE excluded.updated_at END",
         );
+        end_statement(backend, &mut batch, &mut ready);
     }
     for dms in changes.promotion_dms.chunks(ROWS_PER_STATEMENT) {
         jobs::push_writes(
@@ -239,7 +268,7 @@ pub async fn write_changes(
             dms,
             now,
         );
-        batch.push(";\n");
+        end_statement(backend, &mut batch, &mut ready);
     }
     if let Some(edit) = &changes.card_edit {
         jobs::push_writes(
@@ -254,8 +283,24 @@ pub async fn write_changes(
     // A click writes one or two rows: keep those few statement shapes prepared, and
     // don't let a rare large renumbering push them out of the statement cache.
     let usual = changes.answers.len() + changes.promotion_dms.len() <= 4;
-    batch.build(usual)?.execute(db).await?;
+    ready.push(batch);
+    for statement in ready {
+        if !statement.is_empty() {
+            statement.build(usual)?.execute(&mut *conn).await?;
+        }
+    }
     Ok(())
+}
+
+/// Ends one statement of a batch: on SQLite the next follows in the same text (one
+/// round trip to its thread); PostgreSQL takes one statement per prepared query.
+fn end_statement(backend: Backend, batch: &mut Statement, ready: &mut Vec<Statement>) {
+    match backend {
+        Backend::Sqlite => {
+            batch.push(";\n");
+        }
+        Backend::Postgres => ready.push(std::mem::replace(batch, Statement::new(""))),
+    }
 }
 
 /// Marks someone as having attended, creating their row if they never answered.
