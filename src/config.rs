@@ -84,6 +84,9 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Deserialize)]
 pub struct EngineSettings {
     pub max_in_flight: usize,
+    /// This process's name among several sharing a PostgreSQL queue.
+    #[serde(default = "default_instance")]
+    pub instance: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,6 +97,10 @@ pub struct DatabaseSettings {
     pub url: String,
     pub busy_timeout_ms: u64,
     pub max_connections: u32,
+}
+
+fn default_instance() -> String {
+    crate::engine::DEFAULT_INSTANCE.to_string()
 }
 
 impl DatabaseSettings {

@@ -51,6 +51,8 @@ pub struct Application {
     app: App,
     pool: Db,
     max_in_flight: usize,
+    /// `engine.instance`: see [`Engine::with_instance`].
+    instance: String,
     /// Where the web side listens, once [`Application::with_web`] bound it.
     web: Option<tokio::net::TcpListener>,
 }
@@ -70,7 +72,10 @@ impl Application {
         };
         let pool = store::open(db, &options).await?;
         store::migrate(&pool).await?;
-        Self::on_pool(pool, clock, app_settings(settings), settings.engine.max_in_flight).await
+        let mut application =
+            Self::on_pool(pool, clock, app_settings(settings), settings.engine.max_in_flight).await?;
+        application.instance = settings.engine.instance.clone();
+        Ok(application)
     }
 
     /// The same on a database already open and migrated (tests, benchmarks).
@@ -86,6 +91,7 @@ impl Application {
             app,
             pool,
             max_in_flight,
+            instance: crate::engine::DEFAULT_INSTANCE.to_string(),
             web: None,
         })
     }
@@ -107,6 +113,7 @@ impl Application {
         Engine::new(self.pool.clone(), chat, self.app.clock(), self.app.jobs_changed())
             .with_max_in_flight(self.max_in_flight)
             .with_events_max_active(self.app.settings().events_max_active)
+            .with_instance(&self.instance)
     }
 
     /// The console's dispatcher: a terminal has no rate limits, and one post at a time

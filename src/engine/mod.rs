@@ -95,6 +95,9 @@ pub const NONCE_WINDOW: Duration = Duration::minutes(2);
 /// (a live process slower than this is covered the same way).
 pub const CLAIM_LEASE: Duration = Duration::seconds(30);
 
+/// `engine.instance` unless set: right for one process.
+pub const DEFAULT_INSTANCE: &str = "hearth";
+
 /// Requests in flight at once unless configured (`engine.max_in_flight`).
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 
@@ -161,6 +164,8 @@ pub struct Engine {
     /// The queue is shared with other processes (PostgreSQL): abandoned claims are
     /// looked for every round, not only at start.
     shared_queue: bool,
+    /// Which process this is (`engine.instance`), written on each claim.
+    instance: String,
     /// When the next waiting job is due, as the last round found.
     next_due: Option<DateTime<Utc>>,
     /// What happened since the last step returned.
@@ -185,6 +190,7 @@ impl Engine {
             flying: HashMap::new(),
             busy: HashSet::new(),
             shared_queue,
+            instance: DEFAULT_INSTANCE.to_string(),
             finished: Vec::new(),
             next_room: None,
             recovered: false,
@@ -192,6 +198,13 @@ impl Engine {
             outcome: Outcome::default(),
             events_max_active: crate::domain::event::DEFAULT_MAX_ACTIVE,
         }
+    }
+
+    /// Names this process among those sharing a queue (`engine.instance`): each must
+    /// have its own, kept across its restarts.
+    pub fn with_instance(mut self, instance: &str) -> Self {
+        self.instance = instance.to_string();
+        self
     }
 
     /// How many of hearth's scheduled events a community may have at once
@@ -223,7 +236,7 @@ impl Engine {
     /// When the next waiting job is due.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         if !self.recovered
-            && !jobs::interrupted(&self.pool, self.lease_from_ms())
+            && !jobs::interrupted(&self.pool, self.lease_from_ms(), &self.instance)
                 .await?
                 .is_empty()
         {
@@ -510,7 +523,16 @@ impl Engine {
         let mut claimed = Vec::new();
         for (job, lane, destination, rendered) in chosen {
             // The attempt is recorded where Discord counts it, to seed a new pacer.
-            if jobs::claim(&mut *tx, job.id, &destination, attempted_at_ms, now).await? {
+            if jobs::claim(
+                &mut *tx,
+                job.id,
+                &destination,
+                attempted_at_ms,
+                &self.instance,
+                now,
+            )
+            .await?
+            {
                 claimed.push((job, lane, rendered));
             }
         }
@@ -656,7 +678,7 @@ impl Engine {
     async fn release_interrupted(&mut self, conn: &mut Conn, now: DateTime<Utc>) -> Result<(), StoreError> {
         let now_ms = self.clock.now().timestamp_millis();
         let mine: HashSet<i64> = self.flying.values().map(|flying| flying.job.id).collect();
-        let interrupted: Vec<_> = jobs::interrupted(&mut *conn, self.lease_from_ms())
+        let interrupted: Vec<_> = jobs::interrupted(&mut *conn, self.lease_from_ms(), &self.instance)
             .await?
             .into_iter()
             .filter(|job| !mine.contains(&job.id))

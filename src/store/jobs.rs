@@ -539,18 +539,19 @@ pub async fn claim(
     id: i64,
     lane: &str,
     attempted_at_ms: i64,
+    instance: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let sql = match db.backend() {
         Backend::Sqlite => {
             "UPDATE job SET state = 'sending', attempts = attempts + 1, attempted_at_ms = $1, lane = $2,
-                 updated_at = $3
+                 updated_at = $3, claimed_by = $7
              WHERE id = $4 AND state = 'pending' AND due_at <= $5
                AND (next_attempt_at IS NULL OR next_attempt_at <= $6)"
         }
         Backend::Postgres => {
             "UPDATE job SET state = 'sending', attempts = attempts + 1, attempted_at_ms = $1, lane = $2,
-                 updated_at = $3
+                 updated_at = $3, claimed_by = $7
              WHERE id = (SELECT id FROM job WHERE id = $4 AND state = 'pending' AND due_at <= $5
                            AND (next_attempt_at IS NULL OR next_attempt_at <= $6)
                          FOR UPDATE SKIP LOCKED)"
@@ -563,6 +564,7 @@ pub async fn claim(
         .bind(id)
         .bind(to_unix(now))
         .bind(to_unix(now))
+        .bind(instance)
         .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -615,22 +617,29 @@ pub struct Interrupted {
 /// The jobs left `sending` by a process that stopped. On SQLite one process owns the
 /// file, so at its start every such job is one. On PostgreSQL several processes share
 /// the queue: a claim is held on lease, and only a claim older than `lease_from_ms`
-/// (unix ms) counts as left behind, by a process that died.
+/// (unix ms) counts as left behind, by a process that died — or any claim of
+/// `instance`'s own, which a process starting again knows it no longer holds.
 pub async fn interrupted(
     db: impl AnyExecutor<'_> + Dialect,
     lease_from_ms: i64,
+    instance: &str,
 ) -> Result<Vec<Interrupted>, StoreError> {
     let sql = match db.backend() {
         Backend::Sqlite => {
             "SELECT id, kind, attempted_at_ms, unsure_since_ms FROM job WHERE state = 'sending'
-             AND $1 = $1 ORDER BY id"
+             AND $1 = $1 AND $2 = $2 ORDER BY id"
         }
         Backend::Postgres => {
             "SELECT id, kind, attempted_at_ms, unsure_since_ms FROM job WHERE state = 'sending'
-             AND (attempted_at_ms IS NULL OR attempted_at_ms < $1) ORDER BY id"
+             AND (attempted_at_ms IS NULL OR attempted_at_ms < $1 OR claimed_by IS NOT DISTINCT FROM $2)
+             ORDER BY id"
         }
     };
-    let rows = sqlx::query(sql).bind(lease_from_ms).fetch_all(db).await?;
+    let rows = sqlx::query(sql)
+        .bind(lease_from_ms)
+        .bind(instance)
+        .fetch_all(db)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(Interrupted {

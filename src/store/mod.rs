@@ -172,6 +172,13 @@ pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, StoreError> {
             AnyPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(busy.max(Duration::from_secs(5)))
+                // Connections are kept and not pinged before each use, as on SQLite: one
+                // that the server dropped fails one statement, which the engine's next
+                // round or the member's retry repeats on a fresh connection. (Timers
+                // that reap and re-test connections also upset tests on paused time.)
+                .test_before_acquire(false)
+                .idle_timeout(None)
+                .max_lifetime(None)
                 .connect(url)
                 .await
         }

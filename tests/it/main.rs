@@ -16,6 +16,7 @@ mod discord_rsvp;
 mod dropin;
 mod engine;
 mod engine_discord;
+mod engine_postgres;
 mod groups;
 mod meetings;
 mod outcomes;
