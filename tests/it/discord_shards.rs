@@ -1,0 +1,109 @@
+//! One bot in two processes: each `hearth serve` runs its own shards (`discord.shards`)
+//! and answers the servers of those shards only, against a fake Discord that routes a
+//! server's events by `(guild_id >> 22) % num_shards`, as Discord does.
+
+use std::time::Duration;
+
+use hearth::domain::shard::START_WINDOW;
+
+use crate::support::bot::{coordinator, Bot, DONE_COLOUR};
+use crate::support::fake_discord::{FakeDiscord, SlashCommand};
+use crate::support::{march_first, spawn_app};
+
+/// Real server ids (snowflakes) whose shard of two is 0 and 1.
+const GUILD_ON_SHARD_0: u64 = 81_384_788_765_712_384;
+const GUILD_ON_SHARD_1: u64 = 1_234_567_890_123_456_789;
+const CHANNEL_ON_SHARD_0: u64 = 81_384_788_765_712_385;
+const CHANNEL_ON_SHARD_1: u64 = 1_234_567_890_123_456_790;
+
+/// Two servers, one on each of two shards, and Discord recommending two shards
+/// started one at a time (`max_concurrency` 1, as for almost every bot).
+async fn two_servers() -> FakeDiscord {
+    assert_eq!((GUILD_ON_SHARD_0 >> 22) % 2, 0, "the first server is on shard 0");
+    assert_eq!((GUILD_ON_SHARD_1 >> 22) % 2, 1, "the second server is on shard 1");
+    let fake = FakeDiscord::start().await;
+    fake.add_guild(GUILD_ON_SHARD_0, "Tuesday Circle");
+    fake.add_channel(GUILD_ON_SHARD_0, CHANNEL_ON_SHARD_0, "general");
+    fake.add_guild(GUILD_ON_SHARD_1, "Thursday Circle");
+    fake.add_channel(GUILD_ON_SHARD_1, CHANNEL_ON_SHARD_1, "general");
+    fake.set_gateway_bot(2, 1);
+    // The second process waits one start window before it connects.
+    fake.set_answer_timeout(START_WINDOW + Duration::from_secs(15));
+    fake
+}
+
+fn setup_london() -> SlashCommand {
+    SlashCommand::new("setup").string("timezone", "Europe/London")
+}
+
+#[tokio::test]
+async fn each_process_answers_only_the_servers_of_its_own_shard() {
+    // Arrange: two processes, each with its own database, one running shard 0 of 2
+    // and the other shard 1 of 2.
+    let fake = two_servers().await;
+    let first = spawn_app(march_first()).await;
+    let second = spawn_app(march_first()).await;
+    let shard_0 = Bot::start_shards(&fake, first.app.clone(), "0-0/2").await;
+    let shard_1 = Bot::start_shards(&fake, second.app.clone(), "1-1/2").await;
+    let connected = fake
+        .wait_for(|f| f.connected_sessions() == 2, START_WINDOW + Duration::from_secs(15))
+        .await;
+    assert!(connected, "both processes connected: {:?}", fake.identified());
+
+    // Act: a coordinator sets hearth up in each server.
+    let on_shard_0 = coordinator().in_guild(GUILD_ON_SHARD_0).in_channel(CHANNEL_ON_SHARD_0);
+    let on_shard_1 = coordinator().in_guild(GUILD_ON_SHARD_1).in_channel(CHANNEL_ON_SHARD_1);
+    let answer_0 = fake.push_command(&on_shard_0, setup_london()).await;
+    let answer_1 = fake.push_command(&on_shard_1, setup_london()).await;
+
+    // Assert: each interaction went to its shard's session only, and was answered once.
+    assert_eq!(fake.delivered_to(&answer_0), vec![[0, 2]]);
+    assert_eq!(fake.delivered_to(&answer_1), vec![[1, 2]]);
+    assert_eq!(fake.callbacks_for(&answer_0), 1, "{:?}", fake.call_summary());
+    assert_eq!(fake.callbacks_for(&answer_1), 1, "{:?}", fake.call_summary());
+    for answer in [&answer_0, &answer_1] {
+        assert_eq!(crate::support::bot::colour(answer), Some(DONE_COLOUR), "{answer:?}");
+    }
+    // Each server was set up in the database of the process that answered it.
+    assert_eq!(first.count("community").await, 1, "the first process set up one server");
+    assert_eq!(second.count("community").await, 1, "the second process set up one server");
+    // Both processes were ready (each answered), and only shard 0's registered commands.
+    assert_eq!(
+        fake.calls_matching("PUT", "/applications/").len(),
+        1,
+        "{:?}",
+        fake.call_summary()
+    );
+    assert!(!fake.registered_commands(None).is_empty(), "registered globally");
+
+    shard_0.stop().await;
+    shard_1.stop().await;
+}
+
+#[tokio::test]
+async fn the_second_process_waits_one_start_window_before_it_connects() {
+    // Arrange and act: both processes start at the same moment.
+    let fake = two_servers().await;
+    let first = spawn_app(march_first()).await;
+    let second = spawn_app(march_first()).await;
+    let shard_0 = Bot::start_shards(&fake, first.app.clone(), "0-0/2").await;
+    let shard_1 = Bot::start_shards(&fake, second.app.clone(), "1-1/2").await;
+    let both = fake
+        .wait_for(|f| f.identified().len() >= 2, START_WINDOW + Duration::from_secs(15))
+        .await;
+    assert!(both, "both processes identified: {:?}", fake.identified());
+
+    // Assert: one session per shard, the second a start window after the first (less
+    // the first's own time to connect).
+    let identified = fake.identified();
+    let shards: Vec<[u64; 2]> = identified.iter().map(|i| i.shard).collect();
+    assert_eq!(shards, vec![[0, 2], [1, 2]]);
+    let gap = identified[1].at - identified[0].at;
+    assert!(
+        gap >= START_WINDOW - Duration::from_secs(1),
+        "shard 1 identified {gap:?} after shard 0"
+    );
+
+    shard_0.stop().await;
+    shard_1.stop().await;
+}
