@@ -107,3 +107,70 @@ async fn the_second_process_waits_one_start_window_before_it_connects() {
     shard_0.stop().await;
     shard_1.stop().await;
 }
+
+#[tokio::test]
+async fn hearth_serve_runs_the_shards_it_is_given_and_says_so() {
+    // Arrange: `hearth serve` as the second of two processes.
+    let fake = two_servers().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = std::fs::File::create(dir.path().join("serve.log")).expect("log file");
+    let mut serve = tokio::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .arg("serve")
+        .env_clear()
+        .env("HEARTH__DISCORD__TOKEN", "fake-token")
+        .env("HEARTH__DISCORD__API_PROXY", fake.base_url())
+        .env("HEARTH__DISCORD__SHARDS", "1-1/2")
+        .env("HEARTH__DATABASE__PATH", dir.path().join("h.db"))
+        .env("HEARTH__WEB__BIND", "")
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("hearth serve starts");
+    let pid = serve.id().expect("a running process");
+
+    // Act: it connects (after its turn), then is stopped.
+    fake.wait_until_connected(START_WINDOW + Duration::from_secs(15)).await;
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    let exited = tokio::time::timeout(Duration::from_secs(10), serve.wait())
+        .await
+        .expect("hearth serve exits promptly on SIGTERM")
+        .expect("hearth serve is awaited");
+
+    // Assert: it identified as shard 1 of 2, said so, and left the commands alone.
+    let logged = std::fs::read_to_string(dir.path().join("serve.log")).expect("the log");
+    assert!(sent.success());
+    assert!(exited.success(), "{exited:?}\n{logged}");
+    let shards: Vec<[u64; 2]> = fake.identified().iter().map(|i| i.shard).collect();
+    assert_eq!(shards, vec![[1, 2]], "{logged}");
+    assert!(logged.contains("running shards 1-1 of 2"), "{logged}");
+    assert!(fake.calls_matching("PUT", "/applications/").is_empty(), "{logged}");
+}
+
+#[test]
+fn hearth_serve_with_a_shard_range_it_cannot_use_says_how_to_write_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"))
+        .arg("serve")
+        .env_clear()
+        .env("HEARTH__DISCORD__TOKEN", "fake-token")
+        .env("HEARTH__DISCORD__SHARDS", "4-2/8")
+        .current_dir(dir.path())
+        .output()
+        .expect("hearth runs");
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("discord.shards"), "{stderr}");
+    assert!(stderr.contains("ends before it starts"), "{stderr}");
+    assert!(stderr.contains("\"0-3/8\""), "how to write it: {stderr}");
+    let left_behind = std::fs::read_dir(dir.path()).expect("the dir").count();
+    assert_eq!(left_behind, 0, "no database is created with settings that can't be used");
+}
