@@ -185,7 +185,18 @@ mod tests {
 
     #[test]
     fn junk_is_refused_with_how_to_write_it() {
-        for junk in ["", "all", "3", "0-3", "0/8", "a-b/c", "-1-2/4", "0-3/8/2", "0-1-2/4", "0-99999999999/8"] {
+        for junk in [
+            "",
+            "all",
+            "3",
+            "0-3",
+            "0/8",
+            "a-b/c",
+            "-1-2/4",
+            "0-3/8/2",
+            "0-1-2/4",
+            "0-99999999999/8",
+        ] {
             let error = Shards::parse(junk).unwrap_err().to_string();
             assert!(error.contains("\"0-3/8\""), "{junk:?}: {error}");
             assert!(error.contains("auto"), "{junk:?}: {error}");
@@ -275,8 +286,8 @@ mod tests {
                         let starts = windows(&split, max_concurrency);
                         for (i, (a, wa)) in starts.iter().enumerate() {
                             for (b, wb) in &starts[i + 1..] {
-                                let same_bucket = u64::from(*a) % max_concurrency
-                                    == u64::from(*b) % max_concurrency;
+                                let same_bucket =
+                                    u64::from(*a) % max_concurrency == u64::from(*b) % max_concurrency;
                                 assert!(
                                     !(same_bucket && wa == wb),
                                     "shards {a} and {b} start together ({split:?}, max_concurrency {max_concurrency})"

@@ -110,7 +110,11 @@ fn on_frame(
             let mut state = shared.lock();
             state.identifies += 1;
             let id = format!("fake-session-{}", state.next_id());
-            let session = Session { seq: 0, tx: None, shard };
+            let session = Session {
+                seq: 0,
+                tx: None,
+                shard,
+            };
             let owned: Vec<u64> = state
                 .guilds
                 .keys()
@@ -119,7 +123,11 @@ fn on_frame(
                 .collect();
             state.sessions.insert(id.clone(), session);
             let at = tokio::time::Instant::now();
-            state.identified.push(Identified { session_id: id.clone(), shard, at });
+            state.identified.push(Identified {
+                session_id: id.clone(),
+                shard,
+                at,
+            });
             let guilds: Vec<Value> = owned
                 .iter()
                 .map(|g| json!({"id": g.to_string(), "unavailable": true}))
