@@ -102,19 +102,16 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
         })
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
+                let commands = &framework.options().commands;
                 match dev_guild {
                     _ if !registers => {
-                        tracing::info!("not registering commands: the process running shard 0 does");
+                        tracing::info!("not registering the commands: the process running shard 0 does that");
                     }
                     Some(guild) => {
-                        poise::builtins::register_in_guild(
-                            ctx,
-                            &framework.options().commands,
-                            serenity::GuildId::new(guild),
-                        )
-                        .await?
+                        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild))
+                            .await?
                     }
-                    None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
+                    None => poise::builtins::register_globally(ctx, commands).await?,
                 }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 app.health_flags().set(Part::Gateway, true);
@@ -186,7 +183,8 @@ async fn wait_turn(range: ShardRange, gateway: &serenity::BotGateway) {
         tracing::warn!(
             recommended = gateway.shards,
             total = range.total(),
-            "Discord recommends {} shards for this bot; discord.shards says {}",
+            "Discord recommends {} shards for this bot and discord.shards has {} in all; \
+             Discord may refuse too few, so raise the total in every process",
             gateway.shards,
             range.total()
         );

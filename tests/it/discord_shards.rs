@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use hearth::domain::shard::START_WINDOW;
 
-use crate::support::bot::{coordinator, Bot, DONE_COLOUR};
-use crate::support::fake_discord::{FakeDiscord, SlashCommand};
+use crate::support::bot::{colour, coordinator, Bot, DONE_COLOUR};
+use crate::support::fake_discord::{Actor, FakeDiscord, SlashCommand};
 use crate::support::{march_first, spawn_app};
 
 /// Real server ids (snowflakes) whose shard of two is 0 and 1.
@@ -62,6 +62,10 @@ async fn each_process_answers_only_the_servers_of_its_own_shard() {
         .in_channel(CHANNEL_ON_SHARD_1);
     let answer_0 = fake.push_command(&on_shard_0, setup_london()).await;
     let answer_1 = fake.push_command(&on_shard_1, setup_london()).await;
+    // And someone tries a command in a direct message with the bot.
+    let in_a_dm = fake
+        .push_command(&Actor::dm(44, "sam"), SlashCommand::new("group list"))
+        .await;
 
     // Assert: each interaction went to its shard's session only, and was answered once.
     assert_eq!(fake.delivered_to(&answer_0), vec![[0, 2]]);
@@ -69,12 +73,11 @@ async fn each_process_answers_only_the_servers_of_its_own_shard() {
     assert_eq!(fake.callbacks_for(&answer_0), 1, "{:?}", fake.call_summary());
     assert_eq!(fake.callbacks_for(&answer_1), 1, "{:?}", fake.call_summary());
     for answer in [&answer_0, &answer_1] {
-        assert_eq!(
-            crate::support::bot::colour(answer),
-            Some(DONE_COLOUR),
-            "{answer:?}"
-        );
+        assert_eq!(colour(answer), Some(DONE_COLOUR), "{answer:?}");
     }
+    // A command in a direct message went to shard 0, where Discord sends DMs.
+    assert_eq!(fake.delivered_to(&in_a_dm), vec![[0, 2]]);
+    assert_eq!(fake.callbacks_for(&in_a_dm), 1, "{:?}", fake.call_summary());
     // Each server was set up in the database of the process that answered it.
     assert_eq!(
         first.count("community").await,
