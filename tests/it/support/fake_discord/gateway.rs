@@ -184,7 +184,7 @@ fn on_frame(
 /// IDENTIFY's `shard: [shard_id, num_shards]`; none is shard 0 of 1. `None` when it
 /// names a shard Discord would refuse (not below the count, or a count of 0).
 fn identify_shard(frame: &Value) -> Option<[u64; 2]> {
-    let Some(shard) = frame.pointer("/d/shard") else {
+    let Some(shard) = frame.pointer("/d/shard").filter(|s| !s.is_null()) else {
         return Some([0, 1]);
     };
     let pair = shard.as_array()?;
