@@ -186,7 +186,7 @@ impl Checker {
         token: &str,
     ) -> Result<(), Violation> {
         let state: Option<String> =
-            sqlx::query_scalar("SELECT state FROM prompt WHERE group_id = ? AND text LIKE ? || '%'")
+            sqlx::query_scalar("SELECT state FROM prompt WHERE group_id = $1 AND text LIKE $2 || '%'")
                 .bind(group_id)
                 .bind(token)
                 .fetch_optional(&mut *db)
@@ -203,7 +203,7 @@ impl Checker {
         }
         let (cycle, approved): (i64, i64) = sqlx::query_as(
             "SELECT d.cycle, (SELECT COUNT(*) FROM prompt p WHERE p.group_id = d.group_id AND p.state = 'approved') \
-             FROM prompt_deck d WHERE d.group_id = ?",
+             FROM prompt_deck d WHERE d.group_id = $1",
         )
         .bind(group_id)
         .fetch_optional(&mut *db)
@@ -227,7 +227,7 @@ impl Checker {
         // In a row as the deck drew them: a draw whose post failed (its channel gone)
         // is a turn all the same, so what members see may repeat across it.
         let draws: Vec<String> = sqlx::query_scalar(
-            "SELECT payload FROM job WHERE kind = 'prompt' AND payload LIKE ? AND state IN ('sent', 'failed') \
+            "SELECT payload FROM job WHERE kind = 'prompt' AND payload LIKE $1 AND state IN ('sent', 'failed') \
              ORDER BY due_at DESC, id DESC LIMIT 2",
         )
         .bind(format!("group:{group_id} prompt:%"))
@@ -255,8 +255,8 @@ impl Checker {
             "SELECT r.session_id, g.capacity, r.user_id, r.state, r.waitlist_position FROM rsvp r \
              JOIN session s ON s.id = r.session_id JOIN series x ON x.id = s.series_id \
              JOIN meeting_group g ON g.id = x.group_id \
-             WHERE s.starts_at > ? AND s.status != 'cancelled' AND r.session_id IN \
-             (SELECT session_id FROM rsvp WHERE updated_at >= ?) \
+             WHERE s.starts_at > $1 AND s.status != 'cancelled' AND r.session_id IN \
+             (SELECT session_id FROM rsvp WHERE updated_at >= $2) \
              ORDER BY r.session_id, r.waitlist_position, r.user_id",
         )
         .bind(now.timestamp())
@@ -347,8 +347,8 @@ fn prompt_token(text: &str) -> Option<String> {
 async fn jobs(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
     let late = (now - SETTLE).timestamp();
     let stuck: Option<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT id, kind, due_at, state FROM job WHERE state IN ('pending', 'sending') AND due_at < ? \
-         AND (next_attempt_at IS NULL OR next_attempt_at < ?) AND (expires_at IS NULL OR expires_at > due_at) \
+        "SELECT id, kind, due_at, state FROM job WHERE state IN ('pending', 'sending') AND due_at < $1 \
+         AND (next_attempt_at IS NULL OR next_attempt_at < $2) AND (expires_at IS NULL OR expires_at > due_at) \
          ORDER BY due_at LIMIT 1",
     )
     .bind(late)
@@ -366,7 +366,7 @@ async fn jobs(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
         );
     }
     let silent: Option<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, kind, state FROM job WHERE state IN ('skipped', 'failed') AND updated_at >= ? \
+        "SELECT id, kind, state FROM job WHERE state IN ('skipped', 'failed') AND updated_at >= $1 \
          AND (last_error IS NULL OR trim(last_error) = '') LIMIT 1",
     )
     .bind(since)
@@ -384,7 +384,7 @@ async fn jobs(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
 
 async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
     let changed: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM rota_assignment WHERE updated_at >= ?) + (SELECT COUNT(*) FROM rota_away WHERE created_at >= ?)",
+        "SELECT (SELECT COUNT(*) FROM rota_assignment WHERE updated_at >= $1) + (SELECT COUNT(*) FROM rota_away WHERE created_at >= $2)",
     )
     .bind(since)
     .bind(since)
@@ -399,7 +399,7 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
          JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
          JOIN rota_away w ON w.user_id = a.user_id AND w.community_id = g.community_id \
            AND (w.group_id IS NULL OR w.group_id = g.id) AND w.from_at < s.ends_at AND w.to_at > s.starts_at \
-         WHERE s.starts_at > ? AND s.status != 'cancelled' AND a.state IN ('assigned', 'confirmed', 'swap-offered') LIMIT 1",
+         WHERE s.starts_at > $1 AND s.status != 'cancelled' AND a.state IN ('assigned', 'confirmed', 'swap-offered') LIMIT 1",
     )
     .bind(now.timestamp())
     .fetch_optional(&mut *db)
@@ -416,7 +416,7 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
          JOIN session s ON s.id = a.session_id JOIN series x ON x.id = s.series_id \
          JOIN meeting_group g ON g.id = x.group_id \
          JOIN rota_facilitator f ON f.group_id = g.id AND f.user_id = a.user_id \
-         WHERE f.monthly_cap IS NOT NULL AND a.state != 'declined' AND s.status != 'cancelled' AND s.starts_at > ?",
+         WHERE f.monthly_cap IS NOT NULL AND a.state != 'declined' AND s.status != 'cancelled' AND s.starts_at > $1",
     )
     .bind((now - Duration::days(40)).timestamp())
     .fetch_all(&mut *db)
@@ -455,7 +455,7 @@ async fn gaps(db: &mut SqliteConnection, now: DateTime<Utc>) -> Result<(), Viola
         "SELECT s.id, g.facilitators_needed, \
            (SELECT COUNT(*) FROM rota_assignment a WHERE a.session_id = s.id AND a.state IN ('assigned', 'confirmed', 'swap-offered')) AS held \
          FROM session s JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
-         WHERE s.status != 'cancelled' AND g.archived_at IS NULL AND s.starts_at > ? AND s.starts_at < ? \
+         WHERE s.status != 'cancelled' AND g.archived_at IS NULL AND s.starts_at > $1 AND s.starts_at < $2 \
            AND g.facilitators_needed > 0 AND held < g.facilitators_needed \
            AND EXISTS (SELECT 1 FROM rota_facilitator f WHERE f.group_id = g.id AND f.active = 1) \
            AND NOT EXISTS (SELECT 1 FROM job j WHERE j.session_id = s.id AND j.kind = 'gap-alert') \
@@ -499,7 +499,7 @@ async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resul
     let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
         "SELECT s.id, s.local_date, s.starts_at, x.start_local, g.timezone FROM session s \
          JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
-         WHERE s.status = 'scheduled' AND s.starts_at > ? AND g.archived_at IS NULL",
+         WHERE s.status = 'scheduled' AND s.starts_at > $1 AND g.archived_at IS NULL",
     )
     .bind(now.timestamp())
     .fetch_all(&mut *db)

@@ -14,6 +14,7 @@
 
 #![allow(dead_code)]
 
+pub mod commit_hook;
 pub mod discord;
 pub mod invariants;
 pub mod rng;
@@ -35,8 +36,8 @@ use hearth::app::{Actor, App, AppError, AppSettings};
 use hearth::clock::{Clock, ManualClock};
 use hearth::domain::role::Role;
 use hearth::engine::Engine;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
 
 use self::discord::{FaultCounts, FaultRates, FaultyDiscord};
 use self::invariants::{Checker, Violation};
@@ -208,7 +209,7 @@ pub struct World {
     clock: ManualClock,
     discord: Arc<FaultyDiscord>,
     commits: Arc<CommitFaults>,
-    pool: SqlitePool,
+    pool: hearth::store::Db,
     /// The simulator's own connection, for resolving steps and checking invariants:
     /// apart from the process's pool, and kept across its crashes.
     db: SqliteConnection,
@@ -229,15 +230,8 @@ pub struct World {
     forgotten: std::collections::BTreeSet<(u32, u32)>,
 }
 
-async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: bool) -> SqlitePool {
-    let connect = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // As `hearth serve` opens it (store::open): a commit waits for no fsync.
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(5));
+async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: bool) -> hearth::store::Db {
+    commit_hook::watch(path, commits);
     // Opening waits on SQLite's threads with timers armed: do it on running time.
     // (Only differences of tokio's instants matter to hearth, and a new dispatcher
     // starts from what the database says, so the real moments spent here change
@@ -245,28 +239,12 @@ async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: b
     if paused {
         tokio::time::resume();
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(CONNECTIONS)
-        .min_connections(0)
-        .test_before_acquire(false)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .after_connect(move |conn, _meta| {
-            let commits = commits.clone();
-            Box::pin(async move {
-                let mut handle = conn.lock_handle().await?;
-                handle.set_commit_hook(move || {
-                    let n = commits.count.fetch_add(1, Ordering::SeqCst) + 1;
-                    if commits.veto_at.load(Ordering::SeqCst) == n {
-                        commits.vetoed.store(true, Ordering::SeqCst);
-                        return false;
-                    }
-                    true
-                });
-                Ok(())
-            })
-        })
-        .connect_with(connect)
+    // As `hearth serve` opens it (store::open): WAL, a commit waits for no fsync.
+    let options = hearth::store::DbOptions {
+        max_connections: CONNECTIONS,
+        ..hearth::store::DbOptions::default()
+    };
+    let pool = hearth::store::open(path, &options)
         .await
         .expect("the simulation's database");
     let mut held = Vec::new();
@@ -402,7 +380,7 @@ impl World {
         let mut dump = Vec::new();
         for table in tables {
             let columns: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+                sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
                     .bind(&table)
                     .fetch_all(&mut self.db)
                     .await
@@ -644,7 +622,7 @@ impl World {
 }
 
 fn build(
-    pool: &SqlitePool,
+    pool: &hearth::store::Db,
     clock: &ManualClock,
     discord: &Arc<FaultyDiscord>,
     planted: Planted,
@@ -739,8 +717,8 @@ impl World {
     async fn sessions_of(&mut self, c: u32, g: u32) -> Vec<i64> {
         sqlx::query_scalar(
             "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
-             WHERE g.community_id = ? AND g.name = ? AND g.archived_at IS NULL AND s.status != 'cancelled' \
-             AND s.starts_at > ? ORDER BY s.starts_at, s.id LIMIT 12",
+             WHERE g.community_id = $1 AND g.name = $2 AND g.archived_at IS NULL AND s.status != 'cancelled' \
+             AND s.starts_at > $3 ORDER BY s.starts_at, s.id LIMIT 12",
         )
         .bind(community(c))
         .bind(group_name(g))
@@ -760,7 +738,7 @@ impl World {
         let sql = format!(
             "SELECT a.session_id, a.user_id FROM rota_assignment a JOIN session s ON s.id = a.session_id \
              JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
-             WHERE g.community_id = ? AND g.name = ? AND s.status != 'cancelled' AND s.starts_at > ? \
+             WHERE g.community_id = $1 AND g.name = $2 AND s.status != 'cancelled' AND s.starts_at > $3 \
              AND a.state IN ({states}) ORDER BY s.starts_at, s.id, a.user_id LIMIT 12"
         );
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -775,7 +753,7 @@ impl World {
     async fn prompts_of(&mut self, c: u32, g: u32, state: &str) -> Vec<i64> {
         sqlx::query_scalar(
             "SELECT p.id FROM prompt p JOIN meeting_group g ON g.id = p.group_id \
-             WHERE g.community_id = ? AND g.name = ? AND p.state = ? ORDER BY p.id",
+             WHERE g.community_id = $1 AND g.name = $2 AND p.state = $3 ORDER BY p.id",
         )
         .bind(community(c))
         .bind(group_name(g))
@@ -788,7 +766,7 @@ impl World {
     async fn series_of(&mut self, c: u32, g: u32) -> Vec<i64> {
         sqlx::query_scalar(
             "SELECT r.id FROM series r JOIN meeting_group g ON g.id = r.group_id \
-             WHERE g.community_id = ? AND g.name = ? AND r.ended_after IS NULL ORDER BY r.id",
+             WHERE g.community_id = $1 AND g.name = $2 AND r.ended_after IS NULL ORDER BY r.id",
         )
         .bind(community(c))
         .bind(group_name(g))
@@ -1027,7 +1005,7 @@ impl World {
                 let open: Vec<i64> = sqlx::query_scalar(
                     "SELECT o.session_id FROM rota_offer o JOIN session s ON s.id = o.session_id \
                      JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
-                     WHERE g.community_id = ? AND g.name = ? AND o.state = 'open' AND s.starts_at > ? \
+                     WHERE g.community_id = $1 AND g.name = $2 AND o.state = 'open' AND s.starts_at > $3 \
                      ORDER BY o.id",
                 )
                 .bind(community(c))
