@@ -283,6 +283,7 @@ fn discord_options(settings: &Settings) -> Result<crate::discord::DiscordOptions
         token,
         api_proxy,
         dev_guild,
+        shards: discord.shards()?,
     })
 }
 
@@ -308,7 +309,7 @@ async fn run_serve(settings: &Settings, db: Option<PathBuf>) -> Result<ExitCode,
     application
         .run_until_stopped(
             Arc::new(chat),
-            |stopping| crate::discord::run(client, stopping.wait()),
+            |stopping| crate::discord::run(client, options.shards, stopping.wait()),
             shutdown_signal(),
         )
         .await?;

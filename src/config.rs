@@ -130,6 +130,18 @@ pub struct DiscordSettings {
     pub token_file: String,
     pub dev_guild: String,
     pub api_proxy: String,
+    /// `"auto"` or `"FIRST-LAST/TOTAL"`: which shards this process runs.
+    pub shards: String,
+}
+
+impl DiscordSettings {
+    /// The shards this process runs, as `discord.shards` says.
+    pub fn shards(&self) -> Result<crate::domain::shard::Shards, ConfigError> {
+        crate::domain::shard::Shards::parse(&self.shards).map_err(|error| ConfigError::Invalid {
+            key: "discord.shards",
+            reason: error.to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -251,6 +263,7 @@ impl Settings {
             });
         }
         self.web.bind_addr()?;
+        self.discord.shards()?;
         let public = self.web.public_url.trim();
         if !(public.is_empty() || public.starts_with("http://") || public.starts_with("https://")) {
             return Err(ConfigError::Invalid {
@@ -340,6 +353,26 @@ mod tests {
         let settings = Settings::load_from(None, env(&[("HEARTH__DISCORD__TOKEN", "very-secret")])).unwrap();
         let printed = format!("{settings:?} {}", settings.discord.token);
         assert!(!printed.contains("very-secret"), "{printed}");
+    }
+
+    #[test]
+    fn one_process_runs_every_shard_unless_told_otherwise() {
+        use crate::domain::shard::{ShardRange, Shards};
+        let settings = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(settings.discord.shards().unwrap(), Shards::Auto);
+        let settings = Settings::load_from(None, env(&[("HEARTH__DISCORD__SHARDS", "0-3/8")])).unwrap();
+        assert_eq!(
+            settings.discord.shards().unwrap(),
+            Shards::Range(ShardRange::new(0, 3, 8).unwrap())
+        );
+    }
+
+    #[test]
+    fn a_shard_range_past_the_total_names_the_key_and_how_to_write_it() {
+        let error = Settings::load_from(None, env(&[("HEARTH__DISCORD__SHARDS", "0-8/8")])).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("discord.shards"), "{message}");
+        assert!(message.contains("\"0-3/8\""), "{message}");
     }
 
     #[test]

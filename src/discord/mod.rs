@@ -17,6 +17,7 @@ use crate::app::health::Part;
 use crate::app::{Actor, App, AppResult};
 use crate::domain::quarterly;
 use crate::domain::role::Role;
+use crate::domain::shard::{ShardRange, Shards};
 
 /// What every command handler can reach.
 pub struct Data {
@@ -37,6 +38,9 @@ pub struct DiscordOptions {
     pub api_proxy: Option<String>,
     /// Register commands in this guild only (instant); otherwise globally.
     pub dev_guild: Option<u64>,
+    /// The shards this process runs; only the process running shard 0 registers
+    /// the commands (they belong to the application, whichever shard sees a server).
+    pub shards: Shards,
 }
 
 /// Why `hearth serve` stopped.
@@ -87,6 +91,7 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
         None => serenity::Http::new(&token),
     };
     let dev_guild = options.dev_guild;
+    let registers = options.shards.registers_commands();
     let framework = poise::Framework::builder()
         .initialize_owners(false)
         .options(poise::FrameworkOptions {
@@ -97,16 +102,16 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
         })
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
+                let commands = &framework.options().commands;
                 match dev_guild {
-                    Some(guild) => {
-                        poise::builtins::register_in_guild(
-                            ctx,
-                            &framework.options().commands,
-                            serenity::GuildId::new(guild),
-                        )
-                        .await?
+                    _ if !registers => {
+                        tracing::info!("not registering the commands: the process running shard 0 does that");
                     }
-                    None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
+                    Some(guild) => {
+                        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild))
+                            .await?
+                    }
+                    None => poise::builtins::register_globally(ctx, commands).await?,
                 }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 app.health_flags().set(Part::Gateway, true);
@@ -122,21 +127,80 @@ pub async fn client(options: &DiscordOptions, app: App) -> Result<serenity::Clie
 }
 
 /// Runs the bot until `shutdown` resolves (SIGINT/SIGTERM in `hearth serve`), then
-/// closes the gateway connections cleanly.
-pub async fn run(mut client: serenity::Client, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
-    let shards = client.shard_manager.clone();
+/// closes the gateway connections cleanly. With a shard range, it first waits its
+/// turn (see [`ShardRange::start_delay`]), then connects only its own shards.
+pub async fn run(
+    mut client: serenity::Client,
+    shards: Shards,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let manager = client.shard_manager.clone();
     tokio::select! {
-        result = client.start() => result.map_err(|error| match error {
-            serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => ServeError::TokenRejected,
-            serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(ref response))
-                if response.status_code.as_u16() == 401 => ServeError::TokenRejected,
-            other => ServeError::Discord(Box::new(other)),
-        }),
+        result = start(&mut client, shards) => result.map_err(serve_error),
         () = shutdown => {
             tracing::info!("shutting down: closing the Discord connection");
-            shards.shutdown_all().await;
+            manager.shutdown_all().await;
             Ok(())
         }
+    }
+}
+
+/// Connects this process's shards and runs until they stop.
+async fn start(client: &mut serenity::Client, shards: Shards) -> Result<(), serenity::Error> {
+    match shards {
+        Shards::Auto => {
+            tracing::info!("running every shard Discord recommends for this bot");
+            client.start_autosharded().await
+        }
+        Shards::Range(range) => {
+            let gateway = client.http.get_bot_gateway().await?;
+            wait_turn(range, &gateway).await;
+            // serenity 0.12 reads the range's end as the last shard, included.
+            client
+                .start_shard_range(range.first()..range.last(), range.total())
+                .await
+        }
+    }
+}
+
+/// Logs which shards this process runs and sleeps until its turn to start them.
+async fn wait_turn(range: ShardRange, gateway: &serenity::BotGateway) {
+    let max_concurrency = gateway.session_start_limit.max_concurrency;
+    let delay = range.start_delay(max_concurrency);
+    tracing::info!(
+        first = range.first(),
+        last = range.last(),
+        total = range.total(),
+        max_concurrency,
+        delay_secs = delay.as_secs(),
+        "running shards {}-{} of {}, starting in {}s",
+        range.first(),
+        range.last(),
+        range.total(),
+        delay.as_secs()
+    );
+    if range.total() < gateway.shards {
+        tracing::warn!(
+            recommended = gateway.shards,
+            total = range.total(),
+            "Discord recommends {} shards for this bot and discord.shards has {} in all; \
+             Discord may refuse too few, so raise the total in every process",
+            gateway.shards,
+            range.total()
+        );
+    }
+    tokio::time::sleep(delay).await;
+}
+
+fn serve_error(error: serenity::Error) -> ServeError {
+    match error {
+        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => ServeError::TokenRejected,
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(ref response))
+            if response.status_code.as_u16() == 401 =>
+        {
+            ServeError::TokenRejected
+        }
+        other => ServeError::Discord(Box::new(other)),
     }
 }
 

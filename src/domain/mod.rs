@@ -20,6 +20,7 @@
 //! - [`quarterly`]: the quarterly "what has this group meant to you?", unlinked.
 //! - [`report`]: reports for funders: monthly figures, small-number suppression, CSV.
 //! - [`text`]: what text a person may store, and Discord's limits on where it shows.
+//! - [`shard`]: which Discord shards a process runs, and when it may start them.
 
 pub mod alert;
 pub mod calendar;
@@ -37,6 +38,7 @@ pub mod role;
 pub mod rota;
 pub mod rsvp;
 pub mod session;
+pub mod shard;
 pub mod text;
 pub mod time;
 

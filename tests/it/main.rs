@@ -13,6 +13,7 @@ mod discord_privacy;
 mod discord_quarterly;
 mod discord_rota;
 mod discord_rsvp;
+mod discord_shards;
 mod dropin;
 mod engine;
 mod engine_discord;

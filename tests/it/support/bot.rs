@@ -6,6 +6,7 @@ use std::time::Duration;
 use hearth::app::App;
 use hearth::config::Secret;
 use hearth::discord::{DiscordOptions, ServeError};
+use hearth::domain::shard::Shards;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -26,16 +27,28 @@ pub struct Bot {
 impl Bot {
     /// Starts the bot on `app`, talking to `fake`, registering commands in its guild.
     pub async fn start(fake: &FakeDiscord, app: App) -> Bot {
+        Self::start_with(fake, app, Some(FakeDiscord::GUILD_ID), Shards::Auto).await
+    }
+
+    /// Starts the bot as one of several processes: running `shards`, registering
+    /// commands globally (if it runs shard 0).
+    pub async fn start_shards(fake: &FakeDiscord, app: App, shards: &str) -> Bot {
+        let shards = Shards::parse(shards).expect("a shard range a test can use");
+        Self::start_with(fake, app, None, shards).await
+    }
+
+    async fn start_with(fake: &FakeDiscord, app: App, dev_guild: Option<u64>, shards: Shards) -> Bot {
         let options = DiscordOptions {
             token: Secret::new("fake-token"),
             api_proxy: Some(fake.base_url()),
-            dev_guild: Some(FakeDiscord::GUILD_ID),
+            dev_guild,
+            shards,
         };
         let client = hearth::discord::client(&options, app)
             .await
             .expect("hearth's Discord client builds");
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(hearth::discord::run(client, async move {
+        let task = tokio::spawn(hearth::discord::run(client, shards, async move {
             // A dropped sender (a failing test) stops the bot too.
             let _sent_or_dropped = stopped.await;
         }));

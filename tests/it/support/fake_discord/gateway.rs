@@ -1,5 +1,6 @@
-//! The gateway over plain `ws://` with text frames: Hello, IDENTIFY -> READY + GUILD_CREATE,
-//! heartbeats, RESUME, then whatever the test dispatches.
+//! The gateway over plain `ws://` with text frames: Hello, IDENTIFY -> READY + GUILD_CREATE
+//! (of the guilds the identified shard owns), heartbeats, RESUME, then whatever the test
+//! dispatches.
 
 use std::sync::Arc;
 
@@ -9,12 +10,14 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::{model, Session, Shared};
+use super::{model, Identified, Session, Shared};
 
 /// What a session's connection task should send.
 #[derive(Debug)]
 pub(super) enum Outgoing {
     Text(String),
+    /// Close the connection with this code and reason, as Discord does on a bad IDENTIFY.
+    Close(u16, &'static str),
 }
 
 const HEARTBEAT_INTERVAL_MS: u64 = 41_250;
@@ -67,6 +70,12 @@ async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
                         break;
                     }
                 },
+                Some(Outgoing::Close(code, reason)) => {
+                    let close = CloseFrame { code, reason: reason.into() };
+                    // The bot may have gone already; either way this connection ends.
+                    let _closed = socket.send(Message::Close(Some(close))).await;
+                    break;
+                },
                 None => break,
             },
         }
@@ -93,14 +102,34 @@ fn on_frame(
         // Heartbeat -> Heartbeat ACK.
         Some(1) => send(json!({"op": 11, "s": null, "t": null, "d": null})),
         Some(2) => {
+            let Some(shard) = identify_shard(frame) else {
+                // Discord's close code for a shard id not below the shard count.
+                let _gone = tx.send(Outgoing::Close(4010, "Invalid shard."));
+                return;
+            };
             let mut state = shared.lock();
             state.identifies += 1;
             let id = format!("fake-session-{}", state.next_id());
-            state.sessions.insert(id.clone(), Session { seq: 0, tx: None });
-            let shard = frame.pointer("/d/shard").cloned().unwrap_or(json!([0, 1]));
-            let guilds: Vec<Value> = state
+            let session = Session {
+                seq: 0,
+                tx: None,
+                shard,
+            };
+            let owned: Vec<u64> = state
                 .guilds
                 .keys()
+                .copied()
+                .filter(|g| session.owns(Some(*g)))
+                .collect();
+            state.sessions.insert(id.clone(), session);
+            let at = tokio::time::Instant::now();
+            state.identified.push(Identified {
+                session_id: id.clone(),
+                shard,
+                at,
+            });
+            let guilds: Vec<Value> = owned
+                .iter()
                 .map(|g| json!({"id": g.to_string(), "unavailable": true}))
                 .collect();
             let ready = json!({
@@ -112,7 +141,11 @@ fn on_frame(
                 "shard": shard,
                 "application": {"id": state.application_id.to_string(), "flags": 0},
             });
-            let guild_creates: Vec<Value> = state.guilds.values().map(|g| model::guild(&state, g)).collect();
+            let guild_creates: Vec<Value> = owned
+                .iter()
+                .filter_map(|g| state.guilds.get(g))
+                .map(|g| model::guild(&state, g))
+                .collect();
             // Only this connection gets its READY and GUILD_CREATEs.
             let session = state.sessions.get_mut(&id).expect("just inserted");
             for (event, data) in std::iter::once(("READY", ready))
@@ -146,4 +179,18 @@ fn on_frame(
         _ => {}
     }
     shared.notify();
+}
+
+/// IDENTIFY's `shard: [shard_id, num_shards]`; none is shard 0 of 1. `None` when it
+/// names a shard Discord would refuse (not below the count, or a count of 0).
+fn identify_shard(frame: &Value) -> Option<[u64; 2]> {
+    let Some(shard) = frame.pointer("/d/shard").filter(|s| !s.is_null()) else {
+        return Some([0, 1]);
+    };
+    let pair = shard.as_array()?;
+    let (shard_id, num_shards) = match pair.as_slice() {
+        [id, num] => (id.as_u64()?, num.as_u64()?),
+        _ => return None,
+    };
+    (num_shards > 0 && shard_id < num_shards).then_some([shard_id, num_shards])
 }

@@ -359,6 +359,12 @@ impl FakeDiscord {
                 if state.connected_sessions() == 0 {
                     return Err("no bot is connected to the gateway".to_owned());
                 }
+                if !state.connected_owner(actor.guild_id) {
+                    return Err(format!(
+                        "no connected gateway session runs the shard of guild {:?}",
+                        actor.guild_id
+                    ));
+                }
                 let channel_id = match (actor.guild_id, actor.channel_id) {
                     (None, _) => dm_channel(state, actor.user.id).id,
                     (Some(_), channel) => channel.unwrap_or(FakeDiscord::GENERAL_CHANNEL_ID),
@@ -383,9 +389,13 @@ impl FakeDiscord {
                         original_id: clicked,
                         followup_ids: Vec::new(),
                         completed: false,
+                        delivered_to: Vec::new(),
                     },
                 );
-                state.dispatch("INTERACTION_CREATE", payload);
+                let delivered = state.dispatch("INTERACTION_CREATE", payload);
+                if let Some(record) = state.interactions.get_mut(&token) {
+                    record.delivered_to = delivered;
+                }
                 Ok(token)
             })
             .await;

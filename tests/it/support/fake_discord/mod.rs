@@ -8,6 +8,11 @@
 //! (50007), `429` with `retry_after` on request or when Discord's limits are exceeded, and
 //! Discord's length checks on messages and slash-command registration (`400`, 50035).
 //!
+//! The gateway honours IDENTIFY's `shard: [shard_id, num_shards]` as Discord does: a
+//! guild's events (its GUILD_CREATE, its interactions, anything with its `guild_id`) go
+//! only to the sessions of shard `(guild_id >> 22) % num_shards`, and DMs to shard 0.
+//! A session that sends no `shard` is shard 0 of 1 and sees everything.
+//!
 //! Serenity must be pointed at it through its proxy setting, with its own rate limiter off
 //! (the rate limiter ignores the proxy):
 //!
@@ -147,6 +152,8 @@ struct InteractionRecord {
     followup_ids: Vec<u64>,
     /// Set by the first follow-up or `@original` edit after a deferred callback.
     completed: bool,
+    /// The gateway sessions INTERACTION_CREATE went to.
+    delivered_to: Vec<String>,
 }
 
 /// A gateway session: identified once, possibly resumed on a later connection.
@@ -154,6 +161,28 @@ struct Session {
     seq: u64,
     /// The live connection, if any.
     tx: Option<mpsc::UnboundedSender<gateway::Outgoing>>,
+    /// `[shard_id, num_shards]` from its IDENTIFY (`[0, 1]` when it sent none).
+    shard: [u64; 2],
+}
+
+impl Session {
+    /// Whether Discord sends this session the events of `guild` (`None`: a DM).
+    fn owns(&self, guild: Option<u64>) -> bool {
+        let [shard_id, num_shards] = self.shard;
+        match guild {
+            Some(guild) => (guild >> 22) % num_shards == shard_id,
+            None => shard_id == 0,
+        }
+    }
+}
+
+/// One IDENTIFY as the gateway accepted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identified {
+    pub session_id: String,
+    /// `[shard_id, num_shards]`.
+    pub shard: [u64; 2],
+    pub at: Instant,
 }
 
 /// A forced `429`, set by [`FakeDiscord::rate_limit_next`] or [`FakeDiscord::rate_limit_route`].
@@ -187,7 +216,12 @@ struct State {
     recent_posts: HashMap<u64, VecDeque<Instant>>,
     rate_limited: usize,
     sessions: HashMap<String, Session>,
+    /// Every IDENTIFY, in order, kept after its session ends.
+    identified: Vec<Identified>,
     identifies: usize,
+    /// What `GET /gateway/bot` recommends: `shards`, and `max_concurrency`.
+    gateway_shards: u64,
+    max_concurrency: u64,
     resumes: usize,
     next_id: u64,
     /// Guild scheduled events by id.
@@ -211,21 +245,43 @@ impl State {
             .unwrap_or_else(|| FakeUser::new(id, &format!("user{id}")))
     }
 
-    /// Sends a dispatch (op 0) to every connected session, each with its next `s`.
-    fn dispatch(&mut self, event: &str, data: Value) {
-        for session in self.sessions.values_mut() {
+    /// Sends a dispatch (op 0) to every connected session whose shard owns the event's
+    /// guild, each with its next `s`; returns the sessions it went to.
+    fn dispatch(&mut self, event: &str, data: Value) -> Vec<String> {
+        let guild = guild_of(event, &data);
+        let mut delivered = Vec::new();
+        for (id, session) in &mut self.sessions {
+            if !session.owns(guild) {
+                continue;
+            }
             if let Some(tx) = &session.tx {
                 session.seq += 1;
                 let frame = serde_json::json!({"op": 0, "s": session.seq, "t": event, "d": data});
                 if tx.send(gateway::Outgoing::Text(frame.to_string())).is_err() {
                     session.tx = None;
+                } else {
+                    delivered.push(id.clone());
                 }
             }
         }
+        delivered
     }
 
     fn connected_sessions(&self) -> usize {
         self.sessions.values().filter(|s| s.tx.is_some()).count()
+    }
+
+    /// Whether a connected session would receive the events of `guild`.
+    fn connected_owner(&self, guild: Option<u64>) -> bool {
+        self.sessions.values().any(|s| s.tx.is_some() && s.owns(guild))
+    }
+
+    /// The shard a session identified as, if it ever did.
+    fn shard_of_session(&self, session_id: &str) -> Option<[u64; 2]> {
+        self.identified
+            .iter()
+            .find(|i| i.session_id == session_id)
+            .map(|i| i.shard)
     }
 }
 
@@ -310,7 +366,10 @@ impl FakeDiscord {
             recent_posts: HashMap::new(),
             rate_limited: 0,
             sessions: HashMap::new(),
+            identified: Vec::new(),
             identifies: 0,
+            gateway_shards: 1,
+            max_concurrency: 1,
             resumes: 0,
             next_id: 1_000_000,
             events: BTreeMap::new(),
@@ -577,6 +636,42 @@ impl FakeDiscord {
         self.shared.lock().identifies
     }
 
+    /// Every IDENTIFY the gateway accepted, in order, with the shard it named.
+    pub fn identified(&self) -> Vec<Identified> {
+        self.shared.lock().identified.clone()
+    }
+
+    /// The shards (`[shard_id, num_shards]`) of the sessions an interaction was
+    /// delivered to.
+    pub fn delivered_to(&self, answer: &Answer) -> Vec<[u64; 2]> {
+        let state = self.shared.lock();
+        let Some(record) = state.interactions.get(&answer.token) else {
+            return Vec::new();
+        };
+        let shards = record
+            .delivered_to
+            .iter()
+            .filter_map(|session| state.shard_of_session(session));
+        shards.collect()
+    }
+
+    /// How many times the bot called back for an interaction (Discord accepts one).
+    pub fn callbacks_for(&self, answer: &Answer) -> usize {
+        let prefix = format!("/interactions/{}/", answer.interaction_id);
+        self.calls_matching("POST", &prefix)
+            .iter()
+            .filter(|c| c.path.ends_with("/callback"))
+            .count()
+    }
+
+    /// What `GET /gateway/bot` answers: the recommended shard count, and how many
+    /// shards may identify at once (`session_start_limit.max_concurrency`).
+    pub fn set_gateway_bot(&self, shards: u64, max_concurrency: u64) {
+        let mut state = self.shared.lock();
+        state.gateway_shards = shards;
+        state.max_concurrency = max_concurrency;
+    }
+
     /// How many RESUMEs the gateway has seen.
     pub fn resume_count(&self) -> usize {
         self.shared.lock().resumes
@@ -643,7 +738,8 @@ impl FakeDiscord {
 
     // ----- gateway -----
 
-    /// Sends a dispatch event (op 0) to every connected session.
+    /// Sends a dispatch event (op 0) to every connected session of the shard that owns
+    /// its guild (every session, when none sent a shard).
     pub fn dispatch(&self, event: &str, data: Value) {
         self.shared.lock().dispatch(event, data);
     }
@@ -666,6 +762,17 @@ impl FakeDiscord {
             .answer_timeout
             .lock()
             .expect("answer timeout lock poisoned") = timeout;
+    }
+}
+
+/// The guild an event belongs to, which picks the shard it goes to: its `guild_id`, or
+/// for the guild's own events (GUILD_CREATE, GUILD_UPDATE, ...) its `id`.
+fn guild_of(event: &str, data: &Value) -> Option<u64> {
+    let id = |value: &Value| value.as_str().and_then(|s| s.parse::<u64>().ok());
+    match data.get("guild_id").and_then(id) {
+        Some(guild) => Some(guild),
+        None if event.starts_with("GUILD_") => data.get("id").and_then(id),
+        None => None,
     }
 }
 

@@ -347,8 +347,13 @@ fn route(state: &mut State, base_url: &str, method: &str, segments: &[&str], bod
         ("GET", ["gateway"]) => Reply::ok(json!({"url": gateway_url(base_url)})),
         ("GET", ["gateway", "bot"]) => Reply::ok(json!({
             "url": gateway_url(base_url),
-            "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+            "shards": state.gateway_shards,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 1000_usize.saturating_sub(state.identifies),
+                "reset_after": 86_400_000,
+                "max_concurrency": state.max_concurrency,
+            },
         })),
         ("GET", ["users", "@me"]) => Reply::ok(model::current_user(&state.bot)),
         ("PUT", ["applications", _, "commands"]) => put_commands(state, None, body),
