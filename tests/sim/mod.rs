@@ -145,18 +145,22 @@ pub fn run(config: &Config, steps: &[Step]) -> Report {
         let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).try_init();
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+        .enable_time()
         .build()
         .expect("a runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let t = profile::start();
         let mut world = World::start(config, &dir.path().join("sim.db")).await;
+        profile::note("start (migrations)", t);
         let outcome = world.run(steps).await;
         world.report.failure = outcome.err();
         world.report.delivered = world.discord.delivered();
         world.report.faults = world.discord.faults();
         world.report.digest ^= world.discord.digest();
+        let t = profile::start();
         world.report.db_digest = world.database_digest().await;
+        profile::note("database digest", t);
         if world.report.failure.is_some() && std::env::var_os("SIM_KEEP").is_some() {
             eprintln!("the database is kept in {}", dir.keep().display());
         }
@@ -354,10 +358,18 @@ impl World {
             for m in step.action.members_acting() {
                 self.forgotten.remove(&m);
             }
+            let t = profile::start();
             self.apply(&step.action).await?;
+            if t.is_some() {
+                let kind = format!("{:?}", step.action);
+                let kind = kind.split([' ', '{', '(']).next().unwrap_or_default();
+                profile::note(&format!("action {kind}"), t);
+            }
             self.report.actions += 1;
             self.after_step(true).await?;
+            let t = profile::start();
             self.forgotten_exports(step.action.community()).await?;
+            profile::note("exports (workload)", t);
         }
         let end = start + Duration::days(i64::from(self.config.shape.days));
         self.run_engine_until(end).await
@@ -379,7 +391,9 @@ impl World {
         if std::env::var_os("SIM_NO_CHECK").is_some() {
             return Ok(());
         }
+        let t = profile::start();
         let checked = self.checker.check(&mut self.db, &self.discord, now, full).await;
+        profile::note(if full { "check (full)" } else { "check (jobs)" }, t);
         checked.map_err(|violation| Failure {
             violation,
             at_step: self.step_index,
@@ -402,7 +416,7 @@ impl World {
         let mut dump = Vec::new();
         for table in tables {
             let columns: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+                sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
                     .bind(&table)
                     .fetch_all(&mut self.db)
                     .await
@@ -525,22 +539,53 @@ impl World {
     async fn run_engine_until(&mut self, target: DateTime<Utc>) -> Result<(), Failure> {
         // The last dispatcher step at this moment moved nothing (its lanes had no room).
         let mut stalled = false;
+        // The next due job as last read: only hearth's steps change jobs (it runs no
+        // tasks of its own between them), so moving the clock alone leaves it right.
+        let mut known_due: Option<Option<DateTime<Utc>>> = None;
         loop {
             let now = self.clock.now();
             if now >= self.next_roll {
                 self.next_roll = now + ROLL_EVERY;
+                known_due = None;
+                let t = profile::start();
                 let rolled = self.app.roll_horizon().await;
+                profile::note("roll", t);
                 self.after_call(rolled.map(|_| ()), "roll the horizon").await?;
                 self.after_step(true).await?;
+                let t = profile::start();
                 self.forgotten_exports(None).await?;
+                profile::note("exports (roll)", t);
                 continue;
             }
-            let due = match self.engine.next_due().await {
-                Ok(due) => due,
-                Err(error) => return Err(self.fail("no-internal-errors", format!("next_due: {error}"))),
+            let due = match known_due {
+                Some(due) => due,
+                None => {
+                    let t = profile::start();
+                    let due = self.engine.next_due().await;
+                    profile::note("engine next_due", t);
+                    match due {
+                        Ok(due) => due,
+                        Err(error) => {
+                            return Err(self.fail("no-internal-errors", format!("next_due: {error}")))
+                        }
+                    }
+                }
             };
+            known_due = Some(due);
             if due.is_some_and(|due| due <= now) && !stalled {
+                known_due = None;
+                let t = profile::start();
                 let (moved, crashed) = self.engine_step(now).await?;
+                profile::note(
+                    if crashed {
+                        "engine step (crashed)"
+                    } else if moved {
+                        "engine step (moved)"
+                    } else {
+                        "engine step (idle)"
+                    },
+                    t,
+                );
                 stalled = !moved;
                 // After a crash the new process rolls its horizon and anything may differ.
                 self.after_step(crashed).await?;
@@ -550,15 +595,25 @@ impl World {
                 return Ok(());
             }
             let mut next = target.min(self.next_roll);
-            if stalled || self.deferred {
-                // A lane with no room: look again a moment later.
-                next = next.min(now + Duration::milliseconds(500));
-            } else if let Some(due) = due {
+            if let Some(due) = due.filter(|due| *due > now) {
                 next = next.min(due);
+            }
+            if stalled || self.deferred {
+                // A lane with no room: look again when it has room, as `hearth serve`'s
+                // loop wakes (or a moment later, when the dispatcher named no moment).
+                next = next.min(self.room_at(now).unwrap_or(now + Duration::milliseconds(500)));
             }
             self.advance_to(next).await;
             stalled = false;
         }
+    }
+
+    /// When the dispatcher's deferred lanes have room again, on hearth's clock.
+    fn room_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let room = self.engine.next_room()?;
+        let wait = room.saturating_duration_since(tokio::time::Instant::now());
+        let wait = Duration::from_std(wait).ok()?.max(Duration::milliseconds(1));
+        Some(now + wait)
     }
 
     /// One dispatcher step, or the crash planned inside it. Whether it moved a job,
@@ -604,6 +659,7 @@ impl World {
     /// The process is killed: app and dispatcher dropped with whatever they held,
     /// down for a while, then started again on the same file.
     async fn crash(&mut self, down_secs: i64) {
+        let t = profile::start();
         self.report.crashes += 1;
         self.commits.veto_at.store(0, Ordering::SeqCst);
         self.commits.vetoed.store(false, Ordering::SeqCst);
@@ -620,6 +676,7 @@ impl World {
         self.deferred = false;
         // `hearth serve` rolls the horizon as it starts.
         self.next_roll = self.clock.now();
+        profile::note("crash and restart", t);
     }
 
     /// A use-case's result: refusals are part of life; a refused commit is the
@@ -739,8 +796,8 @@ impl World {
     async fn sessions_of(&mut self, c: u32, g: u32) -> Vec<i64> {
         sqlx::query_scalar(
             "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
-             WHERE g.community_id = ? AND g.name = ? AND g.archived_at IS NULL AND s.status != 'cancelled' \
-             AND s.starts_at > ? ORDER BY s.starts_at, s.id LIMIT 12",
+             WHERE g.community_id = $1 AND g.name = $2 AND g.archived_at IS NULL AND s.status != 'cancelled' \
+             AND s.starts_at > $3 ORDER BY s.starts_at, s.id LIMIT 12",
         )
         .bind(community(c))
         .bind(group_name(g))
@@ -760,7 +817,7 @@ impl World {
         let sql = format!(
             "SELECT a.session_id, a.user_id FROM rota_assignment a JOIN session s ON s.id = a.session_id \
              JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
-             WHERE g.community_id = ? AND g.name = ? AND s.status != 'cancelled' AND s.starts_at > ? \
+             WHERE g.community_id = $1 AND g.name = $2 AND s.status != 'cancelled' AND s.starts_at > $3 \
              AND a.state IN ({states}) ORDER BY s.starts_at, s.id, a.user_id LIMIT 12"
         );
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -775,7 +832,7 @@ impl World {
     async fn prompts_of(&mut self, c: u32, g: u32, state: &str) -> Vec<i64> {
         sqlx::query_scalar(
             "SELECT p.id FROM prompt p JOIN meeting_group g ON g.id = p.group_id \
-             WHERE g.community_id = ? AND g.name = ? AND p.state = ? ORDER BY p.id",
+             WHERE g.community_id = $1 AND g.name = $2 AND p.state = $3 ORDER BY p.id",
         )
         .bind(community(c))
         .bind(group_name(g))
@@ -788,7 +845,7 @@ impl World {
     async fn series_of(&mut self, c: u32, g: u32) -> Vec<i64> {
         sqlx::query_scalar(
             "SELECT r.id FROM series r JOIN meeting_group g ON g.id = r.group_id \
-             WHERE g.community_id = ? AND g.name = ? AND r.ended_after IS NULL ORDER BY r.id",
+             WHERE g.community_id = $1 AND g.name = $2 AND r.ended_after IS NULL ORDER BY r.id",
         )
         .bind(community(c))
         .bind(group_name(g))
@@ -1027,7 +1084,7 @@ impl World {
                 let open: Vec<i64> = sqlx::query_scalar(
                     "SELECT o.session_id FROM rota_offer o JOIN session s ON s.id = o.session_id \
                      JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
-                     WHERE g.community_id = ? AND g.name = ? AND o.state = 'open' AND s.starts_at > ? \
+                     WHERE g.community_id = $1 AND g.name = $2 AND o.state = 'open' AND s.starts_at > $3 \
                      ORDER BY o.id",
                 )
                 .bind(community(c))
@@ -1247,4 +1304,60 @@ mod futures_box {
 #[allow(unused)]
 fn members_of(c: u32) -> impl Iterator<Item = String> {
     (0..MEMBERS).map(move |m| member_name(c, m))
+}
+
+/// Where a run's time goes, by kind of work (`SIM_PROFILE=1`): how many of each and
+/// their wall time, printed when the run ends. Only measured, never acted on, so a
+/// profiled run replays as any other.
+pub mod profile {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    use std::time::{Duration, Instant};
+
+    thread_local! {
+        static SPENT: RefCell<BTreeMap<String, (u64, Duration)>> = const { RefCell::new(BTreeMap::new()) };
+    }
+
+    pub fn on() -> bool {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ON.get_or_init(|| std::env::var_os("SIM_PROFILE").is_some())
+    }
+
+    /// Notes `since`'s elapsed time under `what`.
+    pub fn note(what: &str, since: Option<Instant>) {
+        if let Some(since) = since {
+            let spent = since.elapsed();
+            SPENT.with(|s| {
+                let mut s = s.borrow_mut();
+                let entry = s.entry(what.to_string()).or_default();
+                entry.0 += 1;
+                entry.1 += spent;
+            });
+        }
+    }
+
+    pub fn start() -> Option<Instant> {
+        on().then(Instant::now)
+    }
+
+    /// Prints and clears what was noted.
+    pub fn print() {
+        if !on() {
+            return;
+        }
+        SPENT.with(|s| {
+            let mut s = s.borrow_mut();
+            let mut rows: Vec<_> = s.iter().collect();
+            rows.sort_by_key(|(_, (_, d))| std::cmp::Reverse(*d));
+            eprintln!("profile (wall time; nested entries counted twice):");
+            for (what, (n, d)) in rows {
+                eprintln!(
+                    "  {what:<28} {n:>8} × {:>9.3} ms = {:>8.3} s",
+                    d.as_secs_f64() * 1000.0 / *n as f64,
+                    d.as_secs_f64()
+                );
+            }
+            s.clear();
+        });
+    }
 }
