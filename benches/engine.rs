@@ -79,7 +79,7 @@ async fn insert_jobs(
         if dms {
             sqlx::query(
                 "INSERT INTO rsvp (session_id, user_id, state, created_at, updated_at, display_name, seq)
-                 VALUES (1, ?, 'going', 0, 0, ?, ?)",
+                 VALUES (1, $1, 'going', 0, 0, $2, $3)",
             )
             .bind(&member)
             .bind(&member)

@@ -132,7 +132,7 @@ async fn dispatcher(now: DateTime<Utc>) {
     }
     sqlx::query(
         "INSERT INTO job (community_id, kind, dedupe_key, target, payload, due_at, created_at, updated_at)
-         SELECT community_id, 'prompt', 'prompt:' || id || ':' || ?, channel, 'group:' || id, ?, ?, ?
+         SELECT community_id, 'prompt', 'prompt:' || id || ':' || $1, channel, 'group:' || id, $2, $3, $4
          FROM meeting_group",
     )
     .bind(now.timestamp())

@@ -17,7 +17,7 @@ use std::time::Instant;
 use hearth::app::{App, AppSettings};
 use hearth::clock::{Clock, SystemClock};
 use hearth::store::{self, DbOptions};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 const GROUPS: usize = 1_000;
 const POOL: i64 = 6;
@@ -97,18 +97,18 @@ async fn main() {
     pool.close().await;
 }
 
-async fn open(path: &std::path::Path) -> SqlitePool {
+async fn open(path: &std::path::Path) -> AnyPool {
     let pool = store::open(path, &DbOptions::default()).await.unwrap();
     store::migrate(&pool).await.unwrap();
     pool
 }
 
-async fn count(pool: &SqlitePool, sql: &'static str) -> i64 {
+async fn count(pool: &AnyPool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 /// Two facilitators a session: the safer setting, and twice the places to fill.
-async fn needs_two(pool: &SqlitePool) {
+async fn needs_two(pool: &AnyPool) {
     sqlx::query("UPDATE meeting_group SET facilitators_needed = 2")
         .execute(pool)
         .await
@@ -116,11 +116,11 @@ async fn needs_two(pool: &SqlitePool) {
 }
 
 /// Six facilitators in each group's pool, the first a lead. Plain SQL: set-up.
-async fn seed_pools(pool: &SqlitePool, at: i64) {
+async fn seed_pools(pool: &AnyPool, at: i64) {
     sqlx::query(
-        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $1)
          INSERT INTO rota_facilitator (group_id, user_id, display_name, lead, active, added_at)
-         SELECT g.id, 'f' || g.id || '-' || k.i, 'F' || k.i, k.i = 1, 1, ?
+         SELECT g.id, 'f' || g.id || '-' || k.i, 'F' || k.i, k.i = 1, 1, $2
          FROM meeting_group g, k",
     )
     .bind(POOL)

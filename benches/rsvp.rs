@@ -126,7 +126,7 @@ async fn main() {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
         sqlx::query(
             "INSERT INTO rsvp (session_id, user_id, display_name, state, seq, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(1_i64)
         .bind(&user)

@@ -136,7 +136,7 @@ impl Cli {
             Command::Console { db, clock, strict } => run_console(&settings, db, clock, strict).await,
             Command::Serve { db } => run_serve(&settings, db).await,
             Command::Migrate { db } => {
-                let path = db.unwrap_or_else(|| settings.database.path.clone());
+                let path = settings.database.location(db);
                 let pool = store::open(&path, &db_options(&settings)).await?;
                 store::migrate(&pool).await?;
                 println!("Database {} is up to date.", path.display());
@@ -151,7 +151,7 @@ impl Cli {
                         out,
                     },
             } => {
-                let path = db.unwrap_or_else(|| settings.database.path.clone());
+                let path = settings.database.location(db);
                 let application = Application::build(&settings, &path, Arc::new(SystemClock)).await?;
                 let exported = application
                     .app()
@@ -218,7 +218,7 @@ async fn run_console(
         Some(manual) => Arc::new(manual.clone()),
         None => Arc::new(SystemClock),
     };
-    let path = db.unwrap_or_else(|| settings.database.path.clone());
+    let path = settings.database.location(db);
     let application = Application::build(settings, &path, clock).await?;
     let files_dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -288,7 +288,7 @@ fn discord_options(settings: &Settings) -> Result<crate::discord::DiscordOptions
 
 async fn run_serve(settings: &Settings, db: Option<PathBuf>) -> Result<ExitCode, RunError> {
     let options = discord_options(settings)?;
-    let path = db.unwrap_or_else(|| settings.database.path.clone());
+    let path = settings.database.location(db);
     let application = Application::build(settings, &path, Arc::new(SystemClock)).await?;
     let chat = crate::discord::chat::DiscordChat::new(options.token.expose(), options.api_proxy.clone())
         .map_err(|e| RunError::DiscordSetting {

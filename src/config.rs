@@ -89,8 +89,25 @@ pub struct EngineSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct DatabaseSettings {
     pub path: PathBuf,
+    /// `postgres://…` (or `sqlite://…`): when set, used instead of `path`.
+    #[serde(default)]
+    pub url: String,
     pub busy_timeout_ms: u64,
     pub max_connections: u32,
+}
+
+impl DatabaseSettings {
+    /// The database to open: a `--db` given on the command line (a file or a URL),
+    /// else `database.url` when set, else `database.path`.
+    pub fn location(&self, flag: Option<PathBuf>) -> PathBuf {
+        flag.unwrap_or_else(|| {
+            if self.url.trim().is_empty() {
+                self.path.clone()
+            } else {
+                PathBuf::from(self.url.trim())
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -11,7 +11,7 @@ use hearth::app::{Actor, App, AppSettings};
 use hearth::clock::Clock;
 use hearth::domain::role::Role;
 use hearth::store::{self, DbOptions};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 /// The benchmarks' community.
 pub const COMMUNITY: &str = "bench";
@@ -66,23 +66,23 @@ pub async fn seeded_app(path: &Path, clock: Arc<dyn Clock>, capacity: Option<i64
 /// `/meeting add` calls would take minutes.
 /// No session is materialised. Cards go up an hour ahead, so that nothing falls due
 /// for hours and a `hearth serve` on this database is idle.
-pub async fn seed_groups(pool: &SqlitePool, groups: usize, now: DateTime<Utc>) {
+pub async fn seed_groups(pool: &AnyPool, groups: usize, now: DateTime<Utc>) {
     let mut tx = store::begin_write(pool).await.unwrap();
     let at = now.timestamp();
-    sqlx::query("INSERT INTO community (id, timezone, created_at) VALUES (?, 'Europe/London', ?)")
+    sqlx::query("INSERT INTO community (id, timezone, created_at) VALUES ($1, 'Europe/London', $2)")
         .bind(COMMUNITY)
         .bind(at)
         .execute(&mut *tx)
         .await
         .unwrap();
     sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
          INSERT INTO meeting_group (community_id, name, name_key, channel, timezone,
              announce_lead_minutes, created_at)
-         SELECT ?, 'Group ' || i, 'group ' || i, CAST(10000 + i AS TEXT),
+         SELECT $2, 'Group ' || i, 'group ' || i, CAST(10000 + i AS TEXT),
              CASE i % 4 WHEN 0 THEN 'Europe/London' WHEN 1 THEN 'Europe/Berlin'
                  WHEN 2 THEN 'America/New_York' ELSE 'Asia/Kolkata' END,
-             60, ?
+             60, $3
          FROM n",
     )
     .bind(groups as i64)
@@ -95,8 +95,8 @@ pub async fn seed_groups(pool: &SqlitePool, groups: usize, now: DateTime<Utc>) {
     sqlx::query(
         "INSERT INTO series (group_id, repeat, rrule, start_local, duration_minutes, created_by, created_at)
          SELECT id, 'weekly', 'FREQ=WEEKLY;BYDAY=' || substr('SUMOTUWETHFRSA', strftime('%w', day) * 2 + 1, 2),
-             day || printf('T%02d:30:00', 8 + id % 12), 90, 'bench', ?
-         FROM (SELECT id, date(?, 'unixepoch', (1 + id % 6) || ' days') AS day FROM meeting_group)",
+             day || printf('T%02d:30:00', 8 + id % 12), 90, 'bench', $1
+         FROM (SELECT id, date($2, 'unixepoch', (1 + id % 6) || ' days') AS day FROM meeting_group)",
     )
     .bind(at)
     .bind(at)

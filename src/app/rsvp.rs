@@ -102,7 +102,7 @@ impl App {
         }
         let session = loaded.session;
         rsvps::write_changes(
-            &mut *tx,
+            &mut tx,
             &session.community_id,
             session_id,
             &decision.changes,

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sqlx::{Row, SqliteExecutor};
+use sqlx::AnyExecutor;
 
-use super::{parse_zone, to_unix, StoreError};
+use super::{parse_zone, to_unix, RowExt, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Community {
@@ -24,27 +24,27 @@ pub struct Community {
     pub quarterly: bool,
 }
 
-pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Community>, StoreError> {
+pub async fn get(db: impl AnyExecutor<'_>, id: &str) -> Result<Option<Community>, StoreError> {
     let row = sqlx::query(
         "SELECT id, timezone, coordinator_role, alerts_channel, support_text, retention_days,
              audit_retention_days, suppress_small_counts, quarterly
-         FROM community WHERE id = ?",
+         FROM community WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)
     .await?;
     row.map(|row| {
-        let timezone: Option<String> = row.try_get("timezone")?;
+        let timezone: Option<String> = row.col("timezone")?;
         Ok(Community {
-            id: row.try_get("id")?,
+            id: row.col("id")?,
             timezone: timezone.as_deref().map(parse_zone).transpose()?,
-            coordinator_role: row.try_get("coordinator_role")?,
-            alerts_channel: row.try_get("alerts_channel")?,
-            support_text: row.try_get("support_text")?,
-            retention_days: row.try_get("retention_days")?,
-            audit_retention_days: row.try_get("audit_retention_days")?,
-            suppress_small_counts: row.try_get("suppress_small_counts")?,
-            quarterly: row.try_get("quarterly")?,
+            coordinator_role: row.col("coordinator_role")?,
+            alerts_channel: row.col("alerts_channel")?,
+            support_text: row.col("support_text")?,
+            retention_days: row.col("retention_days")?,
+            audit_retention_days: row.col("audit_retention_days")?,
+            suppress_small_counts: row.col("suppress_small_counts")?,
+            quarterly: row.col("quarterly")?,
         })
     })
     .transpose()
@@ -52,9 +52,9 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<Communi
 
 /// Where the community's alerts go, read alone: an alert about a failure must not
 /// depend on the rest of the row being readable.
-pub async fn alerts_channel(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<String>, StoreError> {
+pub async fn alerts_channel(db: impl AnyExecutor<'_>, id: &str) -> Result<Option<String>, StoreError> {
     let channel: Option<Option<String>> =
-        sqlx::query_scalar("SELECT alerts_channel FROM community WHERE id = ?")
+        sqlx::query_scalar("SELECT alerts_channel FROM community WHERE id = $1")
             .bind(id)
             .fetch_optional(db)
             .await?;
@@ -62,8 +62,8 @@ pub async fn alerts_channel(db: impl SqliteExecutor<'_>, id: &str) -> Result<Opt
 }
 
 /// Makes sure the community row exists, so groups can refer to it.
-pub async fn ensure(db: impl SqliteExecutor<'_>, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO community (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+pub async fn ensure(db: impl AnyExecutor<'_>, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO community (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
         .bind(id)
         .bind(to_unix(now))
         .execute(db)
@@ -72,12 +72,12 @@ pub async fn ensure(db: impl SqliteExecutor<'_>, id: &str, now: DateTime<Utc>) -
 }
 
 /// Writes every setting of an existing community.
-pub async fn update(db: impl SqliteExecutor<'_>, community: &Community) -> Result<(), StoreError> {
+pub async fn update(db: impl AnyExecutor<'_>, community: &Community) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE community SET timezone = ?, coordinator_role = ?, alerts_channel = ?,
-             support_text = ?, retention_days = ?, audit_retention_days = ?, suppress_small_counts = ?,
-             quarterly = ?
-         WHERE id = ?",
+        "UPDATE community SET timezone = $1, coordinator_role = $2, alerts_channel = $3,
+             support_text = $4, retention_days = $5, audit_retention_days = $6, suppress_small_counts = $7,
+             quarterly = $8
+         WHERE id = $9",
     )
     .bind(community.timezone.map(|tz| tz.name()))
     .bind(&community.coordinator_role)
@@ -85,8 +85,8 @@ pub async fn update(db: impl SqliteExecutor<'_>, community: &Community) -> Resul
     .bind(&community.support_text)
     .bind(community.retention_days)
     .bind(community.audit_retention_days)
-    .bind(community.suppress_small_counts)
-    .bind(community.quarterly)
+    .bind(i64::from(community.suppress_small_counts))
+    .bind(i64::from(community.quarterly))
     .bind(&community.id)
     .execute(db)
     .await?;

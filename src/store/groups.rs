@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteExecutor};
+use sqlx::any::AnyRow;
+use sqlx::AnyExecutor;
 
 use crate::domain::group::{GroupKind, Privacy};
 
-use super::{parse_enum, parse_zone, to_unix, StoreError};
+use super::{parse_enum, parse_zone, to_unix, RowExt, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
@@ -68,32 +68,32 @@ macro_rules! columns {
     };
 }
 
-fn from_row(row: &SqliteRow) -> Result<Group, StoreError> {
-    let capacity: Option<i64> = row.try_get("capacity")?;
-    let needed: i64 = row.try_get("facilitators_needed")?;
-    let archived_at: Option<i64> = row.try_get("archived_at")?;
+fn from_row(row: &AnyRow) -> Result<Group, StoreError> {
+    let capacity: Option<i64> = row.col("capacity")?;
+    let needed: i64 = row.col("facilitators_needed")?;
+    let archived_at: Option<i64> = row.col("archived_at")?;
     Ok(Group {
-        id: row.try_get("id")?,
-        community_id: row.try_get("community_id")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        kind: parse_enum("group kind", row.try_get("kind")?)?,
-        channel: row.try_get("channel")?,
-        zone: parse_zone(row.try_get("timezone")?)?,
+        id: row.col("id")?,
+        community_id: row.col("community_id")?,
+        name: row.col("name")?,
+        description: row.col("description")?,
+        kind: parse_enum("group kind", row.col("kind")?)?,
+        channel: row.col("channel")?,
+        zone: parse_zone(row.col("timezone")?)?,
         capacity: capacity
             .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("capacity {c}"))))
             .transpose()?,
         facilitators_needed: u32::try_from(needed)
             .map_err(|_| StoreError::Corrupt(format!("facilitators_needed {needed}")))?,
-        privacy: parse_enum("privacy", row.try_get("privacy")?)?,
-        reminder_offsets: row.try_get("reminder_offsets")?,
-        announce_lead_minutes: row.try_get("announce_lead_minutes")?,
+        privacy: parse_enum("privacy", row.col("privacy")?)?,
+        reminder_offsets: row.col("reminder_offsets")?,
+        announce_lead_minutes: row.col("announce_lead_minutes")?,
         archived: archived_at.is_some(),
     })
 }
 
 pub async fn insert(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     fields: &GroupFields,
     now: DateTime<Utc>,
@@ -101,7 +101,7 @@ pub async fn insert(
     let id = sqlx::query_scalar(
         "INSERT INTO meeting_group (community_id, name, name_key, description, kind, channel,
              timezone, capacity, facilitators_needed, privacy, announce_lead_minutes, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(community_id)
     .bind(&fields.name)
@@ -110,8 +110,8 @@ pub async fn insert(
     .bind(fields.kind.as_str())
     .bind(&fields.channel)
     .bind(fields.zone.name())
-    .bind(fields.capacity)
-    .bind(fields.facilitators_needed)
+    .bind(fields.capacity.map(i64::from))
+    .bind(i64::from(fields.facilitators_needed))
     .bind(fields.privacy.as_str())
     .bind(fields.announce_lead_minutes)
     .bind(to_unix(now))
@@ -120,12 +120,12 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn update(db: impl SqliteExecutor<'_>, id: i64, fields: &GroupFields) -> Result<(), StoreError> {
+pub async fn update(db: impl AnyExecutor<'_>, id: i64, fields: &GroupFields) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE meeting_group SET name = ?, name_key = ?, description = ?, kind = ?, channel = ?,
-             timezone = ?, capacity = ?, facilitators_needed = ?, privacy = ?,
-             announce_lead_minutes = ?
-         WHERE id = ?",
+        "UPDATE meeting_group SET name = $1, name_key = $2, description = $3, kind = $4, channel = $5,
+             timezone = $6, capacity = $7, facilitators_needed = $8, privacy = $9,
+             announce_lead_minutes = $10
+         WHERE id = $11",
     )
     .bind(&fields.name)
     .bind(&fields.name_key)
@@ -133,8 +133,8 @@ pub async fn update(db: impl SqliteExecutor<'_>, id: i64, fields: &GroupFields) 
     .bind(fields.kind.as_str())
     .bind(&fields.channel)
     .bind(fields.zone.name())
-    .bind(fields.capacity)
-    .bind(fields.facilitators_needed)
+    .bind(fields.capacity.map(i64::from))
+    .bind(i64::from(fields.facilitators_needed))
     .bind(fields.privacy.as_str())
     .bind(fields.announce_lead_minutes)
     .bind(id)
@@ -143,8 +143,8 @@ pub async fn update(db: impl SqliteExecutor<'_>, id: i64, fields: &GroupFields) 
     Ok(())
 }
 
-pub async fn archive(db: impl SqliteExecutor<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE meeting_group SET archived_at = ? WHERE id = ? AND archived_at IS NULL")
+pub async fn archive(db: impl AnyExecutor<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query("UPDATE meeting_group SET archived_at = $1 WHERE id = $2 AND archived_at IS NULL")
         .bind(to_unix(now))
         .bind(id)
         .execute(db)
@@ -155,14 +155,14 @@ pub async fn archive(db: impl SqliteExecutor<'_>, id: i64, now: DateTime<Utc>) -
 /// The group with this case-folded name in the community: the active one if there is
 /// one (names are unique among active groups), else the one archived most recently.
 pub async fn find_by_key(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     name_key: &str,
 ) -> Result<Option<Group>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM meeting_group WHERE community_id = ? AND name_key = ?
+        " FROM meeting_group WHERE community_id = $1 AND name_key = $2
          ORDER BY archived_at IS NOT NULL, archived_at DESC, id DESC LIMIT 1"
     ))
     .bind(community_id)
@@ -175,14 +175,14 @@ pub async fn find_by_key(
 /// The active group with this case-folded name in the community, if any: the one a
 /// new or renamed group would clash with.
 pub async fn find_active_by_key(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     name_key: &str,
 ) -> Result<Option<Group>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM meeting_group WHERE community_id = ? AND name_key = ? AND archived_at IS NULL"
+        " FROM meeting_group WHERE community_id = $1 AND name_key = $2 AND archived_at IS NULL"
     ))
     .bind(community_id)
     .bind(name_key)
@@ -191,27 +191,31 @@ pub async fn find_active_by_key(
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Group>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM meeting_group WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+pub async fn get(db: impl AnyExecutor<'_>, id: i64) -> Result<Option<Group>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM meeting_group WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The community's groups by name; archived ones only when asked.
 pub async fn list(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     include_archived: bool,
 ) -> Result<Vec<Group>, StoreError> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM meeting_group WHERE community_id = ? AND (? OR archived_at IS NULL) ORDER BY name_key"
+        " FROM meeting_group WHERE community_id = $1 AND ($2 = 1 OR archived_at IS NULL) ORDER BY name_key"
     ))
     .bind(community_id)
-    .bind(include_archived)
+    .bind(i64::from(include_archived))
     .fetch_all(db)
     .await?;
     rows.iter().map(from_row).collect()
@@ -220,14 +224,14 @@ pub async fn list(
 /// Up to `limit` groups that are not archived, across communities, with ids after
 /// `after_id`, in id order: the horizon roll walks every group a page at a time.
 pub async fn active_page(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<Group>, StoreError> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM meeting_group WHERE id > ? AND archived_at IS NULL ORDER BY id LIMIT ?"
+        " FROM meeting_group WHERE id > $1 AND archived_at IS NULL ORDER BY id LIMIT $2"
     ))
     .bind(after_id)
     .bind(limit)
@@ -238,11 +242,11 @@ pub async fn active_page(
 
 /// Stores a group's reminder offsets, already validated (`24h,1h`).
 pub async fn set_reminder_offsets(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     offsets: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE meeting_group SET reminder_offsets = ? WHERE id = ?")
+    sqlx::query("UPDATE meeting_group SET reminder_offsets = $1 WHERE id = $2")
         .bind(offsets)
         .bind(id)
         .execute(db)

@@ -1,12 +1,12 @@
 //! The job table: the outbox of everything hearth will post.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::domain::job::{JobKind, JobState, PlannedJob};
 
-use super::{from_unix, parse_enum, to_unix, StoreError};
+use super::{for_backend, from_unix, parse_enum, to_unix, Dialect, RowExt, Statement, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
@@ -47,8 +47,8 @@ macro_rules! on_conflict_upsert {
              due_at = excluded.due_at, expires_at = excluded.expires_at, target = excluded.target,
              payload = excluded.payload, next_attempt_at = NULL, updated_at = excluded.updated_at
          WHERE job.state = 'pending'
-           AND (job.due_at != excluded.due_at OR job.expires_at IS NOT excluded.expires_at
-                OR job.target IS NOT excluded.target OR job.payload != excluded.payload)"
+           AND (job.due_at != excluded.due_at OR job.expires_at IS DISTINCT FROM excluded.expires_at
+                OR job.target IS DISTINCT FROM excluded.target OR job.payload != excluded.payload)"
     };
 }
 
@@ -65,7 +65,7 @@ macro_rules! on_conflict_rearm {
              last_error = NULL, updated_at = excluded.updated_at
          WHERE NOT (job.state = 'pending' AND job.payload = excluded.payload AND job.attempts = 0
                     AND job.next_attempt_at IS NULL AND job.last_error IS NULL
-                    AND job.expires_at IS excluded.expires_at)"
+                    AND job.expires_at IS NOT DISTINCT FROM excluded.expires_at)"
     };
 }
 
@@ -81,7 +81,7 @@ pub(super) enum OnConflict {
 /// Adds one statement writing `jobs` to a batch being built (so they go in the same
 /// round trip as the rest of the batch), each as [`upsert`] or [`rearm`] would.
 pub(super) fn push_writes<'a>(
-    batch: &mut QueryBuilder<Sqlite>,
+    batch: &mut Statement,
     how: OnConflict,
     community_id: &str,
     session_id: Option<i64>,
@@ -89,7 +89,7 @@ pub(super) fn push_writes<'a>(
     now: DateTime<Utc>,
 ) {
     batch.push(insert_job!());
-    batch.push_values(jobs, |mut row, job| {
+    batch.push_values(jobs, |row, job| {
         row.push_bind(community_id)
             .push_bind(job.kind.as_str())
             .push_bind(job.dedupe_key.as_str())
@@ -115,35 +115,35 @@ macro_rules! columns {
     };
 }
 
-fn from_row(row: &SqliteRow) -> Result<Job, StoreError> {
-    let expires_at: Option<i64> = row.try_get("expires_at")?;
-    let next_attempt_at: Option<i64> = row.try_get("next_attempt_at")?;
+fn from_row(row: &AnyRow) -> Result<Job, StoreError> {
+    let expires_at: Option<i64> = row.col("expires_at")?;
+    let next_attempt_at: Option<i64> = row.col("next_attempt_at")?;
     Ok(Job {
-        id: row.try_get("id")?,
-        community_id: row.try_get("community_id")?,
-        kind: parse_enum("job kind", row.try_get("kind")?)?,
-        dedupe_key: row.try_get("dedupe_key")?,
-        session_id: row.try_get("session_id")?,
-        target: row.try_get("target")?,
-        payload: row.try_get("payload")?,
-        due_at: from_unix(row.try_get("due_at")?)?,
+        id: row.col("id")?,
+        community_id: row.col("community_id")?,
+        kind: parse_enum("job kind", row.col("kind")?)?,
+        dedupe_key: row.col("dedupe_key")?,
+        session_id: row.col("session_id")?,
+        target: row.col("target")?,
+        payload: row.col("payload")?,
+        due_at: from_unix(row.col("due_at")?)?,
         expires_at: expires_at.map(from_unix).transpose()?,
-        state: parse_enum("job state", row.try_get("state")?)?,
-        attempts: row.try_get("attempts")?,
+        state: parse_enum("job state", row.col("state")?)?,
+        attempts: row.col("attempts")?,
         next_attempt_at: next_attempt_at.map(from_unix).transpose()?,
-        last_error: row.try_get("last_error")?,
-        fell_back: row.try_get("fell_back")?,
-        delivered_channel: row.try_get("delivered_channel")?,
-        delivered_message: row.try_get("delivered_message")?,
-        updated_at: from_unix(row.try_get("updated_at")?)?,
-        unsure_since_ms: row.try_get("unsure_since_ms")?,
+        last_error: row.col("last_error")?,
+        fell_back: row.col("fell_back")?,
+        delivered_channel: row.col("delivered_channel")?,
+        delivered_message: row.col("delivered_message")?,
+        updated_at: from_unix(row.col("updated_at")?)?,
+        unsure_since_ms: row.col("unsure_since_ms")?,
     })
 }
 
 /// Creates the job, or — while it is still pending — re-times it. A job that was
 /// already sent, skipped or failed is left alone: one purpose, one delivery.
 pub async fn upsert(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     session_id: Option<i64>,
     job: &PlannedJob,
@@ -152,7 +152,7 @@ pub async fn upsert(
     write_job(
         concat!(
             insert_job!(),
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             on_conflict_upsert!()
         ),
         db,
@@ -170,17 +170,17 @@ const UPSERT_CHUNK: usize = 500;
 /// [`upsert`] for many jobs of a community at once, as (session, job), in as few
 /// statements as fit: materialising a group's sessions writes all their jobs in one go.
 pub async fn upsert_many(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     jobs: &[(Option<i64>, PlannedJob)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in jobs.chunks(UPSERT_CHUNK) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
+        let mut insert = Statement::new(
             "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
                  expires_at, created_at, updated_at) ",
         );
-        insert.push_values(chunk, |mut row, (session_id, job)| {
+        insert.push_values(chunk, |row, (session_id, job)| {
             row.push_bind(community_id.to_string())
                 .push_bind(job.kind.as_str())
                 .push_bind(job.dedupe_key.clone())
@@ -195,20 +195,17 @@ pub async fn upsert_many(
         insert.push(on_conflict_upsert!());
         // Not kept as a prepared statement: its text varies with the row count, and
         // caching every length would only hold memory on each connection.
-        insert.build().persistent(false).execute(&mut *conn).await?;
+        insert.build(false)?.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// The pending jobs of one session.
-pub async fn pending_for_session(
-    db: impl SqliteExecutor<'_>,
-    session_id: i64,
-) -> Result<Vec<Job>, StoreError> {
+pub async fn pending_for_session(db: impl AnyExecutor<'_>, session_id: i64) -> Result<Vec<Job>, StoreError> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM job WHERE session_id = ? AND state = 'pending'"
+        " FROM job WHERE session_id = $1 AND state = 'pending'"
     ))
     .bind(session_id)
     .fetch_all(db)
@@ -219,14 +216,14 @@ pub async fn pending_for_session(
 /// Puts a job skipped for `reason` back to waiting (a group's reminders turned off,
 /// then on again): only a job set aside for exactly that reason, never one sent.
 pub async fn revive(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     dedupe_key: &str,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE job SET state = 'pending', last_error = NULL, next_attempt_at = NULL, updated_at = ?
-         WHERE dedupe_key = ? AND state = 'skipped' AND last_error = ?",
+        "UPDATE job SET state = 'pending', last_error = NULL, next_attempt_at = NULL, updated_at = $1
+         WHERE dedupe_key = $2 AND state = 'skipped' AND last_error = $3",
     )
     .bind(to_unix(now))
     .bind(dedupe_key)
@@ -238,14 +235,14 @@ pub async fn revive(
 
 /// Skips every pending job of the given sessions' (a cancelled or removed session).
 pub async fn skip_pending_for_session(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE job SET state = 'skipped', last_error = ?, updated_at = ?
-         WHERE session_id = ? AND state = 'pending'",
+        "UPDATE job SET state = 'skipped', last_error = $1, updated_at = $2
+         WHERE session_id = $3 AND state = 'pending'",
     )
     .bind(reason)
     .bind(to_unix(now))
@@ -258,15 +255,15 @@ pub async fn skip_pending_for_session(
 /// Skips a session's pending jobs whose keys start with `key_prefix` (an offer's
 /// posts and reminders, once it is taken).
 pub async fn skip_pending_with_prefix(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     key_prefix: &str,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE job SET state = 'skipped', last_error = ?, updated_at = ?
-         WHERE session_id = ? AND state = 'pending' AND substr(dedupe_key, 1, length(?)) = ?",
+        "UPDATE job SET state = 'skipped', last_error = $1, updated_at = $2
+         WHERE session_id = $3 AND state = 'pending' AND substr(dedupe_key, 1, length($4)) = $5",
     )
     .bind(reason)
     .bind(to_unix(now))
@@ -282,11 +279,11 @@ pub async fn skip_pending_with_prefix(
 /// those set aside: how far ahead a chain of edits is planned. Reads the key index
 /// as a range (the keys are ASCII), so it stays quick however many jobs there are.
 pub async fn last_due_with_prefix(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     key_prefix: &str,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
     let last: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(due_at) FROM job WHERE dedupe_key >= ? AND dedupe_key < ? AND state <> 'skipped'",
+        "SELECT MAX(due_at) FROM job WHERE dedupe_key >= $1 AND dedupe_key < $2 AND state <> 'skipped'",
     )
     .bind(key_prefix)
     .bind(format!("{key_prefix}{}", char::MAX))
@@ -298,13 +295,13 @@ pub async fn last_due_with_prefix(
 /// The keys of a session's jobs that were sent and whose keys start with
 /// `key_prefix`: the posts a later change should redraw.
 pub async fn sent_keys_with_prefix(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     key_prefix: &str,
 ) -> Result<Vec<String>, StoreError> {
     let keys = sqlx::query_scalar(
         "SELECT dedupe_key FROM job
-         WHERE session_id = ? AND state = 'sent' AND substr(dedupe_key, 1, length(?)) = ?
+         WHERE session_id = $1 AND state = 'sent' AND substr(dedupe_key, 1, length($2)) = $3
          ORDER BY id",
     )
     .bind(session_id)
@@ -318,14 +315,14 @@ pub async fn sent_keys_with_prefix(
 /// Puts back every job of a session that was skipped for `reason` (an ended session
 /// its series reaches again); returns how many.
 pub async fn revive_for_session(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE job SET state = 'pending', last_error = NULL, next_attempt_at = NULL, updated_at = ?
-         WHERE session_id = ? AND state = 'skipped' AND last_error = ?",
+        "UPDATE job SET state = 'pending', last_error = NULL, next_attempt_at = NULL, updated_at = $1
+         WHERE session_id = $2 AND state = 'skipped' AND last_error = $3",
     )
     .bind(to_unix(now))
     .bind(session_id)
@@ -337,15 +334,15 @@ pub async fn revive_for_session(
 
 /// Skips every pending job of a group's sessions (the group was archived).
 pub async fn skip_pending_for_group(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE job SET state = 'skipped', last_error = ?, updated_at = ?
+        "UPDATE job SET state = 'skipped', last_error = $1, updated_at = $2
          WHERE state = 'pending' AND session_id IN (
-             SELECT s.id FROM session s JOIN series r ON r.id = s.series_id WHERE r.group_id = ?)",
+             SELECT s.id FROM session s JOIN series r ON r.id = s.series_id WHERE r.group_id = $3)",
     )
     .bind(reason)
     .bind(to_unix(now))
@@ -358,14 +355,14 @@ pub async fn skip_pending_for_group(
 /// Skips every pending job whose key starts with `prefix` (a group's queued prompt
 /// ticks, when its schedule changes or pauses). Returns how many.
 pub async fn skip_pending_keyed(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     prefix: &str,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE job SET state = 'skipped', last_error = ?, updated_at = ?
-         WHERE state = 'pending' AND substr(dedupe_key, 1, length(?)) = ?",
+        "UPDATE job SET state = 'skipped', last_error = $1, updated_at = $2
+         WHERE state = 'pending' AND substr(dedupe_key, 1, length($3)) = $4",
     )
     .bind(reason)
     .bind(to_unix(now))
@@ -378,8 +375,8 @@ pub async fn skip_pending_keyed(
 
 /// Records what a job will post once it is decided (the prompt a tick drew), so a
 /// job posted again after a crash posts the same thing.
-pub async fn set_payload(db: impl SqliteExecutor<'_>, id: i64, payload: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE job SET payload = ? WHERE id = ?")
+pub async fn set_payload(db: impl AnyExecutor<'_>, id: i64, payload: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE job SET payload = $1 WHERE id = $2")
         .bind(payload)
         .bind(id)
         .execute(db)
@@ -388,15 +385,11 @@ pub async fn set_payload(db: impl SqliteExecutor<'_>, id: i64, payload: &str) ->
 }
 
 /// Jobs whose key starts with `prefix`, newest due first (a group's prompt posts).
-pub async fn with_prefix(
-    db: impl SqliteExecutor<'_>,
-    prefix: &str,
-    limit: i64,
-) -> Result<Vec<Job>, StoreError> {
+pub async fn with_prefix(db: impl AnyExecutor<'_>, prefix: &str, limit: i64) -> Result<Vec<Job>, StoreError> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM job WHERE substr(dedupe_key, 1, length(?)) = ? ORDER BY due_at DESC, id DESC LIMIT ?"
+        " FROM job WHERE substr(dedupe_key, 1, length($1)) = $2 ORDER BY due_at DESC, id DESC LIMIT $3"
     ))
     .bind(prefix)
     .bind(prefix)
@@ -407,12 +400,12 @@ pub async fn with_prefix(
 }
 
 pub async fn skip(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE job SET state = 'skipped', last_error = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE job SET state = 'skipped', last_error = $1, updated_at = $2 WHERE id = $3")
         .bind(reason)
         .bind(to_unix(now))
         .bind(id)
@@ -425,13 +418,15 @@ pub async fn skip(
 /// than posted late. Returns how many. (Jobs being sent are left to finish.) Pinned to
 /// its partial index: SQLite would otherwise scan every waiting job (15 ms at 100,000)
 /// before each dispatcher step.
-pub async fn expire(db: impl SqliteExecutor<'_>, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE job INDEXED BY job_expiry SET state = 'skipped', updated_at = ?,
+pub async fn expire(db: impl AnyExecutor<'_> + Dialect, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let backend = db.backend();
+    let done = sqlx::query(for_backend(
+        backend,
+        "UPDATE job INDEXED BY job_expiry SET state = 'skipped', updated_at = $1,
              last_error = 'expired: its moment passed before it could be posted'
          WHERE state IN ('pending', 'sending') AND state = 'pending'
-           AND expires_at IS NOT NULL AND expires_at <= ?",
-    )
+           AND expires_at IS NOT NULL AND expires_at <= $2",
+    ))
     .bind(to_unix(now))
     .bind(to_unix(now))
     .execute(db)
@@ -483,28 +478,32 @@ const LANE_SCAN: i64 = 1_000;
 /// turn, so each channel's posts go out in due order. A job waiting out a retry steps
 /// aside for the rest of its lane.
 pub async fn due_lane_heads(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_> + Dialect,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Candidate>, StoreError> {
-    let rows = sqlx::query(concat!(
-        "SELECT * FROM (
+    let backend = db.backend();
+    let rows = sqlx::query(for_backend(
+        backend,
+        concat!(
+            "SELECT * FROM (
              SELECT *, ROW_NUMBER() OVER (PARTITION BY lane_now ORDER BY due_at, id) AS place FROM (
                  SELECT j.*, ",
-        lane_of_job!(),
-        " AS lane_now
+            lane_of_job!(),
+            " AS lane_now
                  FROM (SELECT * FROM (SELECT * FROM job INDEXED BY job_due_first_try
-                                      WHERE state = 'pending' AND next_attempt_at IS NULL AND due_at <= ?1
-                                      ORDER BY due_at, id LIMIT ?3)
+                                      WHERE state = 'pending' AND next_attempt_at IS NULL AND due_at <= $1
+                                      ORDER BY due_at, id LIMIT $3) AS first_tries
                        UNION ALL
                        SELECT * FROM (SELECT * FROM job INDEXED BY job_retry
                                       WHERE state = 'pending' AND next_attempt_at IS NOT NULL
-                                        AND next_attempt_at <= ?1 AND due_at <= ?1
-                                      ORDER BY next_attempt_at LIMIT ?3)) j
+                                        AND next_attempt_at <= $1 AND due_at <= $1
+                                      ORDER BY next_attempt_at LIMIT $3) AS retries) j
                  LEFT JOIN session s ON s.id = j.session_id
                  LEFT JOIN series r ON r.id = s.series_id
-                 LEFT JOIN meeting_group g ON g.id = r.group_id))
-         WHERE place = 1 ORDER BY due_at, id LIMIT ?2"
+                 LEFT JOIN meeting_group g ON g.id = r.group_id) AS lanes) AS heads
+         WHERE place = 1 ORDER BY due_at, id LIMIT $2"
+        ),
     ))
     .bind(to_unix(now))
     .bind(limit)
@@ -513,8 +512,8 @@ pub async fn due_lane_heads(
     .await?;
     rows.iter()
         .map(|row| {
-            let id: i64 = row.try_get("id")?;
-            let lane: Option<String> = row.try_get("lane_now").ok().flatten();
+            let id: i64 = row.col("id")?;
+            let lane: Option<String> = row.col("lane_now").ok().flatten();
             let job = from_row(row).map_err(|error| Unreadable {
                 id,
                 reason: format!("its stored row can't be read ({error})"),
@@ -531,17 +530,17 @@ pub async fn due_lane_heads(
 /// same write as the claim (so the record exists before the request does). `false`
 /// when the job changed meanwhile (re-timed, cancelled) and must not be sent.
 pub async fn claim(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     lane: &str,
     attempted_at_ms: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE job SET state = 'sending', attempts = attempts + 1, attempted_at_ms = ?, lane = ?,
-             updated_at = ?
-         WHERE id = ? AND state = 'pending' AND due_at <= ?
-           AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+        "UPDATE job SET state = 'sending', attempts = attempts + 1, attempted_at_ms = $1, lane = $2,
+             updated_at = $3
+         WHERE id = $4 AND state = 'pending' AND due_at <= $5
+           AND (next_attempt_at IS NULL OR next_attempt_at <= $6)",
     )
     .bind(attempted_at_ms)
     .bind(lane)
@@ -563,21 +562,26 @@ pub struct Attempt {
 }
 
 /// Every job handed to the platform since `since_ms` (unix milliseconds), oldest first.
-pub async fn attempts_since(db: impl SqliteExecutor<'_>, since_ms: i64) -> Result<Vec<Attempt>, StoreError> {
-    let rows = sqlx::query(
+pub async fn attempts_since(
+    db: impl AnyExecutor<'_> + Dialect,
+    since_ms: i64,
+) -> Result<Vec<Attempt>, StoreError> {
+    let backend = db.backend();
+    let rows = sqlx::query(for_backend(
+        backend,
         "SELECT lane, kind, attempted_at_ms FROM job INDEXED BY job_recent_attempts
-         WHERE attempted_at_ms IS NOT NULL AND attempted_at_ms >= ? AND lane IS NOT NULL
+         WHERE attempted_at_ms IS NOT NULL AND attempted_at_ms >= $1 AND lane IS NOT NULL
          ORDER BY attempted_at_ms",
-    )
+    ))
     .bind(since_ms)
     .fetch_all(db)
     .await?;
     rows.iter()
         .map(|row| {
             Ok(Attempt {
-                lane: row.try_get("lane")?,
-                kind: row.try_get("kind")?,
-                at_ms: row.try_get("attempted_at_ms")?,
+                lane: row.col("lane")?,
+                kind: row.col("kind")?,
+                at_ms: row.col("attempted_at_ms")?,
             })
         })
         .collect()
@@ -594,7 +598,7 @@ pub struct Interrupted {
 }
 
 /// The jobs left `sending` by an earlier process.
-pub async fn interrupted(db: impl SqliteExecutor<'_>) -> Result<Vec<Interrupted>, StoreError> {
+pub async fn interrupted(db: impl AnyExecutor<'_>) -> Result<Vec<Interrupted>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, kind, attempted_at_ms, unsure_since_ms FROM job WHERE state = 'sending' ORDER BY id",
     )
@@ -603,20 +607,20 @@ pub async fn interrupted(db: impl SqliteExecutor<'_>) -> Result<Vec<Interrupted>
     rows.iter()
         .map(|row| {
             Ok(Interrupted {
-                id: row.try_get("id")?,
-                kind: row.try_get("kind")?,
-                attempted_at_ms: row.try_get("attempted_at_ms")?,
-                unsure_since_ms: row.try_get("unsure_since_ms")?,
+                id: row.col("id")?,
+                kind: row.col("kind")?,
+                attempted_at_ms: row.col("attempted_at_ms")?,
+                unsure_since_ms: row.col("unsure_since_ms")?,
             })
         })
         .collect()
 }
 
 /// Puts an interrupted job back in its lane, to be sent again with the same nonce.
-pub async fn release(db: impl SqliteExecutor<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn release(db: impl AnyExecutor<'_>, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE job SET state = 'pending', next_attempt_at = NULL, updated_at = ?
-         WHERE id = ? AND state = 'sending'",
+        "UPDATE job SET state = 'pending', next_attempt_at = NULL, updated_at = $1
+         WHERE id = $2 AND state = 'sending'",
     )
     .bind(to_unix(now))
     .bind(id)
@@ -626,7 +630,7 @@ pub async fn release(db: impl SqliteExecutor<'_>, id: i64, now: DateTime<Utc>) -
 }
 
 pub async fn mark_sent(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     channel: &str,
     message: &str,
@@ -635,10 +639,10 @@ pub async fn mark_sent(
     sqlx::query(
         "UPDATE job SET state = CASE WHEN payload = 'rearmed' THEN 'pending' ELSE 'sent' END,
              payload = CASE WHEN payload = 'rearmed' THEN '' ELSE payload END,
-             due_at = CASE WHEN payload = 'rearmed' THEN ? ELSE due_at END,
-             delivered_channel = ?, delivered_message = ?, last_error = NULL,
-             next_attempt_at = NULL, updated_at = ?
-         WHERE id = ?",
+             due_at = CASE WHEN payload = 'rearmed' THEN $1 ELSE due_at END,
+             delivered_channel = $2, delivered_message = $3, last_error = NULL,
+             next_attempt_at = NULL, updated_at = $4
+         WHERE id = $5",
     )
     .bind(to_unix(now))
     .bind(channel)
@@ -653,7 +657,7 @@ pub async fn mark_sent(
 /// Back to pending, to be tried again at `next_attempt_at`. `counts` is false when
 /// the try was not the job's fault (a rate limit): it is given back.
 pub async fn mark_retry(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     next_attempt_at: DateTime<Utc>,
     error: &str,
@@ -661,14 +665,14 @@ pub async fn mark_retry(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE job SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ?,
-             attempts = CASE WHEN ? THEN attempts ELSE MAX(attempts - 1, 0) END
-         WHERE id = ?",
+        "UPDATE job SET state = 'pending', next_attempt_at = $1, last_error = $2, updated_at = $3,
+             attempts = CASE WHEN $4 = 1 OR attempts = 0 THEN attempts ELSE attempts - 1 END
+         WHERE id = $5",
     )
     .bind(to_unix(next_attempt_at))
     .bind(error)
     .bind(to_unix(now))
-    .bind(counts)
+    .bind(i64::from(counts))
     .bind(id)
     .execute(db)
     .await?;
@@ -677,12 +681,8 @@ pub async fn mark_retry(
 
 /// Notes that a try made at `attempted_at_ms` may have arrived without hearth hearing
 /// so; the earliest such try is kept.
-pub async fn mark_unsure(
-    db: impl SqliteExecutor<'_>,
-    id: i64,
-    attempted_at_ms: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE job SET unsure_since_ms = MIN(COALESCE(unsure_since_ms, ?), ?) WHERE id = ?")
+pub async fn mark_unsure(db: impl AnyExecutor<'_>, id: i64, attempted_at_ms: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE job SET unsure_since_ms = MIN(COALESCE(unsure_since_ms, $1), $2) WHERE id = $3")
         .bind(attempted_at_ms)
         .bind(attempted_at_ms)
         .bind(id)
@@ -693,17 +693,17 @@ pub async fn mark_unsure(
 
 /// A lasting failure, kept for `/status`; `fell_back` when another delivery stands in.
 pub async fn mark_failed(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     error: &str,
     fell_back: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE job SET state = 'failed', last_error = ?, fell_back = ?, updated_at = ? WHERE id = ?",
+        "UPDATE job SET state = 'failed', last_error = $1, fell_back = $2, updated_at = $3 WHERE id = $4",
     )
     .bind(error)
-    .bind(fell_back)
+    .bind(i64::from(fell_back))
     .bind(to_unix(now))
     .bind(id)
     .execute(db)
@@ -715,22 +715,24 @@ pub async fn mark_failed(
 /// job. (Jobs a crash left `sending` are put back to pending when a dispatcher
 /// starts.) Each branch is pinned to its partial index: left to itself, SQLite scans
 /// every pending job for the retry branch (17 ms at 100,000 jobs, not microseconds).
-pub async fn next_due_at(db: impl SqliteExecutor<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let next: Option<i64> = sqlx::query_scalar(
+pub async fn next_due_at(db: impl AnyExecutor<'_> + Dialect) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let backend = db.backend();
+    let next: Option<i64> = sqlx::query_scalar(for_backend(
+        backend,
         "SELECT MIN(t) FROM (
              SELECT MIN(due_at) AS t FROM job INDEXED BY job_due_first_try
              WHERE state = 'pending' AND next_attempt_at IS NULL
              UNION ALL
              SELECT MIN(next_attempt_at) FROM job INDEXED BY job_retry
-             WHERE state = 'pending' AND next_attempt_at IS NOT NULL)",
-    )
+             WHERE state = 'pending' AND next_attempt_at IS NOT NULL) AS due",
+    ))
     .fetch_one(db)
     .await?;
     next.map(from_unix).transpose()
 }
 
-pub async fn get_by_key(db: impl SqliteExecutor<'_>, dedupe_key: &str) -> Result<Option<Job>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM job WHERE dedupe_key = ?"))
+pub async fn get_by_key(db: impl AnyExecutor<'_>, dedupe_key: &str) -> Result<Option<Job>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM job WHERE dedupe_key = $1"))
         .bind(dedupe_key)
         .fetch_optional(db)
         .await?;
@@ -739,18 +741,18 @@ pub async fn get_by_key(db: impl SqliteExecutor<'_>, dedupe_key: &str) -> Result
 
 /// How many of a community's jobs are in each state.
 pub async fn count_by_state(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
 ) -> Result<Vec<(JobState, i64)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT state, COUNT(*) AS n FROM job WHERE community_id = ? AND kind != 'retention'
+        "SELECT state, COUNT(*) AS n FROM job WHERE community_id = $1 AND kind != 'retention'
          GROUP BY state",
     )
     .bind(community_id)
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|row| Ok((parse_enum("job state", row.try_get("state")?)?, row.try_get("n")?)))
+        .map(|row| Ok((parse_enum("job state", row.col("state")?)?, row.col("n")?)))
         .collect()
 }
 
@@ -768,33 +770,33 @@ pub struct Listed {
     pub updated_at: DateTime<Utc>,
 }
 
-fn listed_from_row(row: &SqliteRow) -> Result<Listed, StoreError> {
+fn listed_from_row(row: &AnyRow) -> Result<Listed, StoreError> {
     Ok(Listed {
-        id: row.try_get("id")?,
+        id: row.col("id")?,
         kind: row
-            .try_get::<Option<String>, _>("kind")
+            .col::<Option<String>>("kind")
             .ok()
             .flatten()
             .unwrap_or_default(),
-        session_id: row.try_get::<Option<i64>, _>("session_id").ok().flatten(),
-        due_at: from_unix(row.try_get::<i64, _>("due_at").unwrap_or_default())?,
-        last_error: row.try_get::<Option<String>, _>("last_error").ok().flatten(),
-        fell_back: row.try_get::<bool, _>("fell_back").unwrap_or_default(),
-        updated_at: from_unix(row.try_get::<i64, _>("updated_at").unwrap_or_default())?,
+        session_id: row.col::<Option<i64>>("session_id").ok().flatten(),
+        due_at: from_unix(row.col::<i64>("due_at").unwrap_or_default())?,
+        last_error: row.col::<Option<String>>("last_error").ok().flatten(),
+        fell_back: row.col::<bool>("fell_back").unwrap_or_default(),
+        updated_at: from_unix(row.col::<i64>("updated_at").unwrap_or_default())?,
     })
 }
 
 /// Failed or fallen-back deliveries changed since `since`, newest first.
 pub async fn problems_since(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     since: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Listed>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, kind, session_id, due_at, last_error, fell_back, updated_at
-         FROM job WHERE community_id = ? AND updated_at >= ? AND (state = 'failed' OR fell_back = 1)
-         ORDER BY updated_at DESC, id DESC LIMIT ?",
+         FROM job WHERE community_id = $1 AND updated_at >= $2 AND (state = 'failed' OR fell_back = 1)
+         ORDER BY updated_at DESC, id DESC LIMIT $3",
     )
     .bind(community_id)
     .bind(to_unix(since))
@@ -807,15 +809,15 @@ pub async fn problems_since(
 /// Check-in prompt ticks set aside since `since` (an empty deck, a tick missed in
 /// downtime), newest first, with their reasons: for `/status`.
 pub async fn skipped_prompts_since(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     since: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Listed>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, kind, session_id, due_at, last_error, fell_back, updated_at
-         FROM job WHERE community_id = ? AND kind = 'prompt' AND state = 'skipped' AND updated_at >= ?
-         ORDER BY updated_at DESC, id DESC LIMIT ?",
+         FROM job WHERE community_id = $1 AND kind = 'prompt' AND state = 'skipped' AND updated_at >= $2
+         ORDER BY updated_at DESC, id DESC LIMIT $3",
     )
     .bind(community_id)
     .bind(to_unix(since))
@@ -828,14 +830,14 @@ pub async fn skipped_prompts_since(
 /// The next pending posts of a community, soonest first (the retention run posts
 /// nothing, and `/status` shows it apart).
 pub async fn upcoming(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     limit: i64,
 ) -> Result<Vec<Listed>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, kind, session_id, due_at, last_error, fell_back, updated_at
-         FROM job WHERE community_id = ? AND state = 'pending' AND kind != 'retention'
-         ORDER BY due_at, id LIMIT ?",
+         FROM job WHERE community_id = $1 AND state = 'pending' AND kind != 'retention'
+         ORDER BY due_at, id LIMIT $2",
     )
     .bind(community_id)
     .bind(limit)
@@ -849,7 +851,7 @@ pub async fn upcoming(
 /// changes becomes one edit (and one armed already is not written again). One being sent right now is flagged `rearmed`, so
 /// [`mark_sent`] puts it back to pending instead of losing the later change.
 pub async fn rearm(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     session_id: Option<i64>,
     job: &PlannedJob,
@@ -858,7 +860,7 @@ pub async fn rearm(
     write_job(
         concat!(
             insert_job!(),
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             on_conflict_rearm!()
         ),
         db,
@@ -874,7 +876,7 @@ pub async fn rearm(
 /// statement. Keys are `key_prefix` + the member's id; existing ones are kept.
 #[allow(clippy::too_many_arguments)]
 pub async fn fan_out_dms(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     session_id: i64,
     kind: JobKind,
@@ -886,10 +888,10 @@ pub async fn fan_out_dms(
     let done = sqlx::query(
         "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, payload, due_at,
              expires_at, created_at, updated_at)
-         SELECT ?, ?, ? || r.user_id, r.session_id, r.user_id, ?, ?, ?, ?, ?
+         SELECT $1, $2, $3 || r.user_id, r.session_id, r.user_id, $4, $5, $6, $7, $8
          FROM rsvp r
-         JOIN member_prefs p ON p.user_id = r.user_id AND p.community_id = ?
-         WHERE r.session_id = ? AND r.state = 'going' AND p.dm_reminders = 1
+         JOIN member_prefs p ON p.user_id = r.user_id AND p.community_id = $9
+         WHERE r.session_id = $10 AND r.state = 'going' AND p.dm_reminders = 1
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(community_id)
@@ -912,7 +914,7 @@ pub async fn fan_out_dms(
 /// created, updated) and says what to do on a key that exists.
 async fn write_job(
     sql: &'static str,
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     session_id: Option<i64>,
     job: &PlannedJob,

@@ -9,9 +9,10 @@
 //! table or a new member column cannot escape both.
 
 use serde_json::{Map, Value};
-use sqlx::{Column, Row, SqliteConnection, TypeInfo, ValueRef};
+use sqlx::any::AnyTypeInfoKind;
+use sqlx::{AnyConnection, Column, Row, ValueRef};
 
-use super::StoreError;
+use super::{positional, StoreError};
 
 /// How a table's rows reach their community (a member's data is handed over and
 /// forgotten one community at a time: a coordinator sees only their own server's).
@@ -355,7 +356,7 @@ fn id_columns(table: &Table) -> usize {
 
 /// Every row of every registered table that holds this member's id, in this community.
 pub async fn find(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     user_id: &str,
 ) -> Result<Vec<Found>, StoreError> {
@@ -364,11 +365,11 @@ pub async fn find(
         let Some(matches) = member_condition(table) else {
             continue;
         };
-        let sql = format!(
-            "SELECT * FROM {} WHERE {matches} AND {} ORDER BY rowid",
+        let sql = positional(&format!(
+            "SELECT * FROM {} WHERE {matches} AND {}",
             table.name,
             table.scope.condition()
-        );
+        ));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for _ in 0..id_columns(table) {
             query = query.bind(user_id);
@@ -381,7 +382,7 @@ pub async fn find(
 }
 
 /// A row as a JSON object, whatever its columns.
-fn row_json(row: &sqlx::sqlite::SqliteRow) -> Result<Value, StoreError> {
+fn row_json(row: &sqlx::any::AnyRow) -> Result<Value, StoreError> {
     let mut object = Map::new();
     for column in row.columns() {
         let i = column.ordinal();
@@ -389,14 +390,20 @@ fn row_json(row: &sqlx::sqlite::SqliteRow) -> Result<Value, StoreError> {
         let value = if raw.is_null() {
             Value::Null
         } else {
-            match raw.type_info().name() {
-                "INTEGER" => Value::from(row.try_get_unchecked::<i64, _>(i)?),
-                "REAL" => Value::from(row.try_get_unchecked::<f64, _>(i)?),
-                "BLOB" => Value::from(format!(
+            let kind = raw.type_info().kind();
+            if kind.is_integer() {
+                Value::from(row.try_get_unchecked::<i64, _>(i)?)
+            } else if matches!(kind, AnyTypeInfoKind::Real | AnyTypeInfoKind::Double) {
+                Value::from(row.try_get_unchecked::<f64, _>(i)?)
+            } else if matches!(kind, AnyTypeInfoKind::Blob) {
+                Value::from(format!(
                     "<{} bytes>",
                     row.try_get_unchecked::<Vec<u8>, _>(i)?.len()
-                )),
-                _ => Value::from(row.try_get_unchecked::<String, _>(i)?),
+                ))
+            } else if matches!(kind, AnyTypeInfoKind::Bool) {
+                Value::from(row.try_get_unchecked::<bool, _>(i)?)
+            } else {
+                Value::from(row.try_get_unchecked::<String, _>(i)?)
             }
         };
         object.insert(column.name().to_string(), value);
@@ -411,7 +418,7 @@ pub type Forgotten = Vec<(&'static str, u64)>;
 /// table's rows of theirs are deleted or pseudonymised as [`Table::forget`] says. The
 /// app does what needs the domain first (keeping counts, releasing shifts).
 pub async fn forget(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     user_id: &str,
     pseudonym: &str,
@@ -424,7 +431,7 @@ pub async fn forget(
         let scope = table.scope.condition();
         let done = match table.forget {
             Delete => {
-                let sql = format!("DELETE FROM {} WHERE {matches} AND {scope}", table.name);
+                let sql = positional(&format!("DELETE FROM {} WHERE {matches} AND {scope}", table.name));
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for _ in 0..id_columns(table) {
                     query = query.bind(user_id);
@@ -437,8 +444,8 @@ pub async fn forget(
                     .columns
                     .iter()
                     .map(|(column, holds)| match holds {
-                        Id => format!("{column} = CASE WHEN {column} = ?1 THEN ?2 ELSE {column} END"),
-                        Mention => format!("{column} = REPLACE({column}, ?1, ?2)"),
+                        Id => format!("{column} = CASE WHEN {column} = $1 THEN $2 ELSE {column} END"),
+                        Mention => format!("{column} = REPLACE({column}, $1, $2)"),
                         Name => format!(
                             "{column} = CASE WHEN {} THEN '' ELSE {column} END",
                             name_owner(table)
@@ -450,7 +457,7 @@ pub async fn forget(
                     "UPDATE {} SET {} WHERE {matches} AND {}",
                     table.name,
                     sets.join(", "),
-                    scope.replace('?', "?3")
+                    scope.replace('?', "$3")
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(user_id)
@@ -467,7 +474,7 @@ pub async fn forget(
 
 /// The member condition with every `?` as `?1` (the member id).
 fn numbered(condition: &str) -> String {
-    condition.replace('?', "?1")
+    condition.replace('?', "$1")
 }
 
 /// Which id column a name column belongs with: a row's name is the member's when its
@@ -477,39 +484,36 @@ fn name_owner(table: &Table) -> String {
         .columns
         .iter()
         .filter(|(_, holds)| *holds == Id)
-        .map(|(column, _)| format!("{column} = ?1"))
+        .map(|(column, _)| format!("{column} = $1"))
         .collect();
     // The last id column before a name is its owner; a table names one person.
     ids.last().cloned().unwrap_or_else(|| "0".into())
 }
 
 /// Every table and its columns in the live schema, from `pragma_table_info`.
-pub async fn schema(conn: &mut SqliteConnection) -> Result<Vec<(String, Vec<String>)>, StoreError> {
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .fetch_all(&mut *conn)
-            .await?;
-    let mut out = Vec::new();
-    for name in tables {
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
-            .bind(&name)
-            .fetch_all(&mut *conn)
-            .await?;
-        out.push((name, columns));
-    }
-    Ok(out)
+pub async fn schema(conn: &mut AnyConnection) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+    let tables = super::schema::describe(conn).await?;
+    Ok(tables
+        .into_iter()
+        .map(|(name, shape)| {
+            (
+                name,
+                shape.columns.into_iter().map(|column| column.name).collect(),
+            )
+        })
+        .collect())
 }
 
 /// Deletes a member's prompt submissions still waiting for review (approved ones stay
 /// in their decks, with the submitter forgotten).
 pub async fn delete_pending_submissions(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     user_id: &str,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "DELETE FROM prompt WHERE submitted_by = ? AND state = 'pending'
-             AND group_id IN (SELECT id FROM meeting_group WHERE community_id = ?)",
+        "DELETE FROM prompt WHERE submitted_by = $1 AND state = 'pending'
+             AND group_id IN (SELECT id FROM meeting_group WHERE community_id = $2)",
     )
     .bind(user_id)
     .bind(community_id)
@@ -521,18 +525,18 @@ pub async fn delete_pending_submissions(
 /// The names a member is shown by in this community: on answers, in pools, on shifts
 /// they took. Read before forgetting, to take them out of sentences kept for others.
 pub async fn known_names(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     user_id: &str,
 ) -> Result<Vec<String>, StoreError> {
     let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT display_name FROM rsvp WHERE user_id = ?1 AND {rsvp}
-         UNION SELECT display_name FROM series_rsvp WHERE user_id = ?1 AND {series}
-         UNION SELECT display_name FROM rota_facilitator WHERE user_id = ?1 AND {group}
-         UNION SELECT taken_name FROM rota_offer WHERE taken_by = ?1 AND {rsvp}",
-        rsvp = Scope::Session.condition().replace('?', "?2"),
-        series = Scope::Series.condition().replace('?', "?2"),
-        group = Scope::Group.condition().replace('?', "?2"),
+        "SELECT display_name FROM rsvp WHERE user_id = $1 AND {rsvp}
+         UNION SELECT display_name FROM series_rsvp WHERE user_id = $1 AND {series}
+         UNION SELECT display_name FROM rota_facilitator WHERE user_id = $1 AND {group}
+         UNION SELECT taken_name FROM rota_offer WHERE taken_by = $1 AND {rsvp}",
+        rsvp = Scope::Session.condition().replace('?', "$2"),
+        series = Scope::Series.condition().replace('?', "$2"),
+        group = Scope::Group.condition().replace('?', "$2"),
     )))
     .bind(user_id)
     .bind(community_id)
@@ -547,15 +551,15 @@ pub async fn known_names(
 /// Takes a forgotten member's names out of the rota notes kept for other members
 /// ("Ash has taken your shift" becomes "A facilitator has taken your shift").
 pub async fn redact_names(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     names: &[String],
 ) -> Result<u64, StoreError> {
     let mut changed = 0;
     for name in names {
         let done = sqlx::query(
-            "UPDATE job SET payload = REPLACE(payload, ?1, 'A facilitator')
-             WHERE community_id = ?2 AND kind = 'rota-note' AND INSTR(payload, ?1) > 0",
+            "UPDATE job SET payload = REPLACE(payload, $1, 'A facilitator')
+             WHERE community_id = $2 AND kind = 'rota-note' AND REPLACE(payload, $1, '') != payload",
         )
         .bind(name)
         .bind(community_id)

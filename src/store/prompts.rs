@@ -1,12 +1,12 @@
 //! Check-in prompts: decks, their rotation, and their schedules.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteExecutor};
+use sqlx::any::AnyRow;
+use sqlx::AnyExecutor;
 
 use crate::domain::prompt::{Bag, PromptState};
 
-use super::{from_unix, parse_enum, to_unix, StoreError};
+use super::{from_unix, parse_enum, to_unix, RowExt, Statement, StoreError};
 
 /// One prompt of a group's deck.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,16 +28,16 @@ pub const SOURCE_GROUP: &str = "group";
 pub const SOURCE_DEFAULT: &str = "default";
 pub const SOURCE_MEMBER: &str = "member";
 
-fn from_row(row: &SqliteRow) -> Result<Prompt, StoreError> {
+fn from_row(row: &AnyRow) -> Result<Prompt, StoreError> {
     Ok(Prompt {
-        id: row.try_get("id")?,
-        group_id: row.try_get("group_id")?,
-        text: row.try_get("text")?,
-        content_note: row.try_get("content_note")?,
-        state: parse_enum("prompt state", row.try_get("state")?)?,
-        source: row.try_get("source")?,
-        submitted_by: row.try_get("submitted_by")?,
-        created_at: from_unix(row.try_get("created_at")?)?,
+        id: row.col("id")?,
+        group_id: row.col("group_id")?,
+        text: row.col("text")?,
+        content_note: row.col("content_note")?,
+        state: parse_enum("prompt state", row.col("state")?)?,
+        source: row.col("source")?,
+        submitted_by: row.col("submitted_by")?,
+        created_at: from_unix(row.col("created_at")?)?,
     })
 }
 
@@ -53,13 +53,13 @@ pub struct NewPrompt<'a> {
 }
 
 pub async fn insert(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     prompt: &NewPrompt<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let id = sqlx::query_scalar(
         "INSERT INTO prompt (group_id, text, content_note, state, source, submitted_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(prompt.group_id)
     .bind(prompt.text)
@@ -80,8 +80,8 @@ macro_rules! columns {
     };
 }
 
-pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Prompt>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM prompt WHERE id = ?"))
+pub async fn get(db: impl AnyExecutor<'_>, id: i64) -> Result<Option<Prompt>, StoreError> {
+    let row = sqlx::query(concat!("SELECT ", columns!(), " FROM prompt WHERE id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?;
@@ -90,14 +90,14 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Prompt>,
 
 /// A group's prompts in one state, oldest first.
 pub async fn list(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     state: PromptState,
 ) -> Result<Vec<Prompt>, StoreError> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM prompt WHERE group_id = ? AND state = ? ORDER BY id"
+        " FROM prompt WHERE group_id = $1 AND state = $2 ORDER BY id"
     ))
     .bind(group_id)
     .bind(state.as_str())
@@ -107,9 +107,9 @@ pub async fn list(
 }
 
 /// The ids of a group's approved prompts: what the bag draws from.
-pub async fn approved_ids(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<Vec<i64>, StoreError> {
+pub async fn approved_ids(db: impl AnyExecutor<'_>, group_id: i64) -> Result<Vec<i64>, StoreError> {
     Ok(
-        sqlx::query_scalar("SELECT id FROM prompt WHERE group_id = ? AND state = 'approved' ORDER BY id")
+        sqlx::query_scalar("SELECT id FROM prompt WHERE group_id = $1 AND state = 'approved' ORDER BY id")
             .bind(group_id)
             .fetch_all(db)
             .await?,
@@ -119,43 +119,51 @@ pub async fn approved_ids(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<
 /// Moves a prompt from one state to another, only if it is still in `from` (so two
 /// reviewers pressing Approve at once approve it once). `false` when it was not.
 pub async fn set_state(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     from: &[PromptState],
     to: PromptState,
     reviewed_by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-    let done = sqlx::query(
-        "UPDATE prompt SET state = ?, reviewed_by = COALESCE(?, reviewed_by), updated_at = ?
-         WHERE id = ? AND state IN (SELECT value FROM json_each(?))",
-    )
-    .bind(to.as_str())
-    .bind(reviewed_by)
-    .bind(to_unix(now))
-    .bind(id)
-    .bind(serde_json::to_string(&from).unwrap_or_else(|_| "[]".into()))
-    .execute(db)
-    .await?;
+    let mut update = Statement::new("UPDATE prompt SET state = ");
+    update.push_bind(to.as_str());
+    update.push(", reviewed_by = COALESCE(");
+    update.push_bind(reviewed_by);
+    update.push(", reviewed_by), updated_at = ");
+    update.push_bind(to_unix(now));
+    update.push(" WHERE id = ");
+    update.push_bind(id);
+    update.push(" AND state IN (");
+    for (i, state) in from.iter().enumerate() {
+        if i > 0 {
+            update.push(", ");
+        }
+        update.push_bind(state.as_str());
+    }
+    if from.is_empty() {
+        update.push("NULL");
+    }
+    update.push(")");
+    let done = update.build(true)?.execute(db).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The texts of the default prompts a group's deck already holds, in any state.
 pub async fn default_texts(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
 ) -> Result<Vec<(i64, String, PromptState)>, StoreError> {
-    let rows = sqlx::query("SELECT id, text, state FROM prompt WHERE group_id = ? AND source = 'default'")
+    let rows = sqlx::query("SELECT id, text, state FROM prompt WHERE group_id = $1 AND source = 'default'")
         .bind(group_id)
         .fetch_all(db)
         .await?;
     rows.iter()
         .map(|row| {
             Ok((
-                row.try_get("id")?,
-                row.try_get("text")?,
-                parse_enum("prompt state", row.try_get("state")?)?,
+                row.col("id")?,
+                row.col("text")?,
+                parse_enum("prompt state", row.col("state")?)?,
             ))
         })
         .collect()
@@ -184,8 +192,8 @@ fn join(ids: &[i64]) -> String {
 }
 
 /// Creates a group's deck if it has none, its shuffles following from `seed`.
-pub async fn ensure_deck(db: impl SqliteExecutor<'_>, group_id: i64, seed: u64) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO prompt_deck (group_id, rng) VALUES (?, ?) ON CONFLICT (group_id) DO NOTHING")
+pub async fn ensure_deck(db: impl AnyExecutor<'_>, group_id: i64, seed: u64) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO prompt_deck (group_id, rng) VALUES ($1, $2) ON CONFLICT (group_id) DO NOTHING")
         .bind(group_id)
         // Stored as the same 64 bits, read back the same way.
         .bind(seed as i64)
@@ -194,23 +202,23 @@ pub async fn ensure_deck(db: impl SqliteExecutor<'_>, group_id: i64, seed: u64) 
     Ok(())
 }
 
-pub async fn deck(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<Option<Deck>, StoreError> {
+pub async fn deck(db: impl AnyExecutor<'_>, group_id: i64) -> Result<Option<Deck>, StoreError> {
     let row = sqlx::query(
-        "SELECT use_default, remaining, drawn, last_prompt, cycle, rng, empty_noted FROM prompt_deck WHERE group_id = ?",
+        "SELECT use_default, remaining, drawn, last_prompt, cycle, rng, empty_noted FROM prompt_deck WHERE group_id = $1",
     )
     .bind(group_id)
     .fetch_optional(db)
     .await?;
     row.map(|row| {
-        let cycle: i64 = row.try_get("cycle")?;
-        let rng: i64 = row.try_get("rng")?;
+        let cycle: i64 = row.col("cycle")?;
+        let rng: i64 = row.col("rng")?;
         Ok(Deck {
-            use_default: row.try_get("use_default")?,
-            empty_noted: row.try_get("empty_noted")?,
+            use_default: row.col("use_default")?,
+            empty_noted: row.col("empty_noted")?,
             bag: Bag {
-                remaining: ids(row.try_get("remaining")?)?,
-                drawn: ids(row.try_get("drawn")?)?,
-                last: row.try_get("last_prompt")?,
+                remaining: ids(row.col("remaining")?)?,
+                drawn: ids(row.col("drawn")?)?,
+                last: row.col("last_prompt")?,
                 cycle: u32::try_from(cycle).map_err(|_| StoreError::Corrupt(format!("cycle {cycle}")))?,
                 rng: rng as u64,
             },
@@ -219,9 +227,9 @@ pub async fn deck(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<Option<D
     .transpose()
 }
 
-pub async fn save_bag(db: impl SqliteExecutor<'_>, group_id: i64, bag: &Bag) -> Result<(), StoreError> {
+pub async fn save_bag(db: impl AnyExecutor<'_>, group_id: i64, bag: &Bag) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE prompt_deck SET remaining = ?, drawn = ?, last_prompt = ?, cycle = ?, rng = ? WHERE group_id = ?",
+        "UPDATE prompt_deck SET remaining = $1, drawn = $2, last_prompt = $3, cycle = $4, rng = $5 WHERE group_id = $6",
     )
     .bind(join(&bag.remaining))
     .bind(join(&bag.drawn))
@@ -234,22 +242,18 @@ pub async fn save_bag(db: impl SqliteExecutor<'_>, group_id: i64, bag: &Bag) -> 
     Ok(())
 }
 
-pub async fn set_use_default(db: impl SqliteExecutor<'_>, group_id: i64, on: bool) -> Result<(), StoreError> {
-    sqlx::query("UPDATE prompt_deck SET use_default = ? WHERE group_id = ?")
-        .bind(on)
+pub async fn set_use_default(db: impl AnyExecutor<'_>, group_id: i64, on: bool) -> Result<(), StoreError> {
+    sqlx::query("UPDATE prompt_deck SET use_default = $1 WHERE group_id = $2")
+        .bind(i64::from(on))
         .bind(group_id)
         .execute(db)
         .await?;
     Ok(())
 }
 
-pub async fn set_empty_noted(
-    db: impl SqliteExecutor<'_>,
-    group_id: i64,
-    noted: bool,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE prompt_deck SET empty_noted = ? WHERE group_id = ?")
-        .bind(noted)
+pub async fn set_empty_noted(db: impl AnyExecutor<'_>, group_id: i64, noted: bool) -> Result<(), StoreError> {
+    sqlx::query("UPDATE prompt_deck SET empty_noted = $1 WHERE group_id = $2")
+        .bind(i64::from(noted))
         .bind(group_id)
         .execute(db)
         .await?;
@@ -266,17 +270,17 @@ pub struct Schedule {
     pub paused: bool,
 }
 
-pub async fn schedule(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<Option<Schedule>, StoreError> {
-    let row = sqlx::query("SELECT group_id, timing, thread, paused FROM prompt_schedule WHERE group_id = ?")
+pub async fn schedule(db: impl AnyExecutor<'_>, group_id: i64) -> Result<Option<Schedule>, StoreError> {
+    let row = sqlx::query("SELECT group_id, timing, thread, paused FROM prompt_schedule WHERE group_id = $1")
         .bind(group_id)
         .fetch_optional(db)
         .await?;
     row.map(|row| {
         Ok(Schedule {
-            group_id: row.try_get("group_id")?,
-            timing: row.try_get("timing")?,
-            thread: row.try_get("thread")?,
-            paused: row.try_get("paused")?,
+            group_id: row.col("group_id")?,
+            timing: row.col("timing")?,
+            thread: row.col("thread")?,
+            paused: row.col("paused")?,
         })
     })
     .transpose()
@@ -284,20 +288,20 @@ pub async fn schedule(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<Opti
 
 /// Sets a group's schedule (a new schedule is not paused).
 pub async fn set_schedule(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     timing: &str,
     thread: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO prompt_schedule (group_id, timing, thread, paused, updated_at) VALUES (?, ?, ?, 0, ?)
+        "INSERT INTO prompt_schedule (group_id, timing, thread, paused, updated_at) VALUES ($1, $2, $3, 0, $4)
          ON CONFLICT (group_id) DO UPDATE SET timing = excluded.timing, thread = excluded.thread,
              paused = 0, updated_at = excluded.updated_at",
     )
     .bind(group_id)
     .bind(timing)
-    .bind(thread)
+    .bind(i64::from(thread))
     .bind(to_unix(now))
     .execute(db)
     .await?;
@@ -305,13 +309,13 @@ pub async fn set_schedule(
 }
 
 pub async fn set_paused(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     paused: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE prompt_schedule SET paused = ?, updated_at = ? WHERE group_id = ?")
-        .bind(paused)
+    sqlx::query("UPDATE prompt_schedule SET paused = $1, updated_at = $2 WHERE group_id = $3")
+        .bind(i64::from(paused))
         .bind(to_unix(now))
         .bind(group_id)
         .execute(db)
@@ -321,7 +325,7 @@ pub async fn set_paused(
 
 /// Every schedule that is running, for planning their next ticks (the benchmark, and
 /// a start-up check that each has its next tick queued).
-pub async fn running_schedules(db: impl SqliteExecutor<'_>) -> Result<Vec<Schedule>, StoreError> {
+pub async fn running_schedules(db: impl AnyExecutor<'_>) -> Result<Vec<Schedule>, StoreError> {
     let rows = sqlx::query(
         "SELECT s.group_id, s.timing, s.thread, s.paused FROM prompt_schedule s
          JOIN meeting_group g ON g.id = s.group_id
@@ -332,10 +336,10 @@ pub async fn running_schedules(db: impl SqliteExecutor<'_>) -> Result<Vec<Schedu
     rows.iter()
         .map(|row| {
             Ok(Schedule {
-                group_id: row.try_get("group_id")?,
-                timing: row.try_get("timing")?,
-                thread: row.try_get("thread")?,
-                paused: row.try_get("paused")?,
+                group_id: row.col("group_id")?,
+                timing: row.col("timing")?,
+                thread: row.col("thread")?,
+                paused: row.col("paused")?,
             })
         })
         .collect()
@@ -344,25 +348,25 @@ pub async fn running_schedules(db: impl SqliteExecutor<'_>) -> Result<Vec<Schedu
 /// The first scheduled session of a group starting after `after`: the next tick of an
 /// `at:session-start` schedule.
 pub async fn next_session_start(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     after: DateTime<Utc>,
 ) -> Result<Option<(i64, DateTime<Utc>)>, StoreError> {
     let row = sqlx::query(
         "SELECT s.id, s.starts_at FROM session s JOIN series r ON r.id = s.series_id
-         WHERE r.group_id = ? AND s.status != 'cancelled' AND s.starts_at > ?
+         WHERE r.group_id = $1 AND s.status != 'cancelled' AND s.starts_at > $2
          ORDER BY s.starts_at, s.id LIMIT 1",
     )
     .bind(group_id)
     .bind(to_unix(after))
     .fetch_optional(db)
     .await?;
-    row.map(|row| Ok((row.try_get("id")?, from_unix(row.try_get("starts_at")?)?)))
+    row.map(|row| Ok((row.col("id")?, from_unix(row.col("starts_at")?)?)))
         .transpose()
 }
 
 /// The payloads of every pending check-in prompt job: which groups have a post queued.
-pub async fn pending_prompt_payloads(db: impl SqliteExecutor<'_>) -> Result<Vec<String>, StoreError> {
+pub async fn pending_prompt_payloads(db: impl AnyExecutor<'_>) -> Result<Vec<String>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT payload FROM job WHERE state = 'pending' AND kind = 'prompt'")
             .fetch_all(db)

@@ -3,14 +3,14 @@
 //! no member id or name), their one-way markers, and who the question goes to.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection, SqliteExecutor};
+use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::domain::quarterly::{Answers, QuarterCounts, Question, Scale};
 
-use super::{from_unix, parse_enum, to_unix, StoreError};
+use super::{from_unix, parse_enum, to_unix, RowExt, StoreError};
 
 /// The communities that ask the quarterly question.
-pub async fn communities_on(db: impl SqliteExecutor<'_>) -> Result<Vec<String>, StoreError> {
+pub async fn communities_on(db: impl AnyExecutor<'_>) -> Result<Vec<String>, StoreError> {
     let ids = sqlx::query_scalar("SELECT id FROM community WHERE quarterly = 1 ORDER BY id")
         .fetch_all(db)
         .await?;
@@ -19,14 +19,14 @@ pub async fn communities_on(db: impl SqliteExecutor<'_>) -> Result<Vec<String>, 
 
 /// Records that a quarter's question went out (once: a second run keeps the first).
 pub async fn record_round(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     quarter: &str,
     sent_at: DateTime<Utc>,
     closes_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO quarterly_round (community_id, quarter, sent_at, closes_at) VALUES (?, ?, ?, ?)
+        "INSERT INTO quarterly_round (community_id, quarter, sent_at, closes_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING",
     )
     .bind(community_id)
@@ -40,12 +40,12 @@ pub async fn record_round(
 
 /// When a quarter's answers close, if its question went out.
 pub async fn closes_at(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     quarter: &str,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
     let at: Option<i64> =
-        sqlx::query_scalar("SELECT closes_at FROM quarterly_round WHERE community_id = ? AND quarter = ?")
+        sqlx::query_scalar("SELECT closes_at FROM quarterly_round WHERE community_id = $1 AND quarter = $2")
             .bind(community_id)
             .bind(quarter)
             .fetch_optional(db)
@@ -56,7 +56,7 @@ pub async fn closes_at(
 /// Members who came to a session of the community from `from` to before `to`
 /// (checked in or marked present) and asked for DMs.
 pub async fn attendees_wanting_dms(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -67,7 +67,7 @@ pub async fn attendees_wanting_dms(
          JOIN series x ON x.id = s.series_id
          JOIN meeting_group g ON g.id = x.group_id
          JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = r.user_id
-         WHERE g.community_id = ? AND r.attended = 1 AND s.starts_at >= ? AND s.starts_at < ?
+         WHERE g.community_id = $1 AND r.attended = 1 AND s.starts_at >= $2 AND s.starts_at < $3
              AND p.dm_reminders = 1
          ORDER BY r.user_id",
     )
@@ -82,7 +82,7 @@ pub async fn attendees_wanting_dms(
 /// Records one member's answers: the marker, then (only if it is new) the answers,
 /// kept with the day only. Returns whether they counted (`false`: already answered).
 pub async fn answer(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     quarter: &str,
     marker: &str,
@@ -90,7 +90,7 @@ pub async fn answer(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let marked = sqlx::query(
-        "INSERT INTO quarterly_marker (community_id, quarter, marker) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO quarterly_marker (community_id, quarter, marker) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(community_id)
     .bind(quarter)
@@ -103,7 +103,7 @@ pub async fn answer(
     let day = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
     sqlx::query(
         "INSERT INTO quarterly_answer (community_id, quarter, confident, in_control, hopeful, words, answered_on)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(community_id)
     .bind(quarter)
@@ -119,13 +119,13 @@ pub async fn answer(
 
 /// Whether a marker is already there (the member answered this quarter).
 pub async fn answered(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     quarter: &str,
     marker: &str,
 ) -> Result<bool, StoreError> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM quarterly_marker WHERE community_id = ? AND quarter = ? AND marker = ?",
+        "SELECT COUNT(*) FROM quarterly_marker WHERE community_id = $1 AND quarter = $2 AND marker = $3",
     )
     .bind(community_id)
     .bind(quarter)
@@ -138,14 +138,14 @@ pub async fn answered(
 /// The answers of the community's quarters from `first` to `last` (`2026-Q1` names
 /// sort in time order), counted per question and answer.
 pub async fn counts(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     first: &str,
     last: &str,
 ) -> Result<Vec<QuarterCounts>, StoreError> {
     let rows = sqlx::query(
         "SELECT quarter, confident, in_control, hopeful FROM quarterly_answer
-         WHERE community_id = ? AND quarter >= ? AND quarter <= ? ORDER BY quarter",
+         WHERE community_id = $1 AND quarter >= $2 AND quarter <= $3 ORDER BY quarter",
     )
     .bind(community_id)
     .bind(first)
@@ -154,7 +154,7 @@ pub async fn counts(
     .await?;
     let mut out: Vec<QuarterCounts> = Vec::new();
     for row in rows {
-        let quarter: String = row.try_get("quarter")?;
+        let quarter: String = row.col("quarter")?;
         if out.last().is_none_or(|q| q.quarter != quarter) {
             out.push(QuarterCounts {
                 quarter: quarter.clone(),
@@ -166,7 +166,7 @@ pub async fn counts(
         };
         counted.answers += 1;
         for (q, question) in Question::ALL.iter().enumerate() {
-            let typed: Option<String> = row.try_get(question.key())?;
+            let typed: Option<String> = row.col(question.key())?;
             if let Some(typed) = typed {
                 let scale: Scale = parse_enum("quarterly answer", &typed)?;
                 let s = Scale::ALL.iter().position(|x| *x == scale).unwrap_or(0);
@@ -179,32 +179,29 @@ pub async fn counts(
 
 /// The words members wrote for a quarter, oldest day first, with the day they came.
 pub async fn words(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     quarter: &str,
 ) -> Result<Vec<(DateTime<Utc>, String)>, StoreError> {
     let rows = sqlx::query(
         "SELECT answered_on, words FROM quarterly_answer
-         WHERE community_id = ? AND quarter = ? AND words IS NOT NULL ORDER BY answered_on, id",
+         WHERE community_id = $1 AND quarter = $2 AND words IS NOT NULL ORDER BY answered_on, id",
     )
     .bind(community_id)
     .bind(quarter)
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|row| Ok((from_unix(row.try_get("answered_on")?)?, row.try_get("words")?)))
+        .map(|row| Ok((from_unix(row.col("answered_on")?)?, row.col("words")?)))
         .collect()
 }
 
 /// Removes the markers of rounds whose answers have closed. Returns how many went.
-pub async fn remove_closed_markers(
-    conn: &mut SqliteConnection,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
+pub async fn remove_closed_markers(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let done = sqlx::query(
         "DELETE FROM quarterly_marker WHERE EXISTS (
              SELECT 1 FROM quarterly_round r WHERE r.community_id = quarterly_marker.community_id
-                 AND r.quarter = quarterly_marker.quarter AND r.closes_at <= ?)",
+                 AND r.quarter = quarterly_marker.quarter AND r.closes_at <= $1)",
     )
     .bind(to_unix(now))
     .execute(&mut *conn)
@@ -214,13 +211,13 @@ pub async fn remove_closed_markers(
 
 /// Clears the words of answers that came before `cutoff` (their counts stay).
 pub async fn remove_old_words(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
         "UPDATE quarterly_answer SET words = NULL
-         WHERE community_id = ? AND words IS NOT NULL AND answered_on < ?",
+         WHERE community_id = $1 AND words IS NOT NULL AND answered_on < $2",
     )
     .bind(community_id)
     .bind(to_unix(cutoff))

@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::AnyConnection;
 
 use crate::domain::report::{Attendance, ReportSession};
 
 use super::retention::first_time;
-use super::{from_unix, parse_zone, to_unix, StoreError};
+use super::{from_unix, parse_zone, to_unix, RowExt, StoreError};
 
 /// What [`crate::domain::report::build`] needs for sessions starting in `[from, to)`
 /// (UTC; the domain narrows to local dates), of one group or all.
@@ -24,13 +24,13 @@ pub struct Loaded {
 /// Runs a query over a span with its four binds: ?1 community, ?2 group (or NULL),
 /// ?3 and ?4 the span's start and end.
 async fn span_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     sql: &'static str,
     community_id: &str,
     group_id: Option<i64>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<sqlx::sqlite::SqliteRow>, StoreError> {
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
     Ok(sqlx::query(sql)
         .bind(community_id)
         .bind(group_id)
@@ -41,7 +41,7 @@ async fn span_rows(
 }
 
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     group_id: Option<i64>,
     from: DateTime<Utc>,
@@ -61,8 +61,8 @@ pub async fn load(
                  AS left_not_so_good
          FROM session s JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id
          LEFT JOIN session_tally t ON t.session_id = s.id
-         WHERE g.community_id = ?1 AND (?2 IS NULL OR x.group_id = ?2)
-           AND s.starts_at >= ?3 AND s.starts_at < ?4 AND s.ended = 0
+         WHERE g.community_id = $1 AND ($2 IS NULL OR x.group_id = $2)
+           AND s.starts_at >= $3 AND s.starts_at < $4 AND s.ended = 0
          ORDER BY s.starts_at, s.id",
         community_id,
         group_id,
@@ -73,28 +73,28 @@ pub async fn load(
     let sessions = rows
         .iter()
         .map(|row| {
-            let zone: String = row.try_get("timezone")?;
-            let status: String = row.try_get("status")?;
-            let needed: i64 = row.try_get("facilitators_needed")?;
-            let holders: i64 = row.try_get("holders")?;
-            let kept_shifts: i64 = row.try_get("kept_shifts")?;
+            let zone: String = row.col("timezone")?;
+            let status: String = row.col("status")?;
+            let needed: i64 = row.col("facilitators_needed")?;
+            let holders: i64 = row.col("holders")?;
+            let kept_shifts: i64 = row.col("kept_shifts")?;
             Ok(ReportSession {
-                id: row.try_get("id")?,
-                group_id: row.try_get("group_id")?,
-                group_name: row.try_get("name")?,
+                id: row.col("id")?,
+                group_id: row.col("group_id")?,
+                group_name: row.col("name")?,
                 zone: parse_zone(&zone)?,
-                starts_at: from_unix(row.try_get("starts_at")?)?,
+                starts_at: from_unix(row.col("starts_at")?)?,
                 cancelled: status == "cancelled",
                 needed: u32::try_from(needed).unwrap_or(0),
                 shifts_held: u32::try_from(holders + kept_shifts).unwrap_or(0),
-                kept_attended: row.try_get("kept_attended")?,
-                kept_first_time: row.try_get("kept_first_time")?,
+                kept_attended: row.col("kept_attended")?,
+                kept_first_time: row.col("kept_first_time")?,
                 left: [
-                    row.try_get("left_better")?,
-                    row.try_get("left_same")?,
-                    row.try_get("left_not_so_good")?,
+                    row.col("left_better")?,
+                    row.col("left_same")?,
+                    row.col("left_not_so_good")?,
                 ],
-                flags: row.try_get("flags")?,
+                flags: row.col("flags")?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
@@ -106,8 +106,8 @@ pub async fn load(
             " AS first_time
          FROM rsvp r JOIN session s ON s.id = r.session_id JOIN series x ON x.id = s.series_id
          JOIN meeting_group g ON g.id = x.group_id
-         WHERE g.community_id = ?1 AND (?2 IS NULL OR x.group_id = ?2)
-           AND s.starts_at >= ?3 AND s.starts_at < ?4 AND r.attended = 1"
+         WHERE g.community_id = $1 AND ($2 IS NULL OR x.group_id = $2)
+           AND s.starts_at >= $3 AND s.starts_at < $4 AND r.attended = 1"
         ),
         community_id,
         group_id,
@@ -119,16 +119,16 @@ pub async fn load(
         .iter()
         .map(|row| {
             Ok(Attendance {
-                session_id: row.try_get("session_id")?,
-                user_id: row.try_get("user_id")?,
-                first_time: row.try_get("first_time")?,
+                session_id: row.col("session_id")?,
+                user_id: row.col("user_id")?,
+                first_time: row.col("first_time")?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let rows = sqlx::query(
         "SELECT t.group_id, t.month, t.attendees FROM month_tally t
          JOIN meeting_group g ON g.id = t.group_id
-         WHERE g.community_id = ?1 AND (?2 IS NULL OR t.group_id = ?2)",
+         WHERE g.community_id = $1 AND ($2 IS NULL OR t.group_id = $2)",
     )
     .bind(community_id)
     .bind(group_id)
@@ -137,11 +137,8 @@ pub async fn load(
     let mut kept_attendees = BTreeMap::new();
     for row in &rows {
         kept_attendees.insert(
-            (
-                row.try_get::<i64, _>("group_id")?,
-                row.try_get::<String, _>("month")?,
-            ),
-            row.try_get::<i64, _>("attendees")?,
+            (row.col::<i64>("group_id")?, row.col::<String>("month")?),
+            row.col::<i64>("attendees")?,
         );
     }
     Ok(Loaded {

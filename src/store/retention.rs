@@ -4,12 +4,12 @@
 //! as the rows go, decided by [`crate::domain::privacy::tally_removal`].
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::AnyConnection;
 
 use crate::domain::job::JobKind;
 use crate::domain::privacy::{tally_removal, AnswerRow};
 
-use super::{from_unix, parse_zone, to_unix, StoreError};
+use super::{from_unix, parse_zone, positional, to_unix, RowExt, StoreError};
 
 /// Whether an answer is its member's first attendance at the group in the records:
 /// attended, not marked as having been before, and no earlier attendance kept.
@@ -34,7 +34,7 @@ pub enum Removal<'a> {
 }
 
 async fn answer_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     condition: &str,
     user: Option<&str>,
@@ -51,6 +51,7 @@ async fn answer_rows(
         ),
         condition
     );
+    let sql = positional(&sql);
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community_id);
     if let Some(user) = user {
         query = query.bind(user);
@@ -61,15 +62,15 @@ async fn answer_rows(
     let rows = query.fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|row| {
-            let zone: String = row.try_get("timezone")?;
+            let zone: String = row.col("timezone")?;
             Ok(AnswerRow {
-                session_id: row.try_get("session_id")?,
-                group_id: row.try_get("group_id")?,
+                session_id: row.col("session_id")?,
+                group_id: row.col("group_id")?,
                 zone: parse_zone(&zone)?,
-                starts_at: from_unix(row.try_get("starts_at")?)?,
-                user_id: row.try_get("user_id")?,
-                attended: row.try_get("attended")?,
-                first_time: row.try_get("first_time")?,
+                starts_at: from_unix(row.col("starts_at")?)?,
+                user_id: row.col("user_id")?,
+                attended: row.col("attended")?,
+                first_time: row.col("first_time")?,
             })
         })
         .collect()
@@ -81,7 +82,7 @@ const COMMUNITY_SESSIONS: &str = "SELECT s.id FROM session s JOIN series x ON x.
 
 /// Removes the answers, keeping their counts. Returns how many answers went.
 pub async fn remove_answers(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     removal: Removal<'_>,
 ) -> Result<u64, StoreError> {
@@ -109,9 +110,9 @@ pub async fn remove_answers(
     let tallies = tally_removal(&removed, &remaining);
     for (session_id, (attended, first_time)) in &tallies.sessions {
         sqlx::query(
-            "INSERT INTO session_tally (session_id, attended, first_time) VALUES (?, ?, ?)
-             ON CONFLICT (session_id) DO UPDATE SET attended = attended + excluded.attended,
-                 first_time = first_time + excluded.first_time",
+            "INSERT INTO session_tally (session_id, attended, first_time) VALUES ($1, $2, $3)
+             ON CONFLICT (session_id) DO UPDATE SET attended = session_tally.attended + excluded.attended,
+                 first_time = session_tally.first_time + excluded.first_time",
         )
         .bind(session_id)
         .bind(attended)
@@ -121,8 +122,8 @@ pub async fn remove_answers(
     }
     for ((group_id, month), attendees) in &tallies.months {
         sqlx::query(
-            "INSERT INTO month_tally (group_id, month, attendees) VALUES (?, ?, ?)
-             ON CONFLICT (group_id, month) DO UPDATE SET attendees = attendees + excluded.attendees",
+            "INSERT INTO month_tally (group_id, month, attendees) VALUES ($1, $2, $3)
+             ON CONFLICT (group_id, month) DO UPDATE SET attendees = month_tally.attendees + excluded.attendees",
         )
         .bind(group_id)
         .bind(month)
@@ -132,8 +133,8 @@ pub async fn remove_answers(
     }
     for (group_id, user_id) in &tallies.seen_before {
         sqlx::query(
-            "UPDATE rsvp SET seen_before = 1 WHERE user_id = ? AND session_id IN (
-                 SELECT s.id FROM session s JOIN series x ON x.id = s.series_id WHERE x.group_id = ?)",
+            "UPDATE rsvp SET seen_before = 1 WHERE user_id = $1 AND session_id IN (
+                 SELECT s.id FROM session s JOIN series x ON x.id = s.series_id WHERE x.group_id = $2)",
         )
         .bind(user_id)
         .bind(group_id)
@@ -142,18 +143,18 @@ pub async fn remove_answers(
     }
     let done = match removal {
         Removal::Member(user) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            sqlx::query(sqlx::AssertSqlSafe(positional(&format!(
                 "DELETE FROM rsvp WHERE user_id = ? AND session_id IN ({COMMUNITY_SESSIONS})"
-            )))
+            ))))
             .bind(user)
             .bind(community_id)
             .execute(&mut *conn)
             .await?
         }
         Removal::Before(cutoff) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            sqlx::query(sqlx::AssertSqlSafe(positional(&format!(
                 "DELETE FROM rsvp WHERE session_id IN ({COMMUNITY_SESSIONS} AND s.starts_at < ?)"
-            )))
+            ))))
             .bind(community_id)
             .bind(to_unix(cutoff))
             .execute(&mut *conn)
@@ -166,32 +167,32 @@ pub async fn remove_answers(
 /// Removes who held the shifts of sessions that started before `cutoff` (and the
 /// offers of them), keeping how many places were held. Returns how many shifts went.
 pub async fn remove_old_shifts(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let old = format!("{COMMUNITY_SESSIONS} AND s.starts_at < ?");
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    sqlx::query(sqlx::AssertSqlSafe(positional(&format!(
         "INSERT INTO session_tally (session_id, shifts_held)
              SELECT session_id, COUNT(*) FROM rota_assignment
              WHERE state IN ('assigned', 'confirmed', 'swap-offered') AND session_id IN ({old})
              GROUP BY session_id
-         ON CONFLICT (session_id) DO UPDATE SET shifts_held = shifts_held + excluded.shifts_held"
-    )))
+         ON CONFLICT (session_id) DO UPDATE SET shifts_held = session_tally.shifts_held + excluded.shifts_held"
+    ))))
     .bind(community_id)
     .bind(to_unix(cutoff))
     .execute(&mut *conn)
     .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    sqlx::query(sqlx::AssertSqlSafe(positional(&format!(
         "DELETE FROM rota_offer WHERE session_id IN ({old})"
-    )))
+    ))))
     .bind(community_id)
     .bind(to_unix(cutoff))
     .execute(&mut *conn)
     .await?;
-    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let done = sqlx::query(sqlx::AssertSqlSafe(positional(&format!(
         "DELETE FROM rota_assignment WHERE session_id IN ({old})"
-    )))
+    ))))
     .bind(community_id)
     .bind(to_unix(cutoff))
     .execute(&mut *conn)
@@ -202,14 +203,14 @@ pub async fn remove_old_shifts(
 /// Removes facilitators' debriefs (and a flag's note) of sessions that started before
 /// `cutoff`. Returns how many went.
 pub async fn remove_old_debriefs(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let old = format!("{COMMUNITY_SESSIONS} AND s.starts_at < ?");
-    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let done = sqlx::query(sqlx::AssertSqlSafe(positional(&format!(
         "DELETE FROM debrief WHERE session_id IN ({old})"
-    )))
+    ))))
     .bind(community_id)
     .bind(to_unix(cutoff))
     .execute(&mut *conn)
@@ -219,7 +220,7 @@ pub async fn remove_old_debriefs(
 
 /// Removes finished messages to members (their DMs) last touched before `cutoff`.
 pub async fn remove_old_member_messages(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
@@ -227,11 +228,11 @@ pub async fn remove_old_member_messages(
         .iter()
         .map(|kind| format!("'{}'", kind.as_str()))
         .collect();
-    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DELETE FROM job WHERE community_id = ? AND state IN ('sent', 'skipped', 'failed')
-             AND updated_at < ? AND kind IN ({})",
+    let done = sqlx::query(sqlx::AssertSqlSafe(positional(&format!(
+        "DELETE FROM job WHERE community_id = $1 AND state IN ('sent', 'skipped', 'failed')
+             AND updated_at < $2 AND kind IN ({})",
         kinds.join(", ")
-    )))
+    ))))
     .bind(community_id)
     .bind(to_unix(cutoff))
     .execute(&mut *conn)
@@ -255,11 +256,11 @@ pub const MEMBER_MESSAGE_KINDS: &[JobKind] = &[
 
 /// Removes audit entries older than `cutoff`.
 pub async fn remove_old_audit(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     cutoff: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM audit WHERE community_id = ? AND at < ?")
+    let done = sqlx::query("DELETE FROM audit WHERE community_id = $1 AND at < $2")
         .bind(community_id)
         .bind(to_unix(cutoff))
         .execute(&mut *conn)
@@ -279,14 +280,10 @@ pub struct Run {
     pub error: Option<String>,
 }
 
-pub async fn record_run(
-    conn: &mut SqliteConnection,
-    community_id: &str,
-    run: &Run,
-) -> Result<(), StoreError> {
+pub async fn record_run(conn: &mut AnyConnection, community_id: &str, run: &Run) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO retention_run (community_id, ran_at, answers_removed, shifts_removed,
-             messages_removed, audit_removed, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             messages_removed, audit_removed, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(community_id)
     .bind(to_unix(run.ran_at))
@@ -301,29 +298,29 @@ pub async fn record_run(
 }
 
 /// The community's latest retention run.
-pub async fn last_run(conn: &mut SqliteConnection, community_id: &str) -> Result<Option<Run>, StoreError> {
+pub async fn last_run(conn: &mut AnyConnection, community_id: &str) -> Result<Option<Run>, StoreError> {
     let row = sqlx::query(
         "SELECT ran_at, answers_removed, shifts_removed, messages_removed, audit_removed, error
-         FROM retention_run WHERE community_id = ? ORDER BY ran_at DESC, id DESC LIMIT 1",
+         FROM retention_run WHERE community_id = $1 ORDER BY ran_at DESC, id DESC LIMIT 1",
     )
     .bind(community_id)
     .fetch_optional(&mut *conn)
     .await?;
     row.map(|row| {
         Ok(Run {
-            ran_at: from_unix(row.try_get("ran_at")?)?,
-            answers: row.try_get("answers_removed")?,
-            shifts: row.try_get("shifts_removed")?,
-            messages: row.try_get("messages_removed")?,
-            audit: row.try_get("audit_removed")?,
-            error: row.try_get("error")?,
+            ran_at: from_unix(row.col("ran_at")?)?,
+            answers: row.col("answers_removed")?,
+            shifts: row.col("shifts_removed")?,
+            messages: row.col("messages_removed")?,
+            audit: row.col("audit_removed")?,
+            error: row.col("error")?,
         })
     })
     .transpose()
 }
 
 /// Every community's id, for planning each one's retention job.
-pub async fn communities(conn: &mut SqliteConnection) -> Result<Vec<String>, StoreError> {
+pub async fn communities(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar("SELECT id FROM community ORDER BY id")
         .fetch_all(&mut *conn)
         .await?)

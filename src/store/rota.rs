@@ -3,12 +3,12 @@
 //! facilitator may be named on cards.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::domain::rota::{AssignmentState, Away, How, SwapApproval};
 
-use super::{from_unix, parse_enum, to_unix, StoreError};
+use super::{from_unix, parse_enum, to_unix, RowExt, Statement, StoreError};
 
 /// A member of a group's active pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +19,12 @@ pub struct PoolMember {
     pub monthly_cap: Option<u32>,
 }
 
-fn pool_from_row(row: &SqliteRow) -> Result<PoolMember, StoreError> {
-    let cap: Option<i64> = row.try_get("monthly_cap")?;
+fn pool_from_row(row: &AnyRow) -> Result<PoolMember, StoreError> {
+    let cap: Option<i64> = row.col("monthly_cap")?;
     Ok(PoolMember {
-        user_id: row.try_get("user_id")?,
-        name: row.try_get("display_name")?,
-        lead: row.try_get("lead")?,
+        user_id: row.col("user_id")?,
+        name: row.col("display_name")?,
+        lead: row.col("lead")?,
         monthly_cap: cap
             .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("monthly cap {c}"))))
             .transpose()?,
@@ -33,21 +33,21 @@ fn pool_from_row(row: &SqliteRow) -> Result<PoolMember, StoreError> {
 
 /// Adds someone to a group's pool, or updates them (and makes them active again).
 pub async fn add_facilitator(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     member: &PoolMember,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO rota_facilitator (group_id, user_id, display_name, lead, monthly_cap, active, added_at)
-         VALUES (?, ?, ?, ?, ?, 1, ?)
+         VALUES ($1, $2, $3, $4, $5, 1, $6)
          ON CONFLICT (group_id, user_id) DO UPDATE SET display_name = excluded.display_name,
              lead = excluded.lead, monthly_cap = excluded.monthly_cap, active = 1",
     )
     .bind(group_id)
     .bind(&member.user_id)
     .bind(&member.name)
-    .bind(member.lead)
+    .bind(i64::from(member.lead))
     .bind(member.monthly_cap.map(i64::from))
     .bind(to_unix(now))
     .execute(db)
@@ -57,12 +57,12 @@ pub async fn add_facilitator(
 
 /// Takes someone out of a group's active pool; returns whether they were in it.
 pub async fn remove_facilitator(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     user_id: &str,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE rota_facilitator SET active = 0 WHERE group_id = ? AND user_id = ? AND active = 1",
+        "UPDATE rota_facilitator SET active = 0 WHERE group_id = $1 AND user_id = $2 AND active = 1",
     )
     .bind(group_id)
     .bind(user_id)
@@ -72,10 +72,10 @@ pub async fn remove_facilitator(
 }
 
 /// A group's active pool, in a stable order.
-pub async fn pool(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<Vec<PoolMember>, StoreError> {
+pub async fn pool(db: impl AnyExecutor<'_>, group_id: i64) -> Result<Vec<PoolMember>, StoreError> {
     let rows = sqlx::query(
         "SELECT user_id, display_name, lead, monthly_cap FROM rota_facilitator
-         WHERE group_id = ? AND active = 1 ORDER BY user_id",
+         WHERE group_id = $1 AND active = 1 ORDER BY user_id",
     )
     .bind(group_id)
     .fetch_all(db)
@@ -85,13 +85,13 @@ pub async fn pool(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<Vec<Pool
 
 /// Someone's place in a group's active pool, if they have one.
 pub async fn pool_member(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     user_id: &str,
 ) -> Result<Option<PoolMember>, StoreError> {
     let row = sqlx::query(
         "SELECT user_id, display_name, lead, monthly_cap FROM rota_facilitator
-         WHERE group_id = ? AND user_id = ? AND active = 1",
+         WHERE group_id = $1 AND user_id = $2 AND active = 1",
     )
     .bind(group_id)
     .bind(user_id)
@@ -102,7 +102,7 @@ pub async fn pool_member(
 
 /// Records time away, `[from, to)`, for every group (`group_id` None) or one.
 pub async fn add_away(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     user_id: &str,
     group_id: Option<i64>,
@@ -112,7 +112,7 @@ pub async fn add_away(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO rota_away (community_id, user_id, group_id, from_at, to_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(community_id)
     .bind(user_id)
@@ -128,13 +128,13 @@ pub async fn add_away(
 /// Ends someone's time away now: spans not begun are removed, a running one ends now.
 /// Returns how many spans it changed.
 pub async fn end_away(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     community_id: &str,
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let removed =
-        sqlx::query("DELETE FROM rota_away WHERE community_id = ? AND user_id = ? AND from_at >= ?")
+        sqlx::query("DELETE FROM rota_away WHERE community_id = $1 AND user_id = $2 AND from_at >= $3")
             .bind(community_id)
             .bind(user_id)
             .bind(to_unix(now))
@@ -142,7 +142,7 @@ pub async fn end_away(
             .await?
             .rows_affected();
     let ended = sqlx::query(
-        "UPDATE rota_away SET to_at = ? WHERE community_id = ? AND user_id = ? AND from_at < ? AND to_at > ?",
+        "UPDATE rota_away SET to_at = $1 WHERE community_id = $2 AND user_id = $3 AND from_at < $4 AND to_at > $5",
     )
     .bind(to_unix(now))
     .bind(community_id)
@@ -157,14 +157,14 @@ pub async fn end_away(
 
 /// Time away that applies to a group (its own, or for every group) and has not ended.
 pub async fn away_for_group(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     group_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<Away>, StoreError> {
     let rows = sqlx::query(
         "SELECT user_id, from_at, to_at FROM rota_away
-         WHERE community_id = ? AND (group_id IS NULL OR group_id = ?) AND to_at > ?
+         WHERE community_id = $1 AND (group_id IS NULL OR group_id = $2) AND to_at > $3
          ORDER BY from_at",
     )
     .bind(community_id)
@@ -175,9 +175,9 @@ pub async fn away_for_group(
     rows.iter()
         .map(|row| {
             Ok(Away {
-                user_id: row.try_get("user_id")?,
-                from: from_unix(row.try_get("from_at")?)?,
-                to: from_unix(row.try_get("to_at")?)?,
+                user_id: row.col("user_id")?,
+                from: from_unix(row.col("from_at")?)?,
+                to: from_unix(row.col("to_at")?)?,
             })
         })
         .collect()
@@ -185,14 +185,14 @@ pub async fn away_for_group(
 
 /// Someone's time away still to come or running, as (group, from, to).
 pub async fn away_of(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Option<i64>, DateTime<Utc>, DateTime<Utc>)>, StoreError> {
     let rows = sqlx::query(
         "SELECT group_id, from_at, to_at FROM rota_away
-         WHERE community_id = ? AND user_id = ? AND to_at > ? ORDER BY from_at",
+         WHERE community_id = $1 AND user_id = $2 AND to_at > $3 ORDER BY from_at",
     )
     .bind(community_id)
     .bind(user_id)
@@ -202,9 +202,9 @@ pub async fn away_of(
     rows.iter()
         .map(|row| {
             Ok((
-                row.try_get("group_id")?,
-                from_unix(row.try_get("from_at")?)?,
-                from_unix(row.try_get("to_at")?)?,
+                row.col("group_id")?,
+                from_unix(row.col("from_at")?)?,
+                from_unix(row.col("to_at")?)?,
             ))
         })
         .collect()
@@ -232,7 +232,7 @@ pub struct ShiftRow {
 /// A group's sessions that are not cancelled and start in `[from, to)`, with their
 /// assignments, in time order: the shifts a fill works on.
 pub async fn shifts(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -242,7 +242,7 @@ pub async fn shifts(
          FROM session s
          JOIN series r ON r.id = s.series_id
          LEFT JOIN rota_assignment a ON a.session_id = s.id
-         WHERE r.group_id = ? AND s.status != 'cancelled' AND s.starts_at >= ? AND s.starts_at < ?
+         WHERE r.group_id = $1 AND s.status != 'cancelled' AND s.starts_at >= $2 AND s.starts_at < $3
          ORDER BY s.starts_at, s.id, a.created_at, a.user_id",
     )
     .bind(group_id)
@@ -252,22 +252,22 @@ pub async fn shifts(
     .await?;
     let mut shifts: Vec<ShiftRow> = Vec::new();
     for row in &rows {
-        let id: i64 = row.try_get("id")?;
+        let id: i64 = row.col("id")?;
         if shifts.last().is_none_or(|s| s.session_id != id) {
             shifts.push(ShiftRow {
                 session_id: id,
-                starts_at: from_unix(row.try_get("starts_at")?)?,
-                ends_at: from_unix(row.try_get("ends_at")?)?,
-                jobs_planned: row.try_get("jobs_planned")?,
+                starts_at: from_unix(row.col("starts_at")?)?,
+                ends_at: from_unix(row.col("ends_at")?)?,
+                jobs_planned: row.col("jobs_planned")?,
                 assignments: Vec::new(),
             });
         }
-        let user: Option<String> = row.try_get("user_id")?;
+        let user: Option<String> = row.col("user_id")?;
         if let (Some(user_id), Some(shift)) = (user, shifts.last_mut()) {
             shift.assignments.push(Assignment {
                 user_id,
-                state: parse_enum("assignment state", row.try_get("state")?)?,
-                how: parse_enum("assignment kind", row.try_get("how")?)?,
+                state: parse_enum("assignment state", row.col("state")?)?,
+                how: parse_enum("assignment kind", row.col("how")?)?,
             });
         }
     }
@@ -275,12 +275,9 @@ pub async fn shifts(
 }
 
 /// The assignments of one session.
-pub async fn assignments(
-    db: impl SqliteExecutor<'_>,
-    session_id: i64,
-) -> Result<Vec<Assignment>, StoreError> {
+pub async fn assignments(db: impl AnyExecutor<'_>, session_id: i64) -> Result<Vec<Assignment>, StoreError> {
     let rows = sqlx::query(
-        "SELECT user_id, state, how FROM rota_assignment WHERE session_id = ? ORDER BY created_at, user_id",
+        "SELECT user_id, state, how FROM rota_assignment WHERE session_id = $1 ORDER BY created_at, user_id",
     )
     .bind(session_id)
     .fetch_all(db)
@@ -288,9 +285,9 @@ pub async fn assignments(
     rows.iter()
         .map(|row| {
             Ok(Assignment {
-                user_id: row.try_get("user_id")?,
-                state: parse_enum("assignment state", row.try_get("state")?)?,
-                how: parse_enum("assignment kind", row.try_get("how")?)?,
+                user_id: row.col("user_id")?,
+                state: parse_enum("assignment state", row.col("state")?)?,
+                how: parse_enum("assignment kind", row.col("how")?)?,
             })
         })
         .collect()
@@ -299,7 +296,7 @@ pub async fn assignments(
 /// Who held a place of the group's sessions starting in `[since, until)`, as (user,
 /// start): what a fill counts as served.
 pub async fn held_between(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
@@ -308,8 +305,8 @@ pub async fn held_between(
         "SELECT a.user_id, s.starts_at FROM rota_assignment a
          JOIN session s ON s.id = a.session_id
          JOIN series r ON r.id = s.series_id
-         WHERE r.group_id = ? AND s.status != 'cancelled' AND a.state != 'declined'
-           AND s.starts_at >= ? AND s.starts_at < ?",
+         WHERE r.group_id = $1 AND s.status != 'cancelled' AND a.state != 'declined'
+           AND s.starts_at >= $2 AND s.starts_at < $3",
     )
     .bind(group_id)
     .bind(to_unix(since))
@@ -317,23 +314,23 @@ pub async fn held_between(
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("user_id")?, from_unix(row.try_get("starts_at")?)?)))
+        .map(|row| Ok((row.col("user_id")?, from_unix(row.col("starts_at")?)?)))
         .collect()
 }
 
 /// Puts people on sessions, as (session, user), all made the same way, in one
 /// statement per chunk. Someone already on a session is left as they are.
 pub async fn insert_assignments(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rows: &[(i64, String)],
     how: How,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(400) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
+        let mut insert = Statement::new(
             "INSERT INTO rota_assignment (session_id, user_id, state, how, created_at, updated_at) ",
         );
-        insert.push_values(chunk, |mut row, (session, user)| {
+        insert.push_values(chunk, |row, (session, user)| {
             row.push_bind(*session)
                 .push_bind(user.clone())
                 .push_bind("assigned")
@@ -342,14 +339,14 @@ pub async fn insert_assignments(
                 .push_bind(to_unix(now));
         });
         insert.push(" ON CONFLICT (session_id, user_id) DO NOTHING");
-        insert.build().persistent(false).execute(&mut *conn).await?;
+        insert.build(false)?.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// Puts one person on a session (again, if they had declined it).
 pub async fn assign(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     user_id: &str,
     how: How,
@@ -357,7 +354,7 @@ pub async fn assign(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO rota_assignment (session_id, user_id, state, how, created_at, updated_at)
-         VALUES (?, ?, 'assigned', ?, ?, ?)
+         VALUES ($1, $2, 'assigned', $3, $4, $5)
          ON CONFLICT (session_id, user_id) DO UPDATE SET state = 'assigned', how = excluded.how,
              updated_at = excluded.updated_at",
     )
@@ -373,14 +370,14 @@ pub async fn assign(
 
 /// Sets an assignment's state; returns whether there was one.
 pub async fn set_state(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     user_id: &str,
     state: AssignmentState,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE rota_assignment SET state = ?, updated_at = ? WHERE session_id = ? AND user_id = ?",
+        "UPDATE rota_assignment SET state = $1, updated_at = $2 WHERE session_id = $3 AND user_id = $4",
     )
     .bind(state.as_str())
     .bind(to_unix(now))
@@ -392,12 +389,8 @@ pub async fn set_state(
 }
 
 /// Takes someone off a session; returns whether they were on it.
-pub async fn unassign(
-    db: impl SqliteExecutor<'_>,
-    session_id: i64,
-    user_id: &str,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM rota_assignment WHERE session_id = ? AND user_id = ?")
+pub async fn unassign(db: impl AnyExecutor<'_>, session_id: i64, user_id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM rota_assignment WHERE session_id = $1 AND user_id = $2")
         .bind(session_id)
         .bind(user_id)
         .execute(db)
@@ -407,7 +400,7 @@ pub async fn unassign(
 
 /// Someone's places on sessions starting from `from`, as (session, state), soonest first.
 pub async fn shifts_of_user(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     user_id: &str,
     from: DateTime<Utc>,
@@ -417,7 +410,7 @@ pub async fn shifts_of_user(
          JOIN session s ON s.id = a.session_id
          JOIN series r ON r.id = s.series_id
          JOIN meeting_group g ON g.id = r.group_id
-         WHERE g.community_id = ? AND a.user_id = ? AND s.starts_at >= ? AND s.status != 'cancelled'
+         WHERE g.community_id = $1 AND a.user_id = $2 AND s.starts_at >= $3 AND s.status != 'cancelled'
          ORDER BY s.starts_at",
     )
     .bind(community_id)
@@ -428,8 +421,8 @@ pub async fn shifts_of_user(
     rows.iter()
         .map(|row| {
             Ok((
-                row.try_get("session_id")?,
-                parse_enum("assignment state", row.try_get("state")?)?,
+                row.col("session_id")?,
+                parse_enum("assignment state", row.col("state")?)?,
             ))
         })
         .collect()
@@ -446,7 +439,7 @@ pub struct Holder {
 }
 
 /// Who holds a place on a session, in the order they came to it.
-pub async fn holders(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec<Holder>, StoreError> {
+pub async fn holders(db: impl AnyExecutor<'_>, session_id: i64) -> Result<Vec<Holder>, StoreError> {
     let rows = sqlx::query(
         "SELECT a.user_id, a.state, COALESCE(f.display_name, a.user_id) AS name,
                 COALESCE(p.show_name_on_rota, 1) AS show_name
@@ -456,7 +449,7 @@ pub async fn holders(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec
          JOIN meeting_group g ON g.id = r.group_id
          LEFT JOIN rota_facilitator f ON f.group_id = g.id AND f.user_id = a.user_id
          LEFT JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = a.user_id
-         WHERE a.session_id = ? AND a.state != 'declined'
+         WHERE a.session_id = $1 AND a.state != 'declined'
          ORDER BY a.created_at, a.user_id",
     )
     .bind(session_id)
@@ -465,10 +458,10 @@ pub async fn holders(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec
     rows.iter()
         .map(|row| {
             Ok(Holder {
-                user_id: row.try_get("user_id")?,
-                name: row.try_get("name")?,
-                show_name: row.try_get("show_name")?,
-                state: parse_enum("assignment state", row.try_get("state")?)?,
+                user_id: row.col("user_id")?,
+                name: row.col("name")?,
+                show_name: row.col("show_name")?,
+                state: parse_enum("assignment state", row.col("state")?)?,
             })
         })
         .collect()
@@ -476,18 +469,18 @@ pub async fn holders(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec
 
 /// Whether someone may be named on cards.
 pub async fn set_show_name(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     user_id: &str,
     show: bool,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO member_prefs (community_id, user_id, show_name_on_rota) VALUES (?, ?, ?)
+        "INSERT INTO member_prefs (community_id, user_id, show_name_on_rota) VALUES ($1, $2, $3)
          ON CONFLICT (community_id, user_id) DO UPDATE SET show_name_on_rota = excluded.show_name_on_rota",
     )
     .bind(community_id)
     .bind(user_id)
-    .bind(show)
+    .bind(i64::from(show))
     .execute(db)
     .await?;
     Ok(())
@@ -544,33 +537,33 @@ pub struct Offer {
     pub taken_name: Option<String>,
 }
 
-fn offer_from_row(row: &SqliteRow) -> Result<Offer, StoreError> {
-    let kind: String = row.try_get("kind")?;
+fn offer_from_row(row: &AnyRow) -> Result<Offer, StoreError> {
+    let kind: String = row.col("kind")?;
     Ok(Offer {
-        id: row.try_get("id")?,
-        session_id: row.try_get("session_id")?,
-        from_user: row.try_get("from_user")?,
+        id: row.col("id")?,
+        session_id: row.col("session_id")?,
+        from_user: row.col("from_user")?,
         kind: if kind == "swap" {
             OfferKind::Swap
         } else {
             OfferKind::Release
         },
-        state: parse_enum("offer state", row.try_get("state")?)?,
-        taken_by: row.try_get("taken_by")?,
-        taken_name: row.try_get("taken_name")?,
+        state: parse_enum("offer state", row.col("state")?)?,
+        taken_by: row.col("taken_by")?,
+        taken_name: row.col("taken_name")?,
     })
 }
 
 /// Offers a shift to the pool; returns the offer's id.
 pub async fn create_offer(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     from_user: &str,
     kind: OfferKind,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let id = sqlx::query_scalar(
-        "INSERT INTO rota_offer (session_id, from_user, kind, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        "INSERT INTO rota_offer (session_id, from_user, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(session_id)
     .bind(from_user)
@@ -582,10 +575,10 @@ pub async fn create_offer(
 }
 
 /// A session's offers that are still open or waiting for approval, oldest first.
-pub async fn live_offers(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec<Offer>, StoreError> {
+pub async fn live_offers(db: impl AnyExecutor<'_>, session_id: i64) -> Result<Vec<Offer>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, session_id, from_user, kind, state, taken_by, taken_name FROM rota_offer
-         WHERE session_id = ? AND state IN ('open', 'awaiting-approval') ORDER BY id",
+         WHERE session_id = $1 AND state IN ('open', 'awaiting-approval') ORDER BY id",
     )
     .bind(session_id)
     .fetch_all(db)
@@ -593,9 +586,9 @@ pub async fn live_offers(db: impl SqliteExecutor<'_>, session_id: i64) -> Result
     rows.iter().map(offer_from_row).collect()
 }
 
-pub async fn offer(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Offer>, StoreError> {
+pub async fn offer(db: impl AnyExecutor<'_>, id: i64) -> Result<Option<Offer>, StoreError> {
     let row = sqlx::query(
-        "SELECT id, session_id, from_user, kind, state, taken_by, taken_name FROM rota_offer WHERE id = ?",
+        "SELECT id, session_id, from_user, kind, state, taken_by, taken_name FROM rota_offer WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -607,7 +600,7 @@ pub async fn offer(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Offer>
 /// simultaneous takes exactly one changes the row. Returns whether this one did.
 /// `approval` leaves it waiting for a coordinator instead of taken.
 pub async fn take_offer(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     offer_id: i64,
     taker: &str,
     taker_name: &str,
@@ -615,8 +608,8 @@ pub async fn take_offer(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE rota_offer SET state = ?, taken_by = ?, taken_name = ?, closed_at = ?
-         WHERE id = ? AND state = 'open' AND from_user != ?",
+        "UPDATE rota_offer SET state = $1, taken_by = $2, taken_name = $3, closed_at = $4
+         WHERE id = $5 AND state = 'open' AND from_user != $6",
     )
     .bind(if approval { "awaiting-approval" } else { "taken" })
     .bind(taker)
@@ -630,9 +623,9 @@ pub async fn take_offer(
 }
 
 /// A coordinator's approval: a waiting take becomes taken. Returns whether it was waiting.
-pub async fn approve_offer(db: impl SqliteExecutor<'_>, offer_id: i64) -> Result<bool, StoreError> {
+pub async fn approve_offer(db: impl AnyExecutor<'_>, offer_id: i64) -> Result<bool, StoreError> {
     let done =
-        sqlx::query("UPDATE rota_offer SET state = 'taken' WHERE id = ? AND state = 'awaiting-approval'")
+        sqlx::query("UPDATE rota_offer SET state = 'taken' WHERE id = $1 AND state = 'awaiting-approval'")
             .bind(offer_id)
             .execute(db)
             .await?;
@@ -642,14 +635,14 @@ pub async fn approve_offer(db: impl SqliteExecutor<'_>, offer_id: i64) -> Result
 /// Withdraws the live offers of someone on a session (they were unassigned, or it
 /// was given to someone else).
 pub async fn withdraw_offers(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     from_user: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query(
-        "UPDATE rota_offer SET state = 'withdrawn', closed_at = ?
-         WHERE session_id = ? AND from_user = ? AND state IN ('open', 'awaiting-approval')",
+        "UPDATE rota_offer SET state = 'withdrawn', closed_at = $1
+         WHERE session_id = $2 AND from_user = $3 AND state IN ('open', 'awaiting-approval')",
     )
     .bind(to_unix(now))
     .bind(session_id)
@@ -679,34 +672,34 @@ impl Default for RotaSettings {
     }
 }
 
-pub async fn settings(db: impl SqliteExecutor<'_>, group_id: i64) -> Result<RotaSettings, StoreError> {
+pub async fn settings(db: impl AnyExecutor<'_>, group_id: i64) -> Result<RotaSettings, StoreError> {
     let row =
-        sqlx::query("SELECT auto_fill, swap_approval, rota_channel FROM rota_settings WHERE group_id = ?")
+        sqlx::query("SELECT auto_fill, swap_approval, rota_channel FROM rota_settings WHERE group_id = $1")
             .bind(group_id)
             .fetch_optional(db)
             .await?;
     match row {
         None => Ok(RotaSettings::default()),
         Some(row) => Ok(RotaSettings {
-            auto_fill: row.try_get("auto_fill")?,
-            swap_approval: parse_enum("swap approval", row.try_get("swap_approval")?)?,
-            rota_channel: row.try_get("rota_channel")?,
+            auto_fill: row.col("auto_fill")?,
+            swap_approval: parse_enum("swap approval", row.col("swap_approval")?)?,
+            rota_channel: row.col("rota_channel")?,
         }),
     }
 }
 
 pub async fn save_settings(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     settings: &RotaSettings,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO rota_settings (group_id, auto_fill, swap_approval, rota_channel) VALUES (?, ?, ?, ?)
+        "INSERT INTO rota_settings (group_id, auto_fill, swap_approval, rota_channel) VALUES ($1, $2, $3, $4)
          ON CONFLICT (group_id) DO UPDATE SET auto_fill = excluded.auto_fill,
              swap_approval = excluded.swap_approval, rota_channel = excluded.rota_channel",
     )
     .bind(group_id)
-    .bind(settings.auto_fill)
+    .bind(i64::from(settings.auto_fill))
     .bind(settings.swap_approval.as_str())
     .bind(&settings.rota_channel)
     .execute(db)
@@ -727,7 +720,7 @@ pub struct Gap {
 /// Sessions of groups with a rota pool that start in `[from, to)` and have fewer
 /// facilitators holding a place than they need.
 pub async fn gaps(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -740,9 +733,9 @@ pub async fn gaps(
              FROM session s
              JOIN series r ON r.id = s.series_id
              JOIN meeting_group g ON g.id = r.group_id
-             WHERE g.community_id = ? AND g.archived_at IS NULL AND s.status != 'cancelled'
-               AND s.starts_at >= ? AND s.starts_at < ?
-               AND EXISTS (SELECT 1 FROM rota_facilitator f WHERE f.group_id = g.id AND f.active = 1))
+             WHERE g.community_id = $1 AND g.archived_at IS NULL AND s.status != 'cancelled'
+               AND s.starts_at >= $2 AND s.starts_at < $3
+               AND EXISTS (SELECT 1 FROM rota_facilitator f WHERE f.group_id = g.id AND f.active = 1)) AS shifts
          WHERE held < facilitators_needed ORDER BY starts_at, id",
     )
     .bind(community_id)
@@ -753,12 +746,12 @@ pub async fn gaps(
     rows.iter()
         .map(|row| {
             let number = |name: &str| -> Result<u32, StoreError> {
-                u32::try_from(row.try_get::<i64, _>(name)?).map_err(|_| StoreError::Corrupt(name.into()))
+                u32::try_from(row.col::<i64>(name)?).map_err(|_| StoreError::Corrupt(name.into()))
             };
             Ok(Gap {
-                session_id: row.try_get("id")?,
-                group_name: row.try_get("name")?,
-                starts_at: from_unix(row.try_get("starts_at")?)?,
+                session_id: row.col("id")?,
+                group_name: row.col("name")?,
+                starts_at: from_unix(row.col("starts_at")?)?,
                 needed: number("facilitators_needed")?,
                 held: number("held")?,
             })

@@ -3,14 +3,14 @@
 //! what the rules decide on) and one write ([`write_changes`]: what they decided).
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteExecutor};
+use sqlx::any::AnyRow;
+use sqlx::AnyExecutor;
 
 use crate::domain::rsvp::{Answer, Changes, RsvpState, SessionAnswers};
 
 use super::jobs::{self, OnConflict};
 use super::sessions::{detail_columns, detail_from, detail_from_row, SessionDetail};
-use super::{parse_enum, to_unix, StoreError};
+use super::{parse_enum, to_unix, Backend, Conn, Dialect, RowExt, Statement, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rsvp {
@@ -34,26 +34,26 @@ pub struct Counts {
     pub attended: u32,
 }
 
-fn from_row(row: &SqliteRow) -> Result<Rsvp, StoreError> {
+fn from_row(row: &AnyRow) -> Result<Rsvp, StoreError> {
     Ok(Rsvp {
-        session_id: row.try_get("session_id")?,
-        user_id: row.try_get("user_id")?,
-        display_name: row.try_get("display_name")?,
-        state: parse_enum("RSVP state", row.try_get("state")?)?,
-        waitlist_position: row.try_get("waitlist_position")?,
-        seq: row.try_get("seq")?,
-        attended: row.try_get("attended")?,
+        session_id: row.col("session_id")?,
+        user_id: row.col("user_id")?,
+        display_name: row.col("display_name")?,
+        state: parse_enum("RSVP state", row.col("state")?)?,
+        waitlist_position: row.col("waitlist_position")?,
+        seq: row.col("seq")?,
+        attended: row.col("attended")?,
     })
 }
 
 pub async fn get(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     user_id: &str,
 ) -> Result<Option<Rsvp>, StoreError> {
     let row = sqlx::query(
         "SELECT session_id, user_id, display_name, state, waitlist_position, seq, attended
-         FROM rsvp WHERE session_id = ? AND user_id = ?",
+         FROM rsvp WHERE session_id = $1 AND user_id = $2",
     )
     .bind(session_id)
     .bind(user_id)
@@ -63,10 +63,10 @@ pub async fn get(
 }
 
 /// Every answer for a session, places first in the order they were given.
-pub async fn list(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec<Rsvp>, StoreError> {
+pub async fn list(db: impl AnyExecutor<'_>, session_id: i64) -> Result<Vec<Rsvp>, StoreError> {
     let rows = sqlx::query(
         "SELECT session_id, user_id, display_name, state, waitlist_position, seq, attended
-         FROM rsvp WHERE session_id = ?
+         FROM rsvp WHERE session_id = $1
          ORDER BY CASE state WHEN 'going' THEN 0 WHEN 'waitlisted' THEN 1 WHEN 'maybe' THEN 2 ELSE 3 END, seq",
     )
     .bind(session_id)
@@ -75,17 +75,19 @@ pub async fn list(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Vec<Rs
     rows.iter().map(from_row).collect()
 }
 
-pub async fn counts(db: impl SqliteExecutor<'_>, session_id: i64) -> Result<Counts, StoreError> {
+pub async fn counts(db: impl AnyExecutor<'_>, session_id: i64) -> Result<Counts, StoreError> {
     let row = sqlx::query(
-        "SELECT COALESCE(SUM(state = 'going'), 0) AS going, COALESCE(SUM(state = 'maybe'), 0) AS maybe,
-                COALESCE(SUM(state = 'waitlisted'), 0) AS waitlisted, COALESCE(SUM(attended), 0) AS attended
-         FROM rsvp WHERE session_id = ?",
+        "SELECT COUNT(*) FILTER (WHERE state = 'going') AS going,
+                COUNT(*) FILTER (WHERE state = 'maybe') AS maybe,
+                COUNT(*) FILTER (WHERE state = 'waitlisted') AS waitlisted,
+                COUNT(*) FILTER (WHERE attended = 1) AS attended
+         FROM rsvp WHERE session_id = $1",
     )
     .bind(session_id)
     .fetch_one(db)
     .await?;
     let count = |name: &str| -> Result<u32, StoreError> {
-        let n: i64 = row.try_get(name)?;
+        let n: i64 = row.col(name)?;
         u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("{name} count {n}")))
     };
     Ok(Counts {
@@ -113,50 +115,74 @@ pub struct Loaded {
 /// One query, so one round trip to SQLite's thread: the answers come packed as one
 /// JSON array, as rows would cross from that thread one at a time.
 pub async fn load_answers(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_> + Dialect,
     session_id: i64,
     members: &[&str],
 ) -> Result<Option<Loaded>, StoreError> {
     let members = serde_json::to_string(members).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let row = sqlx::query(concat!(
+    const SQLITE: &str = concat!(
         "SELECT ",
         detail_columns!(),
         ",
          s.card_channel IS NOT NULL AND s.card_message IS NOT NULL AS card_posted,
          (SELECT MAX(m) FROM (
-              SELECT MAX(seq) AS m FROM rsvp WHERE session_id = ?1 AND state = 'going'
-              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'waitlisted'
-              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'maybe'
-              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = ?1 AND state = 'not-going'))
+              SELECT MAX(seq) AS m FROM rsvp WHERE session_id = $1 AND state = 'going'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = $1 AND state = 'waitlisted'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = $1 AND state = 'maybe'
+              UNION ALL SELECT MAX(seq) FROM rsvp WHERE session_id = $1 AND state = 'not-going') AS seqs)
              AS last_seq,
-         (SELECT json_group_array(m.value) FROM json_each(?2) m
+         (SELECT json_group_array(m.value) FROM json_each($2) m
               JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = m.value
               WHERE p.dm_reminders = 1) AS wanting_dms,
          (SELECT json_group_array(json_array(a.user_id, a.display_name, a.state, a.seq,
                                              a.waitlist_position, COALESCE(p.dm_reminders, 0)))
               FROM (SELECT user_id, display_name, state, seq, waitlist_position FROM rsvp
-                        WHERE session_id = ?1 AND state = 'waitlisted'
+                        WHERE session_id = $1 AND state = 'waitlisted'
                     UNION ALL
                     SELECT user_id, display_name, state, seq, waitlist_position FROM rsvp
-                        WHERE session_id = ?1 AND state != 'waitlisted'
-                          AND user_id IN (SELECT value FROM json_each(?2))) a
+                        WHERE session_id = $1 AND state != 'waitlisted'
+                          AND user_id IN (SELECT value FROM json_each($2))) a
               LEFT JOIN member_prefs p ON p.community_id = g.community_id AND p.user_id = a.user_id)
              AS answers",
         detail_from!(),
-        "WHERE s.id = ?1"
-    ))
-    .bind(session_id)
-    .bind(members)
-    .fetch_optional(db)
-    .await?;
+        "WHERE s.id = $1"
+    );
+    // PostgreSQL has the same JSON in other words.
+    static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = match db.backend() {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES.get_or_init(|| {
+            SQLITE
+                .replace(
+                    "(SELECT json_group_array(m.value) FROM json_each($2) m",
+                    "(SELECT COALESCE(json_agg(m.value), '[]')::text
+                      FROM jsonb_array_elements_text(CAST($2 AS jsonb)) AS m(value)",
+                )
+                .replace(
+                    "(SELECT json_group_array(json_array(a.user_id, a.display_name, a.state, a.seq,
+                                             a.waitlist_position, COALESCE(p.dm_reminders, 0)))",
+                    "(SELECT COALESCE(json_agg(json_build_array(a.user_id, a.display_name, a.state, a.seq,
+                                             a.waitlist_position, COALESCE(p.dm_reminders, 0))), '[]')::text",
+                )
+                .replace(
+                    "user_id IN (SELECT value FROM json_each($2))",
+                    "user_id IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))",
+                )
+        }),
+    };
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(session_id)
+        .bind(members)
+        .fetch_optional(db)
+        .await?;
     let Some(row) = row else {
         return Ok(None);
     };
     let session = detail_from_row(&row)?;
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("answers of session {session_id}: {e}"));
-    let wanting_dms: Vec<String> = serde_json::from_str(row.try_get("wanting_dms")?).map_err(corrupt)?;
+    let wanting_dms: Vec<String> = serde_json::from_str(row.col("wanting_dms")?).map_err(corrupt)?;
     let packed: Vec<(String, String, String, i64, Option<i64>, i64)> =
-        serde_json::from_str(row.try_get("answers")?).map_err(corrupt)?;
+        serde_json::from_str(row.col("answers")?).map_err(corrupt)?;
     let answers = packed
         .into_iter()
         .map(|(user_id, display_name, state, seq, position, dms)| {
@@ -174,11 +200,11 @@ pub async fn load_answers(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    let last_seq: Option<i64> = row.try_get("last_seq")?;
+    let last_seq: Option<i64> = row.col("last_seq")?;
     Ok(Some(Loaded {
         answers: SessionAnswers {
             session: session.facts(),
-            card_posted: row.try_get("card_posted")?,
+            card_posted: row.col("card_posted")?,
             going: session.going,
             last_seq: last_seq.unwrap_or(0),
             answers,
@@ -196,7 +222,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// nothing changed. An answer's `updated_at` moves when the answer does, not when only
 /// its waitlist number does.
 pub async fn write_changes(
-    db: impl SqliteExecutor<'_>,
+    conn: &mut Conn,
     community_id: &str,
     session_id: i64,
     changes: &Changes,
@@ -205,19 +231,21 @@ pub async fn write_changes(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut batch = QueryBuilder::<Sqlite>::new("");
+    let backend = Backend::of_conn(conn);
+    let mut ready = Vec::new();
+    let mut batch = Statement::new("");
     for rows in changes.answers.chunks(ROWS_PER_STATEMENT) {
         batch.push(
             "INSERT INTO rsvp (session_id, user_id, display_name, state, seq, waitlist_position,
                  created_at, updated_at) ",
         );
-        batch.push_values(rows, |mut row, answer| {
+        batch.push_values(rows, |row, answer| {
             row.push_bind(session_id)
                 .push_bind(answer.user_id.as_str())
                 .push_bind(answer.display_name.as_str())
                 .push_bind(answer.state.as_str())
                 .push_bind(answer.seq)
-                .push_bind(answer.waitlist_position)
+                .push_bind(answer.waitlist_position.map(i64::from))
                 .push_bind(to_unix(now))
                 .push_bind(to_unix(now));
         });
@@ -227,8 +255,9 @@ pub async fn write_changes(
                  waitlist_position = excluded.waitlist_position,
                  updated_at = CASE WHEN rsvp.state = excluded.state AND rsvp.seq = excluded.seq
                                         AND rsvp.display_name = excluded.display_name
-                                   THEN rsvp.updated_at ELSE excluded.updated_at END;\n",
+                                   THEN rsvp.updated_at ELSE excluded.updated_at END",
         );
+        end_statement(backend, &mut batch, &mut ready);
     }
     for dms in changes.promotion_dms.chunks(ROWS_PER_STATEMENT) {
         jobs::push_writes(
@@ -239,7 +268,7 @@ pub async fn write_changes(
             dms,
             now,
         );
-        batch.push(";\n");
+        end_statement(backend, &mut batch, &mut ready);
     }
     if let Some(edit) = &changes.card_edit {
         jobs::push_writes(
@@ -254,13 +283,29 @@ pub async fn write_changes(
     // A click writes one or two rows: keep those few statement shapes prepared, and
     // don't let a rare large renumbering push them out of the statement cache.
     let usual = changes.answers.len() + changes.promotion_dms.len() <= 4;
-    batch.build().persistent(usual).execute(db).await?;
+    ready.push(batch);
+    for statement in ready {
+        if !statement.is_empty() {
+            statement.build(usual)?.execute(&mut *conn).await?;
+        }
+    }
     Ok(())
+}
+
+/// Ends one statement of a batch: on SQLite the next follows in the same text (one
+/// round trip to its thread); PostgreSQL takes one statement per prepared query.
+fn end_statement(backend: Backend, batch: &mut Statement, ready: &mut Vec<Statement>) {
+    match backend {
+        Backend::Sqlite => {
+            batch.push(";\n");
+        }
+        Backend::Postgres => ready.push(std::mem::replace(batch, Statement::new(""))),
+    }
 }
 
 /// Marks someone as having attended, creating their row if they never answered.
 pub async fn mark_attended(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     session_id: i64,
     user_id: &str,
     display_name: &str,
@@ -268,7 +313,7 @@ pub async fn mark_attended(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO rsvp (session_id, user_id, display_name, state, seq, attended, created_at, updated_at)
-         VALUES (?, ?, ?, 'going', 0, 1, ?, ?)
+         VALUES ($1, $2, $3, 'going', 0, 1, $4, $5)
          ON CONFLICT (session_id, user_id) DO UPDATE SET attended = 1, updated_at = excluded.updated_at",
     )
     .bind(session_id)
@@ -283,7 +328,7 @@ pub async fn mark_attended(
 
 /// A member's answers for sessions that end after `from`, soonest first.
 pub async fn for_user(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     user_id: &str,
     from: DateTime<Utc>,
@@ -293,7 +338,7 @@ pub async fn for_user(
          JOIN session s ON s.id = r.session_id
          JOIN series sr ON sr.id = s.series_id
          JOIN meeting_group g ON g.id = sr.group_id
-         WHERE g.community_id = ? AND r.user_id = ? AND s.ends_at > ? AND r.state != 'not-going'
+         WHERE g.community_id = $1 AND r.user_id = $2 AND s.ends_at > $3 AND r.state != 'not-going'
          ORDER BY s.starts_at",
     )
     .bind(community_id)
@@ -304,9 +349,9 @@ pub async fn for_user(
     rows.iter()
         .map(|row| {
             Ok((
-                row.try_get("session_id")?,
-                parse_enum("RSVP state", row.try_get("state")?)?,
-                row.try_get("waitlist_position")?,
+                row.col("session_id")?,
+                parse_enum("RSVP state", row.col("state")?)?,
+                row.col("waitlist_position")?,
             ))
         })
         .collect()
@@ -314,14 +359,14 @@ pub async fn for_user(
 
 /// Records a regular: someone going to every session of a series.
 pub async fn add_regular(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     series_id: i64,
     user_id: &str,
     display_name: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO series_rsvp (series_id, user_id, display_name, created_at) VALUES (?, ?, ?, ?)
+        "INSERT INTO series_rsvp (series_id, user_id, display_name, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (series_id, user_id) DO UPDATE SET display_name = excluded.display_name",
     )
     .bind(series_id)
@@ -334,17 +379,14 @@ pub async fn add_regular(
 }
 
 /// The regulars of a series: (user id, display name).
-pub async fn regulars(
-    db: impl SqliteExecutor<'_>,
-    series_id: i64,
-) -> Result<Vec<(String, String)>, StoreError> {
+pub async fn regulars(db: impl AnyExecutor<'_>, series_id: i64) -> Result<Vec<(String, String)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT user_id, display_name FROM series_rsvp WHERE series_id = ? ORDER BY created_at, user_id",
+        "SELECT user_id, display_name FROM series_rsvp WHERE series_id = $1 ORDER BY created_at, user_id",
     )
     .bind(series_id)
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("user_id")?, row.try_get("display_name")?)))
+        .map(|row| Ok((row.col("user_id")?, row.col("display_name")?)))
         .collect()
 }

@@ -4,14 +4,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::domain::group::{GroupKind, Privacy};
 use crate::domain::rsvp::SessionFacts;
 use crate::domain::session::{SessionStatus, StoredSession, WantedSession};
 
-use super::{format_date, from_unix, parse_date, parse_enum, parse_zone, to_unix, StoreError};
+use super::{
+    format_date, from_unix, parse_date, parse_enum, parse_zone, to_unix, RowExt, Statement, StoreError,
+};
 
 /// A session with what is needed to show it: its group, zone, place and length.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,43 +95,43 @@ impl SessionDetail {
     }
 }
 
-pub(super) fn detail_from_row(row: &SqliteRow) -> Result<SessionDetail, StoreError> {
-    let archived_at: Option<i64> = row.try_get("archived_at")?;
-    let capacity: Option<i64> = row.try_get("capacity")?;
+pub(super) fn detail_from_row(row: &AnyRow) -> Result<SessionDetail, StoreError> {
+    let archived_at: Option<i64> = row.col("archived_at")?;
+    let capacity: Option<i64> = row.col("capacity")?;
     Ok(SessionDetail {
-        id: row.try_get("id")?,
-        series_id: row.try_get("series_id")?,
-        local_date: parse_date(row.try_get("local_date")?)?,
-        starts_at: from_unix(row.try_get("starts_at")?)?,
-        ends_at: from_unix(row.try_get("ends_at")?)?,
-        status: parse_enum("session status", row.try_get("status")?)?,
-        note: row.try_get("note")?,
-        group_id: row.try_get("group_id")?,
-        group_name: row.try_get("group_name")?,
-        community_id: row.try_get("community_id")?,
-        channel: row.try_get("channel")?,
-        zone: parse_zone(row.try_get("timezone")?)?,
-        location: row.try_get("location")?,
+        id: row.col("id")?,
+        series_id: row.col("series_id")?,
+        local_date: parse_date(row.col("local_date")?)?,
+        starts_at: from_unix(row.col("starts_at")?)?,
+        ends_at: from_unix(row.col("ends_at")?)?,
+        status: parse_enum("session status", row.col("status")?)?,
+        note: row.col("note")?,
+        group_id: row.col("group_id")?,
+        group_name: row.col("group_name")?,
+        community_id: row.col("community_id")?,
+        channel: row.col("channel")?,
+        zone: parse_zone(row.col("timezone")?)?,
+        location: row.col("location")?,
         group_archived: archived_at.is_some(),
-        ended: row.try_get("ended")?,
-        privacy: parse_enum("privacy", row.try_get("privacy")?)?,
+        ended: row.col("ended")?,
+        privacy: parse_enum("privacy", row.col("privacy")?)?,
         plan_jobs_at: row
-            .try_get::<Option<i64>, _>("plan_jobs_at")?
+            .col::<Option<i64>>("plan_jobs_at")?
             .map(from_unix)
             .transpose()?,
-        going: u32::try_from(row.try_get::<i64, _>("going")?)
+        going: u32::try_from(row.col::<i64>("going")?)
             .map_err(|_| StoreError::Corrupt("going count".into()))?,
-        kind: parse_enum("group kind", row.try_get("kind")?)?,
-        dropin_answers: row.try_get("dropin_answers")?,
-        checkout: row.try_get("checkout")?,
+        kind: parse_enum("group kind", row.col("kind")?)?,
+        dropin_answers: row.col("dropin_answers")?,
+        checkout: row.col("checkout")?,
         capacity: capacity
             .map(|c| u32::try_from(c).map_err(|_| StoreError::Corrupt(format!("capacity {c}"))))
             .transpose()?,
     })
 }
 
-pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<SessionDetail>, StoreError> {
-    let row = sqlx::query(concat!(detail_select!(), "WHERE s.id = ?"))
+pub async fn get(db: impl AnyExecutor<'_>, id: i64) -> Result<Option<SessionDetail>, StoreError> {
+    let row = sqlx::query(concat!(detail_select!(), "WHERE s.id = $1"))
         .bind(id)
         .fetch_optional(db)
         .await?;
@@ -140,7 +142,7 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<SessionD
 /// order; one group's only when `group_id` is given. Archived groups, and sessions
 /// after the end of their series, are left out.
 pub async fn upcoming(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     community_id: &str,
     group_id: Option<i64>,
     from: DateTime<Utc>,
@@ -148,8 +150,8 @@ pub async fn upcoming(
 ) -> Result<Vec<SessionDetail>, StoreError> {
     let rows = sqlx::query(concat!(
         detail_select!(),
-        "WHERE g.community_id = ? AND (? IS NULL OR g.id = ?) AND g.archived_at IS NULL
-           AND s.ended = 0 AND s.ends_at > ? AND s.starts_at < ?
+        "WHERE g.community_id = $1 AND ($2 IS NULL OR g.id = $3) AND g.archived_at IS NULL
+           AND s.ended = 0 AND s.ends_at > $4 AND s.starts_at < $5
          ORDER BY s.starts_at, g.name_key, s.id"
     ))
     .bind(community_id)
@@ -164,13 +166,13 @@ pub async fn upcoming(
 
 /// A series' sessions on or after a local date, for re-materialising.
 pub async fn for_series_from(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     series_id: i64,
     from_date: NaiveDate,
 ) -> Result<Vec<StoredSession>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, local_date, starts_at, ends_at, status, ended FROM session
-         WHERE series_id = ? AND local_date >= ? ORDER BY local_date",
+         WHERE series_id = $1 AND local_date >= $2 ORDER BY local_date",
     )
     .bind(series_id)
     .bind(format_date(from_date))
@@ -183,7 +185,7 @@ pub async fn for_series_from(
 /// `first_group..=last_group`, as (series id, session): one read for a page of groups
 /// when the horizon roll looks for work.
 pub async fn for_groups_from(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     first_group: i64,
     last_group: i64,
     from_date: NaiveDate,
@@ -191,7 +193,7 @@ pub async fn for_groups_from(
     let rows = sqlx::query(
         "SELECT s.series_id, s.id, s.local_date, s.starts_at, s.ends_at, s.status, s.ended
          FROM series r JOIN session s ON s.series_id = r.id
-         WHERE r.group_id BETWEEN ? AND ? AND s.local_date >= ?
+         WHERE r.group_id BETWEEN $1 AND $2 AND s.local_date >= $3
          ORDER BY s.series_id, s.local_date",
     )
     .bind(first_group)
@@ -200,18 +202,18 @@ pub async fn for_groups_from(
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("series_id")?, stored_from_row(row)?)))
+        .map(|row| Ok((row.col("series_id")?, stored_from_row(row)?)))
         .collect()
 }
 
-fn stored_from_row(row: &SqliteRow) -> Result<StoredSession, StoreError> {
+fn stored_from_row(row: &AnyRow) -> Result<StoredSession, StoreError> {
     Ok(StoredSession {
-        id: row.try_get("id")?,
-        local_date: parse_date(row.try_get("local_date")?)?,
-        starts_at: from_unix(row.try_get("starts_at")?)?,
-        ends_at: from_unix(row.try_get("ends_at")?)?,
-        status: parse_enum("session status", row.try_get("status")?)?,
-        ended: row.try_get("ended")?,
+        id: row.col("id")?,
+        local_date: parse_date(row.col("local_date")?)?,
+        starts_at: from_unix(row.col("starts_at")?)?,
+        ends_at: from_unix(row.col("ends_at")?)?,
+        status: parse_enum("session status", row.col("status")?)?,
+        ended: row.col("ended")?,
     })
 }
 
@@ -222,16 +224,15 @@ const INSERT_CHUNK: usize = 500;
 /// are to be planned (`None`: they are planned with it), and returns their ids in the
 /// order given.
 pub async fn insert_many(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     series_id: i64,
     new: &[(&WantedSession, Option<DateTime<Utc>>)],
 ) -> Result<Vec<i64>, StoreError> {
     let mut ids = Vec::with_capacity(new.len());
     for chunk in new.chunks(INSERT_CHUNK) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO session (series_id, local_date, starts_at, ends_at, plan_jobs_at) ",
-        );
-        insert.push_values(chunk, |mut row, (session, plan_jobs_at)| {
+        let mut insert =
+            Statement::new("INSERT INTO session (series_id, local_date, starts_at, ends_at, plan_jobs_at) ");
+        insert.push_values(chunk, |row, (session, plan_jobs_at)| {
             row.push_bind(series_id)
                 .push_bind(format_date(session.local_date))
                 .push_bind(to_unix(session.starts_at))
@@ -241,14 +242,11 @@ pub async fn insert_many(
         insert.push(" RETURNING id, local_date");
         // Not kept as a prepared statement: its text varies with the row count, and
         // caching every length would only hold memory on each connection.
-        let rows = insert.build().persistent(false).fetch_all(&mut *conn).await?;
+        let rows = insert.build(false)?.fetch_all(&mut *conn).await?;
         // RETURNING gives rows in no promised order: match them back by date.
         let mut by_date = HashMap::with_capacity(rows.len());
         for row in &rows {
-            by_date.insert(
-                parse_date(row.try_get("local_date")?)?,
-                row.try_get::<i64, _>("id")?,
-            );
+            by_date.insert(parse_date(row.col("local_date")?)?, row.col::<i64>("id")?);
         }
         for (session, _) in chunk {
             let id = by_date
@@ -262,12 +260,12 @@ pub async fn insert_many(
 }
 
 pub async fn retime(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE session SET starts_at = ?, ends_at = ?, sequence = sequence + 1 WHERE id = ?")
+    sqlx::query("UPDATE session SET starts_at = $1, ends_at = $2, sequence = sequence + 1 WHERE id = $3")
         .bind(to_unix(starts_at))
         .bind(to_unix(ends_at))
         .bind(id)
@@ -276,8 +274,8 @@ pub async fn retime(
     Ok(())
 }
 
-pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM session WHERE id = ?")
+pub async fn delete(db: impl AnyExecutor<'_>, id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM session WHERE id = $1")
         .bind(id)
         .execute(db)
         .await?;
@@ -285,11 +283,11 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> Result<(), StoreErr
 }
 
 /// Cancels one session, keeping the reason to show on its card and in lists.
-pub async fn cancel(db: impl SqliteExecutor<'_>, id: i64, reason: Option<&str>) -> Result<(), StoreError> {
+pub async fn cancel(db: impl AnyExecutor<'_>, id: i64, reason: Option<&str>) -> Result<(), StoreError> {
     // A cancelled session needs no jobs but its notice, queued as it is cancelled.
     sqlx::query(
-        "UPDATE session SET status = 'cancelled', note = ?, plan_jobs_at = NULL, sequence = sequence + 1
-         WHERE id = ?",
+        "UPDATE session SET status = 'cancelled', note = $1, plan_jobs_at = NULL, sequence = sequence + 1
+         WHERE id = $2",
     )
     .bind(reason)
     .bind(id)
@@ -307,11 +305,11 @@ pub const ARCHIVED_NOTE: &str = "The group has been archived.";
 /// Ends one session because its series (or group) ended before it, with `note` as
 /// the reason: cancelled, and marked so that extending the series brings it back.
 /// Its answers are kept.
-pub async fn end(db: impl SqliteExecutor<'_>, id: i64, note: &str) -> Result<(), StoreError> {
+pub async fn end(db: impl AnyExecutor<'_>, id: i64, note: &str) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE session SET status = 'cancelled', note = ?, ended = 1, plan_jobs_at = NULL,
+        "UPDATE session SET status = 'cancelled', note = $1, ended = 1, plan_jobs_at = NULL,
              sequence = sequence + 1
-         WHERE id = ?",
+         WHERE id = $2",
     )
     .bind(note)
     .bind(id)
@@ -322,12 +320,12 @@ pub async fn end(db: impl SqliteExecutor<'_>, id: i64, note: &str) -> Result<(),
 
 /// How many sessions of a series, not yet started, are ended by its series' end.
 pub async fn count_ended(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     series_id: i64,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM session WHERE series_id = ? AND ended = 1 AND starts_at >= ?",
+        "SELECT COUNT(*) FROM session WHERE series_id = $1 AND ended = 1 AND starts_at >= $2",
     )
     .bind(series_id)
     .bind(to_unix(now))
@@ -339,16 +337,16 @@ pub async fn count_ended(
 /// Brings back an ended session its series reaches again, at the rule's instants,
 /// with its jobs to be planned from now (`plan_jobs_at`).
 pub async fn restore(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     plan_jobs_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE session SET status = 'scheduled', note = NULL, ended = 0, starts_at = ?, ends_at = ?,
-             plan_jobs_at = ?, sequence = sequence + 1
-         WHERE id = ? AND ended = 1",
+        "UPDATE session SET status = 'scheduled', note = NULL, ended = 0, starts_at = $1, ends_at = $2,
+             plan_jobs_at = $3, sequence = sequence + 1
+         WHERE id = $4 AND ended = 1",
     )
     .bind(to_unix(starts_at))
     .bind(to_unix(ends_at))
@@ -361,15 +359,15 @@ pub async fn restore(
 
 /// Moves one session to another time; its key (the rule's date) stays.
 pub async fn move_to(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     note: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE session SET status = 'moved', starts_at = ?, ends_at = ?, note = ?, sequence = sequence + 1
-         WHERE id = ?",
+        "UPDATE session SET status = 'moved', starts_at = $1, ends_at = $2, note = $3, sequence = sequence + 1
+         WHERE id = $4",
     )
     .bind(to_unix(starts_at))
     .bind(to_unix(ends_at))
@@ -383,15 +381,15 @@ pub async fn move_to(
 /// Puts a moved session back at the time its series gives it: scheduled again, with
 /// no move note.
 pub async fn move_back(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE session SET status = 'scheduled', starts_at = ?, ends_at = ?, note = NULL,
+        "UPDATE session SET status = 'scheduled', starts_at = $1, ends_at = $2, note = NULL,
              sequence = sequence + 1
-         WHERE id = ?",
+         WHERE id = $3",
     )
     .bind(to_unix(starts_at))
     .bind(to_unix(ends_at))
@@ -404,13 +402,13 @@ pub async fn move_back(
 /// The sessions of a group that have not started and are not cancelled, earliest
 /// first (archiving the group ends each).
 pub async fn future_of_group(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, StoreError> {
     let ids = sqlx::query_scalar(
         "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id
-         WHERE r.group_id = ? AND s.starts_at >= ? AND s.status != 'cancelled'
+         WHERE r.group_id = $1 AND s.starts_at >= $2 AND s.status != 'cancelled'
          ORDER BY s.starts_at, s.id",
     )
     .bind(group_id)
@@ -423,14 +421,14 @@ pub async fn future_of_group(
 /// A group's sessions that have started and whose check-out is still open (ended less
 /// than `window` ago, or not ended yet), not cancelled: their cards still carry buttons.
 pub async fn recent_of_group(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     group_id: i64,
     window: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, StoreError> {
     let ids = sqlx::query_scalar(
         "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id
-         WHERE r.group_id = ? AND s.starts_at < ? AND s.ends_at > ? AND s.status != 'cancelled'
+         WHERE r.group_id = $1 AND s.starts_at < $2 AND s.ends_at > $3 AND s.status != 'cancelled'
          ORDER BY s.starts_at, s.id",
     )
     .bind(group_id)
@@ -443,11 +441,11 @@ pub async fn recent_of_group(
 
 /// Sets when the roll should plan a session's jobs; `None` once they are planned.
 pub async fn set_plan_jobs_at(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE session SET plan_jobs_at = ? WHERE id = ?")
+    sqlx::query("UPDATE session SET plan_jobs_at = $1 WHERE id = $2")
         .bind(at.map(to_unix))
         .bind(id)
         .execute(db)
@@ -471,7 +469,7 @@ pub struct Unplanned {
 
 /// Up to `limit` sessions whose jobs were to be planned by `now`, earliest first.
 pub async fn due_for_job_planning(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Unplanned>, StoreError> {
@@ -482,9 +480,9 @@ pub async fn due_for_job_planning(
          FROM session s
          JOIN series r ON r.id = s.series_id
          JOIN meeting_group g ON g.id = r.group_id
-         WHERE s.plan_jobs_at IS NOT NULL AND s.plan_jobs_at <= ?
+         WHERE s.plan_jobs_at IS NOT NULL AND s.plan_jobs_at <= $1
          ORDER BY s.plan_jobs_at, s.id
-         LIMIT ?",
+         LIMIT $2",
     )
     .bind(to_unix(now))
     .bind(limit)
@@ -493,41 +491,43 @@ pub async fn due_for_job_planning(
     rows.iter()
         .map(|row| {
             Ok(Unplanned {
-                id: row.try_get("id")?,
-                starts_at: from_unix(row.try_get("starts_at")?)?,
-                ends_at: from_unix(row.try_get("ends_at")?)?,
-                needs_none: row.try_get("needs_none")?,
-                community_id: row.try_get("community_id")?,
-                zone: parse_zone(row.try_get("timezone")?)?,
-                reminder_offsets: row.try_get("reminder_offsets")?,
-                announce_lead_minutes: row.try_get("announce_lead_minutes")?,
+                id: row.col("id")?,
+                starts_at: from_unix(row.col("starts_at")?)?,
+                ends_at: from_unix(row.col("ends_at")?)?,
+                needs_none: row.col("needs_none")?,
+                community_id: row.col("community_id")?,
+                zone: parse_zone(row.col("timezone")?)?,
+                reminder_offsets: row.col("reminder_offsets")?,
+                announce_lead_minutes: row.col("announce_lead_minutes")?,
             })
         })
         .collect()
 }
 
 /// Marks these sessions' jobs as planned.
-pub async fn mark_jobs_planned(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(), StoreError> {
+pub async fn mark_jobs_planned(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), StoreError> {
     for chunk in ids.chunks(INSERT_CHUNK) {
-        let mut update = QueryBuilder::<Sqlite>::new("UPDATE session SET plan_jobs_at = NULL WHERE id IN (");
-        let mut list = update.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
+        let mut update = Statement::new("UPDATE session SET plan_jobs_at = NULL WHERE id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                update.push(", ");
+            }
+            update.push_bind(*id);
         }
         update.push(")");
-        update.build().persistent(false).execute(&mut *conn).await?;
+        update.build(false)?.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// Remembers where a session's card was posted, so later edits can find it.
 pub async fn set_card(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     channel: &str,
     message: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE session SET card_channel = ?, card_message = ? WHERE id = ?")
+    sqlx::query("UPDATE session SET card_channel = $1, card_message = $2 WHERE id = $3")
         .bind(channel)
         .bind(message)
         .bind(id)
@@ -537,9 +537,9 @@ pub async fn set_card(
 }
 
 /// Where a session's card was posted, if it has been.
-pub async fn card(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<(String, String)>, StoreError> {
+pub async fn card(db: impl AnyExecutor<'_>, id: i64) -> Result<Option<(String, String)>, StoreError> {
     let row: Option<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT card_channel, card_message FROM session WHERE id = ?")
+        sqlx::query_as("SELECT card_channel, card_message FROM session WHERE id = $1")
             .bind(id)
             .fetch_optional(db)
             .await?;

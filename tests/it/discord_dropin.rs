@@ -258,11 +258,12 @@ async fn a_drop_ins_card_reads_drop_in_any_time_and_offers_i_might_come_only_wit
         .push_button(&ash(), card_id, &format!("here:{session}"))
         .await;
     assert!(colour(&here) != Some(PROBLEM_COLOUR), "{here:?}");
-    let attended: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rsvp WHERE session_id = ? AND attended = 1")
-        .bind(session)
-        .fetch_one(app.pool())
-        .await
-        .unwrap();
+    let attended: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM rsvp WHERE session_id = $1 AND attended = 1")
+            .bind(session)
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
     assert_eq!(attended, 1);
     bot.stop().await;
     app.pool().close().await;

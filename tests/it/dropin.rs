@@ -246,7 +246,7 @@ async fn roll_weekly(t: &TestApp, weeks: i64) {
 /// (due, expires) of the status edit planned for the boundary at `at`, if any.
 async fn status_edit_at(t: &TestApp, at: chrono::DateTime<Utc>) -> Option<(i64, Option<i64>)> {
     sqlx::query_as(
-        "SELECT due_at, expires_at FROM job WHERE kind = 'dropin-status-edit' AND state = 'pending' AND due_at = ?",
+        "SELECT due_at, expires_at FROM job WHERE kind = 'dropin-status-edit' AND state = 'pending' AND due_at = $1",
     )
     .bind(at.timestamp())
     .fetch_optional(&t.pool)
@@ -335,11 +335,12 @@ async fn a_day_closed_twenty_weeks_ahead_cancels_its_session_when_the_horizon_re
         (status.as_str(), note.as_deref()),
         ("cancelled", Some("spring break"))
     );
-    let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE session_id = ? AND state = 'pending'")
-        .bind(id)
-        .fetch_one(&t.pool)
-        .await
-        .unwrap();
+    let jobs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE session_id = $1 AND state = 'pending'")
+            .bind(id)
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
     assert_eq!(jobs, 0, "no card, reminder or rota message for a closed day");
     // The week before and after are held as usual.
     let held: i64 = sqlx::query_scalar(
@@ -769,7 +770,7 @@ async fn a_member_who_dropped_in_is_asked_how_they_are_leaving_and_counts_once()
     assert!(text(&first).contains("without your name"), "{}", text(&first));
     assert!(text(&second).contains("already noted"), "{}", text(&second));
     assert!(stranger.to_string().contains("checked in"), "{stranger}");
-    let kept: Vec<String> = sqlx::query_scalar("SELECT answer FROM checkout_answer WHERE session_id = ?")
+    let kept: Vec<String> = sqlx::query_scalar("SELECT answer FROM checkout_answer WHERE session_id = $1")
         .bind(id)
         .fetch_all(&t.pool)
         .await

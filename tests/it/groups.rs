@@ -222,7 +222,7 @@ async fn a_database_from_before_the_change_keeps_its_groups_sessions_and_answers
     let pool = hearth::store::open(&dir.path().join("old.db"), &one)
         .await
         .unwrap();
-    let mut before = sqlx::migrate!("./migrations");
+    let mut before = sqlx::migrate!("./migrations/sqlite");
     before.migrations = before
         .migrations
         .iter()

@@ -25,6 +25,7 @@ mod quarterly;
 mod readme;
 mod rota;
 mod rsvp;
+mod schema;
 mod series_end;
 mod signposting;
 mod startup;

@@ -525,7 +525,7 @@ async fn a_group_whose_series_cannot_be_read_does_not_hold_back_the_others() {
 
 /// The dedupe keys of one session's jobs, sorted, with their due times (unix).
 async fn jobs_of(t: &TestApp, session_id: i64) -> Vec<(String, i64)> {
-    sqlx::query_as("SELECT dedupe_key, due_at FROM job WHERE session_id = ? ORDER BY dedupe_key")
+    sqlx::query_as("SELECT dedupe_key, due_at FROM job WHERE session_id = $1 ORDER BY dedupe_key")
         .bind(session_id)
         .fetch_all(&t.pool)
         .await
@@ -534,7 +534,7 @@ async fn jobs_of(t: &TestApp, session_id: i64) -> Vec<(String, i64)> {
 
 /// The id of the session on a local date.
 async fn session_on(t: &TestApp, local_date: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM session WHERE local_date = ?")
+    sqlx::query_scalar("SELECT id FROM session WHERE local_date = $1")
         .bind(local_date)
         .fetch_one(&t.pool)
         .await
@@ -693,7 +693,7 @@ async fn a_new_series_after_an_ended_one_gets_its_own_sessions_cards_and_reminde
     );
     for id in new {
         let skipped: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE session_id = ? AND state = 'skipped'")
+            sqlx::query_scalar("SELECT COUNT(*) FROM job WHERE session_id = $1 AND state = 'skipped'")
                 .bind(id)
                 .fetch_one(&t.pool)
                 .await

@@ -86,7 +86,7 @@ async fn check_out(t: &TestApp, who: &str, session: i64, leaving: Leaving) -> Re
 }
 
 async fn answers(t: &TestApp, session: i64) -> Vec<String> {
-    sqlx::query_scalar("SELECT answer FROM checkout_answer WHERE session_id = ? ORDER BY answer")
+    sqlx::query_scalar("SELECT answer FROM checkout_answer WHERE session_id = $1 ORDER BY answer")
         .bind(session)
         .fetch_all(&t.pool)
         .await
@@ -208,7 +208,7 @@ async fn no_check_out_row_can_be_joined_back_to_a_member() {
     for table in ["checkout_answer", "checkout_marker"] {
         let entry = TABLES.iter().find(|e| e.name == table).expect("registered");
         assert!(entry.columns.is_empty(), "{table} holds no member column");
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
             .bind(table)
             .fetch_all(&t.pool)
             .await
@@ -415,7 +415,7 @@ async fn outcomes_fixture(small_counts_hidden: bool) -> TestApp {
     ];
     for (index, (id, who)) in answers.iter().enumerate() {
         let (starts, ends): (i64, i64) =
-            sqlx::query_as("SELECT starts_at, ends_at FROM session WHERE id = ?")
+            sqlx::query_as("SELECT starts_at, ends_at FROM session WHERE id = $1")
                 .bind(id)
                 .fetch_one(&t.pool)
                 .await

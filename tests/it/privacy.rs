@@ -998,7 +998,7 @@ async fn a_drop_in_volunteers_duty_is_in_their_export_and_goes_when_they_are_for
     let status = text(&t.app.dropin_status(&cora, "Open Door").await.unwrap());
     assert!(!status.contains("Kit"), "{status}");
     let redraws: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM job WHERE kind = 'dropin-status-edit' AND state = 'pending' AND due_at = ?",
+        "SELECT COUNT(*) FROM job WHERE kind = 'dropin-status-edit' AND state = 'pending' AND due_at = $1",
     )
     .bind(t.app.now().timestamp())
     .fetch_one(&t.pool)
@@ -1017,7 +1017,7 @@ async fn a_job_number_freed_by_forget_is_never_given_to_another_job() {
     sqlx::query(
         "INSERT INTO job (community_id, kind, dedupe_key, session_id, target, due_at, state,
                           created_at, updated_at)
-         VALUES (?, 'dm-reminder', 'dm:1:24h:user:Sam', 1, 'user:Sam', 0, 'sent', 0, 0)",
+         VALUES ($1, 'dm-reminder', 'dm:1:24h:user:Sam', 1, 'user:Sam', 0, 'sent', 0, 0)",
     )
     .bind(&sam.community_id)
     .execute(&t.pool)

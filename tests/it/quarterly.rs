@@ -203,7 +203,7 @@ async fn no_quarterly_row_can_be_joined_back_to_a_member() {
     for table in ["quarterly_answer", "quarterly_marker", "quarterly_round"] {
         let entry = TABLES.iter().find(|e| e.name == table).expect("registered");
         assert!(entry.columns.is_empty(), "{table} holds no member column");
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
             .bind(table)
             .fetch_all(&t.pool)
             .await

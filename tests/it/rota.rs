@@ -74,9 +74,9 @@ pub(crate) async fn weekly_group(app: &App, needed: i64, names: &[&str]) {
     .expect("meeting add");
 }
 
-async fn holders(pool: &sqlx::SqlitePool, session: i64) -> Vec<String> {
+async fn holders(pool: &sqlx::AnyPool, session: i64) -> Vec<String> {
     sqlx::query_scalar(
-        "SELECT user_id FROM rota_assignment WHERE session_id = ? AND state != 'declined' ORDER BY user_id",
+        "SELECT user_id FROM rota_assignment WHERE session_id = $1 AND state != 'declined' ORDER BY user_id",
     )
     .bind(session)
     .fetch_all(pool)
@@ -84,7 +84,7 @@ async fn holders(pool: &sqlx::SqlitePool, session: i64) -> Vec<String> {
     .expect("holders")
 }
 
-async fn assignment_rows(pool: &sqlx::SqlitePool) -> Vec<(i64, String, String, String)> {
+async fn assignment_rows(pool: &sqlx::AnyPool) -> Vec<(i64, String, String, String)> {
     sqlx::query_as("SELECT session_id, user_id, state, how FROM rota_assignment ORDER BY session_id, user_id")
         .fetch_all(pool)
         .await
@@ -364,7 +364,7 @@ async fn moving_a_session_into_its_facilitators_time_away_gives_the_shift_back_t
 
     assert!(!holders(&t.pool, first).await.contains(&on[0]));
     let open: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM rota_offer WHERE session_id = ? AND state = 'open'")
+        sqlx::query_scalar("SELECT COUNT(*) FROM rota_offer WHERE session_id = $1 AND state = 'open'")
             .bind(first)
             .fetch_one(&t.pool)
             .await
@@ -716,11 +716,12 @@ async fn moving_a_session_moves_its_duty_notices_with_it() {
         .await
         .expect("move");
 
-    let due: i64 = sqlx::query_scalar("SELECT due_at FROM job WHERE kind = 'duty-notice' AND session_id = ?")
-        .bind(first)
-        .fetch_one(&t.pool)
-        .await
-        .expect("the duty notice");
+    let due: i64 =
+        sqlx::query_scalar("SELECT due_at FROM job WHERE kind = 'duty-notice' AND session_id = $1")
+            .bind(first)
+            .fetch_one(&t.pool)
+            .await
+            .expect("the duty notice");
     let moved = Utc.with_ymd_and_hms(2026, 3, 5, 18, 30, 0).unwrap() - Duration::days(3);
     assert_eq!(due, moved.timestamp());
 }

@@ -104,7 +104,7 @@ impl World {
     }
 
     async fn pending_jobs_of(&self, session: i64) -> Vec<String> {
-        sqlx::query_scalar("SELECT dedupe_key FROM job WHERE session_id = ? AND state = 'pending'")
+        sqlx::query_scalar("SELECT dedupe_key FROM job WHERE session_id = $1 AND state = 'pending'")
             .bind(session)
             .fetch_all(self.app.pool())
             .await

@@ -14,6 +14,7 @@
 
 #![allow(dead_code)]
 
+pub mod commit_hook;
 pub mod discord;
 pub mod invariants;
 pub mod pin;
@@ -36,8 +37,8 @@ use hearth::app::{Actor, App, AppError, AppSettings};
 use hearth::clock::{Clock, ManualClock};
 use hearth::domain::role::Role;
 use hearth::engine::Engine;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
 
 use self::discord::{FaultCounts, FaultRates, FaultyDiscord};
 use self::invariants::{Checker, Violation};
@@ -217,7 +218,7 @@ pub struct World {
     clock: ManualClock,
     discord: Arc<FaultyDiscord>,
     commits: Arc<CommitFaults>,
-    pool: SqlitePool,
+    pool: hearth::store::Db,
     /// The simulator's own connection, for resolving steps and checking invariants:
     /// apart from the process's pool, and kept across its crashes.
     db: SqliteConnection,
@@ -238,15 +239,8 @@ pub struct World {
     forgotten: std::collections::BTreeSet<(u32, u32)>,
 }
 
-async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: bool) -> SqlitePool {
-    let connect = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // As `hearth serve` opens it (store::open): a commit waits for no fsync.
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(5));
+async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: bool) -> hearth::store::Db {
+    commit_hook::watch(path, commits);
     // Opening waits on SQLite's threads with timers armed: do it on running time.
     // (Only differences of tokio's instants matter to hearth, and a new dispatcher
     // starts from what the database says, so the real moments spent here change
@@ -254,28 +248,12 @@ async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: b
     if paused {
         tokio::time::resume();
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(CONNECTIONS)
-        .min_connections(0)
-        .test_before_acquire(false)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .after_connect(move |conn, _meta| {
-            let commits = commits.clone();
-            Box::pin(async move {
-                let mut handle = conn.lock_handle().await?;
-                handle.set_commit_hook(move || {
-                    let n = commits.count.fetch_add(1, Ordering::SeqCst) + 1;
-                    if commits.veto_at.load(Ordering::SeqCst) == n {
-                        commits.vetoed.store(true, Ordering::SeqCst);
-                        return false;
-                    }
-                    true
-                });
-                Ok(())
-            })
-        })
-        .connect_with(connect)
+    // As `hearth serve` opens it (store::open): WAL, a commit waits for no fsync.
+    let options = hearth::store::DbOptions {
+        max_connections: CONNECTIONS,
+        ..hearth::store::DbOptions::default()
+    };
+    let pool = hearth::store::open(path, &options)
         .await
         .expect("the simulation's database");
     let mut held = Vec::new();
@@ -706,7 +684,7 @@ impl World {
 }
 
 fn build(
-    pool: &SqlitePool,
+    pool: &hearth::store::Db,
     clock: &ManualClock,
     discord: &Arc<FaultyDiscord>,
     planted: Planted,

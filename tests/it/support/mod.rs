@@ -12,14 +12,82 @@ use hearth::app::{Actor, App, AppSettings};
 use hearth::chat::Reply;
 use hearth::clock::ManualClock;
 use hearth::domain::role::Role;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 pub const COMMUNITY: &str = "guild-1";
 
 pub struct TestApp {
     pub app: App,
     pub clock: ManualClock,
-    pub pool: SqlitePool,
+    pub pool: AnyPool,
+}
+
+/// The PostgreSQL server the suite runs against instead of SQLite, when
+/// `HEARTH_TEST_POSTGRES` names one (`postgres://user@127.0.0.1:5432`, no database).
+pub fn postgres_server() -> Option<String> {
+    std::env::var("HEARTH_TEST_POSTGRES")
+        .ok()
+        .map(|url| url.trim_end_matches('/').to_string())
+        .filter(|url| !url.is_empty())
+}
+
+/// A migrated database of the test's own: in memory on SQLite, or a new database on
+/// the PostgreSQL server when the suite runs against one.
+pub async fn test_db() -> hearth::store::Db {
+    let pool = match postgres_server() {
+        Some(server) => {
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let name = format!("hearth_test_{}_{n}", std::process::id());
+            postgres_database(&server, &name).await
+        }
+        None => hearth::store::open_in_memory().await.expect("in-memory database"),
+    };
+    hearth::store::migrate(&pool).await.expect("migrations apply");
+    pool
+}
+
+/// The database "on a file", for tests that restart on the same data: the file on
+/// SQLite, a database named after the path on PostgreSQL.
+pub async fn db_on_file(path: &std::path::Path) -> hearth::store::Db {
+    let pool = match postgres_server() {
+        Some(server) => {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            for byte in path.to_string_lossy().bytes() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+            }
+            postgres_database(&server, &format!("hearth_file_{hash:016x}")).await
+        }
+        None => hearth::store::open(path, &hearth::store::DbOptions::default())
+            .await
+            .expect("database file"),
+    };
+    hearth::store::migrate(&pool).await.expect("migrations apply");
+    pool
+}
+
+/// Opens `name` on the server, creating it if it is not there yet.
+async fn postgres_database(server: &str, name: &str) -> hearth::store::Db {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut admin = sqlx::AnyConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("the PostgreSQL server named by HEARTH_TEST_POSTGRES");
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut admin)
+        .await
+        .expect("list databases");
+    if exists.is_none() {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create a test database");
+    }
+    let _ = admin.close().await;
+    hearth::store::connect(&format!("{server}/{name}"), &hearth::store::DbOptions::default())
+        .await
+        .expect("the test database")
 }
 
 /// 2026-03-01 09:00 UTC: a Sunday, four weeks before Europe's spring-forward.
@@ -28,8 +96,7 @@ pub fn march_first() -> DateTime<Utc> {
 }
 
 pub async fn spawn_app(now: DateTime<Utc>) -> TestApp {
-    let pool = hearth::store::open_in_memory().await.expect("in-memory database");
-    hearth::store::migrate(&pool).await.expect("migrations apply");
+    let pool = test_db().await;
     let clock = ManualClock::new(now);
     let app = App::new(pool.clone(), Arc::new(clock.clone()), AppSettings::default());
     TestApp { app, clock, pool }
@@ -112,22 +179,19 @@ pub async fn spawn_app_on_tokio_time(
     dir: &std::path::Path,
     start: DateTime<Utc>,
 ) -> (App, Arc<dyn hearth::clock::Clock>) {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
     const CONNECTIONS: u32 = 8;
-    let connect = SqliteConnectOptions::new()
-        .filename(dir.join("paused.db"))
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(CONNECTIONS)
-        .test_before_acquire(false)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .connect_with(connect)
-        .await
-        .expect("database file");
+    let pool = match postgres_server() {
+        Some(_) => test_db().await,
+        None => {
+            let options = hearth::store::DbOptions {
+                max_connections: CONNECTIONS,
+                ..hearth::store::DbOptions::default()
+            };
+            hearth::store::open(&dir.join("paused.db"), &options)
+                .await
+                .expect("database file")
+        }
+    };
     hearth::store::migrate(&pool).await.expect("migrations apply");
     let mut held = Vec::new();
     for _ in 0..CONNECTIONS {
@@ -144,10 +208,7 @@ pub async fn spawn_app_on_tokio_time(
 
 /// An app on a SQLite file, as `hearth serve` runs, for restart and crash tests.
 pub async fn app_on_file(path: &std::path::Path, clock: ManualClock) -> App {
-    let pool = hearth::store::open(path, &hearth::store::DbOptions::default())
-        .await
-        .expect("database file");
-    hearth::store::migrate(&pool).await.expect("migrations apply");
+    let pool = db_on_file(path).await;
     App::new(pool, Arc::new(clock), AppSettings::default())
 }
 
