@@ -101,14 +101,7 @@ impl App {
             ));
         }
         let session = loaded.session;
-        rsvps::write_changes(
-            &mut tx,
-            &session.community_id,
-            session_id,
-            &decision.changes,
-            now,
-        )
-        .await?;
+        rsvps::write_changes(&mut tx, &session.community_id, session_id, &decision.changes, now).await?;
         let also = if every {
             self.answer_every(&mut tx, actor, &session, now).await?
         } else {
