@@ -88,6 +88,13 @@ impl Outcome {
 /// a job interrupted longer ago than this is not posted again (see [`Engine`]).
 pub const NONCE_WINDOW: Duration = Duration::minutes(2);
 
+/// On a queue shared by several processes (PostgreSQL), how long a claim is held: a
+/// job left `sending` longer than this by another process is taken to be abandoned by
+/// a process that died, and is posted again with its nonce. Well inside
+/// [`NONCE_WINDOW`], so Discord still drops the repeat if the first post did arrive
+/// (a live process slower than this is covered the same way).
+pub const CLAIM_LEASE: Duration = Duration::seconds(30);
+
 /// Requests in flight at once unless configured (`engine.max_in_flight`).
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 
@@ -151,6 +158,9 @@ pub struct Engine {
     /// Whether jobs an earlier process left `sending` have been dealt with and the
     /// pacer seeded from its attempts (done once, on the first round).
     recovered: bool,
+    /// The queue is shared with other processes (PostgreSQL): abandoned claims are
+    /// looked for every round, not only at start.
+    shared_queue: bool,
     /// When the next waiting job is due, as the last round found.
     next_due: Option<DateTime<Utc>>,
     /// What happened since the last step returned.
@@ -162,6 +172,7 @@ pub struct Engine {
 impl Engine {
     /// An engine that paces itself to Discord's limits.
     pub fn new(pool: Db, chat: Arc<dyn ChatPort>, clock: Arc<dyn Clock>, wake: Arc<Notify>) -> Self {
+        let shared_queue = store::Backend::of_pool(&pool) == store::Backend::Postgres;
         Engine {
             pool,
             chat,
@@ -173,6 +184,7 @@ impl Engine {
             in_flight: JoinSet::new(),
             flying: HashMap::new(),
             busy: HashSet::new(),
+            shared_queue,
             finished: Vec::new(),
             next_room: None,
             recovered: false,
@@ -210,7 +222,11 @@ impl Engine {
 
     /// When the next waiting job is due.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        if !self.recovered && !jobs::interrupted(&self.pool).await?.is_empty() {
+        if !self.recovered
+            && !jobs::interrupted(&self.pool, self.lease_from_ms())
+                .await?
+                .is_empty()
+        {
             return Ok(Some(self.clock.now()));
         }
         jobs::next_due_at(&self.pool).await
@@ -333,6 +349,11 @@ impl Engine {
             self.land(joined);
         }
         self.write_finished(&mut conn).await?;
+        if self.shared_queue {
+            // Another process may have died holding claims: theirs come back once their
+            // lease runs out.
+            self.release_interrupted(&mut conn, now).await?;
+        }
         self.outcome.expired += jobs::expire(&mut *conn, now).await?;
         self.dispatch(&mut conn, now).await?;
         self.next_due = jobs::next_due_at(&mut *conn).await?;
@@ -480,7 +501,7 @@ impl Engine {
         // One write claims what goes and fails what can't be read; each claim records
         // its attempt before the request exists.
         let attempted_at_ms = self.clock.now().timestamp_millis();
-        let mut tx = store::begin_write_on(conn).await?;
+        let mut tx = store::begin_claim_on(conn).await?;
         for row in &unreadable {
             tracing::error!(job = row.id, reason = %row.reason, "a job can't be read; failing it alone");
             jobs::mark_failed(
@@ -625,7 +646,28 @@ impl Engine {
                 });
             self.pacer.seed(past);
         }
-        let interrupted = jobs::interrupted(&mut *conn).await?;
+        self.release_interrupted(conn, now).await?;
+        self.recovered = true;
+        Ok(())
+    }
+
+    /// Where a claim's lease starts to count as abandoned (unix ms): see
+    /// [`jobs::interrupted`].
+    fn lease_from_ms(&self) -> i64 {
+        (self.clock.now() - CLAIM_LEASE).timestamp_millis()
+    }
+
+    /// Puts jobs left `sending` by a stopped process back in their lanes, or fails
+    /// those interrupted longer ago than Discord keeps nonces. This process's own
+    /// deliveries in flight are not among them, however long they take.
+    async fn release_interrupted(&mut self, conn: &mut Conn, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let now_ms = self.clock.now().timestamp_millis();
+        let mine: HashSet<i64> = self.flying.values().map(|flying| flying.job.id).collect();
+        let interrupted: Vec<_> = jobs::interrupted(&mut *conn, self.lease_from_ms())
+            .await?
+            .into_iter()
+            .filter(|job| !mine.contains(&job.id))
+            .collect();
         if !interrupted.is_empty() {
             let mut tx = store::begin_write_on(conn).await?;
             for job in interrupted {
@@ -654,7 +696,6 @@ impl Engine {
             }
             tx.commit().await?;
         }
-        self.recovered = true;
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, AnyExecutor};
 
 use crate::domain::job::{JobKind, JobState, PlannedJob};
 
-use super::{for_backend, from_unix, parse_enum, to_unix, Dialect, RowExt, Statement, StoreError};
+use super::{for_backend, from_unix, parse_enum, to_unix, Backend, Dialect, RowExt, Statement, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
@@ -529,27 +529,42 @@ pub async fn due_lane_heads(
 /// Claims a job for sending, recording when and on which lane it goes out, in the
 /// same write as the claim (so the record exists before the request does). `false`
 /// when the job changed meanwhile (re-timed, cancelled) and must not be sent.
+///
+/// On PostgreSQL, where several processes claim from one queue, the row is taken with
+/// `FOR UPDATE SKIP LOCKED`: a job another process is claiming at this moment is left
+/// to it rather than waited for. Either way the state check makes the claim one
+/// process's alone. The claim is a lease (see [`interrupted`]).
 pub async fn claim(
-    db: impl AnyExecutor<'_>,
+    db: impl AnyExecutor<'_> + Dialect,
     id: i64,
     lane: &str,
     attempted_at_ms: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE job SET state = 'sending', attempts = attempts + 1, attempted_at_ms = $1, lane = $2,
-             updated_at = $3
-         WHERE id = $4 AND state = 'pending' AND due_at <= $5
-           AND (next_attempt_at IS NULL OR next_attempt_at <= $6)",
-    )
-    .bind(attempted_at_ms)
-    .bind(lane)
-    .bind(to_unix(now))
-    .bind(id)
-    .bind(to_unix(now))
-    .bind(to_unix(now))
-    .execute(db)
-    .await?;
+    let sql = match db.backend() {
+        Backend::Sqlite => {
+            "UPDATE job SET state = 'sending', attempts = attempts + 1, attempted_at_ms = $1, lane = $2,
+                 updated_at = $3
+             WHERE id = $4 AND state = 'pending' AND due_at <= $5
+               AND (next_attempt_at IS NULL OR next_attempt_at <= $6)"
+        }
+        Backend::Postgres => {
+            "UPDATE job SET state = 'sending', attempts = attempts + 1, attempted_at_ms = $1, lane = $2,
+                 updated_at = $3
+             WHERE id = (SELECT id FROM job WHERE id = $4 AND state = 'pending' AND due_at <= $5
+                           AND (next_attempt_at IS NULL OR next_attempt_at <= $6)
+                         FOR UPDATE SKIP LOCKED)"
+        }
+    };
+    let done = sqlx::query(sql)
+        .bind(attempted_at_ms)
+        .bind(lane)
+        .bind(to_unix(now))
+        .bind(id)
+        .bind(to_unix(now))
+        .bind(to_unix(now))
+        .execute(db)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -597,13 +612,25 @@ pub struct Interrupted {
     pub unsure_since_ms: Option<i64>,
 }
 
-/// The jobs left `sending` by an earlier process.
-pub async fn interrupted(db: impl AnyExecutor<'_>) -> Result<Vec<Interrupted>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, kind, attempted_at_ms, unsure_since_ms FROM job WHERE state = 'sending' ORDER BY id",
-    )
-    .fetch_all(db)
-    .await?;
+/// The jobs left `sending` by a process that stopped. On SQLite one process owns the
+/// file, so at its start every such job is one. On PostgreSQL several processes share
+/// the queue: a claim is held on lease, and only a claim older than `lease_from_ms`
+/// (unix ms) counts as left behind, by a process that died.
+pub async fn interrupted(
+    db: impl AnyExecutor<'_> + Dialect,
+    lease_from_ms: i64,
+) -> Result<Vec<Interrupted>, StoreError> {
+    let sql = match db.backend() {
+        Backend::Sqlite => {
+            "SELECT id, kind, attempted_at_ms, unsure_since_ms FROM job WHERE state = 'sending'
+             AND $1 = $1 ORDER BY id"
+        }
+        Backend::Postgres => {
+            "SELECT id, kind, attempted_at_ms, unsure_since_ms FROM job WHERE state = 'sending'
+             AND (attempted_at_ms IS NULL OR attempted_at_ms < $1) ORDER BY id"
+        }
+    };
+    let rows = sqlx::query(sql).bind(lease_from_ms).fetch_all(db).await?;
     rows.iter()
         .map(|row| {
             Ok(Interrupted {
@@ -682,12 +709,16 @@ pub async fn mark_retry(
 /// Notes that a try made at `attempted_at_ms` may have arrived without hearth hearing
 /// so; the earliest such try is kept.
 pub async fn mark_unsure(db: impl AnyExecutor<'_>, id: i64, attempted_at_ms: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE job SET unsure_since_ms = MIN(COALESCE(unsure_since_ms, $1), $2) WHERE id = $3")
-        .bind(attempted_at_ms)
-        .bind(attempted_at_ms)
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE job SET unsure_since_ms = CASE WHEN COALESCE(unsure_since_ms, $1) < $2
+                                            THEN COALESCE(unsure_since_ms, $1) ELSE $2 END
+         WHERE id = $3",
+    )
+    .bind(attempted_at_ms)
+    .bind(attempted_at_ms)
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

@@ -307,6 +307,16 @@ pub async fn begin_write_on(conn: &mut Conn) -> Result<Transaction<'_, Any>, Sto
     }
 }
 
+/// A transaction for the dispatcher's claims. On SQLite, as [`begin_write_on`]. On
+/// PostgreSQL it takes no [`WRITE_LOCK`]: a claim changes one job row only if it is
+/// still waiting, so processes claiming side by side need not queue behind commands.
+pub async fn begin_claim_on(conn: &mut Conn) -> Result<Transaction<'_, Any>, StoreError> {
+    match Backend::of_conn(conn) {
+        Backend::Sqlite => Ok(sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?),
+        Backend::Postgres => Ok(sqlx::Connection::begin(conn).await?),
+    }
+}
+
 /// A statement built piece by piece whose binds are numbered `$1, $2, …`, as both
 /// backends read them (sqlx's own builder writes `?` for `Any`, which PostgreSQL
 /// does not take).

@@ -299,7 +299,7 @@ async fn the_status_edits_stay_planned_as_the_horizon_rolls_far_past_twelve_week
     // Each boundary is planned once, however many rolls passed over it.
     let doubled: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM (SELECT due_at FROM job WHERE kind = 'dropin-status-edit' AND dedupe_key NOT LIKE '%change%'
-         GROUP BY due_at HAVING COUNT(*) > 1)",
+         GROUP BY due_at HAVING COUNT(*) > 1) AS doubled",
     )
     .fetch_one(&t.pool)
     .await

@@ -578,7 +578,7 @@ async fn hearth_calendar_export_writes_the_feed_without_the_server() {
             "circle",
             "--db",
         ])
-        .arg(&db)
+        .arg(crate::support::db_argument(&db))
         .output()
         .expect("runs");
     let body = String::from_utf8_lossy(&output.stdout);

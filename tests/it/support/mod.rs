@@ -34,12 +34,17 @@ pub fn postgres_server() -> Option<String> {
 /// A migrated database of the test's own: in memory on SQLite, or a new database on
 /// the PostgreSQL server when the suite runs against one.
 pub async fn test_db() -> hearth::store::Db {
+    test_db_with(hearth::store::DbOptions::default().max_connections).await
+}
+
+/// [`test_db`] with a pool of `connections` on PostgreSQL.
+pub async fn test_db_with(connections: u32) -> hearth::store::Db {
     let pool = match postgres_server() {
         Some(server) => {
             static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let name = format!("hearth_test_{}_{n}", std::process::id());
-            postgres_database(&server, &name).await
+            postgres_database(&server, &name, connections).await
         }
         None => hearth::store::open_in_memory().await.expect("in-memory database"),
     };
@@ -47,17 +52,23 @@ pub async fn test_db() -> hearth::store::Db {
     pool
 }
 
+/// A table's columns, in order, on either backend.
+pub async fn columns_of(pool: &hearth::store::Db, table: &str) -> Vec<String> {
+    let mut conn = pool.acquire().await.expect("a connection");
+    let tables = hearth::store::schema::describe(&mut conn)
+        .await
+        .expect("the schema");
+    tables
+        .get(table)
+        .map(|shape| shape.columns.iter().map(|column| column.name.clone()).collect())
+        .unwrap_or_default()
+}
+
 /// The database "on a file", for tests that restart on the same data: the file on
 /// SQLite, a database named after the path on PostgreSQL.
 pub async fn db_on_file(path: &std::path::Path) -> hearth::store::Db {
     let pool = match postgres_server() {
-        Some(server) => {
-            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-            for byte in path.to_string_lossy().bytes() {
-                hash = (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
-            }
-            postgres_database(&server, &format!("hearth_file_{hash:016x}")).await
-        }
+        Some(server) => postgres_database(&server, &file_database_name(path), 5).await,
         None => hearth::store::open(path, &hearth::store::DbOptions::default())
             .await
             .expect("database file"),
@@ -66,8 +77,24 @@ pub async fn db_on_file(path: &std::path::Path) -> hearth::store::Db {
     pool
 }
 
+fn file_database_name(path: &std::path::Path) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in path.to_string_lossy().bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+    }
+    format!("hearth_file_{hash:016x}")
+}
+
+/// What to pass as `--db` to the hearth binary for [`db_on_file`]'s database.
+pub fn db_argument(path: &std::path::Path) -> std::ffi::OsString {
+    match postgres_server() {
+        Some(server) => format!("{server}/{}", file_database_name(path)).into(),
+        None => path.as_os_str().to_owned(),
+    }
+}
+
 /// Opens `name` on the server, creating it if it is not there yet.
-async fn postgres_database(server: &str, name: &str) -> hearth::store::Db {
+async fn postgres_database(server: &str, name: &str, connections: u32) -> hearth::store::Db {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut admin = sqlx::AnyConnection::connect(&format!("{server}/postgres"))
@@ -85,7 +112,11 @@ async fn postgres_database(server: &str, name: &str) -> hearth::store::Db {
             .expect("create a test database");
     }
     let _ = admin.close().await;
-    hearth::store::connect(&format!("{server}/{name}"), &hearth::store::DbOptions::default())
+    let options = hearth::store::DbOptions {
+        max_connections: connections,
+        ..hearth::store::DbOptions::default()
+    };
+    hearth::store::connect(&format!("{server}/{name}"), &options)
         .await
         .expect("the test database")
 }
@@ -181,7 +212,7 @@ pub async fn spawn_app_on_tokio_time(
 ) -> (App, Arc<dyn hearth::clock::Clock>) {
     const CONNECTIONS: u32 = 8;
     let pool = match postgres_server() {
-        Some(_) => test_db().await,
+        Some(_) => test_db_with(CONNECTIONS).await,
         None => {
             let options = hearth::store::DbOptions {
                 max_connections: CONNECTIONS,
