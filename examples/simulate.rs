@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         let mut config = sim::Config::new(seed, days);
         config.shape.communities = communities;
         let report = sim::run_seed(&config);
+        sim::profile::print();
         total.steps += report.steps;
         total.actions += report.actions;
         total.engine_steps += report.engine_steps;

@@ -32,12 +32,19 @@ fn explain(config: &Config, report: &sim::Report) -> String {
     )
 }
 
-/// The seeds CI runs, each for `CI_DAYS` of three communities (twelve seeds: 3.0
-/// simulated community-years; see the README's figures): in three tests, so they
-/// run side by side.
+/// The seeds CI runs: seeds 1 to `CI_SEEDS`, each `CI_DAYS` days of three communities
+/// (see the README's figures for how many simulated community-years that is and how
+/// long it takes), in tests of `PER_TEST` seeds each, so the harness's threads (one a
+/// CPU) share them out evenly and each run keeps to its own CPU (`sim::pin`).
 const CI_DAYS: u32 = 30;
+const CI_SEEDS: u64 = 40;
+const PER_TEST: u64 = 5;
 
 fn ci_seeds(seeds: std::ops::RangeInclusive<u64>) {
+    assert!(
+        *seeds.end() <= CI_SEEDS && seeds.clone().count() as u64 == PER_TEST,
+        "CI's seeds are 1 to {CI_SEEDS}, {PER_TEST} a test: {seeds:?}"
+    );
     let started = std::time::Instant::now();
     for seed in seeds {
         let config = Config::new(seed, CI_DAYS);
@@ -54,19 +61,42 @@ fn ci_seeds(seeds: std::ops::RangeInclusive<u64>) {
     }
 }
 
-#[test]
-fn whole_communities_keep_every_promise_on_ci_seeds_1_to_4() {
-    ci_seeds(1..=4);
+/// One test of CI's seeds.
+macro_rules! ci_test {
+    ($name:ident, $seeds:expr) => {
+        #[test]
+        fn $name() {
+            ci_seeds($seeds);
+        }
+    };
 }
 
-#[test]
-fn whole_communities_keep_every_promise_on_ci_seeds_5_to_8() {
-    ci_seeds(5..=8);
-}
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_1_to_5, 1..=5);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_6_to_10, 6..=10);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_11_to_15, 11..=15);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_16_to_20, 16..=20);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_21_to_25, 21..=25);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_26_to_30, 26..=30);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_31_to_35, 31..=35);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_36_to_40, 36..=40);
 
+/// Every seed from 1 to `CI_SEEDS` has its test, once.
 #[test]
-fn whole_communities_keep_every_promise_on_ci_seeds_9_to_12() {
-    ci_seeds(9..=12);
+fn every_ci_seed_has_its_test() {
+    let source = include_str!("sim.rs");
+    let mut covered = Vec::new();
+    for line in source.lines().filter(|l| l.starts_with("ci_test!(")) {
+        let range = line
+            .rsplit(", ")
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(");");
+        let (from, to) = range.split_once("..=").unwrap_or_default();
+        let (from, to): (u64, u64) = (from.parse().unwrap_or(0), to.parse().unwrap_or(0));
+        covered.extend(from..=to);
+    }
+    covered.sort_unstable();
+    assert_eq!(covered, (1..=CI_SEEDS).collect::<Vec<_>>());
 }
 
 #[test]

@@ -245,6 +245,13 @@ impl Engine {
         jobs::next_due_at(&self.pool).await
     }
 
+    /// When a lane the last step set aside for want of room (its window, a 429's
+    /// wait, an empty bucket) has room again: the moment [`Engine::run`]'s loop would
+    /// wake for it. Lets a caller that steps by hand go straight there.
+    pub fn next_room(&self) -> Option<Instant> {
+        self.next_room
+    }
+
     /// One step: writes down what finished, skips what expired, sends what is due at
     /// `now` and has room, and waits for those deliveries.
     pub async fn run_due(&mut self, now: DateTime<Utc>) -> Result<Outcome, StoreError> {

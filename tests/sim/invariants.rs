@@ -59,6 +59,8 @@ pub struct Checker {
     places: BTreeMap<i64, (u32, Vec<String>)>,
     /// Per group channel: the deck's cycle and the prompts posted in it, and the last.
     prompts: BTreeMap<String, (i64, Vec<String>, Option<String>)>,
+    /// Whether the `dst` check's table of sessions found right is made.
+    dst_table: bool,
 }
 
 /// (session, places, member, answer, waitlist number)
@@ -82,6 +84,7 @@ impl Checker {
             last_places: 0,
             places: BTreeMap::new(),
             prompts: BTreeMap::new(),
+            dst_table: false,
         }
     }
 
@@ -95,18 +98,31 @@ impl Checker {
         now: DateTime<Utc>,
         full: bool,
     ) -> Result<(), Violation> {
+        use super::profile;
+        let t = profile::start();
         self.discord(db, discord).await?;
+        profile::note("  check discord", t);
+        let t = profile::start();
         jobs(db, now, self.last_jobs).await?;
+        profile::note("  check jobs", t);
         self.last_jobs = now.timestamp();
         if !full {
             return Ok(());
         }
         let since = self.last;
         self.last = now.timestamp();
+        let t = profile::start();
         self.places(db, now).await?;
+        profile::note("  check places", t);
+        let t = profile::start();
         rota(db, now, since).await?;
+        profile::note("  check rota", t);
+        let t = profile::start();
         gaps(db, now).await?;
-        dst(db, now, since).await?;
+        profile::note("  check gaps", t);
+        let t = profile::start();
+        dst(db, now, &mut self.dst_table).await?;
+        profile::note("  check dst", t);
         Ok(())
     }
 
@@ -227,7 +243,7 @@ impl Checker {
         // In a row as the deck drew them: a draw whose post failed (its channel gone)
         // is a turn all the same, so what members see may repeat across it.
         let draws: Vec<String> = sqlx::query_scalar(
-            "SELECT payload FROM job WHERE kind = 'prompt' AND payload LIKE $1 AND state IN ('sent', 'failed') \
+            "SELECT payload FROM job WHERE kind = 'prompt' AND payload LIKE ? AND state IN ('sent', 'failed') \
              ORDER BY due_at DESC, id DESC LIMIT 2",
         )
         .bind(format!("group:{group_id} prompt:%"))
@@ -346,34 +362,35 @@ fn prompt_token(text: &str) -> Option<String> {
 
 async fn jobs(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
     let late = (now - SETTLE).timestamp();
-    let stuck: Option<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT id, kind, due_at, state FROM job WHERE state IN ('pending', 'sending') AND due_at < $1 \
-         AND (next_attempt_at IS NULL OR next_attempt_at < $2) AND (expires_at IS NULL OR expires_at > due_at) \
-         ORDER BY due_at LIMIT 1",
+    // Both halves in one statement: it runs after every step. `state || ''` keeps
+    // SQLite off the index on state, which would read every job ever skipped or failed
+    // (more each day of a run), for the one on `updated_at`: only the jobs changed
+    // since the last check.
+    let found: Vec<(String, i64, String, i64, String)> = sqlx::query_as(
+        "SELECT * FROM (SELECT 'stuck' AS what, id, kind, due_at, state FROM job \
+           WHERE state IN ('pending', 'sending') AND due_at < $1 \
+           AND (next_attempt_at IS NULL OR next_attempt_at < $1) AND (expires_at IS NULL OR expires_at > due_at) \
+           ORDER BY due_at LIMIT 1) AS stuck \
+         UNION ALL \
+         SELECT * FROM (SELECT 'silent' AS what, id, kind, due_at, state FROM job \
+           WHERE state || '' IN ('skipped', 'failed') AND updated_at >= $2 \
+           AND (last_error IS NULL OR trim(last_error) = '') LIMIT 1) AS silent",
     )
     .bind(late)
-    .bind(late)
-    .fetch_optional(&mut *db)
+    .bind(since)
+    .fetch_all(&mut *db)
     .await
     .expect("jobs");
-    if let Some((id, kind, due, state)) = stuck {
+    if let Some((_, id, kind, due, state)) = found.iter().find(|row| row.0 == "stuck") {
         return broken(
             "job-settled",
             format!(
                 "job {id} ({kind}) due at {} is still {state} at {now}",
-                DateTime::from_timestamp(due, 0).unwrap_or_default()
+                DateTime::from_timestamp(*due, 0).unwrap_or_default()
             ),
         );
     }
-    let silent: Option<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, kind, state FROM job WHERE state IN ('skipped', 'failed') AND updated_at >= $1 \
-         AND (last_error IS NULL OR trim(last_error) = '') LIMIT 1",
-    )
-    .bind(since)
-    .fetch_optional(&mut *db)
-    .await
-    .expect("jobs");
-    if let Some((id, kind, state)) = silent {
+    if let Some((_, id, kind, _, state)) = found.first() {
         return broken(
             "job-reason",
             format!("job {id} ({kind}) is {state} without a reason"),
@@ -494,21 +511,39 @@ pub fn policy(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
-async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
-    let _ = since;
+/// `dst` for the sessions not yet judged with their present date, start, rule time and
+/// zone: the verdict is a pure function of those four, so a session found right
+/// stays right until one of them changes, and every session in scope is judged
+/// whenever one does (as strong as judging them all after every step). What was
+/// found right is kept in a table of the checker's own connection (a temporary one,
+/// so hearth's file and its dump never see it).
+async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, judged: &mut bool) -> Result<(), Violation> {
+    if !*judged {
+        sqlx::query(
+            "CREATE TEMPORARY TABLE sim_dst_judged (session_id INTEGER PRIMARY KEY, local_date TEXT NOT NULL, \
+             starts_at INTEGER NOT NULL, start_local TEXT NOT NULL, timezone TEXT NOT NULL)",
+        )
+        .execute(&mut *db)
+        .await
+        .expect("the dst check's table");
+        *judged = true;
+    }
     let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
         "SELECT s.id, s.local_date, s.starts_at, x.start_local, g.timezone FROM session s \
          JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
-         WHERE s.status = 'scheduled' AND s.starts_at > $1 AND g.archived_at IS NULL",
+         LEFT JOIN sim_dst_judged j ON j.session_id = s.id \
+         WHERE s.status = 'scheduled' AND s.starts_at > $1 AND g.archived_at IS NULL \
+           AND (j.session_id IS NULL OR j.local_date <> s.local_date OR j.starts_at <> s.starts_at \
+             OR j.start_local <> x.start_local OR j.timezone <> g.timezone)",
     )
     .bind(now.timestamp())
     .fetch_all(&mut *db)
     .await
     .expect("sessions");
-    for (id, date, starts, start_local, zone) in rows {
+    for (id, date, starts, start_local, zone) in &rows {
         let (Ok(date), Ok(first), Ok(zone)) = (
-            NaiveDate::parse_from_str(&date, "%Y-%m-%d"),
-            NaiveDateTime::parse_from_str(&start_local, "%Y-%m-%dT%H:%M:%S"),
+            NaiveDate::parse_from_str(date, "%Y-%m-%d"),
+            NaiveDateTime::parse_from_str(start_local, "%Y-%m-%dT%H:%M:%S"),
             zone.parse::<Tz>(),
         ) else {
             return broken(
@@ -517,16 +552,41 @@ async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resul
             );
         };
         let expected = policy(zone, date.and_time(first.time()));
-        if expected.timestamp() != starts {
+        if expected.timestamp() != *starts {
             return broken(
                 "dst",
                 format!(
                     "session {id} on {date} at {} in {zone} starts at {}, the policy says {expected}",
                     first.time(),
-                    DateTime::from_timestamp(starts, 0).unwrap_or_default()
+                    DateTime::from_timestamp(*starts, 0).unwrap_or_default()
                 ),
             );
         }
+    }
+    // All found right: noted in a few statements, a hundred sessions each.
+    for chunk in rows.chunks(100) {
+        let values = (0..chunk.len())
+            .map(|i| {
+                let p = i * 5;
+                format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO sim_dst_judged (session_id, local_date, starts_at, start_local, timezone) VALUES {values} \
+             ON CONFLICT (session_id) DO UPDATE SET local_date = excluded.local_date, starts_at = excluded.starts_at, \
+             start_local = excluded.start_local, timezone = excluded.timezone"
+        );
+        let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, date, starts, start_local, zone) in chunk {
+            insert = insert
+                .bind(id)
+                .bind(date)
+                .bind(starts)
+                .bind(start_local)
+                .bind(zone);
+        }
+        insert.execute(&mut *db).await.expect("sessions judged");
     }
     Ok(())
 }

@@ -17,6 +17,7 @@
 pub mod commit_hook;
 pub mod discord;
 pub mod invariants;
+pub mod pin;
 pub mod rng;
 pub mod workload;
 
@@ -145,19 +146,27 @@ pub fn run(config: &Config, steps: &[Step]) -> Report {
     if std::env::var_os("SIM_TRACE").is_some() {
         let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).try_init();
     }
+    // Before the runtime and its connections: SQLite's threads go where this one is.
+    let _pinned = pin::pin();
+    // Time only: nothing here does I/O, and a runtime without an I/O driver sleeps on
+    // a condition variable, cheaper to wake from SQLite's threads than an eventfd.
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+        .enable_time()
         .build()
         .expect("a runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let t = profile::start();
         let mut world = World::start(config, &dir.path().join("sim.db")).await;
+        profile::note("start (migrations)", t);
         let outcome = world.run(steps).await;
         world.report.failure = outcome.err();
         world.report.delivered = world.discord.delivered();
         world.report.faults = world.discord.faults();
         world.report.digest ^= world.discord.digest();
+        let t = profile::start();
         world.report.db_digest = world.database_digest().await;
+        profile::note("database digest", t);
         if world.report.failure.is_some() && std::env::var_os("SIM_KEEP").is_some() {
             eprintln!("the database is kept in {}", dir.keep().display());
         }
@@ -276,6 +285,13 @@ impl World {
             SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path).foreign_keys(true))
                 .await
                 .expect("the simulator's connection");
+        // The commit faults are for hearth's connections (`commit_hook` hooks every
+        // one opened to this file): the checks' own writes (the `dst` check's table
+        // of sessions found right) must neither count nor be refused.
+        db.lock_handle()
+            .await
+            .expect("the simulator's connection's handle")
+            .set_commit_hook(|| true);
         // The checks look at rows changed since the last step; without these their
         // cost would grow with the year. hearth's own statements don't need them.
         for index in [
@@ -332,10 +348,18 @@ impl World {
             for m in step.action.members_acting() {
                 self.forgotten.remove(&m);
             }
+            let t = profile::start();
             self.apply(&step.action).await?;
+            if t.is_some() {
+                let kind = format!("{:?}", step.action);
+                let kind = kind.split([' ', '{', '(']).next().unwrap_or_default();
+                profile::note(&format!("action {kind}"), t);
+            }
             self.report.actions += 1;
             self.after_step(true).await?;
+            let t = profile::start();
             self.forgotten_exports(step.action.community()).await?;
+            profile::note("exports (workload)", t);
         }
         let end = start + Duration::days(i64::from(self.config.shape.days));
         self.run_engine_until(end).await
@@ -357,7 +381,9 @@ impl World {
         if std::env::var_os("SIM_NO_CHECK").is_some() {
             return Ok(());
         }
+        let t = profile::start();
         let checked = self.checker.check(&mut self.db, &self.discord, now, full).await;
+        profile::note(if full { "check (full)" } else { "check (jobs)" }, t);
         checked.map_err(|violation| Failure {
             violation,
             at_step: self.step_index,
@@ -503,22 +529,53 @@ impl World {
     async fn run_engine_until(&mut self, target: DateTime<Utc>) -> Result<(), Failure> {
         // The last dispatcher step at this moment moved nothing (its lanes had no room).
         let mut stalled = false;
+        // The next due job as last read: only hearth's steps change jobs (it runs no
+        // tasks of its own between them), so moving the clock alone leaves it right.
+        let mut known_due: Option<Option<DateTime<Utc>>> = None;
         loop {
             let now = self.clock.now();
             if now >= self.next_roll {
                 self.next_roll = now + ROLL_EVERY;
+                known_due = None;
+                let t = profile::start();
                 let rolled = self.app.roll_horizon().await;
+                profile::note("roll", t);
                 self.after_call(rolled.map(|_| ()), "roll the horizon").await?;
                 self.after_step(true).await?;
+                let t = profile::start();
                 self.forgotten_exports(None).await?;
+                profile::note("exports (roll)", t);
                 continue;
             }
-            let due = match self.engine.next_due().await {
-                Ok(due) => due,
-                Err(error) => return Err(self.fail("no-internal-errors", format!("next_due: {error}"))),
+            let due = match known_due {
+                Some(due) => due,
+                None => {
+                    let t = profile::start();
+                    let due = self.engine.next_due().await;
+                    profile::note("engine next_due", t);
+                    match due {
+                        Ok(due) => due,
+                        Err(error) => {
+                            return Err(self.fail("no-internal-errors", format!("next_due: {error}")))
+                        }
+                    }
+                }
             };
+            known_due = Some(due);
             if due.is_some_and(|due| due <= now) && !stalled {
+                known_due = None;
+                let t = profile::start();
                 let (moved, crashed) = self.engine_step(now).await?;
+                profile::note(
+                    if crashed {
+                        "engine step (crashed)"
+                    } else if moved {
+                        "engine step (moved)"
+                    } else {
+                        "engine step (idle)"
+                    },
+                    t,
+                );
                 stalled = !moved;
                 // After a crash the new process rolls its horizon and anything may differ.
                 self.after_step(crashed).await?;
@@ -528,15 +585,25 @@ impl World {
                 return Ok(());
             }
             let mut next = target.min(self.next_roll);
-            if stalled || self.deferred {
-                // A lane with no room: look again a moment later.
-                next = next.min(now + Duration::milliseconds(500));
-            } else if let Some(due) = due {
+            if let Some(due) = due.filter(|due| *due > now) {
                 next = next.min(due);
+            }
+            if stalled || self.deferred {
+                // A lane with no room: look again when it has room, as `hearth serve`'s
+                // loop wakes (or a moment later, when the dispatcher named no moment).
+                next = next.min(self.room_at(now).unwrap_or(now + Duration::milliseconds(500)));
             }
             self.advance_to(next).await;
             stalled = false;
         }
+    }
+
+    /// When the dispatcher's deferred lanes have room again, on hearth's clock.
+    fn room_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let room = self.engine.next_room()?;
+        let wait = room.saturating_duration_since(tokio::time::Instant::now());
+        let wait = Duration::from_std(wait).ok()?.max(Duration::milliseconds(1));
+        Some(now + wait)
     }
 
     /// One dispatcher step, or the crash planned inside it. Whether it moved a job,
@@ -582,6 +649,7 @@ impl World {
     /// The process is killed: app and dispatcher dropped with whatever they held,
     /// down for a while, then started again on the same file.
     async fn crash(&mut self, down_secs: i64) {
+        let t = profile::start();
         self.report.crashes += 1;
         self.commits.veto_at.store(0, Ordering::SeqCst);
         self.commits.vetoed.store(false, Ordering::SeqCst);
@@ -598,6 +666,7 @@ impl World {
         self.deferred = false;
         // `hearth serve` rolls the horizon as it starts.
         self.next_roll = self.clock.now();
+        profile::note("crash and restart", t);
     }
 
     /// A use-case's result: refusals are part of life; a refused commit is the
@@ -1225,4 +1294,60 @@ mod futures_box {
 #[allow(unused)]
 fn members_of(c: u32) -> impl Iterator<Item = String> {
     (0..MEMBERS).map(move |m| member_name(c, m))
+}
+
+/// Where a run's time goes, by kind of work (`SIM_PROFILE=1`): how many of each and
+/// their wall time, printed when the run ends. Only measured, never acted on, so a
+/// profiled run replays as any other.
+pub mod profile {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    use std::time::{Duration, Instant};
+
+    thread_local! {
+        static SPENT: RefCell<BTreeMap<String, (u64, Duration)>> = const { RefCell::new(BTreeMap::new()) };
+    }
+
+    pub fn on() -> bool {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ON.get_or_init(|| std::env::var_os("SIM_PROFILE").is_some())
+    }
+
+    /// Notes `since`'s elapsed time under `what`.
+    pub fn note(what: &str, since: Option<Instant>) {
+        if let Some(since) = since {
+            let spent = since.elapsed();
+            SPENT.with(|s| {
+                let mut s = s.borrow_mut();
+                let entry = s.entry(what.to_string()).or_default();
+                entry.0 += 1;
+                entry.1 += spent;
+            });
+        }
+    }
+
+    pub fn start() -> Option<Instant> {
+        on().then(Instant::now)
+    }
+
+    /// Prints and clears what was noted.
+    pub fn print() {
+        if !on() {
+            return;
+        }
+        SPENT.with(|s| {
+            let mut s = s.borrow_mut();
+            let mut rows: Vec<_> = s.iter().collect();
+            rows.sort_by_key(|(_, (_, d))| std::cmp::Reverse(*d));
+            eprintln!("profile (wall time; nested entries counted twice):");
+            for (what, (n, d)) in rows {
+                eprintln!(
+                    "  {what:<28} {n:>8} × {:>9.3} ms = {:>8.3} s",
+                    d.as_secs_f64() * 1000.0 / *n as f64,
+                    d.as_secs_f64()
+                );
+            }
+            s.clear();
+        });
+    }
 }
