@@ -307,6 +307,11 @@ pub const NOT_MEMBER: &[(&str, &str, &str)] = &[
         "a reminder's offset, a prompt's id, or a sentence naming no member",
     ),
     (
+        "job",
+        "claimed_by",
+        "the name of the hearth process sending it (engine.instance), never a member",
+    ),
+    (
         "member_prefs",
         "show_name_on_rota",
         "a yes or no: whether cards may name them",
