@@ -86,12 +86,27 @@ enum Surveyed {
     Failed { group_id: i64, error: AppError },
 }
 
+/// The advisory lock key of the horizon roll (see [`store::try_turn`]).
+const HORIZON_TURN: i64 = 0x6865_6172_7468_0001;
+
 impl App {
     /// Materialises every active series up to the horizon, a group at a time. Run at
     /// start-up and as time passes, so the horizon rolls forward. Fails only when the
     /// groups can't be read at all; a group that fails is counted in
     /// [`RollReport::failed`] and logged.
     pub async fn roll_horizon(&self) -> Result<RollReport, AppError> {
+        // Processes sharing a database take turns: the roll is safe twice at once,
+        // but the second would only redo the first's reading.
+        let Some(turn) = store::try_turn(&self.pool, HORIZON_TURN).await? else {
+            tracing::info!("another hearth process is rolling the horizon; this one leaves it to it");
+            return Ok(RollReport::default());
+        };
+        let report = self.roll_horizon_in_turn().await?;
+        turn.release().await?;
+        Ok(report)
+    }
+
+    async fn roll_horizon_in_turn(&self) -> Result<RollReport, AppError> {
         let now = self.now();
         let mut report = RollReport::default();
         let mut after = 0;

@@ -570,3 +570,51 @@ pub(crate) fn for_backend(backend: Backend, sql: &str) -> sqlx::AssertSqlSafe<St
         }
     }
 }
+
+/// One process's turn at work that one process at a time should do (the horizon
+/// roll), while several share a PostgreSQL database: a session advisory lock held on
+/// a connection of its own. On SQLite the one process always has the turn.
+pub struct Turn {
+    key: i64,
+    conn: Option<sqlx::pool::PoolConnection<Any>>,
+}
+
+/// `Some` turn if no other process holds `key`'s, `None` if one does.
+pub async fn try_turn(pool: &Db, key: i64) -> Result<Option<Turn>, StoreError> {
+    if Backend::of_pool(pool) == Backend::Sqlite {
+        return Ok(Some(Turn { key, conn: None }));
+    }
+    let mut conn = pool.acquire().await?;
+    let got: i64 = sqlx::query_scalar("SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END")
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((got == 1).then_some(Turn {
+        key,
+        conn: Some(conn),
+    }))
+}
+
+impl Turn {
+    /// Gives the turn back.
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        if let Some(mut conn) = self.conn.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(self.key)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Turn {
+    /// A turn dropped without [`Turn::release`] (its work failed) closes its
+    /// connection rather than return it to the pool still holding the lock: the
+    /// server lets go of a closed session's locks.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
+    }
+}

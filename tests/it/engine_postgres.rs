@@ -196,3 +196,52 @@ async fn two_engines_share_1000_jobs_and_one_killed_half_way_loses_none_and_doub
         "{JOBS} jobs, {total} requests, {repeated} repeated under their nonce, {in_flight} in flight at the kill"
     );
 }
+
+#[tokio::test]
+async fn one_process_at_a_time_rolls_the_horizon() {
+    let Some(server) = postgres_server() else {
+        eprintln!("HEARTH_TEST_POSTGRES is not set: this runs in the PostgreSQL pass of the suite");
+        return;
+    };
+    let t = crate::support::spawn_app(crate::support::march_first()).await;
+    crate::support::group_with_meeting(
+        &t.app,
+        "Europe/London",
+        "Circle",
+        "#circle",
+        "2026-03-10 18:30",
+        "weekly",
+    )
+    .await;
+    let name: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    let other = store::connect(&format!("{server}/{name}"), &store::DbOptions::default())
+        .await
+        .expect("a second process's pool");
+    t.clock.advance(Duration::weeks(4));
+
+    // Another process is rolling: this one leaves the roll to it.
+    let rolling = store::try_turn(&other, 0x6865_6172_7468_0001)
+        .await
+        .unwrap()
+        .expect("the turn is free");
+    assert!(store::try_turn(&t.pool, 0x6865_6172_7468_0001)
+        .await
+        .unwrap()
+        .is_none());
+    let skipped = t.app.roll_horizon().await.unwrap();
+    assert_eq!(
+        skipped.added, 0,
+        "nothing rolled while another process has the turn"
+    );
+
+    // Its turn over, the next roll adds the four weeks' sessions.
+    rolling.release().await.unwrap();
+    let rolled = t.app.roll_horizon().await.unwrap();
+    assert!(
+        rolled.added >= 4,
+        "the roll ran once the turn was free: {rolled:?}"
+    );
+}
