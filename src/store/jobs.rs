@@ -975,3 +975,39 @@ async fn write_job(
         .await?;
     Ok(())
 }
+
+/// The channel a waiting job is announced on (`migrations/postgres/0042`).
+const WAITING_CHANNEL: &str = "hearth_jobs";
+
+/// On PostgreSQL, wakes `wake` whenever any process sharing the database leaves a job
+/// waiting to be sent, so a dispatcher asleep until its own next job hears of another
+/// process's at once. `None` on SQLite, where the app wakes its own dispatcher. The
+/// listener reconnects by itself if its connection drops, and wakes the dispatcher
+/// then too, since a notification may have been missed meanwhile.
+pub async fn wake_on_changes(
+    pool: &super::Db,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, StoreError> {
+    if Backend::of_pool(pool) != Backend::Postgres {
+        return Ok(None);
+    }
+    let url = pool.connect_options().database_url.to_string();
+    let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+    listener.listen(WAITING_CHANNEL).await?;
+    Ok(Some(tokio::spawn(async move {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => wake.notify_one(),
+                Ok(None) => {
+                    tracing::warn!("the job listener's connection dropped; reconnecting");
+                    wake.notify_one();
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the job listener failed; trying again in a second");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    wake.notify_one();
+                }
+            }
+        }
+    })))
+}

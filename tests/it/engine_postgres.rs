@@ -245,3 +245,54 @@ async fn one_process_at_a_time_rolls_the_horizon() {
         "the roll ran once the turn was free: {rolled:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_planned_by_one_process_wakes_the_others_dispatcher_at_once() {
+    let Some(server) = postgres_server() else {
+        eprintln!("HEARTH_TEST_POSTGRES is not set: this runs in the PostgreSQL pass of the suite");
+        return;
+    };
+    let now = Utc.with_ymd_and_hms(2026, 3, 3, 18, 0, 0).unwrap();
+    let clock = ManualClock::new(now);
+    let planner = test_db_with(2).await;
+    let name: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&planner)
+        .await
+        .unwrap();
+    let sender = store::connect(&format!("{server}/{name}"), &store::DbOptions::default())
+        .await
+        .expect("a second process's pool");
+    let discord = Arc::new(NonceCountingDiscord::default());
+    // The sending process has nothing due: left to itself it would sleep for an hour.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let engine = Engine::new(
+        sender.clone(),
+        discord.clone(),
+        Arc::new(clock.clone()),
+        Arc::new(Notify::new()),
+    )
+    .unpaced()
+    .with_instance("hearth@2");
+    let running = tokio::spawn(engine.run(async move {
+        let _ = stopped.await;
+    }));
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    assert_eq!(discord.messages(), 0);
+
+    // The other process plans a job for now, and wakes no one itself.
+    let job = PlannedJob {
+        kind: JobKind::Alert,
+        dedupe_key: "alert:test:wake".into(),
+        target: Some("10000".into()),
+        payload: Alert::RetentionFailed {
+            reference: "R".into(),
+        }
+        .to_payload(),
+        due_at: now,
+        expires_at: None,
+    };
+    jobs::upsert(&planner, "guild-1", None, &job, now).await.unwrap();
+    until("the sleeping dispatcher sends it", || discord.messages() == 1).await;
+    let _ = stop.send(());
+    running.await.unwrap().unwrap();
+}
