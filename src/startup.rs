@@ -57,6 +57,17 @@ pub struct Application {
     web: Option<tokio::net::TcpListener>,
 }
 
+/// Stops a task when dropped: the job listener, as `hearth serve` stops.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
 /// How often the horizon rolls forward while hearth runs.
 const ROLL_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// How long the other parts get to finish once one has stopped.
@@ -148,6 +159,18 @@ impl Application {
         let stop = watch::Sender::new(false);
         let mut parts: JoinSet<(&'static str, Result<(), String>)> = JoinSet::new();
         let engine = self.engine(chat);
+        // Other processes sharing a PostgreSQL queue wake this one's dispatcher when
+        // they leave a job waiting (on SQLite there are none).
+        let _listening = match store::jobs::wake_on_changes(&self.pool, self.app.jobs_changed()).await {
+            Ok(listening) => AbortOnDrop(listening),
+            Err(error) => {
+                tracing::warn!(
+                    error = %cause_chain(&error),
+                    "can't listen for other processes' jobs; this dispatcher finds them as it goes"
+                );
+                AbortOnDrop(None)
+            }
+        };
         let stopping = Stopping(stop.subscribe());
         let health = self.app.health_flags().clone();
         parts.spawn(async move {

@@ -302,18 +302,6 @@ impl Engine {
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> Result<(), EngineError> {
         tokio::pin!(shutdown);
         let mut failed_rounds = 0;
-        // Other processes sharing the queue wake this one when they leave a job waiting.
-        let listening = match jobs::wake_on_changes(&self.pool, self.wake.clone()).await {
-            Ok(listening) => listening,
-            Err(error) => {
-                tracing::warn!(
-                    error = %cause_chain(&error),
-                    "can't listen for other processes' jobs; finding them at each round instead"
-                );
-                None
-            }
-        };
-        let _stop_listening = AbortOnDrop(listening);
         loop {
             let wait = match self.round(self.clock.now()).await {
                 Ok(()) => {
@@ -770,17 +758,6 @@ impl Engine {
             (Some(a), Some(b)) => a.min(b),
             (Some(a), None) | (None, Some(a)) => a,
             (None, None) => IDLE_WAIT,
-        }
-    }
-}
-
-/// Stops a task when dropped (the job listener, as the loop ends).
-struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(task) = &self.0 {
-            task.abort();
         }
     }
 }

@@ -265,14 +265,15 @@ async fn a_job_planned_by_one_process_wakes_the_others_dispatcher_at_once() {
     let discord = Arc::new(NonceCountingDiscord::default());
     // The sending process has nothing due: left to itself it would sleep for an hour.
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let engine = Engine::new(
-        sender.clone(),
-        discord.clone(),
-        Arc::new(clock.clone()),
-        Arc::new(Notify::new()),
-    )
-    .unpaced()
-    .with_instance("hearth@2");
+    let wake = Arc::new(Notify::new());
+    // As `hearth serve` starts its dispatcher on PostgreSQL.
+    let listening = jobs::wake_on_changes(&sender, wake.clone())
+        .await
+        .unwrap()
+        .expect("a listener on PostgreSQL");
+    let engine = Engine::new(sender.clone(), discord.clone(), Arc::new(clock.clone()), wake)
+        .unpaced()
+        .with_instance("hearth@2");
     let running = tokio::spawn(engine.run(async move {
         let _ = stopped.await;
     }));
@@ -295,4 +296,5 @@ async fn a_job_planned_by_one_process_wakes_the_others_dispatcher_at_once() {
     until("the sleeping dispatcher sends it", || discord.messages() == 1).await;
     let _ = stop.send(());
     running.await.unwrap().unwrap();
+    listening.abort();
 }
