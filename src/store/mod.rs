@@ -162,8 +162,7 @@ pub async fn open(path: &Path, options: &DbOptions) -> Result<Db, StoreError> {
 pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, StoreError> {
     let opened = match Backend::of_url(url) {
         Some(Backend::Sqlite) => {
-            let mut sqlite = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
-            sqlite = sqlite.create_if_missing(true);
+            let sqlite = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
             connect_sqlite(sqlite.to_url_lossy().as_str(), options, options.max_connections).await
         }
         Some(Backend::Postgres) => {
