@@ -439,7 +439,11 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
     .fetch_all(&mut *db)
     .await
     .expect("shifts");
-    let mut months: BTreeMap<(String, i64, i32, u32), (i64, i64)> = BTreeMap::new();
+    // A month is judged while one of its shifts is still to come: a group's change of
+    // zone moves month boundaries, and may put a shift already held into the month
+    // before, which is history, not an assignment made over the cap (hearth judges
+    // the shifts to come again when the zone changes).
+    let mut months: BTreeMap<(String, i64, i32, u32), (i64, i64, bool)> = BTreeMap::new();
     for (user, group, zone, starts, cap) in shifts {
         let zone: Tz = zone.parse().unwrap_or(Tz::UTC);
         let local = zone.from_utc_datetime(
@@ -450,11 +454,12 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
         use chrono::Datelike;
         let entry = months
             .entry((user, group, local.year(), local.month()))
-            .or_insert((0, cap));
+            .or_insert((0, cap, false));
         entry.0 += 1;
+        entry.2 |= starts > now.timestamp();
     }
-    for ((user, group, year, month), (count, cap)) in months {
-        if count > cap {
+    for ((user, group, year, month), (count, cap, to_come)) in months {
+        if count > cap && to_come {
             return broken(
                 "rota-cap",
                 format!("{user} holds {count} shifts of group {group} in {year}-{month:02}, over their cap of {cap}"),

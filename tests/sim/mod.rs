@@ -49,9 +49,13 @@ const ROLL_EVERY: Duration = Duration::hours(6);
 /// Connections opened before tokio's time is paused (see `tests/it/support`): enough
 /// that an acquire never waits with a timer armed.
 const CONNECTIONS: u32 = 16;
-/// When each simulation starts: a Monday, so a year crosses every zone's changes.
-pub fn start_instant() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap()
+/// When a seed's simulation starts: midnight UTC on one of the 52 Mondays from
+/// 5 January 2026, chosen by the seed, so that seeds of a few weeks between them
+/// meet every zone's clock changes (both hemispheres' and Lord Howe's) while hearth
+/// is posting, not only in the sessions it plans ahead.
+pub fn start_instant(seed: u64) -> DateTime<Utc> {
+    let first = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
+    first + Duration::weeks((seed % 52) as i64)
 }
 
 /// Faults planted on purpose, to show the invariants catch them.
@@ -228,6 +232,12 @@ pub struct World {
     next_roll: DateTime<Utc>,
     /// A lane had no room at the last dispatcher step.
     deferred: bool,
+    /// The last dispatcher step at this moment moved nothing (its lanes had no room):
+    /// as `hearth serve`'s loop, the next one waits for that room, a later moment,
+    /// or a wake-up from a command or roll that changed jobs.
+    stalled: bool,
+    /// The wake-up `hearth serve`'s dispatcher sleeps on (the app's `jobs_changed`).
+    wake: Arc<tokio::sync::Notify>,
     report: Report,
     step_index: usize,
     /// How long the process stays down when the armed crash fires.
@@ -270,7 +280,7 @@ async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: b
 
 impl World {
     async fn start(config: &Config, path: &std::path::Path) -> World {
-        let clock = ManualClock::new(start_instant());
+        let clock = ManualClock::new(start_instant(config.seed));
         let discord = FaultyDiscord::new(
             config.seed,
             clock.clone(),
@@ -306,6 +316,7 @@ impl World {
         }
         tokio::time::pause();
         let (app, engine) = build(&pool, &clock, &discord, config.planted);
+        let wake = app.jobs_changed();
         World {
             config: *config,
             path: path.to_path_buf(),
@@ -317,8 +328,10 @@ impl World {
             app,
             engine,
             checker: Checker::new(config.shape.communities),
-            next_roll: start_instant(),
+            next_roll: start_instant(config.seed),
             deferred: false,
+            stalled: false,
+            wake,
             report: Report {
                 seed: config.seed,
                 days: config.shape.days,
@@ -333,7 +346,7 @@ impl World {
     }
 
     async fn run(&mut self, steps: &[Step]) -> Result<(), Failure> {
-        let start = start_instant();
+        let start = start_instant(self.config.seed);
         for (i, step) in steps.iter().enumerate() {
             self.step_index = i + 1;
             let at = start + Duration::seconds(step.at_secs);
@@ -527,8 +540,6 @@ impl World {
     /// Moves time on, rolling the horizon and running the dispatcher at every due
     /// moment, up to `target`.
     async fn run_engine_until(&mut self, target: DateTime<Utc>) -> Result<(), Failure> {
-        // The last dispatcher step at this moment moved nothing (its lanes had no room).
-        let mut stalled = false;
         // The next due job as last read: only hearth's steps change jobs (it runs no
         // tasks of its own between them), so moving the clock alone leaves it right.
         let mut known_due: Option<Option<DateTime<Utc>>> = None;
@@ -562,7 +573,10 @@ impl World {
                 }
             };
             known_due = Some(due);
-            if due.is_some_and(|due| due <= now) && !stalled {
+            if self.woken() {
+                self.stalled = false;
+            }
+            if due.is_some_and(|due| due <= now) && !self.stalled {
                 known_due = None;
                 let t = profile::start();
                 let (moved, crashed) = self.engine_step(now).await?;
@@ -576,7 +590,7 @@ impl World {
                     },
                     t,
                 );
-                stalled = !moved;
+                self.stalled = !moved;
                 // After a crash the new process rolls its horizon and anything may differ.
                 self.after_step(crashed).await?;
                 continue;
@@ -588,14 +602,25 @@ impl World {
             if let Some(due) = due.filter(|due| *due > now) {
                 next = next.min(due);
             }
-            if stalled || self.deferred {
+            if self.stalled || self.deferred {
                 // A lane with no room: look again when it has room, as `hearth serve`'s
                 // loop wakes (or a moment later, when the dispatcher named no moment).
                 next = next.min(self.room_at(now).unwrap_or(now + Duration::milliseconds(500)));
             }
             self.advance_to(next).await;
-            stalled = false;
+            self.stalled = false;
         }
+    }
+
+    /// Whether a command or roll woke the dispatcher since this was last asked (the
+    /// wake-up is taken, as the dispatcher's loop takes it).
+    fn woken(&self) -> bool {
+        let woken = std::pin::pin!(self.wake.notified());
+        std::future::Future::poll(
+            woken,
+            &mut std::task::Context::from_waker(std::task::Waker::noop()),
+        )
+        .is_ready()
     }
 
     /// When the dispatcher's deferred lanes have room again, on hearth's clock.
@@ -661,9 +686,12 @@ impl World {
         let (app, engine) = build(&pool, &self.clock, &self.discord, self.config.planted);
         // Dropping the old ones aborts what they had in flight.
         self.engine = engine;
+        self.wake = app.jobs_changed();
         self.app = app;
         self.pool = pool;
         self.deferred = false;
+        // The new dispatcher starts with a step, as `hearth serve`'s loop does.
+        self.stalled = false;
         // `hearth serve` rolls the horizon as it starts.
         self.next_roll = self.clock.now();
         profile::note("crash and restart", t);
