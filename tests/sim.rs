@@ -159,6 +159,19 @@ fn posting_without_the_nonce_is_caught_as_a_message_delivered_twice() {
 }
 
 #[test]
+fn a_time_shown_an_hour_late_is_caught_as_a_shown_time_off_its_rule() {
+    let planted = Planted {
+        skew_times: true,
+        ..Planted::default()
+    };
+    let caught = first_broken(planted, 1..=3, 7);
+    assert!(
+        matches!(caught, Some((_, "shown-times"))),
+        "a reminder an hour off its session should be caught: {caught:?}"
+    );
+}
+
+#[test]
 fn a_dispatcher_without_its_pacer_is_caught_breaking_discords_limits() {
     let planted = Planted {
         unpaced: true,

@@ -10,11 +10,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 use hearth::chat::{ChatFuture, ChatPort, DeliveryError, MessageRef, Reply};
 use hearth::clock::{Clock, ManualClock};
 use tokio::sync::Notify;
 
 use super::rng::chance;
+use super::Planted;
 
 /// How long Discord remembers a nonce ("a few minutes").
 pub const NONCE_WINDOW: Duration = Duration::minutes(5);
@@ -70,6 +72,10 @@ pub struct Shown {
     pub to: String,
     pub text: String,
     pub is_dm: bool,
+    /// The nonce it was posted with (`hearth-{job id}`); none for an edit.
+    pub nonce: Option<String>,
+    /// Every moment it shows, with the zone it was given.
+    pub times: Vec<(DateTime<Utc>, Tz)>,
 }
 
 #[derive(Default)]
@@ -104,6 +110,8 @@ pub struct FaultyDiscord {
     rates: FaultRates,
     /// The planted fault: the nonce never reaches Discord.
     drop_nonce: bool,
+    /// The planted fault: every moment is shown an hour late.
+    skew_times: bool,
     state: Mutex<State>,
     crash: Arc<Notify>,
 }
@@ -117,15 +125,34 @@ enum Answer {
 }
 
 impl FaultyDiscord {
-    pub fn new(seed: u64, clock: ManualClock, rates: FaultRates, drop_nonce: bool) -> Arc<Self> {
+    pub fn new(seed: u64, clock: ManualClock, rates: FaultRates, planted: Planted) -> Arc<Self> {
         Arc::new(FaultyDiscord {
             seed,
             clock,
             rates,
-            drop_nonce,
+            drop_nonce: planted.drop_nonce,
+            skew_times: planted.skew_times,
             state: Mutex::default(),
             crash: Arc::new(Notify::new()),
         })
+    }
+
+    /// Every moment a message shows (its title has none).
+    fn times_of(&self, message: &Reply) -> Vec<(DateTime<Utc>, Tz)> {
+        let skew = if self.skew_times {
+            Duration::hours(1)
+        } else {
+            Duration::zero()
+        };
+        message
+            .lines
+            .iter()
+            .flat_map(|line| line.0.iter())
+            .filter_map(|span| match span {
+                hearth::chat::Span::Time { at, zone, .. } => Some((*at + skew, *zone)),
+                _ => None,
+            })
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -391,6 +418,8 @@ impl ChatPort for FaultyDiscord {
                 to: channel.to_string(),
                 text: message.to_plain_string(),
                 is_dm: false,
+                nonce: Some(nonce.to_string()),
+                times: self.times_of(message),
             };
             let id = self.send(channel, nonce, shown, 1).await?;
             Ok(MessageRef {
@@ -422,6 +451,8 @@ impl ChatPort for FaultyDiscord {
                         to: at.channel.clone(),
                         text,
                         is_dm: false,
+                        nonce: None,
+                        times: self.times_of(message),
                     });
                     Ok(())
                 }
@@ -442,6 +473,8 @@ impl ChatPort for FaultyDiscord {
                 to: lane.clone(),
                 text: message.to_plain_string(),
                 is_dm: true,
+                nonce: Some(nonce.to_string()),
+                times: self.times_of(message),
             };
             let id = self.send(&lane, nonce, shown, 2).await?;
             Ok(MessageRef {
@@ -463,6 +496,8 @@ impl ChatPort for FaultyDiscord {
                 to: format!("thread:{name}"),
                 text: name.to_string(),
                 is_dm: false,
+                nonce: None,
+                times: Vec::new(),
             });
             Ok(format!("{}-thread-{}", at.channel, at.message))
         })

@@ -13,6 +13,9 @@
 //! - `rota-time-away`, `rota-cap`: no facilitator holds a shift in their time away
 //!   or beyond their monthly cap; `gap-alerted`: a session of a group with a rota
 //!   (a pool), short of facilitators two days before it starts, has its gap alert.
+//! - `shown-times`: every moment a post about one session shows (a card, a reminder,
+//!   a duty notice, a gap alert, a cancellation…) is that session's stored start or
+//!   end, in its group's zone; with `dst`, every time shown is the rule's.
 //! - `dst`: every session's start is its rule's local date and time in the group's
 //!   zone, resolved by the one DST policy (computed here independently).
 //! - `prompt-once-per-cycle`, `prompt-not-twice-in-a-row`, `prompt-approved-only`.
@@ -157,6 +160,7 @@ impl Checker {
         })
         .collect();
         for post in &shown {
+            self.shown_times(db, post).await?;
             for mention in ["@everyone", "@here", "<@"] {
                 if post.text.contains(mention) {
                     return broken(
@@ -189,6 +193,53 @@ impl Checker {
             }
             if let Some(token) = prompt_token(&post.text) {
                 self.prompt_posted(db, &post.to, group.id, &token).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `shown-times`: a post about one session shows that session's start (and end) as
+    /// stored, which `dst` holds to the rule and the DST policy, in its group's zone.
+    async fn shown_times(
+        &mut self,
+        db: &mut SqliteConnection,
+        post: &super::discord::Shown,
+    ) -> Result<(), Violation> {
+        let Some(job_id) = post
+            .nonce
+            .as_deref()
+            .and_then(|n| n.strip_prefix("hearth-"))
+            .and_then(|id| id.parse::<i64>().ok())
+        else {
+            return Ok(());
+        };
+        if post.times.is_empty() {
+            return Ok(());
+        }
+        let row: Option<(String, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT j.kind, s.starts_at, s.ends_at, g.timezone FROM job j \
+             LEFT JOIN session s ON s.id = j.session_id LEFT JOIN series x ON x.id = s.series_id \
+             LEFT JOIN meeting_group g ON g.id = x.group_id WHERE j.id = $1",
+        )
+        .bind(job_id)
+        .fetch_optional(&mut *db)
+        .await
+        .expect("a posted job");
+        let Some((kind, Some(starts), Some(ends), Some(zone))) = row else {
+            return Ok(());
+        };
+        for (at, shown_zone) in &post.times {
+            if (at.timestamp() != starts && at.timestamp() != ends) || shown_zone.name() != zone {
+                return broken(
+                    "shown-times",
+                    format!(
+                        "a {kind} (job {job_id}) shows {at} in {}, but its session runs {} to {} in {zone}: {}",
+                        shown_zone.name(),
+                        DateTime::from_timestamp(starts, 0).unwrap_or_default(),
+                        DateTime::from_timestamp(ends, 0).unwrap_or_default(),
+                        post.text
+                    ),
+                );
             }
         }
         Ok(())

@@ -65,6 +65,9 @@ pub struct Planted {
     pub drop_nonce: bool,
     /// The dispatcher runs without its pacer.
     pub unpaced: bool,
+    /// Discord is shown every moment an hour late, as if hearth rendered a session's
+    /// time with the wrong offset.
+    pub skew_times: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -281,12 +284,7 @@ async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: b
 impl World {
     async fn start(config: &Config, path: &std::path::Path) -> World {
         let clock = ManualClock::new(start_instant(config.seed));
-        let discord = FaultyDiscord::new(
-            config.seed,
-            clock.clone(),
-            config.rates,
-            config.planted.drop_nonce,
-        );
+        let discord = FaultyDiscord::new(config.seed, clock.clone(), config.rates, config.planted);
         let commits = Arc::new(CommitFaults::default());
         let pool = open_pool(path, commits.clone(), false).await;
         tokio::time::resume();
