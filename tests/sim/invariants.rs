@@ -216,16 +216,17 @@ impl Checker {
         if post.times.is_empty() {
             return Ok(());
         }
-        let row: Option<(String, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+        let row: Option<(String, i64, i64, String)> = sqlx::query_as(
             "SELECT j.kind, s.starts_at, s.ends_at, g.timezone FROM job j \
-             LEFT JOIN session s ON s.id = j.session_id LEFT JOIN series x ON x.id = s.series_id \
-             LEFT JOIN meeting_group g ON g.id = x.group_id WHERE j.id = $1",
+             JOIN session s ON s.id = j.session_id JOIN series x ON x.id = s.series_id \
+             JOIN meeting_group g ON g.id = x.group_id WHERE j.id = $1",
         )
         .bind(job_id)
         .fetch_optional(&mut *db)
         .await
         .expect("a posted job");
-        let Some((kind, Some(starts), Some(ends), Some(zone))) = row else {
+        // A job about no session (a prompt, a drop-in's hours) shows other moments.
+        let Some((kind, starts, ends, zone)) = row else {
             return Ok(());
         };
         for (at, shown_zone) in &post.times {
@@ -494,7 +495,9 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
     // zone moves month boundaries, and may put a shift already held into the month
     // before, which is history, not an assignment made over the cap (hearth judges
     // the shifts to come again when the zone changes).
-    let mut months: BTreeMap<(String, i64, i32, u32), (i64, i64, bool)> = BTreeMap::new();
+    // (user, group, year, month) -> (shifts held, cap, whether one is still to come)
+    type Month = (String, i64, i32, u32);
+    let mut months: BTreeMap<Month, (i64, i64, bool)> = BTreeMap::new();
     for (user, group, zone, starts, cap) in shifts {
         let zone: Tz = zone.parse().unwrap_or(Tz::UTC);
         let local = zone.from_utc_datetime(
