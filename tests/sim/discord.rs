@@ -72,7 +72,8 @@ pub struct Shown {
     pub to: String,
     pub text: String,
     pub is_dm: bool,
-    /// The nonce it was posted with (`hearth-{job id}`); none for an edit.
+    /// The nonce it was posted with (`hearth-{job id}`); for an edit, the nonce of the
+    /// post it edits.
     pub nonce: Option<String>,
     /// Every moment it shows, with the zone it was given.
     pub times: Vec<(DateTime<Utc>, Tz)>,
@@ -87,6 +88,8 @@ struct State {
     /// (lane, nonce as received) -> (message id, when), Discord's dedupe memory.
     seen: HashMap<(String, String), (u64, DateTime<Utc>)>,
     messages: BTreeMap<u64, String>,
+    /// Each message's nonce as hearth first posted it: an edit is about what the post was.
+    posted_with: HashMap<u64, String>,
     gone: BTreeSet<String>,
     closed_dms: BTreeSet<String>,
     lanes: HashMap<String, VecDeque<DateTime<Utc>>>,
@@ -336,6 +339,7 @@ impl FaultyDiscord {
         state.next_id += 1;
         let id = state.next_id;
         state.seen.insert(key, (id, now));
+        state.posted_with.insert(id, nonce.to_string());
         state
             .messages
             .insert(id, format!("{} <- {}", shown.to, shown.text));
@@ -447,11 +451,12 @@ impl ChatPort for FaultyDiscord {
                     }
                     let text = message.to_plain_string();
                     state.messages.insert(id, format!("{} <- {}", at.channel, text));
+                    let nonce = state.posted_with.get(&id).cloned();
                     state.shown.push(Shown {
                         to: at.channel.clone(),
                         text,
                         is_dm: false,
-                        nonce: None,
+                        nonce,
                         times: self.times_of(message),
                     });
                     Ok(())
