@@ -89,6 +89,7 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::NotInPool => f.write_str("isn't in this group's pool of facilitators"),
             Refusal::Away => f.write_str("is on time away then"),
+            Refusal::OverCap { cap: 1 } => f.write_str("already has a shift that month, their monthly cap"),
             Refusal::OverCap { cap } => write!(f, "already has {cap} shifts that month, their monthly cap"),
             Refusal::AlreadyOn => f.write_str("is already on that session"),
             Refusal::Full => f.write_str("can't be added: the session has all the facilitators it needs"),
@@ -613,6 +614,18 @@ mod tests {
         assert_eq!(check_assign(&r, 2, "f0"), Err(Refusal::OverCap { cap: 1 }));
         assert_eq!(check_assign(&r, 1, "f0"), Err(Refusal::AlreadyOn));
         assert_eq!(check_assign(&r, 1, "nobody"), Err(Refusal::NotInPool));
+    }
+
+    #[test]
+    fn a_cap_of_one_is_said_as_one_shift() {
+        assert_eq!(
+            Refusal::OverCap { cap: 1 }.to_string(),
+            "already has a shift that month, their monthly cap"
+        );
+        assert_eq!(
+            Refusal::OverCap { cap: 3 }.to_string(),
+            "already has 3 shifts that month, their monthly cap"
+        );
     }
 
     #[test]
