@@ -1090,6 +1090,54 @@ impl World {
                 })
                 .await
             }
+            Action::Assign { c, g, f, pick } => {
+                // A coordinator fills a gap by hand: a session short of facilitators.
+                let short: Vec<i64> = sqlx::query_scalar(
+                    "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id \
+                     JOIN meeting_group g ON g.id = r.group_id \
+                     WHERE g.community_id = $1 AND g.name = $2 AND s.status != 'cancelled' AND s.starts_at > $3 \
+                       AND (SELECT COUNT(*) FROM rota_assignment a WHERE a.session_id = s.id \
+                            AND a.state IN ('assigned', 'confirmed', 'swap-offered')) < g.facilitators_needed \
+                     ORDER BY s.starts_at, s.id LIMIT 12",
+                )
+                .bind(community(c))
+                .bind(group_name(g))
+                .bind(self.clock.now().timestamp())
+                .fetch_all(&mut self.db)
+                .await
+                .unwrap_or_default();
+                if short.is_empty() {
+                    return Ok(());
+                }
+                let session = short[pick as usize % short.len()];
+                let r = self
+                    .app
+                    .rota_assign(
+                        &coordinator(c),
+                        SessionId(session),
+                        person(&facilitator(c, f)),
+                        false,
+                    )
+                    .await;
+                self.after_call(r, "rota assign").await
+            }
+            Action::Unassign { c, g, pick } => {
+                let shifts = self
+                    .shifts_of(c, g, "'assigned', 'confirmed', 'swap-offered'")
+                    .await;
+                if shifts.is_empty() {
+                    return Ok(());
+                }
+                let (session, user) = shifts[pick as usize % shifts.len()].clone();
+                let Some(f) = (0..FACILITATORS).find(|f| facilitator(c, *f).user_id == user) else {
+                    return Ok(());
+                };
+                let r = self
+                    .app
+                    .rota_unassign(&coordinator(c), SessionId(session), person(&facilitator(c, f)))
+                    .await;
+                self.after_call(r, "rota unassign").await
+            }
             Action::Confirm { c, g, pick } => {
                 self.own_shift(c, g, pick, |app, actor, session| {
                     Box::pin(async move { app.rota_click(&actor, session, RotaButton::Confirm).await })

@@ -182,6 +182,20 @@ pub enum Action {
         g: u32,
         pick: u32,
     },
+    /// A coordinator puts a facilitator on a session by hand (`/rota assign`, the
+    /// rota's rules applying).
+    Assign {
+        c: u32,
+        g: u32,
+        f: u32,
+        pick: u32,
+    },
+    /// A coordinator takes someone off a session (`/rota unassign`).
+    Unassign {
+        c: u32,
+        g: u32,
+        pick: u32,
+    },
     Confirm {
         c: u32,
         g: u32,
@@ -302,6 +316,8 @@ impl Action {
             | Action::Swap { c, .. }
             | Action::Take { c, .. }
             | Action::Decline { c, .. }
+            | Action::Assign { c, .. }
+            | Action::Unassign { c, .. }
             | Action::Confirm { c, .. }
             | Action::Away { c, .. }
             | Action::Back { c, .. }
@@ -535,6 +551,8 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
             (4, &|_| Action::Swap { c, g, pick }),
             (5, &|_| Action::Take { c, g, f, pick }),
             (3, &|_| Action::Decline { c, g, pick }),
+            (2, &|_| Action::Assign { c, g, f, pick }),
+            (1, &|_| Action::Unassign { c, g, pick }),
             (4, &|_| Action::Confirm { c, g, pick }),
             (2, &|rng| Action::Away {
                 c,
