@@ -46,9 +46,6 @@ use self::workload::{Action, Shape, Step, FACILITATORS, MEMBERS};
 
 /// How often the horizon is rolled forward, as `hearth serve` does.
 const ROLL_EVERY: Duration = Duration::hours(6);
-/// Connections opened before tokio's time is paused (see `tests/it/support`): enough
-/// that an acquire never waits with a timer armed.
-const CONNECTIONS: u32 = 16;
 /// When a seed's simulation starts: midnight UTC on one of the 52 Mondays from
 /// 5 January 2026, chosen by the seed, so that seeds of a few weeks between them
 /// meet every zone's clock changes (both hemispheres' and Lord Howe's) while hearth
@@ -151,7 +148,13 @@ pub fn run_seed(config: &Config) -> Report {
 /// Runs a given step list (a seed's, or a shrunk one).
 pub fn run(config: &Config, steps: &[Step]) -> Report {
     if std::env::var_os("SIM_TRACE").is_some() {
-        let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            )
+            .with_writer(std::io::stderr)
+            .try_init();
     }
     // Before the runtime and its connections: SQLite's threads go where this one is.
     let _pinned = pin::pin();
@@ -159,9 +162,19 @@ pub fn run(config: &Config, steps: &[Step]) -> Report {
     // a condition variable, cheaper to wake from SQLite's threads than an eventfd.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
+        .start_paused(true)
         .build()
         .expect("a runtime");
     runtime.block_on(async {
+        // Simulated time moves only when the simulator moves it. While a blocking task
+        // lives, a current-thread runtime with its clock paused never skips ahead to
+        // the next timer on its own, so waiting on SQLite's threads (for a statement,
+        // or for a connection the pool is still taking back) costs no simulated time,
+        // however long it takes for real.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let no_auto_advance = tokio::task::spawn_blocking(move || {
+            let _ = held.recv();
+        });
         let dir = tempfile::tempdir().expect("a temporary directory");
         let t = profile::start();
         let mut world = World::start(config, &dir.path().join("sim.db")).await;
@@ -174,9 +187,13 @@ pub fn run(config: &Config, steps: &[Step]) -> Report {
         let t = profile::start();
         world.report.db_digest = world.database_digest().await;
         profile::note("database digest", t);
-        if world.report.failure.is_some() && std::env::var_os("SIM_KEEP").is_some() {
+        // `SIM_KEEP=1` keeps a failing run's database, `SIM_KEEP=all` every run's.
+        let keep = std::env::var("SIM_KEEP").ok();
+        if keep.as_deref() == Some("all") || (world.report.failure.is_some() && keep.is_some()) {
             eprintln!("the database is kept in {}", dir.keep().display());
         }
+        drop(release);
+        let _ = no_auto_advance.await;
         world.report
     })
 }
@@ -252,33 +269,13 @@ pub struct World {
     forgotten: std::collections::BTreeSet<(u32, u32)>,
 }
 
-async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>, paused: bool) -> hearth::store::Db {
+/// The process's pool, as `hearth serve` opens it (`store::open`): WAL, a commit waits
+/// for no fsync, and as many connections as it has.
+async fn open_pool(path: &std::path::Path, commits: Arc<CommitFaults>) -> hearth::store::Db {
     commit_hook::watch(path, commits);
-    // Opening waits on SQLite's threads with timers armed: do it on running time.
-    // (Only differences of tokio's instants matter to hearth, and a new dispatcher
-    // starts from what the database says, so the real moments spent here change
-    // nothing.)
-    if paused {
-        tokio::time::resume();
-    }
-    // As `hearth serve` opens it (store::open): WAL, a commit waits for no fsync.
-    let options = hearth::store::DbOptions {
-        max_connections: CONNECTIONS,
-        ..hearth::store::DbOptions::default()
-    };
-    let pool = hearth::store::open(path, &options)
+    hearth::store::open(path, &hearth::store::DbOptions::default())
         .await
-        .expect("the simulation's database");
-    let mut held = Vec::new();
-    for _ in 0..CONNECTIONS {
-        held.push(pool.acquire().await.expect("a connection"));
-    }
-    drop(held);
-    while pool.num_idle() < CONNECTIONS as usize {
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-    }
-    tokio::time::pause();
-    pool
+        .expect("the simulation's database")
 }
 
 impl World {
@@ -286,8 +283,7 @@ impl World {
         let clock = ManualClock::new(start_instant(config.seed));
         let discord = FaultyDiscord::new(config.seed, clock.clone(), config.rates, config.planted);
         let commits = Arc::new(CommitFaults::default());
-        let pool = open_pool(path, commits.clone(), false).await;
-        tokio::time::resume();
+        let pool = open_pool(path, commits.clone()).await;
         hearth::store::migrate(&pool).await.expect("migrations apply");
         let mut db =
             SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path).foreign_keys(true))
@@ -312,7 +308,6 @@ impl World {
                 .await
                 .expect("a simulator index");
         }
-        tokio::time::pause();
         let (app, engine) = build(&pool, &clock, &discord, config.planted);
         let wake = app.jobs_changed();
         World {
@@ -679,7 +674,7 @@ impl World {
         self.pool.close().await;
         self.advance_to(self.clock.now() + Duration::seconds(down_secs.max(1)))
             .await;
-        let pool = open_pool(&self.path, self.commits.clone(), true).await;
+        let pool = open_pool(&self.path, self.commits.clone()).await;
         hearth::store::migrate(&pool).await.expect("migrations apply");
         let (app, engine) = build(&pool, &self.clock, &self.discord, self.config.planted);
         // Dropping the old ones aborts what they had in flight.
