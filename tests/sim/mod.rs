@@ -805,22 +805,30 @@ pub fn prompt_text(c: u32, g: u32, n: u32) -> String {
 impl World {
     /// Upcoming sessions of a group that are not cancelled, soonest first.
     async fn sessions_of(&mut self, c: u32, g: u32) -> Vec<i64> {
-        sqlx::query_scalar(
+        self.group_sessions(
+            c,
+            g,
             "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
              WHERE g.community_id = $1 AND g.name = $2 AND g.archived_at IS NULL AND s.status != 'cancelled' \
              AND s.starts_at > $3 ORDER BY s.starts_at, s.id LIMIT 12",
         )
-        .bind(community(c))
-        .bind(group_name(g))
-        .bind(self.clock.now().timestamp())
-        .fetch_all(&mut self.db)
         .await
-        .unwrap_or_default()
+    }
+
+    /// The sessions `sql` finds in one group, given its community (`$1`), its name
+    /// (`$2`) and the time now (`$3`).
+    async fn group_sessions(&mut self, c: u32, g: u32, sql: &'static str) -> Vec<i64> {
+        sqlx::query_scalar(sql)
+            .bind(community(c))
+            .bind(group_name(g))
+            .bind(self.clock.now().timestamp())
+            .fetch_all(&mut self.db)
+            .await
+            .unwrap_or_default()
     }
 
     async fn pick_session(&mut self, c: u32, g: u32, pick: u32) -> Option<i64> {
-        let ids = self.sessions_of(c, g).await;
-        (!ids.is_empty()).then(|| ids[pick as usize % ids.len()])
+        picked(&self.sessions_of(c, g).await, pick)
     }
 
     /// Upcoming shifts held in a group: (session, user).
@@ -1028,11 +1036,9 @@ impl World {
                 pick,
                 after_days,
             } => {
-                let series = self.series_of(c, g).await;
-                if series.is_empty() {
+                let Some(id) = picked(&self.series_of(c, g).await, pick) else {
                     return Ok(());
-                }
-                let id = series[pick as usize % series.len()];
+                };
                 let after = self.local_today() + Duration::days(after_days);
                 let r = self
                     .app
@@ -1087,24 +1093,21 @@ impl World {
             }
             Action::Assign { c, g, f, pick } => {
                 // A coordinator fills a gap by hand: a session short of facilitators.
-                let short: Vec<i64> = sqlx::query_scalar(
-                    "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id \
-                     JOIN meeting_group g ON g.id = r.group_id \
-                     WHERE g.community_id = $1 AND g.name = $2 AND s.status != 'cancelled' AND s.starts_at > $3 \
-                       AND (SELECT COUNT(*) FROM rota_assignment a WHERE a.session_id = s.id \
-                            AND a.state IN ('assigned', 'confirmed', 'swap-offered')) < g.facilitators_needed \
-                     ORDER BY s.starts_at, s.id LIMIT 12",
-                )
-                .bind(community(c))
-                .bind(group_name(g))
-                .bind(self.clock.now().timestamp())
-                .fetch_all(&mut self.db)
-                .await
-                .unwrap_or_default();
-                if short.is_empty() {
+                let short = self
+                    .group_sessions(
+                        c,
+                        g,
+                        "SELECT s.id FROM session s JOIN series r ON r.id = s.series_id \
+                         JOIN meeting_group g ON g.id = r.group_id \
+                         WHERE g.community_id = $1 AND g.name = $2 AND s.status != 'cancelled' AND s.starts_at > $3 \
+                           AND (SELECT COUNT(*) FROM rota_assignment a WHERE a.session_id = s.id \
+                                AND a.state IN ('assigned', 'confirmed', 'swap-offered')) < g.facilitators_needed \
+                         ORDER BY s.starts_at, s.id LIMIT 12",
+                    )
+                    .await;
+                let Some(session) = picked(&short, pick) else {
                     return Ok(());
-                }
-                let session = short[pick as usize % short.len()];
+                };
                 let r = self
                     .app
                     .rota_assign(
@@ -1117,14 +1120,10 @@ impl World {
                 self.after_call(r, "rota assign").await
             }
             Action::Unassign { c, g, pick } => {
-                let shifts = self
-                    .shifts_of(c, g, "'assigned', 'confirmed', 'swap-offered'")
-                    .await;
-                if shifts.is_empty() {
-                    return Ok(());
-                }
-                let (session, user) = shifts[pick as usize % shifts.len()].clone();
-                let Some(f) = (0..FACILITATORS).find(|f| facilitator(c, *f).user_id == user) else {
+                let Some((session, f)) = self
+                    .held_shift(c, g, pick, "'assigned', 'confirmed', 'swap-offered'")
+                    .await
+                else {
                     return Ok(());
                 };
                 let r = self
@@ -1140,22 +1139,19 @@ impl World {
                 .await
             }
             Action::Take { c, g, f, pick } => {
-                let open: Vec<i64> = sqlx::query_scalar(
-                    "SELECT o.session_id FROM rota_offer o JOIN session s ON s.id = o.session_id \
-                     JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
-                     WHERE g.community_id = $1 AND g.name = $2 AND o.state = 'open' AND s.starts_at > $3 \
-                     ORDER BY o.id",
-                )
-                .bind(community(c))
-                .bind(group_name(g))
-                .bind(self.clock.now().timestamp())
-                .fetch_all(&mut self.db)
-                .await
-                .unwrap_or_default();
-                if open.is_empty() {
+                let open = self
+                    .group_sessions(
+                        c,
+                        g,
+                        "SELECT o.session_id FROM rota_offer o JOIN session s ON s.id = o.session_id \
+                         JOIN series r ON r.id = s.series_id JOIN meeting_group g ON g.id = r.group_id \
+                         WHERE g.community_id = $1 AND g.name = $2 AND o.state = 'open' AND s.starts_at > $3 \
+                         ORDER BY o.id",
+                    )
+                    .await;
+                let Some(session) = picked(&open, pick) else {
                     return Ok(());
-                }
-                let session = open[pick as usize % open.len()];
+                };
                 let r = self
                     .app
                     .rota_click(&facilitator(c, f), SessionId(session), RotaButton::Take)
@@ -1197,11 +1193,9 @@ impl World {
                 self.after_call(r, "prompts submit").await
             }
             Action::PromptReview { c, g, pick, approve } => {
-                let pending = self.prompts_of(c, g, "pending").await;
-                if pending.is_empty() {
+                let Some(id) = picked(&self.prompts_of(c, g, "pending").await, pick) else {
                     return Ok(());
-                }
-                let id = pending[pick as usize % pending.len()];
+                };
                 let review = if approve { Review::Approve } else { Review::Reject };
                 let r = self
                     .app
@@ -1210,11 +1204,9 @@ impl World {
                 self.after_call(r, "prompts review").await
             }
             Action::PromptRetire { c, g, pick } => {
-                let approved = self.prompts_of(c, g, "approved").await;
-                if approved.is_empty() {
+                let Some(id) = picked(&self.prompts_of(c, g, "approved").await, pick) else {
                     return Ok(());
-                }
-                let id = approved[pick as usize % approved.len()];
+                };
                 let r = self
                     .app
                     .prompts_retire(&coordinator(c), input::PromptId(id))
@@ -1329,17 +1321,25 @@ impl World {
         pick: u32,
         act: impl FnOnce(App, Actor, SessionId) -> futures_box::BoxFuture<hearth::app::AppResult>,
     ) -> Result<(), Failure> {
-        let shifts = self.shifts_of(c, g, "'assigned', 'confirmed'").await;
-        if shifts.is_empty() {
-            return Ok(());
-        }
-        let (session, user) = shifts[pick as usize % shifts.len()].clone();
-        let Some(f) = (0..FACILITATORS).find(|f| facilitator(c, *f).user_id == user) else {
+        let Some((session, f)) = self.held_shift(c, g, pick, "'assigned', 'confirmed'").await else {
             return Ok(());
         };
         let r = act(self.app.clone(), facilitator(c, f), SessionId(session)).await;
         self.after_call(r, "a facilitator's shift").await
     }
+
+    /// One of a group's shifts in the given states, picked by `pick`: its session and
+    /// the simulated facilitator who holds it.
+    async fn held_shift(&mut self, c: u32, g: u32, pick: u32, states: &str) -> Option<(i64, u32)> {
+        let (session, user) = picked(&self.shifts_of(c, g, states).await, pick)?;
+        let f = (0..FACILITATORS).find(|f| facilitator(c, *f).user_id == user)?;
+        Some((session, f))
+    }
+}
+
+/// The item `pick` chooses, or none from an empty list.
+fn picked<T: Clone>(items: &[T], pick: u32) -> Option<T> {
+    (!items.is_empty()).then(|| items[pick as usize % items.len()].clone())
 }
 
 /// The tables of an export that hold rows, as `table: n`.
