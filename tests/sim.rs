@@ -3,7 +3,8 @@
 //! a seed that replays exactly; and planted faults the invariants catch.
 //!
 //! A failing seed prints its shortest step log; `SIM_TRACE=1` prints every step and
-//! hearth's logs, `SIM_KEEP=1` keeps the database, `SIM_NO_SHRINK=1` skips the shrink.
+//! hearth's logs, `SIM_KEEP=1` keeps its database (`SIM_KEEP=all` every run's),
+//! `SIM_NO_SHRINK=1` skips the shrink.
 
 #[path = "sim/mod.rs"]
 mod sim;
@@ -132,17 +133,18 @@ fn the_same_seed_replays_bit_for_bit() {
     );
 }
 
-/// Runs seeds with a planted fault until an invariant breaks; returns its name.
-fn first_broken(
-    planted: Planted,
-    seeds: std::ops::RangeInclusive<u64>,
-    days: u32,
-) -> Option<(u64, &'static str)> {
-    seeds.into_iter().find_map(|seed| {
+/// Runs seeds with a planted fault until an invariant breaks, and asserts it is
+/// `name` that broke (and so caught the fault) within those seeds.
+fn assert_caught(planted: Planted, seeds: std::ops::RangeInclusive<u64>, days: u32, name: &str, why: &str) {
+    let caught = seeds.into_iter().find_map(|seed| {
         let mut config = Config::new(seed, days);
         config.planted = planted;
         sim::run_seed(&config).failure.map(|f| (seed, f.violation.name))
-    })
+    });
+    assert!(
+        caught.is_some_and(|(_, broken)| broken == name),
+        "{why}: expected `{name}` to break, got {caught:?}"
+    );
 }
 
 #[test]
@@ -151,10 +153,12 @@ fn posting_without_the_nonce_is_caught_as_a_message_delivered_twice() {
         drop_nonce: true,
         ..Planted::default()
     };
-    let caught = first_broken(planted, 1..=3, 60);
-    assert!(
-        matches!(caught, Some((_, "delivered-once"))),
-        "a dropped nonce should show as a duplicate: {caught:?}"
+    assert_caught(
+        planted,
+        1..=3,
+        60,
+        "delivered-once",
+        "a dropped nonce should show as a duplicate",
     );
 }
 
@@ -164,10 +168,12 @@ fn a_time_shown_an_hour_late_is_caught_as_a_shown_time_off_its_rule() {
         skew_times: true,
         ..Planted::default()
     };
-    let caught = first_broken(planted, 1..=3, 7);
-    assert!(
-        matches!(caught, Some((_, "shown-times"))),
-        "a reminder an hour off its session should be caught: {caught:?}"
+    assert_caught(
+        planted,
+        1..=3,
+        7,
+        "shown-times",
+        "a reminder an hour off its session should be caught",
     );
 }
 
@@ -177,9 +183,11 @@ fn a_dispatcher_without_its_pacer_is_caught_breaking_discords_limits() {
         unpaced: true,
         ..Planted::default()
     };
-    let caught = first_broken(planted, 1..=3, 60);
-    assert!(
-        matches!(caught, Some((_, "pacing"))),
-        "bursts past 5 posts in 5 s should be caught: {caught:?}"
+    assert_caught(
+        planted,
+        1..=3,
+        60,
+        "pacing",
+        "bursts past 5 posts in 5 s should be caught",
     );
 }
