@@ -815,10 +815,19 @@ impl World {
         .await
     }
 
-    /// The sessions `sql` finds in one group, given its community (`$1`), its name
-    /// (`$2`) and the time now (`$3`).
-    async fn group_sessions(&mut self, c: u32, g: u32, sql: &'static str) -> Vec<i64> {
-        sqlx::query_scalar(sql)
+    /// The sessions `sql` finds in one group (see [`World::group_rows`]).
+    async fn group_sessions(&mut self, c: u32, g: u32, sql: &str) -> Vec<i64> {
+        let rows: Vec<(i64,)> = self.group_rows(c, g, sql.to_string()).await;
+        rows.into_iter().map(|(id,)| id).collect()
+    }
+
+    /// The rows `sql` finds in one group, given its community (`$1`), its name (`$2`)
+    /// and the time now (`$3`).
+    async fn group_rows<T>(&mut self, c: u32, g: u32, sql: String) -> Vec<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(community(c))
             .bind(group_name(g))
             .bind(self.clock.now().timestamp())
@@ -839,13 +848,7 @@ impl World {
              WHERE g.community_id = $1 AND g.name = $2 AND s.status != 'cancelled' AND s.starts_at > $3 \
              AND a.state IN ({states}) ORDER BY s.starts_at, s.id, a.user_id LIMIT 12"
         );
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(community(c))
-            .bind(group_name(g))
-            .bind(self.clock.now().timestamp())
-            .fetch_all(&mut self.db)
-            .await
-            .unwrap_or_default()
+        self.group_rows(c, g, sql).await
     }
 
     async fn prompts_of(&mut self, c: u32, g: u32, state: &str) -> Vec<i64> {
