@@ -38,7 +38,7 @@ fn explain(config: &Config, report: &sim::Report) -> String {
 /// long it takes), in tests of `PER_TEST` seeds each, so the harness's threads (one a
 /// CPU) share them out evenly and each run keeps to its own CPU (`sim::pin`).
 const CI_DAYS: u32 = 30;
-const CI_SEEDS: u64 = 48;
+const CI_SEEDS: u64 = 60;
 const PER_TEST: u64 = 6;
 
 fn ci_seeds(seeds: std::ops::RangeInclusive<u64>) {
@@ -80,6 +80,8 @@ ci_test!(whole_communities_keep_every_promise_on_ci_seeds_25_to_30, 25..=30);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_31_to_36, 31..=36);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_37_to_42, 37..=42);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_43_to_48, 43..=48);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_49_to_54, 49..=54);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_55_to_60, 55..=60);
 
 /// Every seed from 1 to `CI_SEEDS` has its test, once.
 #[test]
