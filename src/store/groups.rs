@@ -7,7 +7,7 @@ use sqlx::AnyExecutor;
 
 use crate::domain::group::{GroupKind, Privacy};
 
-use super::{parse_enum, parse_zone, to_unix, RowExt, StoreError};
+use super::{parse_enum, parse_zone, to_unix, written_limit, RowExt, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
@@ -228,15 +228,19 @@ pub async fn active_page(
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<Group>, StoreError> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM meeting_group WHERE id > $1 AND archived_at IS NULL ORDER BY id LIMIT $2"
-    ))
-    .bind(after_id)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
+    // The limit is written in, not bound (see `store::written_limit`).
+    let sql = format!(
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM meeting_group WHERE id > $1 AND archived_at IS NULL ORDER BY id LIMIT {limit}"
+        ),
+        limit = written_limit(limit)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after_id)
+        .fetch_all(db)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 

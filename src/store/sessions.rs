@@ -12,7 +12,8 @@ use crate::domain::rsvp::SessionFacts;
 use crate::domain::session::{SessionStatus, StoredSession, WantedSession};
 
 use super::{
-    format_date, from_unix, parse_date, parse_enum, parse_zone, to_unix, RowExt, Statement, StoreError,
+    format_date, from_unix, parse_date, parse_enum, parse_zone, to_unix, written_limit, RowExt, Statement,
+    StoreError,
 };
 
 /// A session with what is needed to show it: its group, zone, place and length.
@@ -473,7 +474,8 @@ pub async fn due_for_job_planning(
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Unplanned>, StoreError> {
-    let rows = sqlx::query(
+    // The limit is written in, not bound (see `store::written_limit`).
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT s.id, s.starts_at, s.ends_at,
                 (s.status = 'cancelled' OR g.archived_at IS NOT NULL) AS needs_none,
                 g.community_id, g.timezone, g.reminder_offsets, g.announce_lead_minutes
@@ -482,10 +484,10 @@ pub async fn due_for_job_planning(
          JOIN meeting_group g ON g.id = r.group_id
          WHERE s.plan_jobs_at IS NOT NULL AND s.plan_jobs_at <= $1
          ORDER BY s.plan_jobs_at, s.id
-         LIMIT $2",
-    )
+         LIMIT {}",
+        written_limit(limit)
+    )))
     .bind(to_unix(now))
-    .bind(limit)
     .fetch_all(db)
     .await?;
     rows.iter()
