@@ -46,9 +46,32 @@ fn broken(name: &'static str, detail: impl Into<String>) -> Result<(), Violation
     })
 }
 
-/// How long a due job may wait (backoff, rate limits, a lane's queue) before it
-/// counts as lost.
+/// How long a due job may wait (backoff, rate limits, a lane's queue) while hearth
+/// runs before it counts as lost. Time the process spends down does not count: no job
+/// can go while it is.
 const SETTLE: Duration = Duration::hours(6);
+
+/// The latest due time whose jobs have had [`SETTLE`] of hearth running since: `now`
+/// less `SETTLE`, and less every stretch of `down` (in order, none overlapping)
+/// that falls between.
+fn settled_by(now: DateTime<Utc>, down: &[(DateTime<Utc>, DateTime<Utc>)]) -> DateTime<Utc> {
+    let mut at = now;
+    let mut left = SETTLE;
+    for &(from, to) in down.iter().rev() {
+        if to <= at - left {
+            break;
+        }
+        let to = to.min(at);
+        // Up between this stretch and `at`: spend what is left of SETTLE there.
+        let up = at - to;
+        if up >= left {
+            return at - left;
+        }
+        left -= up;
+        at = from.min(to);
+    }
+    at - left
+}
 
 pub struct Checker {
     /// Member names by community, to look for in posts.
@@ -64,6 +87,8 @@ pub struct Checker {
     prompts: BTreeMap<String, (i64, Vec<String>, Option<String>)>,
     /// Whether the `dst` check's table of sessions found right is made.
     dst_table: bool,
+    /// When the process was down (from the crash to the restart), in order.
+    down: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// (session, places, member, answer, waitlist number)
@@ -88,7 +113,13 @@ impl Checker {
             places: BTreeMap::new(),
             prompts: BTreeMap::new(),
             dst_table: false,
+            down: Vec::new(),
         }
+    }
+
+    /// The process was down from `from` to `to` (killed, then started again).
+    pub fn down(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) {
+        self.down.push((from, to));
     }
 
     /// Checks what a step may have broken. A dispatcher step changes only jobs and
@@ -106,7 +137,7 @@ impl Checker {
         self.discord(db, discord).await?;
         profile::note("  check discord", t);
         let t = profile::start();
-        jobs(db, now, self.last_jobs).await?;
+        jobs(db, now, settled_by(now, &self.down), self.last_jobs).await?;
         profile::note("  check jobs", t);
         self.last_jobs = now.timestamp();
         if !full {
@@ -412,8 +443,13 @@ fn prompt_token(text: &str) -> Option<String> {
     None
 }
 
-async fn jobs(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
-    let late = (now - SETTLE).timestamp();
+async fn jobs(
+    db: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    settled_by: DateTime<Utc>,
+    since: i64,
+) -> Result<(), Violation> {
+    let late = settled_by.timestamp();
     // Both halves in one statement: it runs after every step. `state || ''` keeps
     // SQLite off the index on state, which would read every job ever skipped or failed
     // (more each day of a run), for the one on `updated_at`: only the jobs changed
@@ -648,4 +684,31 @@ async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, judged: &mut bool) -
         insert.execute(&mut *db).await.expect("sessions judged");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 9, 26, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn a_job_has_six_hours_of_hearth_running_to_settle() {
+        assert_eq!(settled_by(at(12, 0), &[]), at(6, 0));
+        // Down long ago: nothing changes.
+        assert_eq!(settled_by(at(12, 0), &[(at(1, 0), at(2, 0))]), at(6, 0));
+    }
+
+    #[test]
+    fn time_the_process_was_down_does_not_count() {
+        // Down 09:00–10:00: six hours up since 05:00.
+        assert_eq!(settled_by(at(12, 0), &[(at(9, 0), at(10, 0))]), at(5, 0));
+        // Down twice back to back, as seed 100293 was, and just started again: the
+        // six hours are counted from before the first.
+        let down = [(at(0, 0), at(3, 39)), (at(3, 39), at(7, 18))];
+        assert_eq!(settled_by(at(7, 18), &down), at(0, 0) - SETTLE);
+    }
 }

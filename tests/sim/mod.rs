@@ -672,8 +672,10 @@ impl World {
         self.commits.veto_at.store(0, Ordering::SeqCst);
         self.commits.vetoed.store(false, Ordering::SeqCst);
         self.pool.close().await;
-        self.advance_to(self.clock.now() + Duration::seconds(down_secs.max(1)))
+        let killed = self.clock.now();
+        self.advance_to(killed + Duration::seconds(down_secs.max(1)))
             .await;
+        self.checker.down(killed, self.clock.now());
         let pool = open_pool(&self.path, self.commits.clone()).await;
         hearth::store::migrate(&pool).await.expect("migrations apply");
         let (app, engine) = build(&pool, &self.clock, &self.discord, self.config.planted);
