@@ -533,23 +533,6 @@ pub async fn due_lane_heads(
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     due.sort_by_key(|(order, _)| *order);
-    if std::env::var_os("DBG_LANES").is_some() {
-        eprintln!(
-            "DBG now={} rows={} {:?}",
-            to_unix(now),
-            rows.len(),
-            due.iter()
-                .map(|(o, c)| (
-                    o,
-                    c.lane.clone(),
-                    c.job
-                        .as_ref()
-                        .map(|j| (j.attempts, j.unsure_since_ms, j.next_attempt_at))
-                        .ok()
-                ))
-                .collect::<Vec<_>>()
-        );
-    }
     Ok(lane_heads(due.into_iter().map(|(_, candidate)| candidate), limit))
 }
 
