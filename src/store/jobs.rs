@@ -483,7 +483,7 @@ const LANE_SCAN: i64 = 1_000;
 ///
 /// The database reads the earliest due first tries and retries, each through its own
 /// index, with their lanes; the heads are chosen here. (Chosen in SQL, with a window
-/// over the lanes, the sorts cost SQLite about ten times as much as the reads.)
+/// over the lanes, its sorts cost SQLite three to ten times what the reads do.)
 pub async fn due_lane_heads(
     db: impl AnyExecutor<'_> + Dialect,
     now: DateTime<Utc>,

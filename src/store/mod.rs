@@ -547,19 +547,19 @@ impl Dialect for &mut AnyConnection {
     }
 }
 
-/// A statement as `backend` takes it. SQLite's `INDEXED BY` hints (which keep its
-/// planner on the partial indexes of `job`) are dropped on PostgreSQL, whose planner
-/// finds those indexes itself and has no such syntax.
 /// A `LIMIT` to write into a statement's text rather than bind. SQLite plans a bound
 /// limit by its value, so it prepares such a statement again every time the limit is
-/// bound, even to the same value: for the dispatcher's scan of due jobs, run every
-/// round, that preparing cost ten times its reading. A number written in is a
+/// bound, even to the same value: the dispatcher's scan of due jobs, run every round,
+/// cost several times more to prepare again than to run. A number written in is a
 /// statement of its own, prepared once. (Only for limits hearth sets itself; a
 /// negative one, which SQLite reads as none, is written as 0.)
 pub(crate) fn written_limit(limit: i64) -> i64 {
     limit.max(0)
 }
 
+/// A statement as `backend` takes it. SQLite's `INDEXED BY` hints (which keep its
+/// planner on the partial indexes of `job`) are dropped on PostgreSQL, whose planner
+/// finds those indexes itself and has no such syntax.
 pub(crate) fn for_backend(backend: Backend, sql: &str) -> sqlx::AssertSqlSafe<String> {
     match backend {
         Backend::Sqlite => sqlx::AssertSqlSafe(sql.to_string()),
