@@ -58,17 +58,13 @@ fn settled_by(now: DateTime<Utc>, down: &[(DateTime<Utc>, DateTime<Utc>)]) -> Da
     let mut at = now;
     let mut left = SETTLE;
     for &(from, to) in down.iter().rev() {
-        if to <= at - left {
+        // Up between this stretch and `at`: spend what is left of SETTLE there.
+        let up = at - to.min(at);
+        if up >= left {
             break;
         }
-        let to = to.min(at);
-        // Up between this stretch and `at`: spend what is left of SETTLE there.
-        let up = at - to;
-        if up >= left {
-            return at - left;
-        }
         left -= up;
-        at = from.min(to);
+        at = from.min(at);
     }
     at - left
 }
