@@ -254,16 +254,26 @@ impl Engine {
 
     /// One step: writes down what finished, skips what expired, sends what is due at
     /// `now` and has room, and waits for those deliveries.
+    ///
+    /// The step holds one connection throughout (the deliveries it waits for don't
+    /// touch the database), and reads when the next job is due once, at its end:
+    /// [`Engine::due_after_step`].
     pub async fn run_due(&mut self, now: DateTime<Utc>) -> Result<Outcome, StoreError> {
-        self.round(now).await?;
+        let mut conn = self.pool.acquire().await?;
+        self.round_on(&mut conn, now).await?;
         while let Some(joined) = self.in_flight.join_next_with_id().await {
             self.land(joined);
         }
-        if !self.finished.is_empty() {
-            let mut conn = self.pool.acquire().await?;
-            self.write_finished(&mut conn).await?;
-        }
+        self.write_finished(&mut conn).await?;
+        self.next_due = jobs::next_due_at(&mut *conn).await?;
         Ok(std::mem::take(&mut self.outcome))
+    }
+
+    /// When the next waiting job is due, as the last [`Engine::run_due`] left the
+    /// queue: what [`Engine::next_due`] would read now, so long as nothing else has
+    /// changed jobs since (a caller that steps by hand knows).
+    pub fn due_after_step(&self) -> Option<DateTime<Utc>> {
+        self.next_due
     }
 
     /// Steps until nothing more is due now, waiting out lanes with no room.
@@ -353,24 +363,30 @@ impl Engine {
     /// check of each returned connection, for every delivery.
     async fn round(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
+        self.round_on(&mut conn, now).await?;
+        self.next_due = jobs::next_due_at(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// A round's work on the caller's connection, short of reading when the next job
+    /// is due (the caller does, once it has written down what it waited for).
+    async fn round_on(&mut self, conn: &mut Conn, now: DateTime<Utc>) -> Result<(), StoreError> {
         if !self.recovered {
-            self.recover(&mut conn, now).await?;
+            self.recover(conn, now).await?;
         }
         // Finished deliveries are written first, so a card's message is known before
         // its next edit is rendered.
         while let Some(joined) = self.in_flight.try_join_next_with_id() {
             self.land(joined);
         }
-        self.write_finished(&mut conn).await?;
+        self.write_finished(conn).await?;
         if self.shared_queue {
             // Another process may have died holding claims: theirs come back once their
             // lease runs out.
-            self.release_interrupted(&mut conn, now).await?;
+            self.release_interrupted(conn, now).await?;
         }
         self.outcome.expired += jobs::expire(&mut *conn, now).await?;
-        self.dispatch(&mut conn, now).await?;
-        self.next_due = jobs::next_due_at(&mut *conn).await?;
-        Ok(())
+        self.dispatch(conn, now).await
     }
 
     /// Chooses the lane heads that may go now, renders them, claims them in one

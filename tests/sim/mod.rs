@@ -570,9 +570,10 @@ impl World {
                 self.stalled = false;
             }
             if due.is_some_and(|due| due <= now) && !self.stalled {
-                known_due = None;
                 let t = profile::start();
                 let (moved, crashed) = self.engine_step(now).await?;
+                // The step read the next due job as it ended; a new process hasn't.
+                known_due = (!crashed).then(|| self.engine.due_after_step());
                 profile::note(
                     if crashed {
                         "engine step (crashed)"
