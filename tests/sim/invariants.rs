@@ -483,6 +483,15 @@ async fn jobs(
     Ok(())
 }
 
+/// Whether assignment `a` was last put there with `force:yes`: by hand, and the audit's
+/// latest assignment of that person to that session is the forced kind.
+const FORCED: &str = "(a.how = 'manual' AND (SELECT u.action FROM audit u \
+    WHERE u.target = 'session:' || a.session_id || ' user:' || a.user_id \
+      AND u.action IN ('rota.assign', 'rota.assign.force') ORDER BY u.id DESC LIMIT 1) = 'rota.assign.force')";
+/// When that forced assignment was made.
+const FORCED_AT: &str = "(SELECT MAX(u.at) FROM audit u \
+    WHERE u.target = 'session:' || a.session_id || ' user:' || a.user_id AND u.action = 'rota.assign.force')";
+
 async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
     let changed: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM rota_assignment WHERE updated_at >= $1) + (SELECT COUNT(*) FROM rota_away WHERE created_at >= $2)",
@@ -495,13 +504,16 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
     if changed == 0 {
         return Ok(());
     }
-    let away: Option<(i64, String)> = sqlx::query_as(
+    // A shift a coordinator forced past this time away, declared before they did,
+    // is theirs to give: hearth asked and told the audit.
+    let away: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT a.session_id, a.user_id FROM rota_assignment a JOIN session s ON s.id = a.session_id \
          JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
          JOIN rota_away w ON w.user_id = a.user_id AND w.community_id = g.community_id \
            AND (w.group_id IS NULL OR w.group_id = g.id) AND w.from_at < s.ends_at AND w.to_at > s.starts_at \
-         WHERE s.starts_at > $1 AND s.status != 'cancelled' AND a.state IN ('assigned', 'confirmed', 'swap-offered') LIMIT 1",
-    )
+         WHERE s.starts_at > $1 AND s.status != 'cancelled' AND a.state IN ('assigned', 'confirmed', 'swap-offered') \
+           AND NOT ({FORCED} AND {FORCED_AT} >= w.created_at) LIMIT 1"
+    )))
     .bind(now.timestamp())
     .fetch_optional(&mut *db)
     .await
@@ -512,13 +524,13 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
             format!("{user} holds session {session} in their time away"),
         );
     }
-    let shifts: Vec<(String, i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT a.user_id, g.id, g.timezone, s.starts_at, f.monthly_cap FROM rota_assignment a \
+    let shifts: Vec<(String, i64, String, i64, i64, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT a.user_id, g.id, g.timezone, s.starts_at, f.monthly_cap, {FORCED} FROM rota_assignment a \
          JOIN session s ON s.id = a.session_id JOIN series x ON x.id = s.series_id \
          JOIN meeting_group g ON g.id = x.group_id \
          JOIN rota_facilitator f ON f.group_id = g.id AND f.user_id = a.user_id \
-         WHERE f.monthly_cap IS NOT NULL AND a.state != 'declined' AND s.status != 'cancelled' AND s.starts_at > $1",
-    )
+         WHERE f.monthly_cap IS NOT NULL AND a.state != 'declined' AND s.status != 'cancelled' AND s.starts_at > $1"
+    )))
     .bind((now - Duration::days(40)).timestamp())
     .fetch_all(&mut *db)
     .await
@@ -527,10 +539,13 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
     // zone moves month boundaries, and may put a shift already held into the month
     // before, which is history, not an assignment made over the cap (hearth judges
     // the shifts to come again when the zone changes).
+    // Each shift forced with `force:yes` may take them one past the cap. (So a fill
+    // that took the last place after a forced shift had already filled the month
+    // would pass: what is checked is the month's total.)
     // (user, group, year, month) -> (shifts held, cap, whether one is still to come)
     type Month = (String, i64, i32, u32);
     let mut months: BTreeMap<Month, (i64, i64, bool)> = BTreeMap::new();
-    for (user, group, zone, starts, cap) in shifts {
+    for (user, group, zone, starts, cap, forced) in shifts {
         let zone: Tz = zone.parse().unwrap_or(Tz::UTC);
         let local = zone.from_utc_datetime(
             &DateTime::from_timestamp(starts, 0)
@@ -542,6 +557,7 @@ async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Resu
             .entry((user, group, local.year(), local.month()))
             .or_insert((0, cap, false));
         entry.0 += 1;
+        entry.1 += i64::from(forced);
         entry.2 |= starts > now.timestamp();
     }
     for ((user, group, year, month), (count, cap, to_come)) in months {

@@ -302,6 +302,8 @@ impl World {
             "CREATE INDEX sim_job_updated ON job (updated_at)",
             "CREATE INDEX sim_rsvp_updated ON rsvp (updated_at)",
             "CREATE INDEX sim_assignment_updated ON rota_assignment (updated_at)",
+            // For the rota checks' look at whether a shift was forced.
+            "CREATE INDEX sim_audit_target ON audit (target)",
         ] {
             sqlx::query(index)
                 .execute(&mut db)
@@ -819,6 +821,23 @@ impl World {
     }
 
     /// The sessions `sql` finds in one group (see [`World::group_rows`]).
+    /// The first of a session's pool (as a facilitator's number) away at its time.
+    async fn away_for(&mut self, session: i64) -> Option<u32> {
+        let user: Option<String> = sqlx::query_scalar(
+            "SELECT f.user_id FROM session s JOIN series r ON r.id = s.series_id \
+             JOIN meeting_group g ON g.id = r.group_id \
+             JOIN rota_facilitator f ON f.group_id = g.id AND f.active = 1 \
+             JOIN rota_away w ON w.user_id = f.user_id AND w.community_id = g.community_id \
+               AND (w.group_id IS NULL OR w.group_id = g.id) AND w.from_at < s.ends_at AND w.to_at > s.starts_at \
+             WHERE s.id = $1 ORDER BY f.user_id LIMIT 1",
+        )
+        .bind(session)
+        .fetch_optional(&mut self.db)
+        .await
+        .expect("someone away");
+        user?.rsplit_once("-f")?.1.parse().ok()
+    }
+
     async fn group_sessions(&mut self, c: u32, g: u32, sql: &str) -> Vec<i64> {
         let rows: Vec<(i64,)> = self.group_rows(c, g, sql.to_string()).await;
         rows.into_iter().map(|(id,)| id).collect()
@@ -1097,7 +1116,7 @@ impl World {
                 })
                 .await
             }
-            Action::Assign { c, g, f, pick } => {
+            Action::Assign { c, g, f, pick, force } => {
                 // A coordinator fills a gap by hand: a session short of facilitators.
                 let short = self
                     .group_sessions(
@@ -1114,13 +1133,19 @@ impl World {
                 let Some(session) = picked(&short, pick) else {
                     return Ok(());
                 };
+                // What force:yes is for: someone of the pool away at the time, if any.
+                let f = if force {
+                    self.away_for(session).await.unwrap_or(f)
+                } else {
+                    f
+                };
                 let r = self
                     .app
                     .rota_assign(
                         &coordinator(c),
                         SessionId(session),
                         person(&facilitator(c, f)),
-                        false,
+                        force,
                     )
                     .await;
                 self.after_call(r, "rota assign").await

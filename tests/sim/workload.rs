@@ -182,13 +182,14 @@ pub enum Action {
         g: u32,
         pick: u32,
     },
-    /// A coordinator puts a facilitator on a session by hand (`/rota assign`, the
-    /// rota's rules applying).
+    /// A coordinator puts a facilitator on a session by hand (`/rota assign`): the
+    /// rota's rules applying, or with `force:yes` past someone's time away or cap.
     Assign {
         c: u32,
         g: u32,
         f: u32,
         pick: u32,
+        force: bool,
     },
     /// A coordinator takes someone off a session (`/rota unassign`).
     Unassign {
@@ -551,7 +552,15 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
             (4, &|_| Action::Swap { c, g, pick }),
             (5, &|_| Action::Take { c, g, f, pick }),
             (3, &|_| Action::Decline { c, g, pick }),
-            (2, &|_| Action::Assign { c, g, f, pick }),
+            // A third of them with force:yes, drawn from `pick` so the steps drawn
+            // before and after are the same as without it.
+            (2, &|_| Action::Assign {
+                c,
+                g,
+                f,
+                pick,
+                force: pick % 3 == 0,
+            }),
             (1, &|_| Action::Unassign { c, g, pick }),
             (4, &|_| Action::Confirm { c, g, pick }),
             (2, &|rng| Action::Away {
