@@ -559,7 +559,7 @@ pub fn generate(seed: u64, shape: Shape) -> Vec<Step> {
                 g,
                 f,
                 pick,
-                force: pick % 3 == 0,
+                force: pick.is_multiple_of(3),
             }),
             (1, &|_| Action::Unassign { c, g, pick }),
             (4, &|_| Action::Confirm { c, g, pick }),
