@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::session::SessionStatus;
@@ -116,11 +116,6 @@ fn vtimezone(out: &mut Writer, zone: Tz, from: DateTime<Utc>, to: DateTime<Utc>)
 }
 
 fn vevent(out: &mut Writer, community: &str, session: &FeedSession, stamp: &str) {
-    let local = |at: DateTime<Utc>| {
-        at.with_timezone(&session.zone)
-            .format("%Y%m%dT%H%M%S")
-            .to_string()
-    };
     let cancelled = session.status == SessionStatus::Cancelled;
     out.line("BEGIN:VEVENT");
     out.line(&format!(
@@ -130,16 +125,8 @@ fn vevent(out: &mut Writer, community: &str, session: &FeedSession, stamp: &str)
     ));
     out.stamp(&format!("DTSTAMP:{stamp}"));
     out.line(&format!("SEQUENCE:{}", session.sequence));
-    out.line(&format!(
-        "DTSTART;TZID={}:{}",
-        session.zone.name(),
-        local(session.starts_at)
-    ));
-    out.line(&format!(
-        "DTEND;TZID={}:{}",
-        session.zone.name(),
-        local(session.ends_at)
-    ));
+    out.line(&moment("DTSTART", session.zone, session.starts_at));
+    out.line(&moment("DTEND", session.zone, session.ends_at));
     out.line(&format!("SUMMARY:{}", escape(&session.group_name)));
     out.line(&format!(
         "STATUS:{}",
@@ -172,6 +159,28 @@ fn vevent(out: &mut Writer, community: &str, session: &FeedSession, stamp: &str)
     out.line(&format!("DESCRIPTION:{}", escape(&description.join("\n"))));
     out.line("TRANSP:OPAQUE");
     out.line("END:VEVENT");
+}
+
+/// A `DTSTART` or `DTEND` line: the wall time in the session's zone, unless that
+/// wall time names another instant. RFC 5545 (§3.3.5) reads a wall time that happens
+/// twice as its first instant, so a session that ends (or starts) in the hour after
+/// the clocks went back, at the second 01:30, is written in UTC instead: as a wall
+/// time every calendar would show it an hour early.
+fn moment(property: &str, zone: Tz, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&zone).naive_local();
+    let named = zone
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|first| first.with_timezone(&Utc));
+    if named == Some(at) {
+        format!(
+            "{property};TZID={}:{}",
+            zone.name(),
+            local.format("%Y%m%dT%H%M%S")
+        )
+    } else {
+        format!("{property}:{}", at.format("%Y%m%dT%H%M%SZ"))
+    }
 }
 
 /// A community id in a UID: letters, digits, `-` and `.` only.
@@ -278,6 +287,26 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-03-20T09:00:00Z")
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn an_end_in_the_hour_the_clocks_repeat_is_written_in_utc() {
+        // 00:30 BST for two hours ends at the second 01:30 (GMT), after the change.
+        let mut late = session(8, "2026-10-24T23:30:00Z", SessionStatus::Scheduled, 0);
+        late.ends_at = late.starts_at + Duration::minutes(120);
+        // 00:30 BST for one hour ends at the first 01:30 (BST), which its wall time names.
+        let mut early = session(9, "2026-10-24T23:30:00Z", SessionStatus::Scheduled, 0);
+        early.ends_at = early.starts_at + Duration::minutes(60);
+        let body = render("Circle", "123", &[late, early], now()).body;
+        assert!(
+            body.contains("DTSTART;TZID=Europe/London:20261025T003000\r\n"),
+            "{body}"
+        );
+        assert!(body.contains("DTEND:20261025T013000Z\r\n"), "{body}");
+        assert!(
+            body.contains("DTEND;TZID=Europe/London:20261025T013000\r\n"),
+            "{body}"
+        );
     }
 
     #[test]

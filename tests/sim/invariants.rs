@@ -19,6 +19,9 @@
 //! - `dst`: every session's start is its rule's local date and time in the group's
 //!   zone, resolved by the one DST policy (computed here independently).
 //! - `prompt-once-per-cycle`, `prompt-not-twice-in-a-row`, `prompt-approved-only`.
+//! - `calendar-times`, `calendar-complete`, `calendar-status`, `calendar-sequence`,
+//!   `calendar-no-names` (in `calendar.rs`): each community's calendar feed, read as
+//!   a calendar app reads it.
 //! - `export-after-forget` (in `mod.rs`): a member who had their data forgotten
 //!   exports nothing, after every step until they answer, check in or submit again.
 //! - `no-internal-errors` (in `mod.rs`): no use-case or dispatcher step fails on
@@ -30,8 +33,9 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc
 use chrono_tz::Tz;
 use sqlx::SqliteConnection;
 
+use super::calendar::Feeds;
 use super::discord::FaultyDiscord;
-use super::workload::MEMBERS;
+use super::workload::{FACILITATORS, MEMBERS};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -72,6 +76,10 @@ fn settled_by(now: DateTime<Utc>, down: &[(DateTime<Utc>, DateTime<Utc>)]) -> Da
 pub struct Checker {
     /// Member names by community, to look for in posts.
     names: Vec<Vec<String>>,
+    /// Everyone's names, members' and facilitators', to look for in calendar feeds.
+    everyone: std::collections::BTreeSet<String>,
+    /// Each session's calendar event as last read.
+    feeds: Feeds,
     /// The moment of the previous check: rows changed since are looked at again.
     last: i64,
     /// The same for jobs, which every step may change.
@@ -103,6 +111,14 @@ impl Checker {
             names: (0..communities)
                 .map(|c| (0..MEMBERS).map(|m| super::member_name(c, m)).collect())
                 .collect(),
+            everyone: (0..communities)
+                .flat_map(|c| {
+                    (0..MEMBERS)
+                        .map(move |m| super::member_name(c, m))
+                        .chain((0..FACILITATORS).map(move |f| super::facilitator_name(c, f)))
+                })
+                .collect(),
+            feeds: Feeds::default(),
             last: 0,
             last_jobs: 0,
             last_places: 0,
@@ -111,6 +127,28 @@ impl Checker {
             dst_table: false,
             down: Vec::new(),
         }
+    }
+
+    /// The communities whose calendar feeds may have changed since last read, each
+    /// with its count of changes (see [`super::calendar::watch_feeds`]).
+    pub async fn calendars_changed(&mut self, db: &mut SqliteConnection) -> Vec<(String, i64)> {
+        self.feeds.changed(db).await
+    }
+
+    /// The feed of `community`, at `n` changes, passed its checks.
+    pub fn calendar_read(&mut self, community: String, n: i64) {
+        self.feeds.read_from(community, n);
+    }
+
+    /// The `calendar-*` checks of community `community`'s feed, `body`, read at `now`.
+    pub async fn calendar(
+        &mut self,
+        db: &mut SqliteConnection,
+        community: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Violation> {
+        self.feeds.check(db, community, body, &self.everyone, now).await
     }
 
     /// The process was down from `from` to `to` (killed, then started again).

@@ -14,6 +14,7 @@
 
 #![allow(dead_code)]
 
+pub mod calendar;
 pub mod commit_hook;
 pub mod discord;
 pub mod invariants;
@@ -310,6 +311,7 @@ impl World {
                 .await
                 .expect("a simulator index");
         }
+        calendar::watch_feeds(&mut db).await;
         let (app, engine) = build(&pool, &clock, &discord, config.planted);
         let wake = app.jobs_changed();
         World {
@@ -396,7 +398,42 @@ impl World {
             violation,
             at_step: self.step_index,
             when: now,
-        })
+        })?;
+        if full {
+            let t = profile::start();
+            self.calendars(now).await?;
+            profile::note("check calendars", t);
+        }
+        Ok(())
+    }
+
+    /// The `calendar-*` checks: every community's feed, as `hearth calendar export`
+    /// (and the web server, for a token) writes it, read after every workload step
+    /// and roll that changed what it is made from (see `calendar::watch_feeds`).
+    /// A dispatcher step changes no session, so nothing a feed shows.
+    async fn calendars(&mut self, now: DateTime<Utc>) -> Result<(), Failure> {
+        for (id, changes) in self.checker.calendars_changed(&mut self.db).await {
+            let t = profile::start();
+            let exported = self.app.calendar_export(&id, None).await;
+            profile::note("  calendar export", t);
+            let body = match exported {
+                Ok(ics) => ics.body,
+                Err(error) => {
+                    self.after_call(Err::<(), _>(error), "calendar export").await?;
+                    continue;
+                }
+            };
+            let t = profile::start();
+            let checked = self.checker.calendar(&mut self.db, &id, &body, now).await;
+            profile::note("  calendar read", t);
+            checked.map_err(|violation| Failure {
+                violation,
+                at_step: self.step_index,
+                when: now,
+            })?;
+            self.checker.calendar_read(id, changes);
+        }
+        Ok(())
     }
 
     /// A digest of a canonical dump of every table: each row as SQLite quotes its
@@ -405,7 +442,7 @@ impl World {
     /// on purpose (each is numbered by its first appearance instead).
     async fn database_digest(&mut self) -> u64 {
         let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'sim_%' \
              AND name != '_sqlx_migrations' ORDER BY name",
         )
         .fetch_all(&mut self.db)
@@ -776,11 +813,15 @@ fn member(c: u32, m: u32) -> Actor {
     }
 }
 
+pub fn facilitator_name(c: u32, f: u32) -> String {
+    format!("Fac{c}x{f}")
+}
+
 fn facilitator(c: u32, f: u32) -> Actor {
     Actor {
         community_id: community(c),
         user_id: format!("sim-c{c}-f{f}"),
-        name: format!("Fac{c}x{f}"),
+        name: facilitator_name(c, f),
         role: Role::Member,
     }
 }
