@@ -4,7 +4,7 @@
 //! Only groups listed with `/group edit listed:yes` appear, and nothing about who
 //! goes: the page is for people deciding whether to come.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Offset, Utc};
 use chrono_tz::Tz;
 
 use crate::chat::{Reply, Text, Tone};
@@ -44,17 +44,29 @@ pub struct NextMeeting {
     pub location: Option<String>,
 }
 
-/// The page's wording of a session's time, in its group's zone.
+/// The page's wording of a session's time, in its group's zone. The end has its own
+/// abbreviation when the clocks change between (`00:30 BST–01:00 GMT` on the night
+/// they go back), or it would name an hour it is not.
 pub fn describe_time(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: Tz) -> (String, String) {
     let start = starts_at.with_timezone(&zone);
     let end = ends_at.with_timezone(&zone);
-    let human = format!(
-        "{}–{} {} ({})",
-        start.format("%A %-d %B %Y, %H:%M"),
-        end.format("%H:%M"),
-        start.format("%Z"),
-        zone.name()
-    );
+    let abbreviation = start.format("%Z").to_string();
+    let end_abbreviation = end.format("%Z").to_string();
+    let human = if start.offset().fix() == end.offset().fix() && abbreviation == end_abbreviation {
+        format!(
+            "{}–{} {abbreviation} ({})",
+            start.format("%A %-d %B %Y, %H:%M"),
+            end.format("%H:%M"),
+            zone.name()
+        )
+    } else {
+        format!(
+            "{} {abbreviation}–{} {end_abbreviation} ({})",
+            start.format("%A %-d %B %Y, %H:%M"),
+            end.format("%H:%M"),
+            zone.name()
+        )
+    };
     (human, start.to_rfc3339())
 }
 
@@ -160,5 +172,20 @@ mod tests {
         );
         assert_eq!(human, "Thursday 2 April 2026, 18:30–20:00 BST (Europe/London)");
         assert_eq!(machine, "2026-04-02T18:30:00+01:00");
+    }
+
+    #[test]
+    fn an_end_after_the_clocks_go_back_has_its_own_abbreviation() {
+        // 00:30 BST for 90 minutes ends at 01:00 GMT, the second 01:00 of the night.
+        let start = Utc.with_ymd_and_hms(2026, 10, 24, 23, 30, 0).unwrap();
+        let (human, _) = describe_time(
+            start,
+            start + chrono::Duration::minutes(90),
+            chrono_tz::Europe::London,
+        );
+        assert_eq!(
+            human,
+            "Sunday 25 October 2026, 00:30 BST–01:00 GMT (Europe/London)"
+        );
     }
 }
