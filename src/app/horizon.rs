@@ -17,14 +17,16 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 // tokio's clock, not std's: the same in production, and paused with the rest of
 // time in tests and the simulator, so how the roll batches its writes replays.
 use tokio::time::Instant;
 
+use crate::domain::group::GroupKind;
 use crate::domain::recurrence::Recurrence;
 use crate::domain::session::{plan_materialisation, StoredSession, WantedSession};
+use crate::domain::time::dst::resolve_local;
 use crate::store::groups::{self as group_store, Group};
 use crate::store::series::{self as series_store, Series};
 use crate::store::{self, rsvps, sessions, StoreError};
@@ -227,7 +229,7 @@ impl App {
             let mut surveyed = Vec::with_capacity(series.len());
             let mut failed = None;
             for series in series {
-                let wanted = match self.wanted_sessions(&series, group.zone, now) {
+                let wanted = match self.wanted_sessions(&series, group.zone, group.kind, now) {
                     Ok(wanted) => wanted,
                     Err(error) => {
                         failed = Some(error);
@@ -282,7 +284,7 @@ impl App {
                 .find(|s| s.series == series && work.group.zone == group.zone);
             let wanted = match surveyed {
                 Some(surveyed) => Cow::Borrowed(surveyed.wanted.as_slice()),
-                None => Cow::Owned(self.wanted_sessions(&series, group.zone, now)?),
+                None => Cow::Owned(self.wanted_sessions(&series, group.zone, group.kind, now)?),
             };
             added += self
                 .apply_wanted(&mut tx, &series, &group, group.zone, &wanted, now)
@@ -305,16 +307,20 @@ impl App {
         let group = group_store::get(&mut *conn, series.group_id)
             .await?
             .ok_or_else(|| AppError::internal(&StoreError::Corrupt("series without group".into())))?;
-        let wanted = self.wanted_sessions(series, zone, now)?;
+        let wanted = self.wanted_sessions(series, zone, group.kind, now)?;
         self.apply_wanted(conn, series, &group, zone, &wanted, now).await
     }
 
     /// The sessions a series' rule has from `now` to the horizon, in `zone`; those
-    /// after the series' end are marked `past_end`.
+    /// after the series' end are marked `past_end`. A meeting lasts its duration; a
+    /// drop-in is open until its closing wall time, so on the night the clocks change
+    /// it still closes at 03:00 as its hours say (its stored duration is the window's
+    /// wall-clock length), not an hour before or after.
     fn wanted_sessions(
         &self,
         series: &Series,
         zone: Tz,
+        kind: GroupKind,
         now: DateTime<Utc>,
     ) -> Result<Vec<WantedSession>, AppError> {
         let recurrence =
@@ -323,11 +329,17 @@ impl App {
         Ok(recurrence
             .occurrences(zone, now, self.horizon_end(now), MAX_OCCURRENCES)
             .into_iter()
-            .map(|o| WantedSession {
-                local_date: o.local_date,
-                starts_at: o.starts_at,
-                ends_at: o.starts_at + duration,
-                past_end: series.ended_after.is_some_and(|last| o.local_date > last),
+            .map(|o| {
+                let ends_at = match kind {
+                    GroupKind::Meeting => o.starts_at + duration,
+                    GroupKind::DropIn => closing(zone, o.local_start, o.starts_at, duration),
+                };
+                WantedSession {
+                    local_date: o.local_date,
+                    starts_at: o.starts_at,
+                    ends_at,
+                    past_end: series.ended_after.is_some_and(|last| o.local_date > last),
+                }
             })
             .collect())
     }
@@ -421,6 +433,22 @@ async fn commit_batch(
             false
         }
     }
+}
+
+/// When a drop-in opened at `local_start` (the instant `starts_at`) for `length` of
+/// wall-clock time closes: that wall time, by the one DST policy. Should a gap ever
+/// swallow the whole window, it is open for `length` instead.
+fn closing(
+    zone: Tz,
+    local_start: NaiveDateTime,
+    starts_at: DateTime<Utc>,
+    length: Duration,
+) -> DateTime<Utc> {
+    local_start
+        .checked_add_signed(length)
+        .map(|local_end| resolve_local(zone, local_end))
+        .filter(|end| *end > starts_at)
+        .unwrap_or(starts_at + length)
 }
 
 /// The first local date whose stored sessions materialising compares: yesterday in

@@ -234,6 +234,49 @@ async fn a_window_past_midnight_is_allowed_and_said() {
     assert!(status.contains("no opening hours set"), "{status}");
 }
 
+/// A drop-in is open until its closing wall time, on the nights the clocks change as on
+/// any other: its session (what the calendar feed, the cards and the reminders show)
+/// closes when the status says it does, not an hour before or after.
+#[tokio::test]
+async fn a_drop_in_past_midnight_closes_at_its_hour_on_the_nights_the_clocks_change() {
+    for (start, date, closes) in [
+        // London goes back at 02:00 BST on Sunday 25 October: 22:00 BST to 03:00 GMT is six hours.
+        (
+            Utc.with_ymd_and_hms(2026, 10, 19, 9, 0, 0).unwrap(),
+            "2026-10-24",
+            Utc.with_ymd_and_hms(2026, 10, 25, 3, 0, 0).unwrap(),
+        ),
+        // And forward at 01:00 GMT on Sunday 29 March: 22:00 GMT to 03:00 BST is four.
+        (
+            Utc.with_ymd_and_hms(2026, 3, 23, 9, 0, 0).unwrap(),
+            "2026-03-28",
+            Utc.with_ymd_and_hms(2026, 3, 29, 2, 0, 0).unwrap(),
+        ),
+    ] {
+        let t = spawn_app(start).await;
+        dropin_group(&t.app, "Europe/London").await;
+        t.app
+            .dropin_hours(&coordinator(), hours(vec![Weekday::Sat], time(22, 0), time(3, 0)))
+            .await
+            .expect("hours");
+        let ends: i64 = sqlx::query_scalar("SELECT ends_at FROM session WHERE local_date = $1")
+            .bind(date)
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+        assert_eq!(chrono::DateTime::from_timestamp(ends, 0), Some(closes), "{date}");
+        // The week after, an ordinary five hours.
+        let after: (i64, i64) = sqlx::query_as(
+            "SELECT starts_at, ends_at FROM session WHERE local_date > $1 ORDER BY local_date LIMIT 1",
+        )
+        .bind(date)
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+        assert_eq!(after.1 - after.0, 5 * 3600, "{date}");
+    }
+}
+
 /// Advances the clock a week at a time for `weeks`, rolling the horizon each week as
 /// `hearth serve` does.
 async fn roll_weekly(t: &TestApp, weeks: i64) {

@@ -17,7 +17,8 @@
 //!   a duty notice, a gap alert, a cancellation…) is that session's stored start or
 //!   end, in its group's zone; with `dst`, every time shown is the rule's.
 //! - `dst`: every session's start is its rule's local date and time in the group's
-//!   zone, resolved by the one DST policy (computed here independently).
+//!   zone, resolved by the one DST policy (computed here independently), and a
+//!   drop-in's end its window's closing wall time, resolved the same way.
 //! - `prompt-once-per-cycle`, `prompt-not-twice-in-a-row`, `prompt-approved-only`.
 //! - `calendar-times`, `calendar-complete`, `calendar-status`, `calendar-sequence`,
 //!   `calendar-no-names` (in `calendar.rs`): each community's calendar feed, read as
@@ -656,36 +657,44 @@ pub fn policy(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
-/// `dst` for the sessions not yet judged with their present date, start, rule time and
-/// zone: the verdict is a pure function of those four, so a session found right
+/// `dst` for the sessions not yet judged with their present date, start, end, rule time
+/// and zone: the verdict is a pure function of those, so a session found right
 /// stays right until one of them changes, and every session in scope is judged
 /// whenever one does (as strong as judging them all after every step). What was
 /// found right is kept in a table of the checker's own connection (a temporary one,
 /// so hearth's file and its dump never see it).
+/// (session, local date, start, end, rule's first wall time, zone, a drop-in's
+/// wall-clock minutes)
+type DstRow = (i64, String, i64, i64, String, String, Option<i64>);
+
 async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, judged: &mut bool) -> Result<(), Violation> {
     if !*judged {
         sqlx::query(
             "CREATE TEMPORARY TABLE sim_dst_judged (session_id INTEGER PRIMARY KEY, local_date TEXT NOT NULL, \
-             starts_at INTEGER NOT NULL, start_local TEXT NOT NULL, timezone TEXT NOT NULL)",
+             starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL, start_local TEXT NOT NULL, \
+             timezone TEXT NOT NULL)",
         )
         .execute(&mut *db)
         .await
         .expect("the dst check's table");
         *judged = true;
     }
-    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
-        "SELECT s.id, s.local_date, s.starts_at, x.start_local, g.timezone FROM session s \
+    // A drop-in closes at its window's closing wall time (its duration is the window's
+    // wall-clock length), by the same policy; a meeting lasts its duration.
+    let rows: Vec<DstRow> = sqlx::query_as(
+        "SELECT s.id, s.local_date, s.starts_at, s.ends_at, x.start_local, g.timezone, \
+             CASE WHEN g.kind = 'drop-in' THEN x.duration_minutes END FROM session s \
          JOIN series x ON x.id = s.series_id JOIN meeting_group g ON g.id = x.group_id \
          LEFT JOIN sim_dst_judged j ON j.session_id = s.id \
          WHERE s.status = 'scheduled' AND s.starts_at > $1 AND g.archived_at IS NULL \
            AND (j.session_id IS NULL OR j.local_date <> s.local_date OR j.starts_at <> s.starts_at \
-             OR j.start_local <> x.start_local OR j.timezone <> g.timezone)",
+             OR j.ends_at <> s.ends_at OR j.start_local <> x.start_local OR j.timezone <> g.timezone)",
     )
     .bind(now.timestamp())
     .fetch_all(&mut *db)
     .await
     .expect("sessions");
-    for (id, date, starts, start_local, zone) in &rows {
+    for (id, date, starts, ends, start_local, zone, wall_minutes) in &rows {
         let (Ok(date), Ok(first), Ok(zone)) = (
             NaiveDate::parse_from_str(date, "%Y-%m-%d"),
             NaiveDateTime::parse_from_str(start_local, "%Y-%m-%dT%H:%M:%S"),
@@ -696,7 +705,22 @@ async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, judged: &mut bool) -
                 format!("session {id}: unreadable date {date}, time {start_local} or zone {zone}"),
             );
         };
-        let expected = policy(zone, date.and_time(first.time()));
+        let local = date.and_time(first.time());
+        let expected = policy(zone, local);
+        if let Some(minutes) = wall_minutes {
+            let closing = policy(zone, local + Duration::minutes(*minutes));
+            if closing.timestamp() != *ends {
+                return broken(
+                    "dst",
+                    format!(
+                        "drop-in session {id} on {date} opens at {} in {zone} for {minutes} minutes of wall \
+                         time and closes at {}, the policy says {closing}",
+                        first.time(),
+                        DateTime::from_timestamp(*ends, 0).unwrap_or_default()
+                    ),
+                );
+            }
+        }
         if expected.timestamp() != *starts {
             return broken(
                 "dst",
@@ -712,22 +736,32 @@ async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, judged: &mut bool) -
     for chunk in rows.chunks(100) {
         let values = (0..chunk.len())
             .map(|i| {
-                let p = i * 5;
-                format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
+                let p = i * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6
+                )
             })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "INSERT INTO sim_dst_judged (session_id, local_date, starts_at, start_local, timezone) VALUES {values} \
-             ON CONFLICT (session_id) DO UPDATE SET local_date = excluded.local_date, starts_at = excluded.starts_at, \
-             start_local = excluded.start_local, timezone = excluded.timezone"
+            "INSERT INTO sim_dst_judged (session_id, local_date, starts_at, ends_at, start_local, timezone) \
+             VALUES {values} ON CONFLICT (session_id) DO UPDATE SET local_date = excluded.local_date, \
+             starts_at = excluded.starts_at, ends_at = excluded.ends_at, start_local = excluded.start_local, \
+             timezone = excluded.timezone"
         );
         let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, date, starts, start_local, zone) in chunk {
+        for (id, date, starts, ends, start_local, zone, _) in chunk {
             insert = insert
                 .bind(id)
                 .bind(date)
                 .bind(starts)
+                .bind(ends)
                 .bind(start_local)
                 .bind(zone);
         }
