@@ -17,16 +17,16 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Days, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 // tokio's clock, not std's: the same in production, and paused with the rest of
 // time in tests and the simulator, so how the roll batches its writes replays.
 use tokio::time::Instant;
 
+use crate::domain::dropin::closing;
 use crate::domain::group::GroupKind;
 use crate::domain::recurrence::Recurrence;
 use crate::domain::session::{plan_materialisation, StoredSession, WantedSession};
-use crate::domain::time::dst::resolve_local;
 use crate::store::groups::{self as group_store, Group};
 use crate::store::series::{self as series_store, Series};
 use crate::store::{self, rsvps, sessions, StoreError};
@@ -332,7 +332,12 @@ impl App {
             .map(|o| {
                 let ends_at = match kind {
                     GroupKind::Meeting => o.starts_at + duration,
-                    GroupKind::DropIn => closing(zone, o.local_start, o.starts_at, duration),
+                    GroupKind::DropIn => o
+                        .local_start
+                        .checked_add_signed(duration)
+                        .map_or(o.starts_at + duration, |end| {
+                            closing(zone, end, o.starts_at, duration)
+                        }),
                 };
                 WantedSession {
                     local_date: o.local_date,
@@ -433,22 +438,6 @@ async fn commit_batch(
             false
         }
     }
-}
-
-/// When a drop-in opened at `local_start` (the instant `starts_at`) for `length` of
-/// wall-clock time closes: that wall time, by the one DST policy. Should a gap ever
-/// swallow the whole window, it is open for `length` instead.
-fn closing(
-    zone: Tz,
-    local_start: NaiveDateTime,
-    starts_at: DateTime<Utc>,
-    length: Duration,
-) -> DateTime<Utc> {
-    local_start
-        .checked_add_signed(length)
-        .map(|local_end| resolve_local(zone, local_end))
-        .filter(|end| *end > starts_at)
-        .unwrap_or(starts_at + length)
 }
 
 /// The first local date whose stored sessions materialising compares: yesterday in

@@ -7,7 +7,7 @@
 //! between. A window may cross midnight (`fri 22:00-02:00` ends on Saturday); it then
 //! belongs to the day it opens on, and a closed day closes the windows that open on it.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc, Weekday};
 use thiserror::Error;
 
 use super::group::GroupKind;
@@ -127,12 +127,31 @@ impl Window {
         } else {
             date
         };
+        let opens_at = resolve_local(zone, date.and_time(self.from));
         Opening {
             date,
-            opens_at: resolve_local(zone, date.and_time(self.from)),
-            closes_at: resolve_local(zone, end_date.and_time(self.to)),
+            opens_at,
+            closes_at: closing(zone, end_date.and_time(self.to), opens_at, self.wall_length()),
         }
     }
+}
+
+/// When a drop-in that opened at `opens_at` closes, given its closing wall time
+/// `local_end` and its window's wall-clock `length`: that wall time, by the one DST
+/// policy. Only if the clocks' gap swallows the whole window (`01:30–02:30` on the night
+/// London goes forward, whose opening moves to 02:30 BST) would that not be after the
+/// opening; it is then open for `length` from its opening, so it happens once rather
+/// than not at all. The horizon ends a drop-in's sessions by this too, so its cards and
+/// its status agree.
+pub fn closing(
+    zone: Tz,
+    local_end: NaiveDateTime,
+    opens_at: DateTime<Utc>,
+    length: Duration,
+) -> DateTime<Utc> {
+    Some(resolve_local(zone, local_end))
+        .filter(|end| *end > opens_at)
+        .unwrap_or(opens_at + length)
 }
 
 /// A window on one date, resolved.
@@ -504,6 +523,15 @@ mod tests {
             london,
             utc(2026, 10, 25, 0, 30),
             utc(2026, 10, 25, 3, 0),
+        );
+        // 01:30-02:30 on 29 March falls in the gap: it would open at 02:30 BST and close
+        // at 02:30 BST, so it is open its hour from its opening instead of not at all.
+        let swallowed = hours(&[(Weekday::Sun, (1, 30), (2, 30))]);
+        assert_open_exactly(
+            &swallowed,
+            london,
+            utc(2026, 3, 29, 1, 30),
+            utc(2026, 3, 29, 2, 30),
         );
     }
 

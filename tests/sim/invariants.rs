@@ -18,7 +18,8 @@
 //!   end, in its group's zone; with `dst`, every time shown is the rule's.
 //! - `dst`: every session's start is its rule's local date and time in the group's
 //!   zone, resolved by the one DST policy (computed here independently), and a
-//!   drop-in's end its window's closing wall time, resolved the same way.
+//!   drop-in's end its window's closing wall time, resolved the same way (or, should
+//!   the clocks' gap swallow the whole window, its length after its opening).
 //! - `prompt-once-per-cycle`, `prompt-not-twice-in-a-row`, `prompt-approved-only`.
 //! - `calendar-times`, `calendar-complete`, `calendar-status`, `calendar-sequence`,
 //!   `calendar-no-names` (in `calendar.rs`): each community's calendar feed, read as
@@ -708,7 +709,11 @@ async fn dst(db: &mut SqliteConnection, now: DateTime<Utc>, judged: &mut bool) -
         let local = date.and_time(first.time());
         let expected = policy(zone, local);
         if let Some(minutes) = wall_minutes {
-            let closing = policy(zone, local + Duration::minutes(*minutes));
+            // Should the clocks' gap swallow the whole window (its opening moved past
+            // its closing), it is open for its length from its opening.
+            let closing = Some(policy(zone, local + Duration::minutes(*minutes)))
+                .filter(|end| *end > expected)
+                .unwrap_or(expected + Duration::minutes(*minutes));
             if closing.timestamp() != *ends {
                 return broken(
                     "dst",
