@@ -38,7 +38,7 @@ fn explain(config: &Config, report: &sim::Report) -> String {
 /// long it takes), in tests of `PER_TEST` seeds each, so the harness's threads (one a
 /// CPU) share them out evenly and each run keeps to its own CPU (`sim::pin`).
 const CI_DAYS: u32 = 30;
-const CI_SEEDS: u64 = 60;
+const CI_SEEDS: u64 = 80;
 const PER_TEST: u64 = 5;
 
 fn ci_seeds(seeds: std::ops::RangeInclusive<u64>) {
@@ -84,6 +84,10 @@ ci_test!(whole_communities_keep_every_promise_on_ci_seeds_41_to_45, 41..=45);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_46_to_50, 46..=50);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_51_to_55, 51..=55);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_56_to_60, 56..=60);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_61_to_65, 61..=65);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_66_to_70, 66..=70);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_71_to_75, 71..=75);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_76_to_80, 76..=80);
 
 /// Every seed from 1 to `CI_SEEDS` has its test, once.
 #[test]
