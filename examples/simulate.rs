@@ -90,7 +90,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         eprintln!(
-            "seed {seed}: {} steps, {} delivered, {} faults, {} crashes, {} forgets, db {:016x}, {:?} so far",
+            "seed {seed} (a pool of {}): {} steps, {} delivered, {} faults, {} crashes, {} forgets, db {:016x}, {:?} so far",
+            config.connections,
             report.steps,
             report.delivered,
             report.faults.total(),
