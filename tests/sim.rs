@@ -110,7 +110,9 @@ fn every_ci_seed_has_its_test() {
 
 #[test]
 fn the_same_seed_replays_bit_for_bit() {
-    let config = Config::new(7, 30);
+    // Seed 5 forgets two facilitators of the same groups, whose pseudonyms hearth
+    // draws at random: the database's digest must not depend on them.
+    let config = Config::new(5, 30);
     let first = sim::run_seed(&config);
     let second = sim::run_seed(&config);
     assert!(first.failure.is_none(), "{}", explain(&config, &first));

@@ -382,15 +382,12 @@ const COMPLETE_AHEAD: Duration = Duration::weeks(8);
 impl Feeds {
     /// The communities whose feeds may show something new since they were last
     /// read, each with its count of feed-changing writes (see [`watch_feeds`]).
-    pub async fn changed(&mut self, db: &mut SqliteConnection) -> Vec<(String, i64)> {
-        let counts: Vec<(String, i64)> =
-            sqlx::query_as("SELECT community_id, n FROM sim_feed_change WHERE community_id IS NOT NULL ORDER BY community_id")
-                .fetch_all(&mut *db)
-                .await
-                .expect("the calendar feeds' counts of changes");
+    /// `counts` are each community's, as read from `sim_feed_change`.
+    pub fn changed(&self, counts: &[(String, i64)]) -> Vec<(String, i64)> {
         counts
-            .into_iter()
+            .iter()
             .filter(|(community, n)| self.read_at.get(community) != Some(n))
+            .cloned()
             .collect()
     }
 

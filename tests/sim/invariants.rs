@@ -75,6 +75,68 @@ fn settled_by(now: DateTime<Utc>, down: &[(DateTime<Utc>, DateTime<Utc>)]) -> Da
     at - left
 }
 
+/// What each count of writes stands for, and the writes that move it: a check runs
+/// again only once a write it reads from has come since it last ran. (Each is
+/// moved by any write to the columns named, changed or not; more than needed, never
+/// less. SQLite runs triggers for rows deleted by a foreign key's cascade too.)
+const WATCHED: &[(&str, &str)] = &[
+    ("INSERT ON rsvp", "'rsvp'"),
+    ("UPDATE ON rsvp", "'rsvp'"),
+    ("DELETE ON rsvp", "'rsvp'"),
+    ("INSERT ON rota_assignment", "'rota'"),
+    ("UPDATE ON rota_assignment", "'rota'"),
+    ("DELETE ON rota_assignment", "'rota'"),
+    ("INSERT ON rota_away", "'rota'"),
+    ("UPDATE ON rota_away", "'rota'"),
+    ("DELETE ON rota_away", "'rota'"),
+    ("INSERT ON rota_facilitator", "'rota'"),
+    ("UPDATE ON rota_facilitator", "'rota'"),
+    ("DELETE ON rota_facilitator", "'rota'"),
+    ("INSERT ON session", "'dst'"),
+    (
+        "UPDATE OF local_date, starts_at, ends_at, status, series_id ON session",
+        "'dst', 'rota'",
+    ),
+    ("INSERT ON series", "'dst'"),
+    (
+        "UPDATE OF start_local, duration_minutes, group_id ON series",
+        "'dst', 'rota'",
+    ),
+    ("INSERT ON meeting_group", "'groups'"),
+    (
+        "UPDATE OF timezone, kind, archived_at ON meeting_group",
+        "'dst', 'rota'",
+    ),
+    (
+        "UPDATE OF community_id, channel, privacy ON meeting_group",
+        "'groups'",
+    ),
+    ("DELETE ON meeting_group", "'groups'"),
+];
+
+/// Puts the counts of writes the checks read from on the file (a table and triggers
+/// of the simulator's own, which the database digest leaves out): one read after a
+/// step tells which checks have anything new to judge.
+pub async fn watch_changes(db: &mut SqliteConnection) {
+    let mut statements = vec![
+        "CREATE TABLE sim_touch (what TEXT PRIMARY KEY, n INTEGER NOT NULL)".to_string(),
+        "INSERT INTO sim_touch (what, n) VALUES ('rsvp', 0), ('rota', 0), ('dst', 0), ('groups', 0)"
+            .to_string(),
+    ];
+    for (i, (event, counts)) in WATCHED.iter().enumerate() {
+        statements.push(format!(
+            "CREATE TRIGGER sim_touch_{i} AFTER {event} BEGIN \
+             UPDATE sim_touch SET n = n + 1 WHERE what IN ({counts}); END"
+        ));
+    }
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut *db)
+            .await
+            .expect("the checks' counts of writes");
+    }
+}
+
 pub struct Checker {
     /// Member names by community, to look for in posts.
     names: Vec<Vec<String>>,
@@ -82,9 +144,17 @@ pub struct Checker {
     everyone: std::collections::BTreeSet<String>,
     /// Each session's calendar event as last read.
     feeds: Feeds,
-    /// The moment of the previous check: rows changed since are looked at again.
-    last: i64,
-    /// The same for jobs, which every step may change.
+    /// The counts of writes to what the checks read (see [`watch_changes`]), as last
+    /// read, and each at the last time its checks ran: a check whose inputs saw no
+    /// write since finds what it found then, nothing, and is not run again.
+    touched: BTreeMap<String, i64>,
+    seen: BTreeMap<&'static str, i64>,
+    /// Each community's count of writes to what its calendar feed shows, as last read.
+    feed_counts: Vec<(String, i64)>,
+    /// Each group's channel, community and privacy, as of the `groups` count in `seen`.
+    groups: BTreeMap<String, GroupRow>,
+    /// The moment of the previous check of jobs, which every step may change: jobs
+    /// changed since are looked at again.
     last_jobs: i64,
     last_places: i64,
     /// Per session with a limit: who was going, and the waitlist in order.
@@ -101,6 +171,7 @@ pub struct Checker {
 type AnswerRow = (i64, Option<i64>, String, String, Option<i64>);
 type SessionAnswers = (Option<i64>, Vec<String>, Vec<(i64, String)>);
 
+#[derive(Clone)]
 struct GroupRow {
     id: i64,
     community: String,
@@ -121,7 +192,10 @@ impl Checker {
                 })
                 .collect(),
             feeds: Feeds::default(),
-            last: 0,
+            touched: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            feed_counts: Vec::new(),
+            groups: BTreeMap::new(),
             last_jobs: 0,
             last_places: 0,
             places: BTreeMap::new(),
@@ -132,9 +206,40 @@ impl Checker {
     }
 
     /// The communities whose calendar feeds may have changed since last read, each
-    /// with its count of changes (see [`super::calendar::watch_feeds`]).
-    pub async fn calendars_changed(&mut self, db: &mut SqliteConnection) -> Vec<(String, i64)> {
-        self.feeds.changed(db).await
+    /// with its count of changes (see [`super::calendar::watch_feeds`]), as of the
+    /// last full check.
+    pub fn calendars_changed(&self) -> Vec<(String, i64)> {
+        self.feeds.changed(&self.feed_counts)
+    }
+
+    /// Reads every count of writes (see [`watch_changes`] and
+    /// [`super::calendar::watch_feeds`]), in one statement.
+    async fn read_changes(&mut self, db: &mut SqliteConnection) {
+        let counts: Vec<(bool, String, i64)> = sqlx::query_as(
+            "SELECT 0, what, n FROM sim_touch UNION ALL \
+             SELECT 1, community_id, n FROM sim_feed_change WHERE community_id IS NOT NULL ORDER BY 1, 2",
+        )
+        .fetch_all(&mut *db)
+        .await
+        .expect("the counts of writes");
+        self.feed_counts.clear();
+        for (feed, what, n) in counts {
+            if feed {
+                self.feed_counts.push((what, n));
+            } else {
+                self.touched.insert(what, n);
+            }
+        }
+    }
+
+    /// Whether `what` was written since its checks last ran (and so they run now).
+    fn moved(&mut self, what: &'static str) -> bool {
+        let now = self.touched.get(what).copied();
+        let before = self.seen.get(what).copied();
+        if let Some(n) = now {
+            self.seen.insert(what, n);
+        }
+        now.is_none() || now != before
     }
 
     /// The feed of `community`, at `n` changes, passed its checks.
@@ -169,6 +274,11 @@ impl Checker {
         full: bool,
     ) -> Result<(), Violation> {
         use super::profile;
+        if full {
+            let t = profile::start();
+            self.read_changes(db).await;
+            profile::note("  check what changed", t);
+        }
         let t = profile::start();
         self.discord(db, discord).await?;
         profile::note("  check discord", t);
@@ -179,20 +289,25 @@ impl Checker {
         if !full {
             return Ok(());
         }
-        let since = self.last;
-        self.last = now.timestamp();
-        let t = profile::start();
-        self.places(db, now).await?;
-        profile::note("  check places", t);
-        let t = profile::start();
-        rota(db, now, since).await?;
-        profile::note("  check rota", t);
+        if self.moved("rsvp") {
+            let t = profile::start();
+            self.places(db, now).await?;
+            profile::note("  check places", t);
+        }
+        if self.moved("rota") {
+            let t = profile::start();
+            rota(db, now).await?;
+            profile::note("  check rota", t);
+        }
+        // Time alone brings sessions into the two days ahead.
         let t = profile::start();
         gaps(db, now).await?;
         profile::note("  check gaps", t);
-        let t = profile::start();
-        dst(db, now, &mut self.dst_table).await?;
-        profile::note("  check dst", t);
+        if self.moved("dst") {
+            let t = profile::start();
+            dst(db, now, &mut self.dst_table).await?;
+            profile::note("  check dst", t);
+        }
         Ok(())
     }
 
@@ -208,7 +323,20 @@ impl Checker {
         if shown.is_empty() {
             return Ok(());
         }
-        let groups: BTreeMap<String, GroupRow> = sqlx::query_as::<_, (i64, String, String, String)>(
+        // A dispatcher step writes no group, so the groups as of the last full check
+        // (or the first look) are the groups now.
+        if self.moved("groups") {
+            self.groups = self.read_groups(db).await;
+        }
+        for post in &shown {
+            let group = self.groups.get(&post.to).cloned();
+            self.judge_post(db, post, group).await?;
+        }
+        Ok(())
+    }
+
+    async fn read_groups(&mut self, db: &mut SqliteConnection) -> BTreeMap<String, GroupRow> {
+        sqlx::query_as::<_, (i64, String, String, String)>(
             "SELECT id, community_id, channel, privacy FROM meeting_group",
         )
         .fetch_all(&mut *db)
@@ -225,42 +353,49 @@ impl Checker {
                 },
             )
         })
-        .collect();
-        for post in &shown {
-            self.shown_times(db, post).await?;
-            for mention in ["@everyone", "@here", "<@"] {
-                if post.text.contains(mention) {
-                    return broken(
-                        "no-mentions",
-                        format!("{mention} in a post to {}: {}", post.to, post.text),
-                    );
-                }
+        .collect()
+    }
+
+    /// The checks of one post or edit: its times, mentions, names and prompt.
+    async fn judge_post(
+        &mut self,
+        db: &mut SqliteConnection,
+        post: &super::discord::Shown,
+        group: Option<GroupRow>,
+    ) -> Result<(), Violation> {
+        self.shown_times(db, post).await?;
+        for mention in ["@everyone", "@here", "<@"] {
+            if post.text.contains(mention) {
+                return broken(
+                    "no-mentions",
+                    format!("{mention} in a post to {}: {}", post.to, post.text),
+                );
             }
-            if post.is_dm {
-                continue;
+        }
+        if post.is_dm {
+            return Ok(());
+        }
+        let Some(group) = group else {
+            return Ok(());
+        };
+        if group.privacy != "public" {
+            let c: usize = group.community.trim_start_matches("sim-c").parse().unwrap_or(0);
+            if let Some(name) = self
+                .names
+                .get(c)
+                .and_then(|names| names.iter().find(|n| post.text.contains(n.as_str())))
+            {
+                return broken(
+                    "no-names-in-public-posts",
+                    format!(
+                        "{name} named in {} ({} group): {}",
+                        post.to, group.privacy, post.text
+                    ),
+                );
             }
-            let Some(group) = groups.get(&post.to) else {
-                continue;
-            };
-            if group.privacy != "public" {
-                let c: usize = group.community.trim_start_matches("sim-c").parse().unwrap_or(0);
-                if let Some(name) = self
-                    .names
-                    .get(c)
-                    .and_then(|names| names.iter().find(|n| post.text.contains(n.as_str())))
-                {
-                    return broken(
-                        "no-names-in-public-posts",
-                        format!(
-                            "{name} named in {} ({} group): {}",
-                            post.to, group.privacy, post.text
-                        ),
-                    );
-                }
-            }
-            if let Some(token) = prompt_token(&post.text) {
-                self.prompt_posted(db, &post.to, group.id, &token).await?;
-            }
+        }
+        if let Some(token) = prompt_token(&post.text) {
+            self.prompt_posted(db, &post.to, group.id, &token).await?;
         }
         Ok(())
     }
@@ -532,18 +667,7 @@ const FORCED: &str = "(a.how = 'manual' AND (SELECT u.action FROM audit u \
 const FORCED_AT: &str = "(SELECT MAX(u.at) FROM audit u \
     WHERE u.target = 'session:' || a.session_id || ' user:' || a.user_id AND u.action = 'rota.assign.force')";
 
-async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>, since: i64) -> Result<(), Violation> {
-    let changed: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM rota_assignment WHERE updated_at >= $1) + (SELECT COUNT(*) FROM rota_away WHERE created_at >= $2)",
-    )
-    .bind(since)
-    .bind(since)
-    .fetch_one(&mut *db)
-    .await
-    .expect("rota changes");
-    if changed == 0 {
-        return Ok(());
-    }
+async fn rota(db: &mut SqliteConnection, now: DateTime<Utc>) -> Result<(), Violation> {
     // A shift a coordinator forced past this time away, declared before they did,
     // is theirs to give: hearth asked and told the audit.
     let away: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
