@@ -38,7 +38,7 @@ fn explain(config: &Config, report: &sim::Report) -> String {
 /// long it takes), in tests of `PER_TEST` seeds each, so the harness's threads (one a
 /// CPU) share them out evenly and each run keeps to its own CPU (`sim::pin`).
 const CI_DAYS: u32 = 30;
-const CI_SEEDS: u64 = 80;
+const CI_SEEDS: u64 = 205;
 const PER_TEST: u64 = 5;
 
 fn ci_seeds(seeds: std::ops::RangeInclusive<u64>) {
@@ -88,6 +88,31 @@ ci_test!(whole_communities_keep_every_promise_on_ci_seeds_61_to_65, 61..=65);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_66_to_70, 66..=70);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_71_to_75, 71..=75);
 ci_test!(whole_communities_keep_every_promise_on_ci_seeds_76_to_80, 76..=80);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_81_to_85, 81..=85);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_86_to_90, 86..=90);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_91_to_95, 91..=95);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_96_to_100, 96..=100);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_101_to_105, 101..=105);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_106_to_110, 106..=110);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_111_to_115, 111..=115);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_116_to_120, 116..=120);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_121_to_125, 121..=125);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_126_to_130, 126..=130);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_131_to_135, 131..=135);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_136_to_140, 136..=140);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_141_to_145, 141..=145);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_146_to_150, 146..=150);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_151_to_155, 151..=155);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_156_to_160, 156..=160);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_161_to_165, 161..=165);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_166_to_170, 166..=170);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_171_to_175, 171..=175);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_176_to_180, 176..=180);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_181_to_185, 181..=185);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_186_to_190, 186..=190);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_191_to_195, 191..=195);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_196_to_200, 196..=200);
+ci_test!(whole_communities_keep_every_promise_on_ci_seeds_201_to_205, 201..=205);
 
 /// Every seed from 1 to `CI_SEEDS` has its test, once.
 #[test]
