@@ -290,20 +290,25 @@ pub struct Feeds {
 /// Counts, per community, the writes that change what its feed shows: a session
 /// added, removed, re-timed, cancelled or restored (its sequence), a group's zone
 /// changed or the group archived. Triggers on hearth's file, in the same transaction
-/// as the write (so a crash undoes both), into a table of the simulator's own (left
-/// out of the database digest). Every other step leaves the feeds as they were
+/// as the write (so a crash undoes both), into the checks' own counts
+/// ([`super::invariants::watch_changes`], which must be on the file first), each
+/// community's as `feed:` and its id. Every other step leaves the feeds as they were
 /// (time passing only slides their window), so a feed whose count has not moved is
 /// not read again.
 pub async fn watch_feeds(db: &mut SqliteConnection) {
-    let community_of_series = |row: &str| {
+    let count = |community: &str| {
         format!(
-            "INSERT INTO sim_feed_change (community_id, n) VALUES ((SELECT g.community_id FROM series r \
-             JOIN meeting_group g ON g.id = r.group_id WHERE r.id = {row}.series_id), 1) \
-             ON CONFLICT (community_id) DO UPDATE SET n = n + 1;"
+            "INSERT INTO sim_touch (what, n) VALUES ('{FEED}' || ({community}), 1) \
+             ON CONFLICT (what) DO UPDATE SET n = n + 1;"
         )
     };
+    let community_of_series = |row: &str| {
+        count(&format!(
+            "SELECT g.community_id FROM series r JOIN meeting_group g ON g.id = r.group_id \
+             WHERE r.id = {row}.series_id"
+        ))
+    };
     for statement in [
-        "CREATE TABLE sim_feed_change (community_id TEXT PRIMARY KEY, n INTEGER NOT NULL)".to_string(),
         format!(
             "CREATE TRIGGER sim_feed_session_added AFTER INSERT ON session BEGIN {} END",
             community_of_series("NEW")
@@ -318,10 +323,11 @@ pub async fn watch_feeds(db: &mut SqliteConnection) {
             "CREATE TRIGGER sim_feed_session_removed AFTER DELETE ON session BEGIN {} END",
             community_of_series("OLD")
         ),
-        "CREATE TRIGGER sim_feed_group_changed AFTER UPDATE OF timezone, archived_at ON meeting_group \
-         WHEN OLD.timezone IS NOT NEW.timezone OR OLD.archived_at IS NOT NEW.archived_at BEGIN INSERT INTO sim_feed_change (community_id, n) VALUES (NEW.community_id, 1) \
-         ON CONFLICT (community_id) DO UPDATE SET n = n + 1; END"
-            .to_string(),
+        format!(
+            "CREATE TRIGGER sim_feed_group_changed AFTER UPDATE OF timezone, archived_at ON meeting_group \
+             WHEN OLD.timezone IS NOT NEW.timezone OR OLD.archived_at IS NOT NEW.archived_at BEGIN {} END",
+            count("NEW.community_id")
+        ),
     ] {
         sqlx::query(sqlx::AssertSqlSafe(statement))
             .execute(&mut *db)
@@ -329,6 +335,9 @@ pub async fn watch_feeds(db: &mut SqliteConnection) {
             .expect("the calendar checks' triggers");
     }
 }
+
+/// The prefix of a community's count of feed-changing writes in `sim_touch`.
+pub const FEED: &str = "feed:";
 
 /// (session, start, end, status, whether its group is archived)
 type SessionRow = (i64, i64, i64, String, bool);
@@ -382,7 +391,7 @@ const COMPLETE_AHEAD: Duration = Duration::weeks(8);
 impl Feeds {
     /// The communities whose feeds may show something new since they were last
     /// read, each with its count of feed-changing writes (see [`watch_feeds`]).
-    /// `counts` are each community's, as read from `sim_feed_change`.
+    /// `counts` are each community's, as read from `sim_touch`.
     pub fn changed(&self, counts: &[(String, i64)]) -> Vec<(String, i64)> {
         counts
             .iter()

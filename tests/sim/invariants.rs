@@ -171,11 +171,32 @@ pub struct Checker {
 type AnswerRow = (i64, Option<i64>, String, String, Option<i64>);
 type SessionAnswers = (Option<i64>, Vec<String>, Vec<(i64, String)>);
 
-#[derive(Clone)]
 struct GroupRow {
     id: i64,
     community: String,
     privacy: String,
+}
+
+/// Each group's id, community and privacy, by its channel.
+async fn read_groups(db: &mut SqliteConnection) -> BTreeMap<String, GroupRow> {
+    sqlx::query_as::<_, (i64, String, String, String)>(
+        "SELECT id, community_id, channel, privacy FROM meeting_group",
+    )
+    .fetch_all(&mut *db)
+    .await
+    .expect("groups")
+    .into_iter()
+    .map(|(id, community, channel, privacy)| {
+        (
+            channel,
+            GroupRow {
+                id,
+                community,
+                privacy,
+            },
+        )
+    })
+    .collect()
 }
 
 impl Checker {
@@ -215,19 +236,18 @@ impl Checker {
     /// Reads every count of writes (see [`watch_changes`] and
     /// [`super::calendar::watch_feeds`]), in one statement.
     async fn read_changes(&mut self, db: &mut SqliteConnection) {
-        let counts: Vec<(bool, String, i64)> = sqlx::query_as(
-            "SELECT 0, what, n FROM sim_touch UNION ALL \
-             SELECT 1, community_id, n FROM sim_feed_change WHERE community_id IS NOT NULL ORDER BY 1, 2",
-        )
-        .fetch_all(&mut *db)
-        .await
-        .expect("the counts of writes");
+        let counts: Vec<(String, i64)> =
+            sqlx::query_as("SELECT what, n FROM sim_touch WHERE what IS NOT NULL ORDER BY what")
+                .fetch_all(&mut *db)
+                .await
+                .expect("the counts of writes");
         self.feed_counts.clear();
-        for (feed, what, n) in counts {
-            if feed {
-                self.feed_counts.push((what, n));
-            } else {
-                self.touched.insert(what, n);
+        for (what, n) in counts {
+            match what.strip_prefix(super::calendar::FEED) {
+                Some(community) => self.feed_counts.push((community.to_string(), n)),
+                None => {
+                    self.touched.insert(what, n);
+                }
             }
         }
     }
@@ -326,34 +346,19 @@ impl Checker {
         // A dispatcher step writes no group, so the groups as of the last full check
         // (or the first look) are the groups now.
         if self.moved("groups") {
-            self.groups = self.read_groups(db).await;
+            self.groups = read_groups(db).await;
         }
+        // Held aside while the posts are judged, which takes the checker whole.
+        let groups = std::mem::take(&mut self.groups);
+        let mut judged = Ok(());
         for post in &shown {
-            let group = self.groups.get(&post.to).cloned();
-            self.judge_post(db, post, group).await?;
+            judged = self.judge_post(db, post, groups.get(&post.to)).await;
+            if judged.is_err() {
+                break;
+            }
         }
-        Ok(())
-    }
-
-    async fn read_groups(&mut self, db: &mut SqliteConnection) -> BTreeMap<String, GroupRow> {
-        sqlx::query_as::<_, (i64, String, String, String)>(
-            "SELECT id, community_id, channel, privacy FROM meeting_group",
-        )
-        .fetch_all(&mut *db)
-        .await
-        .expect("groups")
-        .into_iter()
-        .map(|(id, community, channel, privacy)| {
-            (
-                channel,
-                GroupRow {
-                    id,
-                    community,
-                    privacy,
-                },
-            )
-        })
-        .collect()
+        self.groups = groups;
+        judged
     }
 
     /// The checks of one post or edit: its times, mentions, names and prompt.
@@ -361,7 +366,7 @@ impl Checker {
         &mut self,
         db: &mut SqliteConnection,
         post: &super::discord::Shown,
-        group: Option<GroupRow>,
+        group: Option<&GroupRow>,
     ) -> Result<(), Violation> {
         self.shown_times(db, post).await?;
         for mention in ["@everyone", "@here", "<@"] {

@@ -385,8 +385,8 @@ impl World {
                 .await
                 .expect("a simulator index");
         }
-        calendar::watch_feeds(&mut db).await;
         invariants::watch_changes(&mut db).await;
+        calendar::watch_feeds(&mut db).await;
         let (app, engine) = build(&pool, &clock, &discord, config.planted);
         let wake = app.jobs_changed();
         World {
